@@ -1,0 +1,24 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'test/fixtures/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      // The domain is pure: time, ids and randomness come in as arguments.
+      'no-restricted-globals': ['error', { name: 'Date', message: 'pass time in; no clock in src/domain' }],
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'http', 'crypto', '../../infrastructure/*'] }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'no randomness in src/domain' }],
+    },
+  },
+);

@@ -1,0 +1,26 @@
+/** @type {import('jest').Config} */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const project = (displayName, testMatch) => ({
+  displayName,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  testMatch,
+});
+
+module.exports = {
+  projects: [
+    project('unit', ['<rootDir>/test/**/*.unit.test.ts']),
+    project('int', ['<rootDir>/test/**/*.int.test.ts']),
+  ],
+};

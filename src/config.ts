@@ -1,0 +1,88 @@
+import { resolve } from 'node:path';
+import { ZonedClock } from './domain/time/zoned-time';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  billingTimeZone: string;
+  readingResolutionMinutes: number;
+  maxKwhPerReading: number;
+  maxUploadBytes: number;
+  maxLineBytes: number;
+  adminToken: string | null;
+  viewerToken: string | null;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const RESOLUTIONS = [1, 5, 10, 15, 30, 60];
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** Reads and checks every setting once; a bad value names the variable and what it accepts. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const text = (name: string, fallback: string): string => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? fallback : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name, String(fallback));
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name}='${raw}' must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const decimal = (name: string, fallback: number): number => {
+    const raw = text(name, String(fallback));
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !(value > 0)) {
+      problems.push(`${name}='${raw}' must be a positive decimal number such as 250 or 12.5`);
+      return fallback;
+    }
+    return value;
+  };
+  const optional = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? null : value;
+  };
+
+  const port = integer('PORT', 4000, 0, 65535);
+  const billingTimeZone = text('BILLING_TZ', 'Europe/Sofia');
+  if (!ZonedClock.isValidTimeZone(billingTimeZone)) {
+    problems.push(`BILLING_TZ='${billingTimeZone}' is not an IANA time zone such as Europe/Sofia or UTC`);
+  }
+  const readingResolutionMinutes = integer('READING_RESOLUTION_MINUTES', 15, 1, 60);
+  if (!RESOLUTIONS.includes(readingResolutionMinutes)) {
+    problems.push(`READING_RESOLUTION_MINUTES='${readingResolutionMinutes}' must be one of ${RESOLUTIONS.join(', ')}`);
+  }
+  const logLevel = text('LOG_LEVEL', 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL='${logLevel}' must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const config: Config = {
+    port,
+    host: text('HOST', '0.0.0.0'),
+    dataDir: resolve(text('DATA_DIR', './data')),
+    billingTimeZone,
+    readingResolutionMinutes,
+    maxKwhPerReading: decimal('MAX_KWH_PER_READING', 10_000),
+    maxUploadBytes: integer('MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
+    maxLineBytes: integer('MAX_LINE_BYTES', 64 * 1024, 64, 16 * 1024 * 1024),
+    adminToken: optional('ADMIN_TOKEN'),
+    viewerToken: optional('VIEWER_TOKEN'),
+    logLevel: logLevel as Config['logLevel'],
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,170 @@
+import type { ZonedClock } from '../time/zoned-time';
+import type { ReadingTuple, RejectionReason } from './events';
+import { parseTimestamp, shorten } from './timestamp';
+
+export interface ValidationRules {
+  resolutionMinutes: number;
+  maxKwhPerReading: number;
+}
+
+export interface ColumnIndexes {
+  meter: number;
+  timestamp: number;
+  kwh: number;
+  /** Number of fields the header has: every row must have as many. */
+  width: number;
+}
+
+export type RowOutcome = { accepted: true; reading: ReadingTuple } | { accepted: false; reasons: RejectionReason[] };
+
+const METER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const PLAIN_DECIMAL = /^\d+(?:\.(\d+))?$/;
+const NEGATIVE_DECIMAL = /^-\d+(?:\.\d+)?$/;
+const MAX_KWH_DECIMALS = 6;
+
+/**
+ * Validates the rows of one file in order. It remembers the first line of every (meter, instant) so a
+ * later row for the same interval, however its time is written, is refused as a duplicate.
+ * Deterministic: no clock, no I/O.
+ */
+export class RowValidator {
+  private readonly firstLineByMeterInstant = new Map<string, Map<number, number>>();
+  private readonly gridMs: number;
+  private minStart = Number.POSITIVE_INFINITY;
+  private maxStart = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly columns: ColumnIndexes,
+    private readonly rules: ValidationRules,
+    private readonly clock: ZonedClock,
+  ) {
+    this.gridMs = rules.resolutionMinutes * 60_000;
+  }
+
+  get meterCount(): number {
+    return this.firstLineByMeterInstant.size;
+  }
+
+  /** First and last interval start accepted so far (epoch ms), or null when nothing was accepted. */
+  get intervalRange(): { first: number; last: number } | null {
+    return this.minStart <= this.maxStart ? { first: this.minStart, last: this.maxStart } : null;
+  }
+
+  validate(line: number, fields: readonly string[]): RowOutcome {
+    if (fields.length !== this.columns.width) {
+      return {
+        accepted: false,
+        reasons: [
+          {
+            code: 'FIELD_COUNT',
+            message: `expected ${this.columns.width} fields as in the header, found ${fields.length}`,
+          },
+        ],
+      };
+    }
+    const reasons: RejectionReason[] = [];
+    const meter = this.checkMeter((fields[this.columns.meter] ?? '').trim(), reasons);
+    const instant = this.checkTimestamp((fields[this.columns.timestamp] ?? '').trim(), reasons);
+    const kwh = this.checkKwh((fields[this.columns.kwh] ?? '').trim(), reasons);
+    if (meter === null || instant === null || kwh === null) return { accepted: false, reasons };
+
+    let instants = this.firstLineByMeterInstant.get(meter);
+    if (instants === undefined) {
+      instants = new Map();
+      this.firstLineByMeterInstant.set(meter, instants);
+    }
+    const firstLine = instants.get(instant);
+    if (firstLine !== undefined) {
+      return {
+        accepted: false,
+        reasons: [
+          {
+            code: 'DUPLICATE_READING',
+            message: `meter ${meter} already has a reading for ${new Date(instant).toISOString()} on line ${firstLine}; the first one is kept`,
+          },
+        ],
+      };
+    }
+    instants.set(instant, line);
+    if (instant < this.minStart) this.minStart = instant;
+    if (instant > this.maxStart) this.maxStart = instant;
+    return { accepted: true, reading: [meter, instant, kwh] };
+  }
+
+  private checkMeter(text: string, reasons: RejectionReason[]): string | null {
+    if (text === '') {
+      reasons.push({ code: 'METER_ID_MISSING', field: 'metering_point_id', message: 'metering_point_id is empty' });
+      return null;
+    }
+    if (!METER_ID.test(text)) {
+      reasons.push({
+        code: 'METER_ID_INVALID',
+        field: 'metering_point_id',
+        message: `metering_point_id '${shorten(text)}' must be 1-64 letters, digits, '.', '_' or '-'`,
+      });
+      return null;
+    }
+    return text;
+  }
+
+  private checkTimestamp(text: string, reasons: RejectionReason[]): number | null {
+    if (text === '') {
+      reasons.push({ code: 'TIMESTAMP_MISSING', field: 'timestamp', message: 'timestamp is empty' });
+      return null;
+    }
+    const parsed = parseTimestamp(text, this.clock);
+    if (!parsed.ok) {
+      reasons.push(parsed.reason);
+      return null;
+    }
+    const localMs = parsed.instant + this.clock.offsetMinutesAt(parsed.instant) * 60_000;
+    if (localMs % this.gridMs !== 0) {
+      reasons.push({
+        code: 'TIMESTAMP_OFF_GRID',
+        field: 'timestamp',
+        message: `'${shorten(text)}' is not the start of a ${this.rules.resolutionMinutes}-minute interval`,
+      });
+      return null;
+    }
+    return parsed.instant;
+  }
+
+  private checkKwh(text: string, reasons: RejectionReason[]): number | null {
+    if (text === '') {
+      reasons.push({ code: 'KWH_MISSING', field: 'kwh', message: 'kwh is empty' });
+      return null;
+    }
+    const match = PLAIN_DECIMAL.exec(text);
+    if (!match) {
+      if (NEGATIVE_DECIMAL.test(text)) {
+        reasons.push({ code: 'KWH_NEGATIVE', field: 'kwh', message: `kwh ${shorten(text)} is negative` });
+      } else {
+        reasons.push({
+          code: 'KWH_INVALID',
+          field: 'kwh',
+          message: `kwh '${shorten(text)}' is not a plain decimal number with a dot, such as 0.1234`,
+        });
+      }
+      return null;
+    }
+    const decimals = match[1]?.length ?? 0;
+    if (decimals > MAX_KWH_DECIMALS) {
+      reasons.push({
+        code: 'KWH_PRECISION',
+        field: 'kwh',
+        message: `kwh ${shorten(text)} has ${decimals} decimals; at most ${MAX_KWH_DECIMALS} (1 mWh) are kept exactly`,
+      });
+      return null;
+    }
+    const kwh = Number(text);
+    if (kwh > this.rules.maxKwhPerReading) {
+      reasons.push({
+        code: 'KWH_TOO_LARGE',
+        field: 'kwh',
+        message: `kwh ${shorten(text)} is above the limit of ${this.rules.maxKwhPerReading} per reading`,
+      });
+      return null;
+    }
+    return kwh;
+  }
+}

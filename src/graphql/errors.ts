@@ -1,0 +1,66 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { AuthenticationError, AuthorizationError } from 'type-graphql';
+import { UploadIdInUseError } from '../ingestion/upload-service';
+import { UploadTooLargeError } from '../ingestion/spool';
+import { InvalidCursorError } from '../ports/pagination';
+
+/** Codes the service sets itself or lets through from Apollo; anything else is reported as internal. */
+const PASS_THROUGH = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'TIMEOUT',
+]);
+
+function classify(error: unknown): { code: string; message: string } | null {
+  if (error instanceof UploadTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: error.message };
+  if (error instanceof UploadIdInUseError || error instanceof InvalidCursorError) {
+    return { code: 'BAD_USER_INPUT', message: error.message };
+  }
+  if (error instanceof AuthenticationError) {
+    return { code: 'UNAUTHENTICATED', message: 'send Authorization: Bearer <token> with a valid token' };
+  }
+  if (error instanceof AuthorizationError) return { code: 'FORBIDDEN', message: 'this operation needs the ADMIN role' };
+  // graphql-upload-minimal's HTTP errors (413 size limit, 400 malformed multipart).
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 413) return { code: 'PAYLOAD_TOO_LARGE', message: (error as Error).message };
+  if (status === 400) return { code: 'BAD_USER_INPUT', message: (error as Error).message };
+  return null;
+}
+
+/**
+ * Shapes every error a client sees: a stable extension code and a message, never a stack trace.
+ * Unknown failures are logged with an id that the client gets to quote.
+ */
+export function createErrorFormatter(log: (message: string, fields: Record<string, unknown>) => void) {
+  let counter = 0;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const known = classify(original);
+    const base = { locations: formatted.locations, path: formatted.path };
+    if (known !== null) return { ...base, message: known.message, extensions: { code: known.code } };
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PASS_THROUGH.has(code)) {
+      return { ...base, message: formatted.message, extensions: { code } };
+    }
+    if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {
+      return { ...base, message: formatted.message, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    counter += 1;
+    const errorId = `${Date.now().toString(36)}-${counter}`;
+    log('internal error', {
+      errorId,
+      error: original instanceof Error ? original.message : String(original),
+      stack: original instanceof Error ? original.stack : undefined,
+    });
+    return { ...base, message: `internal error (id ${errorId}); the server logged the details`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+  };
+}

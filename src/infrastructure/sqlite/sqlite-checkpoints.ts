@@ -1,0 +1,34 @@
+import type { SqliteDatabase } from './database';
+
+/** Projection checkpoints, written in the same transaction as the read-model rows they cover. */
+export class SqliteCheckpoints {
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+      projection TEXT PRIMARY KEY,
+      position   TEXT NOT NULL,
+      updated_ms INTEGER NOT NULL
+    )`);
+  }
+
+  get(projection: string): string | null {
+    return (
+      this.db
+        .prepare<[string], { position: string }>('SELECT position FROM projection_checkpoints WHERE projection = ?')
+        .get(projection)?.position ?? null
+    );
+  }
+
+  /** Call inside the transaction that writes the rows this position covers. */
+  set(projection: string, position: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO projection_checkpoints (projection, position, updated_ms) VALUES (?, ?, ?)
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_ms = excluded.updated_ms`,
+      )
+      .run(projection, position, Date.now());
+  }
+
+  delete(projection: string): void {
+    this.db.prepare('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
+  }
+}

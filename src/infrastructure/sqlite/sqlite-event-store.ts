@@ -1,0 +1,294 @@
+import { EventEmitter } from 'node:events';
+import type {
+  AppendResult,
+  EventStore,
+  EventSubscription,
+  EventToAppend,
+  ExpectedRevision,
+  JsonValue,
+  ReadAllOptions,
+  RecordedEvent,
+} from '../../ports/event-store';
+import { WrongExpectedRevisionError } from '../../ports/event-store';
+import type { SqliteDatabase } from './database';
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream_name: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  created_ms: number;
+}
+
+const PAGE_SIZE = 500;
+
+export interface SqliteEventStoreOptions {
+  /** How often a subscription looks for events appended by other processes (this one wakes it at once). */
+  pollIntervalMs?: number;
+  now?: () => number;
+}
+
+/** The event log in one SQLite table: the rowid is the global position, (stream, revision) is unique. */
+export class SqliteEventStore implements EventStore {
+  private readonly appended = new EventEmitter();
+  private readonly pollIntervalMs: number;
+  private readonly now: () => number;
+  private readonly subscriptions = new Set<EventSubscription>();
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: SqliteEventStoreOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.now = options.now ?? Date.now;
+    this.appended.setMaxListeners(0);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        position    INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id    TEXT    NOT NULL UNIQUE,
+        stream_name TEXT    NOT NULL,
+        revision    INTEGER NOT NULL,
+        type        TEXT    NOT NULL,
+        data        TEXT    NOT NULL,
+        metadata    TEXT    NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        UNIQUE (stream_name, revision)
+      );
+    `);
+  }
+
+  appendToStream(
+    streamName: string,
+    events: readonly EventToAppend[],
+    { expectedRevision }: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    try {
+      const result = this.appendTransaction(streamName, events, expectedRevision);
+      if (events.length > 0) this.appended.emit('appended');
+      return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private readonly appendTransaction = (
+    streamName: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): AppendResult =>
+    this.db.transaction((): AppendResult => {
+      const current = this.currentRevision(streamName);
+      const first = events[0];
+      if (first !== undefined) {
+        const replay = this.findRetriedAppend(streamName, events);
+        if (replay !== null) return replay;
+      }
+      this.checkExpected(streamName, expected, current);
+      let revision = current ?? -1;
+      let position = -1;
+      const insert = this.db.prepare(
+        `INSERT INTO events (event_id, stream_name, revision, type, data, metadata, created_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const created = this.now();
+      for (const event of events) {
+        revision += 1;
+        const info = insert.run(
+          event.id,
+          streamName,
+          revision,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata ?? {}),
+          created,
+        );
+        position = Number(info.lastInsertRowid);
+      }
+      if (position < 0) position = this.headPositionSync() ?? 0;
+      return { nextExpectedRevision: revision, position: String(position) };
+    })();
+
+  /** A retry of an append already stored (same ids, same stream, same order) returns the original result. */
+  private findRetriedAppend(streamName: string, events: readonly EventToAppend[]): AppendResult | null {
+    const lookup = this.db.prepare<[string], { stream_name: string; revision: number; position: number }>(
+      'SELECT stream_name, revision, position FROM events WHERE event_id = ?',
+    );
+    const first = lookup.get(events[0]!.id);
+    if (first === undefined) return null;
+    let last = first;
+    for (let i = 0; i < events.length; i++) {
+      const found = lookup.get(events[i]!.id);
+      if (found === undefined || found.stream_name !== streamName || found.revision !== first.revision + i) {
+        throw new Error(`event id ${events[i]!.id} was already appended with other events; ids must be unique`);
+      }
+      last = found;
+    }
+    return { nextExpectedRevision: last.revision, position: String(last.position) };
+  }
+
+  private checkExpected(streamName: string, expected: ExpectedRevision, current: number | null): void {
+    const actual = current ?? 'no_stream';
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && current === null) ||
+      (expected === 'stream_exists' && current !== null) ||
+      (typeof expected === 'number' && current === expected);
+    if (!ok) throw new WrongExpectedRevisionError(streamName, expected, actual);
+  }
+
+  private currentRevision(streamName: string): number | null {
+    const row = this.db
+      .prepare<[string], { revision: number | null }>('SELECT max(revision) AS revision FROM events WHERE stream_name = ?')
+      .get(streamName);
+    return row?.revision ?? null;
+  }
+
+  async *readStream(streamName: string, options: { fromRevision?: number; maxCount?: number } = {}) {
+    let from = options.fromRevision ?? 0;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const page = this.db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    );
+    while (remaining > 0) {
+      const rows = page.all(streamName, from, Math.min(PAGE_SIZE, remaining));
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < PAGE_SIZE) return;
+      remaining -= rows.length;
+      from = rows[rows.length - 1]!.revision + 1;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}) {
+    let after = parsePosition(options.after);
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const rows = this.pageAfter(after, Math.min(PAGE_SIZE, remaining), options.streamPrefixes);
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length === 0) return;
+      remaining -= rows.length;
+      after = rows[rows.length - 1]!.position;
+    }
+  }
+
+  headPosition(): Promise<string | null> {
+    const head = this.headPositionSync();
+    return Promise.resolve(head === null ? null : String(head));
+  }
+
+  private headPositionSync(): number | null {
+    return this.db.prepare<[], { head: number | null }>('SELECT max(position) AS head FROM events').get()?.head ?? null;
+  }
+
+  subscribeToAll(options: Omit<ReadAllOptions, 'maxCount'> = {}): EventSubscription {
+    let after = parsePosition(options.after);
+    return this.subscribe(() => {
+      const rows = this.pageAfter(after, PAGE_SIZE, options.streamPrefixes);
+      const last = rows[rows.length - 1];
+      if (last !== undefined) after = last.position;
+      return rows;
+    });
+  }
+
+  subscribeToStream(streamName: string, options: { fromRevision?: number } = {}): EventSubscription {
+    let from = options.fromRevision ?? 0;
+    const page = this.db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    );
+    return this.subscribe(() => {
+      const rows = page.all(streamName, from, PAGE_SIZE);
+      const last = rows[rows.length - 1];
+      if (last !== undefined) from = last.revision + 1;
+      return rows;
+    });
+  }
+
+  comparePositions(a: string, b: string): number {
+    return parsePosition(a) - parsePosition(b);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+  }
+
+  private pageAfter(after: number, limit: number, prefixes: readonly string[] | undefined): EventRow[] {
+    if (prefixes === undefined || prefixes.length === 0) {
+      return this.db
+        .prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
+        .all(after, limit);
+    }
+    // Prefix ranges use the stream index instead of LIKE, which SQLite cannot index here.
+    const ranges = prefixes.map(() => '(stream_name >= ? AND stream_name < ?)').join(' OR ');
+    const bounds = prefixes.flatMap((prefix) => [prefix, `${prefix}\uffff`]);
+    return this.db
+      .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE position > ? AND (${ranges}) ORDER BY position LIMIT ?`)
+      .all(after, ...bounds, limit);
+  }
+
+  /** A catch-up subscription: pages until empty, then waits for an append here or the next poll. */
+  private subscribe(nextPage: () => EventRow[]): EventSubscription {
+    let closed = false;
+    let wake: (() => void) | null = null;
+    const onAppended = (): void => wake?.();
+    this.appended.on('appended', onAppended);
+    const pollIntervalMs = this.pollIntervalMs;
+
+    async function* iterate(): AsyncGenerator<RecordedEvent> {
+      while (!closed) {
+        const rows = nextPage();
+        if (rows.length === 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pollIntervalMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = null;
+          continue;
+        }
+        for (const row of rows) {
+          if (closed) return;
+          yield toRecorded(row);
+        }
+      }
+    }
+
+    const iterator = iterate();
+    const subscription: EventSubscription = {
+      [Symbol.asyncIterator]: () => iterator,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        this.appended.off('appended', onAppended);
+        this.subscriptions.delete(subscription);
+        wake?.();
+        await iterator.return(undefined);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+}
+
+function parsePosition(position: string | undefined): number {
+  if (position === undefined) return 0;
+  const value = Number(position);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`'${position}' is not a position of this event store`);
+  return value;
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, JsonValue>,
+    streamName: row.stream_name,
+    revision: row.revision,
+    position: String(row.position),
+    created: new Date(row.created_ms),
+  };
+}

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { FileRejectionCode } from '../domain/readings/events';
+
+export interface FileProblem {
+  code: FileRejectionCode;
+  reason: string;
+  line: number | null;
+}
+
+export interface SpooledFile {
+  path: string;
+  byteSize: number;
+  sha256: string;
+  /** Set when the whole file is unusable; found before any row is read. */
+  problem: FileProblem | null;
+}
+
+export class UploadTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`the file exceeds the upload limit of ${limitBytes} bytes (MAX_UPLOAD_BYTES)`);
+    this.name = 'UploadTooLargeError';
+  }
+}
+
+const HEAD_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Lands the uploaded bytes in a file while hashing them and measuring line lengths, so a duplicate,
+ * a binary file or a file without line breaks is known before a single reading is appended.
+ */
+export async function spoolUpload(
+  source: Readable,
+  path: string,
+  limits: { maxLineBytes: number; maxUploadBytes: number },
+): Promise<SpooledFile> {
+  const hash = createHash('sha256');
+  const out = createWriteStream(path);
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let byteSize = 0;
+  let line = 1;
+  let lineBytes = 0;
+  let tooLong: FileProblem | null = null;
+  let truncated = false;
+  source.once('limit', () => {
+    truncated = true; // busboy ends the stream quietly at its size limit: remember it
+  });
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      byteSize += chunk.length;
+      if (byteSize > limits.maxUploadBytes) throw new UploadTooLargeError(limits.maxUploadBytes);
+      hash.update(chunk);
+      if (headBytes < HEAD_BYTES) {
+        head.push(chunk);
+        headBytes += chunk.length;
+      }
+      if (tooLong === null) {
+        let start = 0;
+        for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
+          lineBytes += at - start;
+          if (lineBytes > limits.maxLineBytes) break;
+          line += 1;
+          lineBytes = 0;
+          start = at + 1;
+        }
+        if (lineBytes <= limits.maxLineBytes) lineBytes += chunk.length - start;
+        if (lineBytes > limits.maxLineBytes) {
+          tooLong = {
+            code: 'LINE_TOO_LONG',
+            line,
+            reason: `line ${line} is longer than ${limits.maxLineBytes} bytes; a readings file has one short row per line`,
+          };
+        }
+      }
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+    if (truncated) throw new UploadTooLargeError(limits.maxUploadBytes);
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  const problem = inspectHead(Buffer.concat(head), byteSize) ?? tooLong;
+  return { path, byteSize, sha256: hash.digest('hex'), problem };
+}
+
+function inspectHead(head: Buffer, byteSize: number): FileProblem | null {
+  const withoutBom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+  if (byteSize === 0 || withoutBom.toString('utf8').trim() === '') {
+    return { code: 'EMPTY_FILE', line: null, reason: 'the file is empty; expected a header line and readings' };
+  }
+  const nul = withoutBom.indexOf(0);
+  if (nul !== -1) {
+    return {
+      code: 'NOT_TEXT',
+      line: null,
+      reason: `the file is not text (a zero byte at offset ${nul}); expected a UTF-8 CSV file`,
+    };
+  }
+  try {
+    // stream: true tolerates a character cut at the end of the sampled head.
+    new TextDecoder('utf-8', { fatal: true }).decode(withoutBom, { stream: true });
+  } catch {
+    return { code: 'NOT_TEXT', line: null, reason: 'the file is not UTF-8 text; expected a UTF-8 CSV file' };
+  }
+  return null;
+}

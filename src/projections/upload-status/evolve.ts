@@ -1,0 +1,115 @@
+import type { UploadEvent } from '../../domain/readings/events';
+
+export type UploadStatus = 'RECEIVED' | 'VALIDATED' | 'REJECTED';
+
+export interface UploadStatusDoc {
+  uploadId: string;
+  fileName: string;
+  status: UploadStatus;
+  byteSize: number;
+  sha256: string | null;
+  uploadedBy: string | null;
+  receivedAt: string;
+  finishedAt: string | null;
+  totalRows: number;
+  acceptedRows: number;
+  rejectedRows: number;
+  meters: number;
+  firstIntervalStart: string | null;
+  lastIntervalStart: string | null;
+  duplicateOf: string | null;
+  message: string | null;
+  /** Revision of the last event of the upload stream folded in: redelivered events are skipped. */
+  revision: number;
+  /** Global position of the last event folded in. */
+  position: string;
+}
+
+export interface PositionedUploadEvent {
+  event: UploadEvent;
+  revision: number;
+  position: string;
+}
+
+/**
+ * Folds one event of an upload stream into the upload's status. Pure; an event at or below the
+ * revision already folded in leaves the document unchanged, so replays and redeliveries are harmless.
+ */
+export function evolveUploadStatus(
+  doc: UploadStatusDoc | null,
+  { event, revision, position }: PositionedUploadEvent,
+): UploadStatusDoc | null {
+  if (doc !== null && revision <= doc.revision) return doc;
+  if (doc === null) {
+    if (event.type !== 'FileReceived') return null; // a stream always starts with FileReceived
+    return {
+      uploadId: event.data.uploadId,
+      fileName: event.data.fileName,
+      status: 'RECEIVED',
+      byteSize: event.data.byteSize,
+      sha256: event.data.sha256,
+      uploadedBy: event.data.uploadedBy,
+      receivedAt: event.data.receivedAt,
+      finishedAt: null,
+      totalRows: 0,
+      acceptedRows: 0,
+      rejectedRows: 0,
+      meters: 0,
+      firstIntervalStart: null,
+      lastIntervalStart: null,
+      duplicateOf: null,
+      message: null,
+      revision,
+      position,
+    } satisfies UploadStatusDoc;
+  }
+  const next: UploadStatusDoc = { ...doc, revision, position };
+  switch (event.type) {
+    case 'FileReceived':
+      return next;
+    case 'ReadingsAccepted':
+      next.acceptedRows += event.data.readings.length;
+      next.totalRows += event.data.readings.length;
+      return next;
+    case 'RowsRejected':
+      next.rejectedRows += event.data.rows.length;
+      next.totalRows += event.data.rows.length;
+      return next;
+    case 'FileValidated':
+      return {
+        ...next,
+        status: 'VALIDATED',
+        totalRows: event.data.totalRows,
+        acceptedRows: event.data.acceptedRows,
+        rejectedRows: event.data.rejectedRows,
+        meters: event.data.meters,
+        firstIntervalStart: event.data.firstIntervalStart,
+        lastIntervalStart: event.data.lastIntervalStart,
+        duplicateOf: event.data.duplicateOf,
+        finishedAt: event.data.validatedAt,
+        message: describeValidated(event.data),
+      };
+    case 'FileRejected':
+      return { ...next, status: 'REJECTED', finishedAt: event.data.rejectedAt, message: event.data.reason };
+    default: {
+      const unhandled: never = event;
+      throw new Error(`unhandled upload event ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+function describeValidated(data: {
+  totalRows: number;
+  acceptedRows: number;
+  rejectedRows: number;
+  duplicateOf: string | null;
+}): string {
+  if (data.duplicateOf !== null) {
+    return `byte-identical to upload ${data.duplicateOf}, which was already validated; no readings were added`;
+  }
+  if (data.totalRows === 0) return 'the file has a header but no data rows';
+  return `${data.acceptedRows} of ${data.totalRows} rows accepted, ${data.rejectedRows} rejected`;
+}
+
+/** Whether the upload has reached its final state. */
+export const isFinished = (doc: UploadStatusDoc): boolean => doc.status !== 'RECEIVED';

@@ -1,0 +1,156 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from './connection';
+
+export enum UploadStatus {
+  RECEIVED = 'RECEIVED',
+  VALIDATED = 'VALIDATED',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(UploadStatus, {
+  name: 'UploadStatus',
+  description: 'RECEIVED while rows are being validated; VALIDATED or REJECTED (whole file unusable) at the end.',
+});
+
+@ObjectType('UploadReceipt', { description: 'The state of one uploaded readings file.' })
+export class UploadReceiptType {
+  @Field(() => ID)
+  uploadId!: string;
+
+  @Field(() => String)
+  fileName!: string;
+
+  @Field(() => UploadStatus)
+  status!: UploadStatus;
+
+  @Field(() => Int)
+  totalRows!: number;
+
+  @Field(() => Int)
+  acceptedRows!: number;
+
+  @Field(() => Int)
+  rejectedRows!: number;
+
+  @Field(() => ID, { nullable: true, description: 'The earlier upload this file is byte-identical to.' })
+  duplicateOf!: string | null;
+
+  @Field(() => String, { description: 'Event-log position this upload was written up to (opaque).' })
+  position!: string;
+
+  @Field(() => String, { nullable: true })
+  message!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Size of the file in bytes.' })
+  byteSize!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the file, hex.' })
+  sha256!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Distinct meters with accepted readings.' })
+  meters!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'First accepted interval start (UTC, ISO-8601).' })
+  firstIntervalStart!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Last accepted interval start (UTC, ISO-8601).' })
+  lastIntervalStart!: string | null;
+
+  @Field(() => String, { nullable: true })
+  receivedAt!: string | null;
+
+  @Field(() => String, { nullable: true })
+  finishedAt!: string | null;
+}
+
+@ObjectType('RejectionReason')
+export class RejectionReasonType {
+  @Field(() => String, { description: 'Stable code, such as KWH_NEGATIVE or DUPLICATE_READING.' })
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => String, { nullable: true, description: 'Column the reason is about, when it is one column.' })
+  field!: string | null;
+}
+
+@ObjectType('RejectedRow')
+export class RejectedRowType {
+  @Field(() => Int, { description: 'Line number in the file, the header being line 1.' })
+  line!: number;
+
+  @Field(() => String, { description: 'The row as read, cut to 1 KiB.' })
+  raw!: string;
+
+  @Field(() => [RejectionReasonType])
+  reasons!: RejectionReasonType[];
+}
+
+@ObjectType('FileValidationUpdate')
+export class FileValidationUpdateType {
+  @Field(() => ID)
+  uploadId!: string;
+
+  @Field(() => UploadStatus)
+  status!: UploadStatus;
+
+  @Field(() => Int)
+  processedRows!: number;
+
+  @Field(() => Int)
+  acceptedRows!: number;
+
+  @Field(() => Int)
+  rejectedRows!: number;
+
+  @Field(() => Boolean)
+  done!: boolean;
+
+  @Field(() => String, { nullable: true })
+  message!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  duplicateOf!: string | null;
+}
+
+@ObjectType('UploadEdge')
+export class UploadEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => UploadReceiptType)
+  node!: UploadReceiptType;
+}
+
+@ObjectType('UploadConnection')
+export class UploadConnection {
+  @Field(() => Int)
+  totalCount!: number;
+
+  @Field(() => [UploadEdge])
+  edges!: UploadEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType('RejectedRowEdge')
+export class RejectedRowEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => RejectedRowType)
+  node!: RejectedRowType;
+}
+
+@ObjectType('RejectedRowConnection')
+export class RejectedRowConnection {
+  @Field(() => Int)
+  totalCount!: number;
+
+  @Field(() => [RejectedRowEdge])
+  edges!: RejectedRowEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}

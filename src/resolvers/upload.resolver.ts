@@ -1,0 +1,79 @@
+import { GraphQLError } from 'graphql';
+import type { FileUpload } from 'graphql-upload-minimal';
+import { GraphQLUpload } from 'graphql-upload-minimal';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from './context';
+import { receiptFromCommand, receiptFromDoc, rejectedRowFromRecord } from './mappers';
+import { connectionOf, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './types/connection';
+import { RejectedRowConnection, UploadConnection, UploadReceiptType } from './types/upload.types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? PAGE_SIZE_DEFAULT;
+  if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE_MAX) {
+    throw new GraphQLError(`first must be between 1 and ${PAGE_SIZE_MAX}, got ${size}`, {
+      extensions: { code: 'BAD_USER_INPUT', argumentName: 'first' },
+    });
+  }
+  return size;
+}
+
+@Resolver()
+export class UploadResolver {
+  @Authorized('ADMIN')
+  @Mutation(() => UploadReceiptType, {
+    description:
+      'Uploads a CSV of readings (metering_point_id,timestamp,kwh) and validates every row. Returns when done; ' +
+      'pass your own uploadId (a UUID) to follow progress with the fileValidation subscription meanwhile.',
+  })
+  async uploadReadings(
+    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('uploadId', () => ID, { nullable: true }) uploadId: string | null | undefined,
+    @Ctx() { services, principal }: GraphQLContext,
+  ): Promise<UploadReceiptType> {
+    if (uploadId != null && !UUID.test(uploadId)) {
+      throw new GraphQLError(`uploadId '${uploadId}' must be a UUID`, {
+        extensions: { code: 'BAD_USER_INPUT', argumentName: 'uploadId' },
+      });
+    }
+    const upload = await file;
+    const receipt = await services.uploads.uploadReadings({
+      fileName: upload.filename,
+      content: upload.createReadStream(),
+      uploadedBy: principal,
+      ...(uploadId == null ? {} : { uploadId: uploadId.toLowerCase() }),
+    });
+    return receiptFromCommand(receipt);
+  }
+
+  @Authorized()
+  @Query(() => UploadReceiptType, { nullable: true })
+  async upload(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<UploadReceiptType | null> {
+    const doc = await services.uploadQueries.getUpload(id);
+    return doc === null ? null : receiptFromDoc(doc);
+  }
+
+  @Authorized()
+  @Query(() => UploadConnection, { description: 'Uploads, newest first.' })
+  async uploads(
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<UploadConnection> {
+    const page = await services.uploadQueries.listUploads(pageSize(first), after ?? null);
+    return connectionOf(page, receiptFromDoc);
+  }
+
+  @Authorized()
+  @Query(() => RejectedRowConnection, { description: 'Rejected rows of an upload in line order, with their reasons.' })
+  async rejectedRows(
+    @Arg('uploadId', () => ID) uploadId: string,
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<RejectedRowConnection> {
+    const page = await services.uploadQueries.listRejectedRows(uploadId, pageSize(first), after ?? null);
+    return connectionOf(page, rejectedRowFromRecord);
+  }
+}
