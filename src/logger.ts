@@ -11,7 +11,10 @@ export interface Logger {
 const ORDER = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 
 /** One JSON line per entry on stderr, for log shippers. */
-export function createLogger(level: Config['logLevel'], write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: Config['logLevel'],
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const at =
     (name: keyof Logger) =>
     (message: string, fields: LogFields = {}): void => {

@@ -61,6 +61,10 @@ export function createErrorFormatter(log: (message: string, fields: Record<strin
       error: original instanceof Error ? original.message : String(original),
       stack: original instanceof Error ? original.stack : undefined,
     });
-    return { ...base, message: `internal error (id ${errorId}); the server logged the details`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+    return {
+      ...base,
+      message: `internal error (id ${errorId}); the server logged the details`,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+    };
   };
 }

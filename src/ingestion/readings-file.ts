@@ -101,7 +101,10 @@ export async function validateReadingsFile(
     for await (const item of parser as AsyncIterable<string[] | SkippedRecord>) {
       if (!Array.isArray(item)) {
         if (validator === null) {
-          return { kind: 'rejected', problem: { code: 'MALFORMED_CSV', line, reason: `line ${line}: ${item.message}` } };
+          return {
+            kind: 'rejected',
+            problem: { code: 'MALFORMED_CSV', line, reason: `line ${line}: ${item.message}` },
+          };
         }
         totalRows += 1;
         await reject({ line, raw: '', reasons: [{ code: 'MALFORMED_CSV', message: item.message }] });
@@ -114,7 +117,8 @@ export async function validateReadingsFile(
       if (fields.length === 1 && (fields[0] ?? '').trim() === '') continue; // blank line
       if (validator === null) {
         const header = resolveHeader(fields);
-        if (!header.ok) return { kind: 'rejected', problem: { code: header.code, line: rowLine, reason: header.reason } };
+        if (!header.ok)
+          return { kind: 'rejected', problem: { code: header.code, line: rowLine, reason: header.reason } };
         validator = new RowValidator(header.columns, options.rules, options.clock);
         continue;
       }
@@ -186,8 +190,6 @@ function embeddedNewlines(fields: readonly string[]): number {
 
 /** The row written back as CSV (quoted where needed), cut to 1 KiB. */
 function toRaw(fields: readonly string[]): string {
-  const text = fields
-    .map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field))
-    .join(',');
+  const text = fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',');
   return text.length > RAW_LIMIT ? text.slice(0, RAW_LIMIT) : text;
 }

@@ -215,7 +215,10 @@ export class UploadService {
         },
       });
     } catch (appendError) {
-      this.deps.log('could not record the interrupted upload', { uploadId: writer.uploadId, error: String(appendError) });
+      this.deps.log('could not record the interrupted upload', {
+        uploadId: writer.uploadId,
+        error: String(appendError),
+      });
     }
   }
 }
@@ -252,7 +255,8 @@ class UploadStreamWriter {
       this.appended += 1;
       return result.position;
     } catch (error) {
-      if (error instanceof WrongExpectedRevisionError && this.appended === 0) throw new UploadIdInUseError(this.uploadId);
+      if (error instanceof WrongExpectedRevisionError && this.appended === 0)
+        throw new UploadIdInUseError(this.uploadId);
       throw error;
     }
   }

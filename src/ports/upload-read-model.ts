@@ -4,7 +4,6 @@ import type { Page } from './pagination';
 
 export type { Page } from './pagination';
 
-
 export interface RejectedRowRecord {
   uploadId: string;
   line: number;

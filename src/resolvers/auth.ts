@@ -1,9 +1,10 @@
-import type { AuthChecker } from 'type-graphql';
+import { AuthenticationError, type AuthChecker } from 'type-graphql';
 import type { GraphQLContext, Role } from './context';
 
 /** `@Authorized('ADMIN')` needs an admin; `@Authorized()` any known caller. Admins may do what viewers do. */
 export const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
-  if (context.role === null) return false;
+  // An unknown caller is told to authenticate, not that the role is missing.
+  if (context.role === null) throw new AuthenticationError('send Authorization: Bearer <token> with a valid token');
   if (roles.length === 0) return true;
   return roles.includes(context.role) || context.role === 'ADMIN';
 };

@@ -28,6 +28,7 @@ export function roleFor(
   if (tokens.adminToken === null && tokens.viewerToken === null) return { role: 'ADMIN', principal: null };
   const token = authorization?.replace(/^Bearer\s+/i, '').trim();
   if (token !== undefined && token !== '' && token === tokens.adminToken) return { role: 'ADMIN', principal: 'admin' };
-  if (token !== undefined && token !== '' && token === tokens.viewerToken) return { role: 'VIEWER', principal: 'viewer' };
+  if (token !== undefined && token !== '' && token === tokens.viewerToken)
+    return { role: 'VIEWER', principal: 'viewer' };
   return { role: null, principal: null };
 }

@@ -17,10 +17,7 @@ export class FileValidationResolver {
       return watchUploadValidation(services.eventStore, (args as { uploadId: string }).uploadId);
     },
   })
-  fileValidation(
-    @Arg('uploadId', () => ID) _uploadId: string,
-    @Root() doc: UploadStatusDoc,
-  ): FileValidationUpdateType {
+  fileValidation(@Arg('uploadId', () => ID) _uploadId: string, @Root() doc: UploadStatusDoc): FileValidationUpdateType {
     return validationUpdateFromDoc(doc);
   }
 }

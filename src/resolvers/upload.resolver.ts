@@ -49,7 +49,10 @@ export class UploadResolver {
 
   @Authorized()
   @Query(() => UploadReceiptType, { nullable: true })
-  async upload(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<UploadReceiptType | null> {
+  async upload(
+    @Arg('id', () => ID) id: string,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<UploadReceiptType | null> {
     const doc = await services.uploadQueries.getUpload(id);
     return doc === null ? null : receiptFromDoc(doc);
   }

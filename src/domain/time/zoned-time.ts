@@ -16,9 +16,7 @@ export interface LocalDateTime {
 }
 
 export type LocalToInstant =
-  | { kind: 'ok'; instant: number }
-  | { kind: 'nonexistent' }
-  | { kind: 'ambiguous'; earlier: number; later: number };
+  { kind: 'ok'; instant: number } | { kind: 'nonexistent' } | { kind: 'ambiguous'; earlier: number; later: number };
 
 export class ZonedClock {
   private readonly format: Intl.DateTimeFormat;

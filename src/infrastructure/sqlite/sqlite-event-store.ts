@@ -141,7 +141,9 @@ export class SqliteEventStore implements EventStore {
 
   private currentRevision(streamName: string): number | null {
     const row = this.db
-      .prepare<[string], { revision: number | null }>('SELECT max(revision) AS revision FROM events WHERE stream_name = ?')
+      .prepare<[string], { revision: number | null }>(
+        'SELECT max(revision) AS revision FROM events WHERE stream_name = ?',
+      )
       .get(streamName);
     return row?.revision ?? null;
   }

@@ -8,7 +8,10 @@ import { evolveUploadStatus, isFinished } from './evolve';
  * Follows one upload's stream from its first event: yields the folded status after every event and
  * ends after the final one. Reads the event store, not a local bus, so any API instance can serve it.
  */
-export function watchUploadValidation(eventStore: EventStore, uploadId: string): AsyncIterableIterator<UploadStatusDoc> {
+export function watchUploadValidation(
+  eventStore: EventStore,
+  uploadId: string,
+): AsyncIterableIterator<UploadStatusDoc> {
   const subscription = eventStore.subscribeToStream(uploadStreamName(uploadId));
   const events = subscription[Symbol.asyncIterator]();
   let doc: UploadStatusDoc | null = null;

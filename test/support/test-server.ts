@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server';
+
+export interface TestServer {
+  server: RunningServer;
+  config: Config;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A real server on a free loopback port with its own data directory. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'billing-int-'));
+  const config: Config = {
+    ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }),
+    port: 0,
+    host: '127.0.0.1',
+  };
+  const server = await startServer(config, createLogger(config.logLevel));
+  return {
+    server,
+    config,
+    url: server.url,
+    close: async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}
+
+export async function graphql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+export const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $uploadId: ID) {
+  uploadReadings(file: $file, uploadId: $uploadId) {
+    uploadId fileName status totalRows acceptedRows rejectedRows duplicateOf position message
+  }
+}`;
+
+export interface UploadReceipt {
+  uploadId: string;
+  fileName: string;
+  status: 'RECEIVED' | 'VALIDATED' | 'REJECTED';
+  totalRows: number;
+  acceptedRows: number;
+  rejectedRows: number;
+  duplicateOf: string | null;
+  position: string;
+  message: string | null;
+}
+
+/** A GraphQL multipart request as a browser or curl sends it, with the CSRF preflight header. */
+export async function uploadFile(
+  url: string,
+  content: string | Buffer | Blob,
+  fileName = 'readings.csv',
+  options: { uploadId?: string; headers?: Record<string, string>; query?: string } = {},
+): Promise<GraphQLResponse<{ uploadReadings: UploadReceipt }>> {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: options.query ?? UPLOAD_MUTATION,
+      variables: { file: null, uploadId: options.uploadId ?? null },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  const blob = content instanceof Blob ? content : new Blob([content], { type: 'text/csv' });
+  form.append('0', blob, fileName);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Apollo-Require-Preflight': 'true', ...(options.headers ?? {}) },
+    body: form,
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, ...(JSON.parse(text) as object) };
+  } catch {
+    return { status: response.status, errors: [{ message: text }] };
+  }
+}
+
+export function wsClient(url: string, connectionParams: Record<string, unknown> = {}): Client {
+  return createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+/** Collects every payload of a subscription until the server completes it. */
+export function collectSubscription<T>(client: Client, query: string, variables: Record<string, unknown>) {
+  const payloads: T[] = [];
+  const done = new Promise<T[]>((resolve, reject) => {
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => {
+          if (value.errors) reject(new Error(JSON.stringify(value.errors)));
+          else payloads.push(value.data as T);
+        },
+        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        complete: () => resolve(payloads),
+      },
+    );
+  });
+  return { payloads, done };
+}

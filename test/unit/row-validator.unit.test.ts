@@ -1,0 +1,108 @@
+import { resolveHeader } from '../../src/domain/readings/header';
+import { RowValidator } from '../../src/domain/readings/row-validator';
+import { parseTimestamp } from '../../src/domain/readings/timestamp';
+import { ZonedClock } from '../../src/domain/time/zoned-time';
+
+const clock = new ZonedClock('Europe/Sofia');
+const rules = { resolutionMinutes: 15, maxKwhPerReading: 1000 };
+const columns = { meter: 0, timestamp: 1, kwh: 2, width: 3 };
+const validator = () => new RowValidator(columns, rules, clock);
+const codes = (outcome: ReturnType<RowValidator['validate']>) =>
+  outcome.accepted ? [] : outcome.reasons.map((r) => r.code);
+
+describe('parseTimestamp', () => {
+  it.each([
+    ['2026-10-01T00:15:00+03:00', '2026-09-30T21:15:00.000Z'],
+    ['2026-10-01T00:15:00Z', '2026-10-01T00:15:00.000Z'],
+    ['2026-10-01T00:15+0300', '2026-09-30T21:15:00.000Z'],
+    ['2026-10-01 00:15:00+03:00', '2026-09-30T21:15:00.000Z'],
+    ['1649401200', '2022-04-08T07:00:00.000Z'],
+    ['1649401200000', '2022-04-08T07:00:00.000Z'],
+    ['2026-07-01T12:00:00', '2026-07-01T09:00:00.000Z'],
+  ])('reads %s', (text, iso) => {
+    const result = parseTimestamp(text, clock);
+    expect(result.ok && new Date(result.instant).toISOString()).toBe(iso);
+  });
+
+  it.each([
+    ['2026-10-01/99', 'TIMESTAMP_INVALID'],
+    ['2026-02-30T00:00:00Z', 'TIMESTAMP_INVALID'],
+    ['2026-10-01T24:00:00Z', 'TIMESTAMP_INVALID'],
+    ['164940120', 'TIMESTAMP_INVALID'],
+    ['2026-03-29T03:15:00', 'TIMESTAMP_NONEXISTENT'],
+    ['2026-10-25T03:15:00', 'TIMESTAMP_AMBIGUOUS'],
+  ])('refuses %s with %s', (text, code) => {
+    const result = parseTimestamp(text, clock);
+    expect(result.ok ? null : result.reason.code).toBe(code);
+  });
+});
+
+describe('RowValidator', () => {
+  it('accepts a good row as a reading tuple', () => {
+    expect(validator().validate(2, ['MP1', '2026-10-01T00:15:00+03:00', '0.1234'])).toEqual({
+      accepted: true,
+      reading: ['MP1', Date.parse('2026-09-30T21:15:00Z'), 0.1234],
+    });
+  });
+
+  it.each([
+    [['MP1', '2026-10-01T00:15:00Z', '-0.5'], ['KWH_NEGATIVE']],
+    [['MP1', '2026-10-01T00:15:00Z', 'abc'], ['KWH_INVALID']],
+    [['MP1', '2026-10-01T00:15:00Z', '0,5x'], ['KWH_INVALID']],
+    [['MP1', '2026-10-01T00:15:00Z', '1e3'], ['KWH_INVALID']],
+    [['MP1', '2026-10-01T00:15:00Z', '0.1234567'], ['KWH_PRECISION']],
+    [['MP1', '2026-10-01T00:15:00Z', '1000.5'], ['KWH_TOO_LARGE']],
+    [['MP1', '2026-10-01T00:15:00Z', ''], ['KWH_MISSING']],
+    [['', '2026-10-01T00:15:00Z', '1'], ['METER_ID_MISSING']],
+    [['MP 1', '2026-10-01T00:15:00Z', '1'], ['METER_ID_INVALID']],
+    [['M'.repeat(65), '2026-10-01T00:15:00Z', '1'], ['METER_ID_INVALID']],
+    [['MP1', '2026-10-01T00:07:00Z', '1'], ['TIMESTAMP_OFF_GRID']],
+    [['MP1', '2026-10-01T00:15:00.5Z', '1'], ['TIMESTAMP_OFF_GRID']],
+    [
+      ['', 'x', '-1'],
+      ['METER_ID_MISSING', 'TIMESTAMP_INVALID', 'KWH_NEGATIVE'],
+    ],
+    [['MP1', '2026-10-01T00:15:00Z'], ['FIELD_COUNT']],
+  ])('rejects %j with %j', (fields, expected) => {
+    expect(codes(validator().validate(2, fields))).toEqual(expected);
+  });
+
+  it('keeps the first row of an interval and names its line, however the time is written', () => {
+    const v = validator();
+    expect(v.validate(2, ['MP1', '2026-10-01T03:00:00+03:00', '1']).accepted).toBe(true);
+    const second = v.validate(7, ['MP1', '2026-10-01T00:00:00Z', '2']);
+    expect(codes(second)).toEqual(['DUPLICATE_READING']);
+    expect(second.accepted ? '' : second.reasons[0]?.message).toContain('line 2');
+    expect(v.validate(8, ['MP2', '2026-10-01T00:00:00Z', '2']).accepted).toBe(true);
+    expect(v.meterCount).toBe(2);
+  });
+
+  it('trims fields', () => {
+    expect(validator().validate(2, [' MP1 ', ' 2026-10-01T00:15:00Z', '0.5\r']).accepted).toBe(true);
+  });
+});
+
+describe('resolveHeader', () => {
+  it('matches names case-insensitively, in any order, ignoring extra columns', () => {
+    expect(resolveHeader(['KWH', ' Timestamp ', 'note', 'Metering_Point_ID'])).toEqual({
+      ok: true,
+      columns: { meter: 3, timestamp: 1, kwh: 0, width: 4 },
+    });
+  });
+
+  it('explains a semicolon file', () => {
+    const result = resolveHeader(['metering_point_id;timestamp;kwh']);
+    expect(result.ok ? null : result.code).toBe('WRONG_DELIMITER');
+    expect(result.ok ? '' : result.reason).toContain('semicolon');
+  });
+
+  it('explains a file without header', () => {
+    expect(resolveHeader(['MP1', '2026-10-01T00:15:00Z', '0.5'])).toMatchObject({ ok: false, code: 'NO_HEADER' });
+  });
+
+  it('names the missing columns', () => {
+    const result = resolveHeader(['metering_point_id', 'time', 'kwh']);
+    expect(result).toMatchObject({ ok: false, code: 'MISSING_COLUMNS' });
+    expect(result.ok ? '' : result.reason).toContain('lacks the column timestamp');
+  });
+});
