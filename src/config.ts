@@ -12,6 +12,8 @@ export interface Config {
   maxLineBytes: number;
   adminToken: string | null;
   viewerToken: string | null;
+  /** Bidding zone whose day-ahead prices bill the readings (ENTSO-E EIC code). */
+  priceArea: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -81,8 +83,12 @@ export function loadConfig(env: Env = process.env): Config {
     maxLineBytes: integer('MAX_LINE_BYTES', 64 * 1024, 64, 16 * 1024 * 1024),
     adminToken: optional('ADMIN_TOKEN'),
     viewerToken: optional('VIEWER_TOKEN'),
+    priceArea: text('PRICE_AREA', '10YCA-BULGARIA-R'),
     logLevel: logLevel as Config['logLevel'],
   };
+  if (!/^[A-Za-z0-9-]{1,32}$/.test(config.priceArea)) {
+    problems.push(`PRICE_AREA='${config.priceArea}' must be a bidding-zone code such as 10YCA-BULGARIA-R or DE-LU`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -16,7 +16,13 @@ import { createErrorFormatter } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
 import { openSqliteDatabase, type SqliteDatabase } from './infrastructure/sqlite/database';
 import { SqliteEventStore } from './infrastructure/sqlite/sqlite-event-store';
+import { SqliteBillingReadModel } from './infrastructure/sqlite/sqlite-billing-read-model';
+import { SqliteProjectionVersions } from './infrastructure/sqlite/sqlite-checkpoints';
 import { SqliteUploadReadModel } from './infrastructure/sqlite/sqlite-upload-read-model';
+import { PriceImportService } from './pricing/price-import-service';
+import { PricePublisher } from './pricing/price-publisher';
+import { BillingProjection } from './projections/billing/projection';
+import type { ProjectionDefinition } from './projections/projection';
 import { UploadService } from './ingestion/upload-service';
 import type { Logger } from './logger';
 import { ProjectionRunner } from './projections/runner';
@@ -42,17 +48,34 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   const db: SqliteDatabase = openSqliteDatabase(join(config.dataDir, 'energy-billing.sqlite'));
   const eventStore = new SqliteEventStore(db);
+  const clock = new ZonedClock(config.billingTimeZone);
   const uploadReadModel = new SqliteUploadReadModel(db);
-  const projections = new ProjectionRunner(eventStore, [new UploadStatusProjection(uploadReadModel)], (m, f) =>
-    logger.error(m, f),
+  const billingReadModel = new SqliteBillingReadModel(db);
+  const projections = new ProjectionRunner(
+    eventStore,
+    sqliteProjectionDefinitions(db, {
+      clock,
+      resolutionMinutes: config.readingResolutionMinutes,
+      market: config.priceArea,
+    }),
+    new SqliteProjectionVersions(db),
+    (m, f) => logger.error(m, f),
   );
   await projections.start();
 
-  const clock = new ZonedClock(config.billingTimeZone);
   const services: Services = {
     eventStore,
     uploadQueries: uploadReadModel,
     consistency: projections,
+    billing: billingReadModel,
+    billingSettings: { clock, market: config.priceArea },
+    projections,
+    priceImport: new PriceImportService({
+      eventStore,
+      publisher: new PricePublisher(eventStore, () => new Date()),
+      clock,
+      market: config.priceArea,
+    }),
     uploads: new UploadService({
       eventStore,
       uploads: uploadReadModel,
@@ -109,7 +132,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    res.json({ status: 'ready', projections: projections.positions() });
+    const status = projections.status();
+    const failed = status.filter((p) => p.failed !== null);
+    res
+      .status(failed.length === 0 ? 200 : 503)
+      .json({ status: failed.length === 0 ? 'ready' : 'degraded', projections: status });
   });
   app.use(
     GRAPHQL_PATH,
@@ -144,6 +171,27 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       db.close();
     },
   };
+}
+
+/** The projections of the embedded backend; `suffix` selects live tables or a rebuild copy. */
+export function sqliteProjectionDefinitions(
+  db: SqliteDatabase,
+  billingRules: ConstructorParameters<typeof BillingProjection>[1],
+): ProjectionDefinition[] {
+  return [
+    {
+      name: 'upload-status',
+      version: 1,
+      create: (suffix) => new UploadStatusProjection(new SqliteUploadReadModel(db, suffix)),
+      promote: (suffix) => Promise.resolve(new SqliteUploadReadModel(db, suffix).promote()),
+    },
+    {
+      name: 'billing',
+      version: 1,
+      create: (suffix) => new BillingProjection(new SqliteBillingReadModel(db, suffix), billingRules),
+      promote: (suffix) => Promise.resolve(new SqliteBillingReadModel(db, suffix).promote()),
+    },
+  ];
 }
 
 /** Files landed by uploads that a crash interrupted are of no further use. */

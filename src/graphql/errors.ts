@@ -4,6 +4,8 @@ import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { UploadIdInUseError } from '../ingestion/upload-service';
 import { UploadTooLargeError } from '../ingestion/spool';
 import { InvalidCursorError } from '../ports/pagination';
+import { PriceFileError } from '../pricing/price-import-service';
+import { UnknownProjectionError } from '../projections/runner';
 
 /** Codes the service sets itself or lets through from Apollo; anything else is reported as internal. */
 const PASS_THROUGH = new Set([
@@ -18,11 +20,17 @@ const PASS_THROUGH = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'TIMEOUT',
+  'CONSISTENCY_TIMEOUT',
 ]);
 
 function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof UploadTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: error.message };
-  if (error instanceof UploadIdInUseError || error instanceof InvalidCursorError) {
+  if (
+    error instanceof UploadIdInUseError ||
+    error instanceof InvalidCursorError ||
+    error instanceof PriceFileError ||
+    error instanceof UnknownProjectionError
+  ) {
     return { code: 'BAD_USER_INPUT', message: error.message };
   }
   if (error instanceof AuthenticationError) {

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from '../resolvers/auth';
+import { BillingResolver } from '../resolvers/billing.resolver';
 import { FileValidationResolver } from '../resolvers/file-validation.resolver';
 import { UploadResolver } from '../resolvers/upload.resolver';
 
-export const resolverClasses = [UploadResolver, FileValidationResolver] as const;
+export const resolverClasses = [UploadResolver, FileValidationResolver, BillingResolver] as const;
 
 /**
  * Every subscription here reads the event store through its own `subscribe` function, so that any API

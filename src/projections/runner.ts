@@ -1,55 +1,112 @@
 import type { ConsistencyWaiter } from '../ports/consistency';
-import type { EventStore, EventSubscription } from '../ports/event-store';
-import type { Projection } from './projection';
+import type { EventStore, EventSubscription, RecordedEvent } from '../ports/event-store';
+import type { Projection, ProjectionDefinition } from './projection';
+
+/** Most events handed to a projection in one commit. */
+const MAX_BATCH = 64;
+const REBUILD_SUFFIX = '__rebuild';
 
 interface Waiter {
   position: string;
   resolve: (reached: boolean) => void;
 }
 
-interface Running {
+interface Live {
+  definition: ProjectionDefinition;
   projection: Projection;
   subscription: EventSubscription;
   done: Promise<void>;
-  /** Last position handled (or skipped): what waiters compare with. */
+  /** Last position committed: what waiters compare with. */
   position: string | null;
   failed: Error | null;
 }
 
+export interface RebuildReport {
+  projections: string[];
+  events: number;
+  millis: number;
+}
+
+/** Stored projection versions, so a changed projection is rebuilt on start. */
+export interface ProjectionVersions {
+  get(name: string): Promise<number | null>;
+  set(name: string, version: number): Promise<void>;
+}
+
 /**
- * Feeds each projection from its checkpoint (catch up, then live) and tells waiters when a position has
- * been reached by every projection.
+ * Feeds each projection from its checkpoint (catch up, then live) in batches, tells waiters when a
+ * position has been reached by every projection, and rebuilds projections from position zero.
  */
 export class ProjectionRunner implements ConsistencyWaiter {
-  private readonly running: Running[] = [];
+  private readonly live = new Map<string, Live>();
   private waiters: Waiter[] = [];
+  private rebuilding: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly eventStore: EventStore,
-    private readonly projections: readonly Projection[],
+    private readonly definitions: readonly ProjectionDefinition[],
+    private readonly versions: ProjectionVersions,
     private readonly log: (message: string, fields?: Record<string, unknown>) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
-  async start(): Promise<void> {
-    for (const projection of this.projections) {
-      const checkpoint = await projection.getCheckpoint();
-      const subscription = this.eventStore.subscribeToAll(checkpoint === null ? {} : { after: checkpoint });
-      const state: Running = { projection, subscription, position: checkpoint, failed: null, done: Promise.resolve() };
-      state.done = this.consume(state);
-      this.running.push(state);
-    }
+  get names(): string[] {
+    return this.definitions.map((d) => d.name);
   }
 
-  private async consume(state: Running): Promise<void> {
-    try {
-      for await (const event of state.subscription) {
-        await state.projection.handle(event);
-        state.position = event.position;
+  /** Rebuilds projections whose version changed, then starts all of them. */
+  async start(): Promise<void> {
+    const outdated: string[] = [];
+    for (const definition of this.definitions) {
+      if ((await this.versions.get(definition.name)) !== definition.version) outdated.push(definition.name);
+    }
+    if (outdated.length > 0) {
+      this.log('rebuilding projections whose version changed', { projections: outdated });
+      await this.rebuildOffline(outdated);
+    }
+    for (const definition of this.definitions) await this.startLive(definition);
+  }
+
+  private async startLive(definition: ProjectionDefinition): Promise<void> {
+    const projection = definition.create('');
+    const checkpoint = await projection.getCheckpoint();
+    const subscription = this.eventStore.subscribeToAll(checkpoint === null ? {} : { after: checkpoint });
+    const state: Live = {
+      definition,
+      projection,
+      subscription,
+      position: checkpoint,
+      failed: null,
+      done: Promise.resolve(),
+    };
+    state.done = this.consume(state);
+    this.live.set(definition.name, state);
+  }
+
+  private async consume(state: Live): Promise<void> {
+    const buffer: RecordedEvent[] = [];
+    let flushing: Promise<void> | null = null;
+    const flush = async (): Promise<void> => {
+      // Let the subscription fill the buffer for a turn: big batches mean fewer recomputations.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (buffer.length > 0) {
+        const batch = buffer.splice(0, MAX_BATCH);
+        await state.projection.handle(batch);
+        state.position = batch[batch.length - 1]!.position;
         this.settleWaiters();
       }
+      flushing = null;
+    };
+    try {
+      for await (const event of state.subscription) {
+        buffer.push(event);
+        flushing ??= flush();
+        if (buffer.length >= MAX_BATCH * 4) await flushing;
+      }
+      await flushing;
     } catch (error) {
       state.failed = error instanceof Error ? error : new Error(String(error));
-      this.log('projection stopped on an error', { projection: state.projection.name, error: state.failed.message });
+      this.log('projection stopped on an error', { projection: state.definition.name, error: state.failed.message });
     }
   }
 
@@ -72,21 +129,97 @@ export class ProjectionRunner implements ConsistencyWaiter {
     });
   }
 
-  /** Checkpoint positions of each projection, for health and metrics. */
-  positions(): Record<string, string | null> {
-    return Object.fromEntries(this.running.map((r) => [r.projection.name, r.position]));
+  /** Checkpoint positions and failures of each projection, for health and metrics. */
+  status(): Array<{ name: string; position: string | null; failed: string | null }> {
+    return [...this.live.values()].map((l) => ({
+      name: l.definition.name,
+      position: l.position,
+      failed: l.failed?.message ?? null,
+    }));
+  }
+
+  /**
+   * Rebuilds projections from position zero into fresh tables while the live ones keep serving, then
+   * stops each live one, lets the copy catch up with the last events and swaps it in atomically.
+   */
+  rebuild(names: readonly string[] | null): Promise<RebuildReport> {
+    const run = this.rebuilding.then(() => this.rebuildLive(names ?? this.names));
+    this.rebuilding = run.catch(() => undefined);
+    return run;
+  }
+
+  private async rebuildLive(names: readonly string[]): Promise<RebuildReport> {
+    const definitions = this.select(names);
+    const started = this.now();
+    let events = 0;
+    for (const definition of definitions) {
+      const copy = definition.create(REBUILD_SUFFIX);
+      await copy.reset();
+      events += await this.catchUp(copy, null);
+      const state = this.live.get(definition.name);
+      if (state !== undefined) {
+        await state.subscription.close();
+        await state.done;
+        this.live.delete(definition.name);
+      }
+      events += await this.catchUp(copy, await copy.getCheckpoint());
+      await definition.promote(REBUILD_SUFFIX);
+      await this.versions.set(definition.name, definition.version);
+      await this.startLive(definition);
+    }
+    return { projections: definitions.map((d) => d.name), events, millis: Math.round(this.now() - started) };
+  }
+
+  /** For the CLI and start-up: no live projection runs, so rebuild and promote directly. */
+  async rebuildOffline(names: readonly string[]): Promise<RebuildReport> {
+    const definitions = this.select(names);
+    const started = this.now();
+    let events = 0;
+    for (const definition of definitions) {
+      const copy = definition.create(REBUILD_SUFFIX);
+      await copy.reset();
+      events += await this.catchUp(copy, null);
+      await definition.promote(REBUILD_SUFFIX);
+      await this.versions.set(definition.name, definition.version);
+    }
+    return { projections: definitions.map((d) => d.name), events, millis: Math.round(this.now() - started) };
+  }
+
+  private select(names: readonly string[]): ProjectionDefinition[] {
+    const unknown = names.filter((name) => !this.definitions.some((d) => d.name === name));
+    if (unknown.length > 0) {
+      throw new UnknownProjectionError(unknown, this.names);
+    }
+    return this.definitions.filter((d) => names.includes(d.name));
+  }
+
+  private async catchUp(projection: Projection, after: string | null): Promise<number> {
+    let count = 0;
+    let batch: RecordedEvent[] = [];
+    for await (const event of this.eventStore.readAll(after === null ? {} : { after })) {
+      batch.push(event);
+      if (batch.length >= MAX_BATCH) {
+        await projection.handle(batch);
+        count += batch.length;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await projection.handle(batch);
+    return count + batch.length;
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.running.map((r) => r.subscription.close()));
-    await Promise.all(this.running.map((r) => r.done));
+    await this.rebuilding;
+    await Promise.all([...this.live.values()].map((l) => l.subscription.close()));
+    await Promise.all([...this.live.values()].map((l) => l.done));
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters = [];
   }
 
   private reached(position: string): boolean {
-    return this.running.every(
-      (r) => r.position !== null && this.eventStore.comparePositions(r.position, position) >= 0,
+    if (this.live.size < this.definitions.length) return false;
+    return [...this.live.values()].every(
+      (l) => l.position !== null && this.eventStore.comparePositions(l.position, position) >= 0,
     );
   }
 
@@ -98,5 +231,12 @@ export class ProjectionRunner implements ConsistencyWaiter {
       else pending.push(waiter);
     }
     this.waiters = pending;
+  }
+}
+
+export class UnknownProjectionError extends Error {
+  constructor(unknown: readonly string[], known: readonly string[]) {
+    super(`unknown projection${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    this.name = 'UnknownProjectionError';
   }
 }

@@ -1,4 +1,8 @@
+import type { ZonedClock } from '../domain/time/zoned-time';
 import type { UploadService } from '../ingestion/upload-service';
+import type { PriceImportService } from '../pricing/price-import-service';
+import type { ProjectionRunner } from '../projections/runner';
+import type { BillingQueries } from '../ports/billing-read-model';
 import type { ConsistencyWaiter } from '../ports/consistency';
 import type { EventStore } from '../ports/event-store';
 import type { UploadQueries } from '../ports/upload-read-model';
@@ -11,6 +15,10 @@ export interface Services {
   uploadQueries: UploadQueries;
   eventStore: EventStore;
   consistency: ConsistencyWaiter;
+  billing: BillingQueries;
+  billingSettings: { clock: ZonedClock; market: string };
+  priceImport: PriceImportService;
+  projections: Pick<ProjectionRunner, 'rebuild'>;
 }
 
 export interface GraphQLContext {

@@ -32,3 +32,27 @@ export class SqliteCheckpoints {
     this.db.prepare('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
   }
 }
+
+/** The version each projection's read model was built with. */
+export class SqliteProjectionVersions {
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`CREATE TABLE IF NOT EXISTS projection_versions (projection TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
+  }
+
+  get(name: string): Promise<number | null> {
+    const row = this.db
+      .prepare<[string], { version: number }>('SELECT version FROM projection_versions WHERE projection = ?')
+      .get(name);
+    return Promise.resolve(row?.version ?? null);
+  }
+
+  set(name: string, version: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO projection_versions (projection, version) VALUES (?, ?)
+         ON CONFLICT (projection) DO UPDATE SET version = excluded.version`,
+      )
+      .run(name, version);
+    return Promise.resolve();
+  }
+}

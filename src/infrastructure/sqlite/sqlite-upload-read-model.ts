@@ -4,17 +4,36 @@ import { decodeCursor, encodeCursor } from '../../ports/pagination';
 import type { Page, RejectedRowRecord, UploadProjectionStore, UploadQueries } from '../../ports/upload-read-model';
 import type { SqliteDatabase } from './database';
 import { SqliteCheckpoints } from './sqlite-checkpoints';
+import { TableSet } from './table-set';
 
 const PROJECTION = 'upload-status';
+const TABLES = ['rm_uploads', 'rm_rejected_rows'];
 
 /** The upload-status read model: one row per upload, one per rejected line. */
 export class SqliteUploadReadModel implements UploadQueries, UploadProjectionStore {
   private readonly checkpoints: SqliteCheckpoints;
+  private readonly tables: TableSet;
+  private readonly uploads: string;
+  private readonly rejected: string;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    suffix = '',
+  ) {
     this.checkpoints = new SqliteCheckpoints(db);
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS rm_uploads (
+    this.tables = new TableSet(TABLES, suffix);
+    this.uploads = this.tables.name('rm_uploads');
+    this.rejected = this.tables.name('rm_rejected_rows');
+    this.createTables();
+  }
+
+  private get checkpointName(): string {
+    return `${PROJECTION}${this.tables.suffix}`;
+  }
+
+  private createTables(): void {
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS ${this.uploads} (
         seq          INTEGER PRIMARY KEY AUTOINCREMENT,
         upload_id    TEXT NOT NULL UNIQUE,
         sha256       TEXT,
@@ -22,8 +41,8 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
         duplicate_of TEXT,
         doc          TEXT NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS rm_uploads_sha256 ON rm_uploads (sha256);
-      CREATE TABLE IF NOT EXISTS rm_rejected_rows (
+      CREATE INDEX IF NOT EXISTS ${this.uploads}_sha256 ON ${this.uploads} (sha256);
+      CREATE TABLE IF NOT EXISTS ${this.rejected} (
         upload_id TEXT    NOT NULL,
         line      INTEGER NOT NULL,
         raw       TEXT    NOT NULL,
@@ -34,11 +53,11 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
   }
 
   getCheckpoint(): Promise<string | null> {
-    return Promise.resolve(this.checkpoints.get(PROJECTION));
+    return Promise.resolve(this.checkpoints.get(this.checkpointName));
   }
 
   loadUploads(uploadIds: readonly string[]): Promise<Map<string, UploadStatusDoc>> {
-    const select = this.db.prepare<[string], { doc: string }>('SELECT doc FROM rm_uploads WHERE upload_id = ?');
+    const select = this.db.prepare<[string], { doc: string }>(`SELECT doc FROM ${this.uploads} WHERE upload_id = ?`);
     const found = new Map<string, UploadStatusDoc>();
     for (const id of new Set(uploadIds)) {
       const row = select.get(id);
@@ -53,13 +72,13 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     checkpoint: string;
   }): Promise<void> {
     const upsert = this.db.prepare(
-      `INSERT INTO rm_uploads (upload_id, sha256, status, duplicate_of, doc) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO ${this.uploads} (upload_id, sha256, status, duplicate_of, doc) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (upload_id) DO UPDATE SET sha256 = excluded.sha256, status = excluded.status,
          duplicate_of = excluded.duplicate_of, doc = excluded.doc`,
     );
     // A redelivered batch inserts nothing: the (upload, line) key already holds the row.
     const insertRow = this.db.prepare(
-      'INSERT OR IGNORE INTO rm_rejected_rows (upload_id, line, raw, reasons) VALUES (?, ?, ?, ?)',
+      `INSERT OR IGNORE INTO ${this.rejected} (upload_id, line, raw, reasons) VALUES (?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       for (const doc of changes.uploads) {
@@ -68,23 +87,46 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
       for (const row of changes.rejectedRows) {
         insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
       }
-      this.checkpoints.set(PROJECTION, changes.checkpoint);
+      this.checkpoints.set(this.checkpointName, changes.checkpoint);
     })();
     return Promise.resolve();
   }
 
   reset(): Promise<void> {
     this.db.transaction(() => {
-      this.db.exec('DELETE FROM rm_uploads; DELETE FROM rm_rejected_rows;');
-      this.db.prepare("DELETE FROM sqlite_sequence WHERE name = 'rm_uploads'").run();
-      this.checkpoints.delete(PROJECTION);
+      this.tables.drop(this.db);
+      this.db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(this.uploads);
+      this.createTables();
+      this.checkpoints.delete(this.checkpointName);
     })();
     return Promise.resolve();
   }
 
+  /** Makes this (rebuild) copy the live one, with its checkpoint. */
+  promote(): void {
+    const checkpoint = this.checkpoints.get(this.checkpointName);
+    this.db.transaction(() => {
+      this.tables.promote(this.db);
+      this.db.exec(`DROP INDEX IF EXISTS ${this.uploads}_sha256`);
+      this.db.exec('CREATE INDEX IF NOT EXISTS rm_uploads_sha256 ON rm_uploads (sha256)');
+      if (checkpoint !== null) this.checkpoints.set(PROJECTION, checkpoint);
+      this.checkpoints.delete(this.checkpointName);
+    })();
+  }
+
+  /** Everything in the model, in key order, for comparing a rebuild with the live model. */
+  dump(): Record<string, unknown[]> {
+    return {
+      uploads: this.db
+        .prepare(`SELECT seq, upload_id, sha256, status, duplicate_of, doc FROM ${this.uploads} ORDER BY seq`)
+        .all(),
+      rejectedRows: this.db.prepare(`SELECT * FROM ${this.rejected} ORDER BY upload_id, line`).all(),
+    };
+  }
+
   getUpload(uploadId: string): Promise<UploadStatusDoc | null> {
     const row = this.db
-      .prepare<[string], { doc: string }>('SELECT doc FROM rm_uploads WHERE upload_id = ?')
+      .prepare<[string], { doc: string }>(`SELECT doc FROM ${this.uploads} WHERE upload_id = ?`)
       .get(uploadId);
     return Promise.resolve(row === undefined ? null : (JSON.parse(row.doc) as UploadStatusDoc));
   }
@@ -93,10 +135,10 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     const before = after === null ? Number.MAX_SAFE_INTEGER : decodeCursor(after);
     const rows = this.db
       .prepare<[number, number], { seq: number; doc: string }>(
-        'SELECT seq, doc FROM rm_uploads WHERE seq < ? ORDER BY seq DESC LIMIT ?',
+        `SELECT seq, doc FROM ${this.uploads} WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
       )
       .all(before, first + 1);
-    const total = this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rm_uploads').get()?.n ?? 0;
+    const total = this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${this.uploads}`).get()?.n ?? 0;
     return Promise.resolve({
       totalCount: total,
       hasNextPage: rows.length > first,
@@ -111,12 +153,12 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     const afterLine = after === null ? 0 : decodeCursor(after);
     const rows = this.db
       .prepare<[string, number, number], { line: number; raw: string; reasons: string }>(
-        'SELECT line, raw, reasons FROM rm_rejected_rows WHERE upload_id = ? AND line > ? ORDER BY line LIMIT ?',
+        `SELECT line, raw, reasons FROM ${this.rejected} WHERE upload_id = ? AND line > ? ORDER BY line LIMIT ?`,
       )
       .all(uploadId, afterLine, first + 1);
     const total =
       this.db
-        .prepare<[string], { n: number }>('SELECT count(*) AS n FROM rm_rejected_rows WHERE upload_id = ?')
+        .prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ${this.rejected} WHERE upload_id = ?`)
         .get(uploadId)?.n ?? 0;
     return Promise.resolve({
       totalCount: total,
@@ -131,7 +173,7 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
   findValidatedBySha256(sha256: string): Promise<UploadStatusDoc | null> {
     const row = this.db
       .prepare<[string], { doc: string }>(
-        `SELECT doc FROM rm_uploads WHERE sha256 = ? AND status = 'VALIDATED' AND duplicate_of IS NULL
+        `SELECT doc FROM ${this.uploads} WHERE sha256 = ? AND status = 'VALIDATED' AND duplicate_of IS NULL
          ORDER BY seq LIMIT 1`,
       )
       .get(sha256);

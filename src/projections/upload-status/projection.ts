@@ -3,7 +3,10 @@ import { isUploadEvent, UPLOAD_STREAM_PREFIX } from '../../domain/readings/event
 import type { RecordedEvent } from '../../ports/event-store';
 import type { RejectedRowRecord, UploadProjectionStore } from '../../ports/upload-read-model';
 import type { Projection } from '../projection';
+import type { UploadStatusDoc } from './evolve';
 import { evolveUploadStatus } from './evolve';
+
+export const UPLOAD_STATUS_PROJECTION = 'upload-status';
 
 /** Rejected rows of an event, keyed by (upload, line) so a redelivery inserts nothing new. */
 export function rejectedRowsOf(event: UploadEvent): RejectedRowRecord[] {
@@ -11,10 +14,9 @@ export function rejectedRowsOf(event: UploadEvent): RejectedRowRecord[] {
   return event.data.rows.map((row) => ({ uploadId: event.data.uploadId, ...row }));
 }
 
-/** The thin shell around `evolveUploadStatus`: load the document, fold the event, commit with the checkpoint. */
+/** The thin shell around `evolveUploadStatus`: load the documents, fold the events, commit with the checkpoint. */
 export class UploadStatusProjection implements Projection {
-  readonly name = 'upload-status';
-  readonly version = 1;
+  readonly name = UPLOAD_STATUS_PROJECTION;
 
   constructor(private readonly store: UploadProjectionStore) {}
 
@@ -26,16 +28,23 @@ export class UploadStatusProjection implements Projection {
     return this.store.reset();
   }
 
-  async handle(recorded: RecordedEvent): Promise<void> {
-    if (!recorded.streamName.startsWith(UPLOAD_STREAM_PREFIX) || !isUploadEvent(recorded)) return;
-    const event = { type: recorded.type, data: recorded.data } as UploadEvent;
-    const uploadId = recorded.streamName.slice(UPLOAD_STREAM_PREFIX.length);
-    const current = (await this.store.loadUploads([uploadId])).get(uploadId) ?? null;
-    const next = evolveUploadStatus(current, { event, revision: recorded.revision, position: recorded.position });
-    await this.store.commit({
-      uploads: next !== null && next !== current ? [next] : [],
-      rejectedRows: next !== current ? rejectedRowsOf(event) : [],
-      checkpoint: recorded.position,
+  async handle(events: readonly RecordedEvent[]): Promise<void> {
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    const relevant = events.filter((e) => e.streamName.startsWith(UPLOAD_STREAM_PREFIX) && isUploadEvent(e));
+    const ids = relevant.map((e) => e.streamName.slice(UPLOAD_STREAM_PREFIX.length));
+    const docs = await this.store.loadUploads(ids);
+    const changed = new Map<string, UploadStatusDoc>();
+    const rejectedRows: RejectedRowRecord[] = [];
+    relevant.forEach((recorded, i) => {
+      const uploadId = ids[i]!;
+      const event = { type: recorded.type, data: recorded.data } as UploadEvent;
+      const current = changed.get(uploadId) ?? docs.get(uploadId) ?? null;
+      const next = evolveUploadStatus(current, { event, revision: recorded.revision, position: recorded.position });
+      if (next === null || next === current) return;
+      changed.set(uploadId, next);
+      rejectedRows.push(...rejectedRowsOf(event));
     });
+    await this.store.commit({ uploads: [...changed.values()], rejectedRows, checkpoint: last.position });
   }
 }

@@ -1,0 +1,86 @@
+import type { ZonedClock } from '../time/zoned-time';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MONTH = /^(\d{4})-(\d{2})$/;
+
+export interface LocalDay {
+  date: string; // YYYY-MM-DD
+  start: number; // epoch ms, inclusive
+  end: number; // epoch ms, exclusive
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+export function parseLocalDate(text: string): { year: number; month: number; day: number } | null {
+  const match = DATE.exec(text);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  return { year, month, day };
+}
+
+export function parseMonth(text: string): { year: number; month: number } | null {
+  const match = MONTH.exec(text);
+  if (!match) return null;
+  const [year, month] = [Number(match[1]), Number(match[2])];
+  return month >= 1 && month <= 12 ? { year, month } : null;
+}
+
+/** The local calendar day an instant falls on. */
+export function localDateOf(clock: ZonedClock, instant: number): string {
+  const local = clock.toLocal(instant);
+  return `${local.year}-${pad(local.month)}-${pad(local.day)}`;
+}
+
+export function monthOfDate(date: string): string {
+  return date.slice(0, 7);
+}
+
+export function localDay(clock: ZonedClock, date: string): LocalDay {
+  const parsed = parseLocalDate(date);
+  if (parsed === null) throw new Error(`'${date}' is not a date YYYY-MM-DD`);
+  const next = new Date(Date.UTC(parsed.year, parsed.month - 1, parsed.day + 1));
+  return {
+    date,
+    start: clock.startOfLocalDay(parsed.year, parsed.month, parsed.day),
+    end: clock.startOfLocalDay(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()),
+  };
+}
+
+/** Every local day of a month, with its instants: 23-, 24- and 25-hour days included. */
+export function daysOfMonth(clock: ZonedClock, month: string): LocalDay[] {
+  const parsed = parseMonth(month);
+  if (parsed === null) throw new Error(`'${month}' is not a month YYYY-MM`);
+  const count = new Date(Date.UTC(parsed.year, parsed.month, 0)).getUTCDate();
+  return Array.from({ length: count }, (_, i) => localDay(clock, `${month}-${pad(i + 1)}`));
+}
+
+/** Inclusive list of dates from `from` to `to`. */
+export function datesBetween(from: string, to: string): string[] {
+  const start = parseLocalDate(from);
+  const end = parseLocalDate(to);
+  if (start === null || end === null) return [];
+  const dates: string[] = [];
+  for (
+    let t = Date.UTC(start.year, start.month - 1, start.day);
+    t <= Date.UTC(end.year, end.month - 1, end.day);
+    t += 86_400_000
+  ) {
+    const d = new Date(t);
+    dates.push(`${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`);
+  }
+  return dates;
+}
+
+/** Intervals a day holds at a resolution: 96 at 15 minutes, 92 and 100 on DST days. */
+export function expectedIntervals(day: LocalDay, resolutionMinutes: number): number {
+  return Math.round((day.end - day.start) / (resolutionMinutes * 60_000));
+}
+
+/** The month before (negative n) or after a month. */
+export function addMonths(month: string, n: number): string {
+  const parsed = parseMonth(month);
+  if (parsed === null) throw new Error(`'${month}' is not a month YYYY-MM`);
+  const d = new Date(Date.UTC(parsed.year, parsed.month - 1 + n, 1));
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
+}

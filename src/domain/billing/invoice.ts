@@ -1,0 +1,69 @@
+import type { DailyUsageDoc } from './daily-usage';
+import { formatEurPerKwh, formatEuros } from './money';
+
+export type InvoiceStatus = 'COMPLETE' | 'MISSING_READINGS' | 'MISSING_PRICES';
+
+export interface InvoiceDoc {
+  id: string;
+  meter: string;
+  month: string;
+  totalKwhMicro: number;
+  /** Exact cost in femto-euros (BigInt as a decimal string); `energyCost` is it rounded to cents. */
+  costFemto: string;
+  energyCost: string;
+  currency: 'EUR';
+  averagePricePerKwh: string | null;
+  averageDailyKwh: number;
+  daysWithReadings: number;
+  intervals: number;
+  expectedIntervals: number;
+  unpricedIntervals: number;
+  status: InvoiceStatus;
+}
+
+export const invoiceId = (meter: string, month: string): string => `${month}:${meter}`;
+
+/**
+ * The invoice of one meter for one month from its daily rows. `expectedIntervals` counts every interval
+ * of the month (DST days included), so days without readings show as missing.
+ */
+export function computeInvoice(
+  meter: string,
+  month: string,
+  days: readonly DailyUsageDoc[],
+  expectedIntervals: number,
+): InvoiceDoc {
+  let total = 0;
+  let intervals = 0;
+  let priced = 0;
+  let pricedKwh = 0;
+  let cost = 0n;
+  let daysWithReadings = 0;
+  for (const day of days) {
+    total += day.totalKwhMicro;
+    intervals += day.intervals;
+    priced += day.pricedIntervals;
+    pricedKwh += day.pricedKwhMicro;
+    cost += BigInt(day.costFemto);
+    if (day.intervals > 0) daysWithReadings += 1;
+  }
+  const unpriced = intervals - priced;
+  const status: InvoiceStatus =
+    intervals < expectedIntervals ? 'MISSING_READINGS' : unpriced > 0 ? 'MISSING_PRICES' : 'COMPLETE';
+  return {
+    id: invoiceId(meter, month),
+    meter,
+    month,
+    totalKwhMicro: total,
+    costFemto: cost.toString(),
+    energyCost: formatEuros(cost),
+    currency: 'EUR',
+    averagePricePerKwh: formatEurPerKwh(cost, pricedKwh),
+    averageDailyKwh: daysWithReadings === 0 ? 0 : total / 1e6 / daysWithReadings,
+    daysWithReadings,
+    intervals,
+    expectedIntervals,
+    unpricedIntervals: unpriced,
+    status,
+  };
+}

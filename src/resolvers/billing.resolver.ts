@@ -1,0 +1,216 @@
+import { GraphQLError } from 'graphql';
+import type { FileUpload } from 'graphql-upload-minimal';
+import { GraphQLUpload } from 'graphql-upload-minimal';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { datesBetween, localDay, parseLocalDate, parseMonth } from '../domain/billing/calendar';
+import { formatEuros } from '../domain/billing/money';
+import type { DailyUsageDoc } from '../domain/billing/daily-usage';
+import type { InvoiceDoc } from '../domain/billing/invoice';
+import type { GraphQLContext } from './context';
+import { connectionOf } from './types/connection';
+import {
+  DailyTotalsType,
+  DailyUsageType,
+  InvoiceConnection,
+  InvoiceStatus,
+  InvoiceType,
+  MonthlyTotalType,
+  PriceImportReceiptType,
+  PricePointType,
+  ReplayReportType,
+} from './types/billing.types';
+import { pageSize } from './upload.resolver';
+
+const CONSISTENCY_TIMEOUT_MS = 10_000;
+const MAX_RANGE_DAYS = 366;
+
+const badInput = (message: string, argumentName: string): GraphQLError =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
+
+function requireDate(value: string, argumentName: string): string {
+  if (parseLocalDate(value) === null)
+    throw badInput(`${argumentName} '${value}' must be a date YYYY-MM-DD`, argumentName);
+  return value;
+}
+
+function requireRange(from: string, to: string): void {
+  requireDate(from, 'from');
+  requireDate(to, 'to');
+  const days = datesBetween(from, to).length;
+  if (days === 0) throw badInput(`from ${from} is after to ${to}`, 'to');
+  if (days > MAX_RANGE_DAYS) throw badInput(`at most ${MAX_RANGE_DAYS} days per query, asked for ${days}`, 'to');
+}
+
+/** Waits until every projection passed the position a mutation returned (bounded). */
+async function consistentAt(context: GraphQLContext, atLeast: string | null | undefined): Promise<void> {
+  if (atLeast == null) return;
+  try {
+    context.services.eventStore.comparePositions(atLeast, atLeast);
+  } catch {
+    throw badInput(`atLeast '${atLeast}' is not a position returned by a mutation`, 'atLeast');
+  }
+  const reached = await context.services.consistency.waitForPosition(atLeast, CONSISTENCY_TIMEOUT_MS);
+  if (!reached) {
+    throw new GraphQLError(`the read models did not reach position ${atLeast} within ${CONSISTENCY_TIMEOUT_MS} ms`, {
+      extensions: { code: 'CONSISTENCY_TIMEOUT' },
+    });
+  }
+}
+
+const kwh = (micro: number): number => micro / 1e6;
+
+export function dailyUsageDto(doc: DailyUsageDoc): DailyUsageType {
+  return {
+    meter: doc.meter,
+    date: doc.date,
+    totalKwh: kwh(doc.totalKwhMicro),
+    minKwh: kwh(doc.minKwhMicro),
+    maxKwh: kwh(doc.maxKwhMicro),
+    avgKwh: doc.intervals === 0 ? 0 : kwh(doc.totalKwhMicro) / doc.intervals,
+    intervals: doc.intervals,
+    expectedIntervals: doc.expectedIntervals,
+    complete: doc.intervals === doc.expectedIntervals,
+    energyCost: formatEuros(BigInt(doc.costFemto)),
+    unpricedIntervals: doc.intervals - doc.pricedIntervals,
+  };
+}
+
+export function invoiceDto(doc: InvoiceDoc): InvoiceType {
+  return {
+    id: doc.id,
+    meter: doc.meter,
+    month: doc.month,
+    totalKwh: kwh(doc.totalKwhMicro),
+    energyCost: doc.energyCost,
+    currency: doc.currency,
+    averagePricePerKwh: doc.averagePricePerKwh,
+    averageDailyKwh: doc.averageDailyKwh,
+    intervals: doc.intervals,
+    expectedIntervals: doc.expectedIntervals,
+    unpricedIntervals: doc.unpricedIntervals,
+    status: InvoiceStatus[doc.status],
+  };
+}
+
+@Resolver()
+export class BillingResolver {
+  @Authorized()
+  @Query(() => [DailyUsageType], { description: 'Usage of a meter per local day, from and to inclusive.' })
+  async dailyUsage(
+    @Arg('meter', () => ID) meter: string,
+    @Arg('from', () => String) from: string,
+    @Arg('to', () => String) to: string,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
+  ): Promise<DailyUsageType[]> {
+    requireRange(from, to);
+    await consistentAt(context, atLeast);
+    return (await context.services.billing.dailyUsage(meter, from, to)).map(dailyUsageDto);
+  }
+
+  @Authorized()
+  @Query(() => DailyTotalsType, { nullable: true, description: 'Sum over all meters of one local day.' })
+  async dailyTotals(
+    @Arg('date', () => String) date: string,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
+  ): Promise<DailyTotalsType | null> {
+    requireDate(date, 'date');
+    await consistentAt(context, atLeast);
+    const row = await context.services.billing.dailyTotals(date);
+    if (row === null) return null;
+    return {
+      date,
+      meters: row.meters,
+      totalKwh: kwh(row.totalKwhMicro),
+      averageKwhPerMeter: kwh(row.totalKwhMicro) / row.meters,
+    };
+  }
+
+  @Authorized()
+  @Query(() => [ID], { description: 'Meters that have readings.' })
+  meters(@Ctx() context: GraphQLContext): Promise<string[]> {
+    return context.services.billing.meters();
+  }
+
+  @Authorized()
+  @Query(() => [PricePointType], { description: 'Market prices of the local days from and to, inclusive.' })
+  async prices(
+    @Arg('from', () => String) from: string,
+    @Arg('to', () => String) to: string,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
+  ): Promise<PricePointType[]> {
+    requireRange(from, to);
+    await consistentAt(context, atLeast);
+    const { clock, market } = context.services.billingSettings;
+    const start = localDay(clock, from).start;
+    const end = localDay(clock, to).end;
+    const points = await context.services.billing.prices(market, start, end);
+    return points
+      .filter((p) => p.start >= start && p.start < end)
+      .map((p) => ({
+        start: new Date(p.start).toISOString(),
+        end: new Date(p.end).toISOString(),
+        priceEurMwh: p.priceMicro / 1e6,
+      }));
+  }
+
+  @Authorized()
+  @Query(() => InvoiceConnection, { description: 'Invoices of a month (YYYY-MM): one meter, or all meters paged.' })
+  async invoices(
+    @Arg('month', () => String) month: string,
+    @Arg('meter', () => ID, { nullable: true }) meter: string | null | undefined,
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
+  ): Promise<InvoiceConnection> {
+    if (parseMonth(month) === null) throw badInput(`month '${month}' must be YYYY-MM`, 'month');
+    await consistentAt(context, atLeast);
+    const page = await context.services.billing.invoices(month, meter ?? null, pageSize(first), after ?? null);
+    return connectionOf(page, invoiceDto);
+  }
+
+  @Authorized()
+  @Query(() => InvoiceType, { nullable: true })
+  async invoice(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<InvoiceType | null> {
+    const doc = await context.services.billing.invoice(id);
+    return doc === null ? null : invoiceDto(doc);
+  }
+
+  @Authorized()
+  @Query(() => [MonthlyTotalType], { description: 'Totals of the latest months that have an invoice, newest first.' })
+  async invoiceSummary(
+    @Arg('meter', () => ID) meter: string,
+    @Arg('lastMonths', () => Int) lastMonths: number,
+    @Ctx() context: GraphQLContext,
+  ): Promise<MonthlyTotalType[]> {
+    if (lastMonths < 1 || lastMonths > 120) throw badInput('lastMonths must be between 1 and 120', 'lastMonths');
+    const invoices = await context.services.billing.latestInvoices(meter, lastMonths);
+    return invoices.map((i) => ({ month: i.month, totalKwh: kwh(i.totalKwhMicro), energyCost: i.energyCost }));
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => PriceImportReceiptType, {
+    description: 'Imports day-ahead prices from a CSV timestamp,price_eur_mwh (hourly or 15-minute).',
+  })
+  async importPrices(
+    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Ctx() context: GraphQLContext,
+  ): Promise<PriceImportReceiptType> {
+    const upload = await file;
+    return context.services.priceImport.importCsv(upload.createReadStream(), `csv:${upload.filename}`);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => ReplayReportType, {
+    description: 'Rebuilds read models from position zero into fresh tables and switches over when caught up.',
+  })
+  replayProjections(
+    @Arg('names', () => [String], { nullable: true }) names: string[] | null | undefined,
+    @Ctx() context: GraphQLContext,
+  ): Promise<ReplayReportType> {
+    return context.services.projections.rebuild(names ?? null);
+  }
+}

@@ -1,0 +1,99 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from './connection';
+
+export enum InvoiceStatus {
+  COMPLETE = 'COMPLETE',
+  MISSING_READINGS = 'MISSING_READINGS',
+  MISSING_PRICES = 'MISSING_PRICES',
+}
+registerEnumType(InvoiceStatus, {
+  name: 'InvoiceStatus',
+  description:
+    'MISSING_READINGS when intervals < expectedIntervals, else MISSING_PRICES when any interval is unpriced.',
+});
+
+@ObjectType('DailyUsage', { description: 'Usage of one meter on one local day (BILLING_TZ).' })
+export class DailyUsageType {
+  @Field(() => ID) meter!: string;
+  @Field(() => String) date!: string;
+  @Field(() => Float) totalKwh!: number;
+  @Field(() => Float) minKwh!: number;
+  @Field(() => Float) maxKwh!: number;
+  @Field(() => Float) avgKwh!: number;
+  @Field(() => Int) intervals!: number;
+  @Field(() => Int, { description: '96 on a normal day at 15 minutes, 92 and 100 on DST days.' })
+  expectedIntervals!: number;
+  @Field(() => Boolean) complete!: boolean;
+  @Field(() => String, { description: 'Energy cost of the priced intervals, EUR, two decimals.' })
+  energyCost!: string;
+  @Field(() => Int) unpricedIntervals!: number;
+}
+
+@ObjectType('DailyTotals')
+export class DailyTotalsType {
+  @Field(() => String) date!: string;
+  @Field(() => Int) meters!: number;
+  @Field(() => Float) totalKwh!: number;
+  @Field(() => Float) averageKwhPerMeter!: number;
+}
+
+@ObjectType('Invoice', { description: 'Energy of one meter for one calendar month in BILLING_TZ.' })
+export class InvoiceType {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) meter!: string;
+  @Field(() => String) month!: string;
+  @Field(() => Float) totalKwh!: number;
+  @Field(() => String, { description: 'sum(kWh x EUR/MWh / 1000), exact, rounded half away from zero to cents once.' })
+  energyCost!: string;
+  @Field(() => String) currency!: string;
+  @Field(() => String, { nullable: true, description: 'EUR per priced kWh, six decimals.' })
+  averagePricePerKwh!: string | null;
+  @Field(() => Float, { description: 'totalKwh / days that have readings.' })
+  averageDailyKwh!: number;
+  @Field(() => Int) intervals!: number;
+  @Field(() => Int) expectedIntervals!: number;
+  @Field(() => Int) unpricedIntervals!: number;
+  @Field(() => InvoiceStatus) status!: InvoiceStatus;
+}
+
+@ObjectType('InvoiceEdge')
+export class InvoiceEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => InvoiceType) node!: InvoiceType;
+}
+
+@ObjectType('InvoiceConnection')
+export class InvoiceConnection {
+  @Field(() => Int) totalCount!: number;
+  @Field(() => [InvoiceEdge]) edges!: InvoiceEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+}
+
+@ObjectType('MonthlyTotal')
+export class MonthlyTotalType {
+  @Field(() => String) month!: string;
+  @Field(() => Float) totalKwh!: number;
+  @Field(() => String) energyCost!: string;
+}
+
+@ObjectType('PricePoint')
+export class PricePointType {
+  @Field(() => String) start!: string;
+  @Field(() => String) end!: string;
+  @Field(() => Float) priceEurMwh!: number;
+}
+
+@ObjectType('PriceImportReceipt')
+export class PriceImportReceiptType {
+  @Field(() => Int, { description: 'Delivery days appended (new or changed).' }) days!: number;
+  @Field(() => Int, { description: 'Price points in the appended days.' }) points!: number;
+  @Field(() => Int, { description: 'Days whose prices were already published unchanged.' }) unchangedDays!: number;
+  @Field(() => String) position!: string;
+}
+
+@ObjectType('ReplayReport')
+export class ReplayReportType {
+  @Field(() => [String]) projections!: string[];
+  @Field(() => Int) events!: number;
+  @Field(() => Int) millis!: number;
+}
