@@ -21,12 +21,12 @@ import { SqliteProjectionVersions } from './infrastructure/sqlite/sqlite-checkpo
 import { SqliteUploadReadModel } from './infrastructure/sqlite/sqlite-upload-read-model';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
-import { BillingProjection } from './projections/billing/projection';
+import { BILLING_PROJECTION, BillingProjection } from './projections/billing/projection';
 import type { ProjectionDefinition } from './projections/projection';
 import { UploadService } from './ingestion/upload-service';
 import type { Logger } from './logger';
 import { ProjectionRunner } from './projections/runner';
-import { UploadStatusProjection } from './projections/upload-status/projection';
+import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from './projections/upload-status/projection';
 import type { GraphQLContext, Services } from './resolvers/context';
 import { roleFor } from './resolvers/context';
 
@@ -180,13 +180,13 @@ export function sqliteProjectionDefinitions(
 ): ProjectionDefinition[] {
   return [
     {
-      name: 'upload-status',
-      version: 1,
+      name: UPLOAD_STATUS_PROJECTION,
+      version: 2, // 2: listing order assigned once per upload
       create: (suffix) => new UploadStatusProjection(new SqliteUploadReadModel(db, suffix)),
       promote: (suffix) => Promise.resolve(new SqliteUploadReadModel(db, suffix).promote()),
     },
     {
-      name: 'billing',
+      name: BILLING_PROJECTION,
       version: 1,
       create: (suffix) => new BillingProjection(new SqliteBillingReadModel(db, suffix), billingRules),
       promote: (suffix) => Promise.resolve(new SqliteBillingReadModel(db, suffix).promote()),

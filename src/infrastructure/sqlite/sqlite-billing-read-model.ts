@@ -1,4 +1,5 @@
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
+import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
 import type {
   BillingChanges,
@@ -12,7 +13,6 @@ import type { SqliteDatabase } from './database';
 import { SqliteCheckpoints } from './sqlite-checkpoints';
 import { TableSet } from './table-set';
 
-export const BILLING_PROJECTION = 'billing';
 const TABLES = ['rm_readings', 'rm_prices', 'rm_daily_usage', 'rm_invoices'];
 
 interface DailyRow {

@@ -1,12 +1,13 @@
 import type { RejectionReason } from '../../domain/readings/events';
 import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
+import { UPLOAD_STATUS_PROJECTION } from '../../projections/upload-status/projection';
 import { decodeCursor, encodeCursor } from '../../ports/pagination';
 import type { Page, RejectedRowRecord, UploadProjectionStore, UploadQueries } from '../../ports/upload-read-model';
 import type { SqliteDatabase } from './database';
 import { SqliteCheckpoints } from './sqlite-checkpoints';
 import { TableSet } from './table-set';
 
-const PROJECTION = 'upload-status';
+const PROJECTION = UPLOAD_STATUS_PROJECTION;
 const TABLES = ['rm_uploads', 'rm_rejected_rows'];
 
 /** The upload-status read model: one row per upload, one per rejected line. */
@@ -34,13 +35,14 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
   private createTables(): void {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS ${this.uploads} (
-        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-        upload_id    TEXT NOT NULL UNIQUE,
+        upload_id    TEXT PRIMARY KEY,
+        -- listing order: assigned once, on the first event of the upload, so a rebuild gives the same order
+        seq          INTEGER NOT NULL UNIQUE,
         sha256       TEXT,
         status       TEXT NOT NULL,
         duplicate_of TEXT,
         doc          TEXT NOT NULL
-      );
+      ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${this.uploads}_sha256 ON ${this.uploads} (sha256);
       CREATE TABLE IF NOT EXISTS ${this.rejected} (
         upload_id TEXT    NOT NULL,
@@ -72,7 +74,8 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     checkpoint: string;
   }): Promise<void> {
     const upsert = this.db.prepare(
-      `INSERT INTO ${this.uploads} (upload_id, sha256, status, duplicate_of, doc) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO ${this.uploads} (upload_id, seq, sha256, status, duplicate_of, doc)
+       VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM ${this.uploads}), ?, ?, ?, ?)
        ON CONFLICT (upload_id) DO UPDATE SET sha256 = excluded.sha256, status = excluded.status,
          duplicate_of = excluded.duplicate_of, doc = excluded.doc`,
     );
@@ -95,7 +98,6 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
   reset(): Promise<void> {
     this.db.transaction(() => {
       this.tables.drop(this.db);
-      this.db.prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(this.uploads);
       this.createTables();
       this.checkpoints.delete(this.checkpointName);
     })();

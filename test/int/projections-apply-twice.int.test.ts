@@ -1,0 +1,153 @@
+/**
+ * Every projection shell, on real SQLite: the same events delivered twice (a redelivery after a crash
+ * between the writes and the next batch) leave the read model exactly as after the first delivery.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MarketPricesPublished } from '../../src/domain/billing/prices-events';
+import type { UploadEvent } from '../../src/domain/readings/events';
+import { ZonedClock } from '../../src/domain/time/zoned-time';
+import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
+import { SqliteBillingReadModel } from '../../src/infrastructure/sqlite/sqlite-billing-read-model';
+import { SqliteUploadReadModel } from '../../src/infrastructure/sqlite/sqlite-upload-read-model';
+import { BillingProjection } from '../../src/projections/billing/projection';
+import { UploadStatusProjection } from '../../src/projections/upload-status/projection';
+import type { RecordedEvent } from '../../src/ports/event-store';
+
+let position = 0;
+const recorded = (streamName: string, revision: number, event: UploadEvent | MarketPricesPublished): RecordedEvent => {
+  position += 1;
+  return {
+    id: randomUUID(),
+    type: event.type,
+    data: event.data,
+    metadata: {},
+    streamName,
+    revision,
+    position: String(position),
+    created: new Date(0),
+  };
+};
+
+const t0 = Date.parse('2026-10-24T21:00:00Z'); // local midnight of 2026-10-25 in Sofia (a 25-hour day)
+const uploadId = 'u-1';
+const stream = `upload-${uploadId}`;
+const events: RecordedEvent[] = [
+  recorded(stream, 0, {
+    type: 'FileReceived',
+    data: {
+      uploadId,
+      fileName: 'a.csv',
+      byteSize: 1,
+      sha256: 'x',
+      resolutionMinutes: 15,
+      timeZone: 'Europe/Sofia',
+      uploadedBy: null,
+      receivedAt: 'now',
+    },
+  }),
+  recorded(stream, 1, {
+    type: 'ReadingsAccepted',
+    data: {
+      uploadId,
+      batch: 0,
+      readings: Array.from(
+        { length: 100 },
+        (_, i) => ['MP1', t0 + i * 900_000, 0.125 + i / 1000] as [string, number, number],
+      ),
+    },
+  }),
+  recorded(stream, 2, {
+    type: 'RowsRejected',
+    data: {
+      uploadId,
+      batch: 1,
+      rows: [{ line: 7, raw: 'MP1,x,1', reasons: [{ code: 'TIMESTAMP_INVALID', message: 'bad' }] }],
+    },
+  }),
+  recorded('prices-BG-2026-10-25', 0, {
+    type: 'MarketPricesPublished',
+    data: {
+      market: 'BG',
+      deliveryDate: '2026-10-25',
+      resolutionMinutes: 60,
+      currency: 'EUR',
+      unit: 'EUR/MWh',
+      points: Array.from({ length: 25 }, (_, h) => ({
+        start: new Date(t0 + h * 3_600_000).toISOString(),
+        price: h === 3 ? -12.5 : 80 + h,
+      })),
+      complete: true,
+      source: 'test',
+      publishedAt: 'now',
+    },
+  }),
+  recorded(`upload-u-2`, 0, {
+    type: 'FileReceived',
+    data: {
+      uploadId: 'u-2',
+      fileName: 'b.csv',
+      byteSize: 1,
+      sha256: 'y',
+      resolutionMinutes: 15,
+      timeZone: 'Europe/Sofia',
+      uploadedBy: null,
+      receivedAt: 'now',
+    },
+  }),
+  recorded(`upload-u-2`, 1, {
+    type: 'ReadingsAccepted',
+    data: { uploadId: 'u-2', batch: 0, readings: [['MP1', t0, 9.5]] }, // replaces the first reading
+  }),
+  recorded(stream, 3, {
+    type: 'FileValidated',
+    data: {
+      uploadId,
+      totalRows: 101,
+      acceptedRows: 100,
+      rejectedRows: 1,
+      meters: 1,
+      firstIntervalStart: null,
+      lastIntervalStart: null,
+      duplicateOf: null,
+      validatedAt: 'now',
+    },
+  }),
+];
+
+describe.each([
+  ['in one batch', [events]],
+  ['one event per batch', events.map((e) => [e])],
+])('projections applied twice, %s', (_name, batches) => {
+  it('billing: the second delivery changes nothing', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const store = new SqliteBillingReadModel(db);
+    const projection = new BillingProjection(store, {
+      clock: new ZonedClock('Europe/Sofia'),
+      resolutionMinutes: 15,
+      market: 'BG',
+    });
+    for (const batch of batches) await projection.handle(batch);
+    const once = store.dump();
+    for (const batch of batches) await projection.handle(batch);
+    expect(store.dump()).toEqual(once);
+    const [day] = await store.dailyUsage('MP1', '2026-10-25', '2026-10-25');
+    expect(day).toMatchObject({ intervals: 100, expectedIntervals: 100, pricedIntervals: 100 });
+    expect(day!.totalKwhMicro).toBe(
+      9_500_000 + Array.from({ length: 99 }, (_, i) => 125_000 + (i + 1) * 1000).reduce((a, b) => a + b, 0),
+    );
+    db.close();
+  });
+
+  it('upload-status: the second delivery changes nothing', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const store = new SqliteUploadReadModel(db);
+    const projection = new UploadStatusProjection(store);
+    for (const batch of batches) await projection.handle(batch);
+    const once = store.dump();
+    for (const batch of batches) await projection.handle(batch);
+    expect(store.dump()).toEqual(once);
+    expect(await store.getUpload(uploadId)).toMatchObject({ status: 'VALIDATED', acceptedRows: 100, rejectedRows: 1 });
+    expect((await store.listRejectedRows(uploadId, 10, null)).totalCount).toBe(1);
+    db.close();
+  });
+});

@@ -1,0 +1,120 @@
+import { daysOfMonth, expectedIntervals, localDay } from '../../src/domain/billing/calendar';
+import type { DailyUsageDoc, PriceInterval } from '../../src/domain/billing/daily-usage';
+import { computeDailyUsage, priceFor } from '../../src/domain/billing/daily-usage';
+import { computeInvoice } from '../../src/domain/billing/invoice';
+import { costFemto, formatEurPerKwh, formatEuros, toMicro } from '../../src/domain/billing/money';
+import { ZonedClock } from '../../src/domain/time/zoned-time';
+
+const clock = new ZonedClock('Europe/Sofia');
+const HOUR = 3_600_000;
+const QUARTER = 900_000;
+
+describe('money', () => {
+  it('multiplies exactly: 0.1234 kWh at 98.76 EUR/MWh is 0.012186984 EUR', () => {
+    expect(costFemto(toMicro(0.1234), toMicro(98.76))).toBe(12_186_984_000_000n);
+  });
+
+  it('rounds half away from zero to cents, once', () => {
+    expect(formatEuros(5n * 10n ** 12n)).toBe('0.01'); // 0.005 EUR
+    expect(formatEuros(49n * 10n ** 11n)).toBe('0.00'); // 0.0049 EUR
+    expect(formatEuros(-5n * 10n ** 12n)).toBe('-0.01');
+    expect(formatEuros(-4n * 10n ** 12n)).toBe('0.00');
+    expect(formatEuros(384n * 10n ** 13n)).toBe('3.84');
+    expect(formatEuros(123_456n * 10n ** 13n)).toBe('1234.56');
+  });
+
+  it('does not drift where float sums would', () => {
+    let cost = 0n;
+    let float = 0;
+    for (let i = 0; i < 10_000; i++) {
+      cost += costFemto(toMicro(0.1), toMicro(0.7));
+      float += (0.1 * 0.7) / 1000;
+    }
+    expect(formatEuros(cost)).toBe('0.70');
+    expect(float).not.toBe(0.7); // the reason for integers
+  });
+
+  it('gives the average price per kWh', () => {
+    expect(formatEurPerKwh(costFemto(toMicro(2), toMicro(100)), toMicro(2))).toBe('0.100000');
+    expect(formatEurPerKwh(0n, 0)).toBeNull();
+  });
+});
+
+describe('calendar', () => {
+  it('counts 92, 96 and 100 quarter hours on DST and normal days', () => {
+    expect(expectedIntervals(localDay(clock, '2026-03-29'), 15)).toBe(92);
+    expect(expectedIntervals(localDay(clock, '2026-10-25'), 15)).toBe(100);
+    expect(expectedIntervals(localDay(clock, '2026-10-26'), 15)).toBe(96);
+    expect(daysOfMonth(clock, '2026-10').reduce((n, d) => n + expectedIntervals(d, 15), 0)).toBe(31 * 96 + 4);
+  });
+});
+
+describe('priceFor', () => {
+  const t0 = Date.parse('2026-10-01T00:00:00Z');
+  const hourly = new Map<number, PriceInterval>([[t0, { start: t0, end: t0 + HOUR, priceMicro: 100_000_000 }]]);
+  const quarters = new Map<number, PriceInterval>(
+    [10, 20, 30, 40].map((p, i) => [
+      t0 + i * QUARTER,
+      { start: t0 + i * QUARTER, end: t0 + (i + 1) * QUARTER, priceMicro: p * 1e6 },
+    ]),
+  );
+
+  it('prices a quarter-hour reading by the hour that contains it', () => {
+    expect(priceFor(hourly, t0 + 2 * QUARTER, QUARTER)).toBe(100_000_000);
+  });
+
+  it('matches 15-minute prices one to one', () => {
+    expect(priceFor(quarters, t0 + QUARTER, QUARTER)).toBe(20_000_000);
+  });
+
+  it('uses the time-weighted mean of 15-minute prices for an hourly reading', () => {
+    expect(priceFor(quarters, t0, HOUR)).toBe(25_000_000);
+  });
+
+  it('leaves an interval in a price gap unpriced, never zero', () => {
+    expect(priceFor(hourly, t0 + HOUR, QUARTER)).toBeNull();
+    expect(priceFor(new Map([...quarters].slice(0, 3)), t0, HOUR)).toBeNull();
+  });
+});
+
+describe('computeDailyUsage and computeInvoice', () => {
+  const day = localDay(clock, '2026-10-25');
+  const starts = [day.start, day.start + QUARTER, day.start + 2 * QUARTER];
+  const prices = new Map<number, PriceInterval>([
+    [day.start, { start: day.start, end: day.start + HOUR, priceMicro: toMicro(-10.5) }],
+  ]);
+  const usage = computeDailyUsage(
+    { meter: 'MP1', day, starts, kwhMicro: [toMicro(0.5), toMicro(0.25), toMicro(1)] },
+    prices,
+    15,
+    100,
+  );
+
+  it('sums, keeps min and max, and prices negative prices as credits', () => {
+    expect(usage).toMatchObject({
+      totalKwhMicro: 1_750_000,
+      minKwhMicro: 250_000,
+      maxKwhMicro: 1_000_000,
+      intervals: 3,
+      expectedIntervals: 100,
+      pricedIntervals: 3,
+    });
+    expect(formatEuros(BigInt(usage.costFemto))).toBe('-0.02'); // 1.75 kWh x -10.5 EUR/MWh = -0.018375
+  });
+
+  it('marks a month with missing intervals, then missing prices', () => {
+    const full = (date: string, priced: number): DailyUsageDoc => ({
+      ...usage,
+      date,
+      intervals: 96,
+      expectedIntervals: 96,
+      pricedIntervals: priced,
+    });
+    expect(computeInvoice('MP1', '2026-11', [full('2026-11-01', 96)], 30 * 96).status).toBe('MISSING_READINGS');
+    const month = Array.from({ length: 30 }, (_, i) => full(`2026-11-${String(i + 1).padStart(2, '0')}`, 96));
+    expect(computeInvoice('MP1', '2026-11', month, 30 * 96).status).toBe('COMPLETE');
+    month[3] = full('2026-11-04', 90);
+    const invoice = computeInvoice('MP1', '2026-11', month, 30 * 96);
+    expect(invoice).toMatchObject({ status: 'MISSING_PRICES', unpricedIntervals: 6, id: '2026-11:MP1' });
+  });
+});
