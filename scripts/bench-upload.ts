@@ -5,12 +5,12 @@
  * server as a child process on a fresh data directory, uploads the file over HTTP multipart, and reports
  * the wall time and the server's peak resident memory (VmHWM from /proc). Exits 1 over the memory target.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyCounts, generateReadings } from '../src/tools/readings-generator';
+import { peakRssMb, startChildServer } from './lib/child-server';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -37,12 +37,6 @@ async function writeReadings(path: string) {
   return counts;
 }
 
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'billing-bench-'));
   const file = join(work, 'readings.csv');
@@ -50,19 +44,9 @@ async function main(): Promise<void> {
   const bytes = statSync(file).size;
   process.stdout.write(`generated ${counts.rows} rows (${(bytes / 1e6).toFixed(1)} MB), ${counts.valid} valid\n`);
 
-  const port = 40_000 + Math.floor(Math.random() * 10_000);
-  const server = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(work, 'data'), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = await startChildServer({ DATA_DIR: join(work, 'data') });
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.stdout.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('ready at')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    const idleRss = peakRssMb(server.pid!);
+    const idleRss = peakRssMb(server.pid);
     const form = new FormData();
     form.append(
       'operations',
@@ -74,14 +58,14 @@ async function main(): Promise<void> {
     form.append('map', JSON.stringify({ 0: ['variables.f'] }));
     form.append('0', await openAsBlob(file), 'readings.csv');
     const started = performance.now();
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'Apollo-Require-Preflight': 'true' },
       body: form,
     });
     const body = (await response.json()) as { data?: { uploadReadings: Record<string, unknown> }; errors?: unknown };
     const seconds = (performance.now() - started) / 1000;
-    const peak = peakRssMb(server.pid!);
+    const peak = peakRssMb(server.pid);
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     const receipt = body.data!.uploadReadings;
     const result = {
@@ -101,8 +85,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    server.kill('SIGTERM');
-    await once(server, 'exit').catch(() => undefined);
+    await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -59,7 +59,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       market: config.priceArea,
     }),
     new SqliteProjectionVersions(db),
-    (m, f) => logger.error(m, f),
+    logger,
   );
   await projections.start();
 

@@ -1,9 +1,12 @@
 import type { ConsistencyWaiter } from '../ports/consistency';
 import type { EventStore, EventSubscription, RecordedEvent } from '../ports/event-store';
+import type { Logger } from '../logger';
 import type { Projection, ProjectionDefinition } from './projection';
 
-/** Most events handed to a projection in one commit. */
-const MAX_BATCH = 64;
+/** Most events handed to a projection in one commit (a readings event holds up to 5,000 readings). */
+const MAX_BATCH = 32;
+/** Longest a projection waits to gather a batch: the bound on the lag that batching adds. */
+const MAX_GATHER_MS = 250;
 const REBUILD_SUFFIX = '__rebuild';
 
 interface Waiter {
@@ -46,7 +49,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
     private readonly eventStore: EventStore,
     private readonly definitions: readonly ProjectionDefinition[],
     private readonly versions: ProjectionVersions,
-    private readonly log: (message: string, fields?: Record<string, unknown>) => void,
+    private readonly log: Pick<Logger, 'info' | 'error'>,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -58,10 +61,15 @@ export class ProjectionRunner implements ConsistencyWaiter {
   async start(): Promise<void> {
     const outdated: string[] = [];
     for (const definition of this.definitions) {
-      if ((await this.versions.get(definition.name)) !== definition.version) outdated.push(definition.name);
+      const stored = await this.versions.get(definition.name);
+      if (stored === definition.version) continue;
+      // A model that never saw an event has nothing to rebuild: record its version and start.
+      if (stored === null && (await definition.create('').getCheckpoint()) === null) {
+        await this.versions.set(definition.name, definition.version);
+      } else outdated.push(definition.name);
     }
     if (outdated.length > 0) {
-      this.log('rebuilding projections whose version changed', { projections: outdated });
+      this.log.info('rebuilding projections whose version changed', { projections: outdated });
       await this.rebuildOffline(outdated);
     }
     for (const definition of this.definitions) await this.startLive(definition);
@@ -86,12 +94,17 @@ export class ProjectionRunner implements ConsistencyWaiter {
   private async consume(state: Live): Promise<void> {
     const buffer: RecordedEvent[] = [];
     let flushing: Promise<void> | null = null;
+    let lastHandleMs = 0;
     const flush = async (): Promise<void> => {
-      // Let the subscription fill the buffer for a turn: big batches mean fewer recomputations.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Gather events for as long as the last batch took to handle: cheap batches stay prompt, while
+      // expensive ones (big uploads) get bigger, so each day and invoice is recomputed fewer times.
+      const gatherMs = Math.min(MAX_GATHER_MS, lastHandleMs);
+      await new Promise((resolve) => (gatherMs > 1 ? setTimeout(resolve, gatherMs) : setImmediate(resolve)));
       while (buffer.length > 0) {
         const batch = buffer.splice(0, MAX_BATCH);
+        const started = this.now();
         await state.projection.handle(batch);
+        lastHandleMs = this.now() - started;
         state.position = batch[batch.length - 1]!.position;
         this.settleWaiters();
       }
@@ -101,12 +114,15 @@ export class ProjectionRunner implements ConsistencyWaiter {
       for await (const event of state.subscription) {
         buffer.push(event);
         flushing ??= flush();
-        if (buffer.length >= MAX_BATCH * 4) await flushing;
+        if (buffer.length >= MAX_BATCH) await flushing;
       }
       await flushing;
     } catch (error) {
       state.failed = error instanceof Error ? error : new Error(String(error));
-      this.log('projection stopped on an error', { projection: state.definition.name, error: state.failed.message });
+      this.log.error('projection stopped on an error', {
+        projection: state.definition.name,
+        error: state.failed.message,
+      });
     }
   }
 

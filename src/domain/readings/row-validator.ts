@@ -21,6 +21,7 @@ const METER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const PLAIN_DECIMAL = /^\d+(?:\.(\d+))?$/;
 const NEGATIVE_DECIMAL = /^-\d+(?:\.\d+)?$/;
 const MAX_KWH_DECIMALS = 6;
+const DAY_MS = 86_400_000;
 
 /**
  * Validates the rows of one file in order. It remembers the first line of every (meter, instant) so a
@@ -28,8 +29,13 @@ const MAX_KWH_DECIMALS = 6;
  * Deterministic: no clock, no I/O.
  */
 export class RowValidator {
-  private readonly firstLineByMeterInstant = new Map<string, Map<number, number>>();
+  /**
+   * First line of every accepted (meter, interval): per meter and UTC day, one slot per interval.
+   * Typed arrays keep a million readings in a few MB where a Map entry each would take about 100 MB.
+   */
+  private readonly firstLines = new Map<string, Map<number, Uint32Array>>();
   private readonly gridMs: number;
+  private readonly slotsPerDay: number;
   private minStart = Number.POSITIVE_INFINITY;
   private maxStart = Number.NEGATIVE_INFINITY;
 
@@ -39,10 +45,11 @@ export class RowValidator {
     private readonly clock: ZonedClock,
   ) {
     this.gridMs = rules.resolutionMinutes * 60_000;
+    this.slotsPerDay = Math.ceil(DAY_MS / this.gridMs);
   }
 
   get meterCount(): number {
-    return this.firstLineByMeterInstant.size;
+    return this.firstLines.size;
   }
 
   /** First and last interval start accepted so far (epoch ms), or null when nothing was accepted. */
@@ -68,13 +75,21 @@ export class RowValidator {
     const kwh = this.checkKwh((fields[this.columns.kwh] ?? '').trim(), reasons);
     if (meter === null || instant === null || kwh === null) return { accepted: false, reasons };
 
-    let instants = this.firstLineByMeterInstant.get(meter);
-    if (instants === undefined) {
-      instants = new Map();
-      this.firstLineByMeterInstant.set(meter, instants);
+    let days = this.firstLines.get(meter);
+    if (days === undefined) {
+      days = new Map();
+      this.firstLines.set(meter, days);
     }
-    const firstLine = instants.get(instant);
-    if (firstLine !== undefined) {
+    const day = Math.floor(instant / DAY_MS);
+    let slots = days.get(day);
+    if (slots === undefined) {
+      slots = new Uint32Array(this.slotsPerDay);
+      days.set(day, slots);
+    }
+    // Instants on the grid are a whole interval apart, so each has its own slot.
+    const slot = Math.floor((instant - day * DAY_MS) / this.gridMs);
+    const firstLine = slots[slot]!;
+    if (firstLine !== 0) {
       return {
         accepted: false,
         reasons: [
@@ -85,7 +100,7 @@ export class RowValidator {
         ],
       };
     }
-    instants.set(instant, line);
+    slots[slot] = line;
     if (instant < this.minStart) this.minStart = instant;
     if (instant > this.maxStart) this.maxStart = instant;
     return { accepted: true, reading: [meter, instant, kwh] };

@@ -23,7 +23,8 @@ interface EventRow {
   created_ms: number;
 }
 
-const PAGE_SIZE = 500;
+/** Events fetched per query: a readings event is up to ~200 KB of JSON, so pages stay small. */
+const PAGE_SIZE = 64;
 
 export interface SqliteEventStoreOptions {
   /** How often a subscription looks for events appended by other processes (this one wakes it at once). */
