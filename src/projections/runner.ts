@@ -165,29 +165,28 @@ export class ProjectionRunner implements ConsistencyWaiter {
   }
 
   private async rebuildLive(names: readonly string[]): Promise<RebuildReport> {
-    const definitions = this.select(names);
-    const started = this.now();
-    let events = 0;
-    for (const definition of definitions) {
-      const copy = definition.create(REBUILD_SUFFIX);
-      await copy.reset();
-      events += await this.catchUp(copy, null);
+    return this.rebuildEach(names, async (definition) => {
       const state = this.live.get(definition.name);
-      if (state !== undefined) {
-        await state.subscription.close();
-        await state.done;
-        this.live.delete(definition.name);
-      }
-      events += await this.catchUp(copy, await copy.getCheckpoint());
-      await definition.promote(REBUILD_SUFFIX);
-      await this.versions.set(definition.name, definition.version);
-      await this.startLive(definition);
-    }
-    return { projections: definitions.map((d) => d.name), events, millis: Math.round(this.now() - started) };
+      if (state === undefined) return;
+      await state.subscription.close();
+      await state.done;
+      this.live.delete(definition.name);
+    });
   }
 
   /** For the CLI and start-up: no live projection runs, so rebuild and promote directly. */
-  async rebuildOffline(names: readonly string[]): Promise<RebuildReport> {
+  rebuildOffline(names: readonly string[]): Promise<RebuildReport> {
+    return this.rebuildEach(names, null);
+  }
+
+  /**
+   * Fills a fresh copy of each projection from position zero; when `stopLive` is given, stops the live
+   * one, lets the copy catch up with what was appended meanwhile, swaps it in and restarts it live.
+   */
+  private async rebuildEach(
+    names: readonly string[],
+    stopLive: ((definition: ProjectionDefinition) => Promise<void>) | null,
+  ): Promise<RebuildReport> {
     const definitions = this.select(names);
     const started = this.now();
     let events = 0;
@@ -195,8 +194,13 @@ export class ProjectionRunner implements ConsistencyWaiter {
       const copy = definition.create(REBUILD_SUFFIX);
       await copy.reset();
       events += await this.catchUp(copy, null);
+      if (stopLive !== null) {
+        await stopLive(definition);
+        events += await this.catchUp(copy, await copy.getCheckpoint());
+      }
       await definition.promote(REBUILD_SUFFIX);
       await this.versions.set(definition.name, definition.version);
+      if (stopLive !== null) await this.startLive(definition);
     }
     return { projections: definitions.map((d) => d.name), events, millis: Math.round(this.now() - started) };
   }
