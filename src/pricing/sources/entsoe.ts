@@ -1,0 +1,92 @@
+import type { PriceSeries } from './price-series';
+import { PriceSourceError } from './price-series';
+
+const RESOLUTIONS: Record<string, number> = { PT15M: 15, PT30M: 30, PT60M: 60 };
+
+const tag = (xml: string, name: string): string | null => {
+  const match = new RegExp(`<${name.replace('.', '\\.')}(?:\\s[^>]*)?>([^<]*)</${name.replace('.', '\\.')}>`).exec(xml);
+  return match ? match[1]!.trim() : null;
+};
+const blocks = (xml: string, name: string): string[] =>
+  [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => m[1]!);
+
+/** ENTSO-E times are UTC, written with or without seconds: 2023-08-06T22:00Z. */
+function utc(text: string | null, what: string): number {
+  const ms = text === null ? Number.NaN : Date.parse(text);
+  if (Number.isNaN(ms)) throw new PriceSourceError('entsoe', `${what} '${String(text)}' is not a UTC time`);
+  return ms;
+}
+
+/**
+ * Reads an A44 Publication_MarketDocument: every TimeSeries and Period, positions at
+ * start + (position - 1) x resolution, curve type A01 (every position) or A03 (a position whose price
+ * repeats the previous one is left out: forward-fill up to the next point or the period end). An
+ * Acknowledgement_MarketDocument or an "Unauthorized" page becomes an error that says why.
+ */
+export function parseEntsoeDayAhead(body: string): PriceSeries {
+  if (/Unauthorized/i.test(body) && !body.includes('Publication_MarketDocument')) {
+    throw new PriceSourceError(
+      'entsoe',
+      `the API refused the request: ${body
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()} (check ENTSOE_TOKEN)`,
+    );
+  }
+  if (body.includes('Acknowledgement_MarketDocument')) {
+    const reason = blocks(body, 'Reason')[0] ?? '';
+    throw new PriceSourceError(
+      'entsoe',
+      `no prices: reason ${tag(reason, 'code') ?? '?'} '${tag(reason, 'text') ?? 'unknown'}'`,
+    );
+  }
+  if (!body.includes('Publication_MarketDocument')) {
+    throw new PriceSourceError('entsoe', `the answer is not a Publication_MarketDocument: '${body.slice(0, 80)}'`);
+  }
+  const prices = new Map<number, number>();
+  let resolutionMinutes: number | null = null;
+  for (const series of blocks(body, 'TimeSeries')) {
+    const currency = tag(series, 'currency_Unit.name');
+    const unit = tag(series, 'price_Measure_Unit.name');
+    if (currency !== 'EUR' || unit !== 'MWH') {
+      throw new PriceSourceError('entsoe', `prices in ${String(currency)}/${String(unit)}, expected EUR/MWH`);
+    }
+    const curveType = tag(series, 'curveType') ?? 'A01';
+    for (const period of blocks(series, 'Period')) {
+      const interval = blocks(period, 'timeInterval')[0] ?? '';
+      const start = utc(tag(interval, 'start'), 'period start');
+      const end = utc(tag(interval, 'end'), 'period end');
+      const resolutionText = tag(period, 'resolution') ?? '';
+      const minutes = RESOLUTIONS[resolutionText];
+      if (minutes === undefined)
+        throw new PriceSourceError('entsoe', `resolution '${resolutionText}' is not supported`);
+      if (resolutionMinutes !== null && resolutionMinutes !== minutes) {
+        throw new PriceSourceError('entsoe', 'one answer mixes resolutions; ask for one delivery day at a time');
+      }
+      resolutionMinutes = minutes;
+      const step = minutes * 60_000;
+      const positions = new Map<number, number>();
+      for (const point of blocks(period, 'Point')) {
+        const position = Number(tag(point, 'position'));
+        const price = Number(tag(point, 'price.amount'));
+        if (!Number.isInteger(position) || position < 1 || !Number.isFinite(price)) {
+          throw new PriceSourceError('entsoe', `a Point without a valid position and price.amount`);
+        }
+        positions.set(position, price);
+      }
+      const count = Math.round((end - start) / step);
+      let last: number | undefined;
+      for (let position = 1; position <= count; position++) {
+        const value = positions.get(position) ?? (curveType === 'A03' ? last : undefined);
+        last = value;
+        const at = start + (position - 1) * step;
+        if (value !== undefined && !prices.has(at)) prices.set(at, value);
+      }
+    }
+  }
+  if (resolutionMinutes === null) throw new PriceSourceError('entsoe', 'the document holds no TimeSeries');
+  return {
+    resolutionMinutes,
+    points: [...prices].sort((a, b) => a[0] - b[0]).map(([start, price]) => ({ start, price })),
+  };
+}
