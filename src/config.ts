@@ -14,6 +14,15 @@ export interface Config {
   viewerToken: string | null;
   /** Bidding zone whose day-ahead prices bill the readings (ENTSO-E EIC code). */
   priceArea: string;
+  priceSource: 'entsoe' | 'energy-charts' | 'csv';
+  /** Base URL of the price source (a file path or URL for csv). */
+  priceSourceUrl: string;
+  entsoeToken: string | null;
+  priceScrape: boolean;
+  priceScrapeCron: string;
+  priceRecheckDays: number;
+  priceFetchTimeoutMs: number;
+  priceFetchAttempts: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -27,6 +36,11 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const RESOLUTIONS = [1, 5, 10, 15, 30, 60];
+const DEFAULT_SOURCE_URLS = {
+  entsoe: 'https://web-api.tp.entsoe.eu',
+  'energy-charts': 'https://api.energy-charts.info',
+  csv: '',
+} as const;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 /** Reads and checks every setting once; a bad value names the variable and what it accepts. */
@@ -84,8 +98,29 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: optional('ADMIN_TOKEN'),
     viewerToken: optional('VIEWER_TOKEN'),
     priceArea: text('PRICE_AREA', '10YCA-BULGARIA-R'),
+    priceSource: 'entsoe',
+    priceSourceUrl: '',
+    entsoeToken: optional('ENTSOE_TOKEN'),
+    priceScrape: true,
+    priceScrapeCron: text('PRICE_SCRAPE_CRON', '30 14 * * *'),
+    priceRecheckDays: integer('PRICE_RECHECK_DAYS', 2, 0, 31),
+    priceFetchTimeoutMs: integer('PRICE_FETCH_TIMEOUT_MS', 20_000, 100, 600_000),
+    priceFetchAttempts: integer('PRICE_FETCH_ATTEMPTS', 4, 1, 10),
     logLevel: logLevel as Config['logLevel'],
   };
+  const source = text('PRICE_SOURCE', 'entsoe');
+  if (source === 'entsoe' || source === 'energy-charts' || source === 'csv') config.priceSource = source;
+  else problems.push(`PRICE_SOURCE='${source}' must be entsoe, energy-charts or csv`);
+  config.priceSourceUrl = text('PRICE_SOURCE_URL', DEFAULT_SOURCE_URLS[config.priceSource]);
+  if (config.priceSource === 'csv' && config.priceSourceUrl === '') {
+    problems.push('PRICE_SOURCE=csv needs PRICE_SOURCE_URL: the URL or file path of a timestamp,price_eur_mwh CSV');
+  }
+  const scrape = text('PRICE_SCRAPE', 'on');
+  if (scrape === 'on' || scrape === 'off') config.priceScrape = scrape === 'on';
+  else problems.push(`PRICE_SCRAPE='${scrape}' must be on or off`);
+  if (config.priceScrapeCron.split(/\s+/).length !== 5) {
+    problems.push(`PRICE_SCRAPE_CRON='${config.priceScrapeCron}' must be a 5-field cron expression such as '30 14 * * *'`);
+  }
   if (!/^[A-Za-z0-9-]{1,32}$/.test(config.priceArea)) {
     problems.push(`PRICE_AREA='${config.priceArea}' must be a bidding-zone code such as 10YCA-BULGARIA-R or DE-LU`);
   }

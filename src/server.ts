@@ -21,6 +21,8 @@ import { SqliteProjectionVersions } from './infrastructure/sqlite/sqlite-checkpo
 import { SqliteUploadReadModel } from './infrastructure/sqlite/sqlite-upload-read-model';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
+import { PriceScrapeService } from './pricing/scrape-service';
+import { CsvSource, EnergyChartsSource, EntsoeSource, type PriceSource } from './pricing/sources/sources';
 import { BILLING_PROJECTION, BillingProjection } from './projections/billing/projection';
 import type { ProjectionDefinition } from './projections/projection';
 import { UploadService } from './ingestion/upload-service';
@@ -63,6 +65,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   );
   await projections.start();
 
+  const publisher = new PricePublisher(eventStore, () => new Date());
   const services: Services = {
     eventStore,
     uploadQueries: uploadReadModel,
@@ -70,12 +73,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     billing: billingReadModel,
     billingSettings: { clock, market: config.priceArea },
     projections,
-    priceImport: new PriceImportService({
-      eventStore,
-      publisher: new PricePublisher(eventStore, () => new Date()),
-      clock,
-      market: config.priceArea,
-    }),
+    priceImport: new PriceImportService({ eventStore, publisher, clock, market: config.priceArea }),
+    priceScrape: new PriceScrapeService({ source: priceSourceFor(config, clock), publisher, clock, market: config.priceArea }),
     uploads: new UploadService({
       eventStore,
       uploads: uploadReadModel,
@@ -171,6 +170,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       db.close();
     },
   };
+}
+
+/** The configured day-ahead price source. */
+export function priceSourceFor(config: Config, clock: ZonedClock): PriceSource {
+  const retry = { attempts: config.priceFetchAttempts, timeoutMs: config.priceFetchTimeoutMs, backoffMs: 1_000 };
+  switch (config.priceSource) {
+    case 'entsoe':
+      return new EntsoeSource({ baseUrl: config.priceSourceUrl, token: config.entsoeToken, area: config.priceArea, retry });
+    case 'energy-charts':
+      return new EnergyChartsSource({ baseUrl: config.priceSourceUrl, area: config.priceArea, retry });
+    case 'csv':
+      return new CsvSource({ location: config.priceSourceUrl, clock, retry });
+    default: {
+      const unknown: never = config.priceSource;
+      throw new Error(`unknown price source ${String(unknown)}`);
+    }
+  }
 }
 
 /** The projections of the embedded backend; `suffix` selects live tables or a rebuild copy. */

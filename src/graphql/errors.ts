@@ -21,6 +21,7 @@ const PASS_THROUGH = new Set([
   'FORBIDDEN',
   'TIMEOUT',
   'CONSISTENCY_TIMEOUT',
+  'PRICE_SOURCE_FAILED',
 ]);
 
 function classify(error: unknown): { code: string; message: string } | null {

@@ -17,6 +17,7 @@ import {
   MonthlyTotalType,
   PriceImportReceiptType,
   PricePointType,
+  PriceScrapeResultType,
   ReplayReportType,
 } from './types/billing.types';
 import { pageSize } from './upload.resolver';
@@ -201,6 +202,21 @@ export class BillingResolver {
   ): Promise<PriceImportReceiptType> {
     const upload = await file;
     return context.services.priceImport.importCsv(upload.createReadStream(), `csv:${upload.filename}`);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => PriceScrapeResultType, {
+    description: 'Fetches one delivery day from PRICE_SOURCE now and publishes it when it changed.',
+  })
+  async scrapePrices(@Arg('date', () => String) date: string, @Ctx() context: GraphQLContext): Promise<PriceScrapeResultType> {
+    requireDate(date, 'date');
+    try {
+      return await context.services.priceScrape.scrapeDay(date);
+    } catch (error) {
+      throw new GraphQLError(`price scrape for ${date} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        extensions: { code: 'PRICE_SOURCE_FAILED' },
+      });
+    }
   }
 
   @Authorized('ADMIN')

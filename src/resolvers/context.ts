@@ -1,6 +1,7 @@
 import type { ZonedClock } from '../domain/time/zoned-time';
 import type { UploadService } from '../ingestion/upload-service';
 import type { PriceImportService } from '../pricing/price-import-service';
+import type { PriceScrapeService } from '../pricing/scrape-service';
 import type { ProjectionRunner } from '../projections/runner';
 import type { BillingQueries } from '../ports/billing-read-model';
 import type { ConsistencyWaiter } from '../ports/consistency';
@@ -18,6 +19,7 @@ export interface Services {
   billing: BillingQueries;
   billingSettings: { clock: ZonedClock; market: string };
   priceImport: PriceImportService;
+  priceScrape: PriceScrapeService;
   projections: Pick<ProjectionRunner, 'rebuild'>;
 }
 

@@ -97,3 +97,14 @@ export class ReplayReportType {
   @Field(() => Int) events!: number;
   @Field(() => Int) millis!: number;
 }
+
+@ObjectType('PriceScrapeResult')
+export class PriceScrapeResultType {
+  @Field(() => String) date!: string;
+  @Field(() => String) source!: string;
+  @Field(() => Int, { description: 'Intervals the source published for the day.' }) points!: number;
+  @Field(() => Boolean, { description: 'Whether every interval of the day has a price.' }) complete!: boolean;
+  @Field(() => Boolean, { description: 'False when the day was already published with the same prices.' })
+  appended!: boolean;
+  @Field(() => String, { nullable: true }) position!: string | null;
+}
