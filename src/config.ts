@@ -119,7 +119,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (scrape === 'on' || scrape === 'off') config.priceScrape = scrape === 'on';
   else problems.push(`PRICE_SCRAPE='${scrape}' must be on or off`);
   if (config.priceScrapeCron.split(/\s+/).length !== 5) {
-    problems.push(`PRICE_SCRAPE_CRON='${config.priceScrapeCron}' must be a 5-field cron expression such as '30 14 * * *'`);
+    problems.push(
+      `PRICE_SCRAPE_CRON='${config.priceScrapeCron}' must be a 5-field cron expression such as '30 14 * * *'`,
+    );
   }
   if (!/^[A-Za-z0-9-]{1,32}$/.test(config.priceArea)) {
     problems.push(`PRICE_AREA='${config.priceArea}' must be a bidding-zone code such as 10YCA-BULGARIA-R or DE-LU`);

@@ -74,7 +74,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     billingSettings: { clock, market: config.priceArea },
     projections,
     priceImport: new PriceImportService({ eventStore, publisher, clock, market: config.priceArea }),
-    priceScrape: new PriceScrapeService({ source: priceSourceFor(config, clock), publisher, clock, market: config.priceArea }),
+    priceScrape: new PriceScrapeService({
+      source: priceSourceFor(config, clock),
+      publisher,
+      clock,
+      market: config.priceArea,
+    }),
     uploads: new UploadService({
       eventStore,
       uploads: uploadReadModel,
@@ -177,7 +182,12 @@ export function priceSourceFor(config: Config, clock: ZonedClock): PriceSource {
   const retry = { attempts: config.priceFetchAttempts, timeoutMs: config.priceFetchTimeoutMs, backoffMs: 1_000 };
   switch (config.priceSource) {
     case 'entsoe':
-      return new EntsoeSource({ baseUrl: config.priceSourceUrl, token: config.entsoeToken, area: config.priceArea, retry });
+      return new EntsoeSource({
+        baseUrl: config.priceSourceUrl,
+        token: config.entsoeToken,
+        area: config.priceArea,
+        retry,
+      });
     case 'energy-charts':
       return new EnergyChartsSource({ baseUrl: config.priceSourceUrl, area: config.priceArea, retry });
     case 'csv':

@@ -208,14 +208,20 @@ export class BillingResolver {
   @Mutation(() => PriceScrapeResultType, {
     description: 'Fetches one delivery day from PRICE_SOURCE now and publishes it when it changed.',
   })
-  async scrapePrices(@Arg('date', () => String) date: string, @Ctx() context: GraphQLContext): Promise<PriceScrapeResultType> {
+  async scrapePrices(
+    @Arg('date', () => String) date: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<PriceScrapeResultType> {
     requireDate(date, 'date');
     try {
       return await context.services.priceScrape.scrapeDay(date);
     } catch (error) {
-      throw new GraphQLError(`price scrape for ${date} failed: ${error instanceof Error ? error.message : String(error)}`, {
-        extensions: { code: 'PRICE_SOURCE_FAILED' },
-      });
+      throw new GraphQLError(
+        `price scrape for ${date} failed: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          extensions: { code: 'PRICE_SOURCE_FAILED' },
+        },
+      );
     }
   }
 

@@ -28,7 +28,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * GETs a URL as text. Network errors, timeouts and 5xx answers are retried with exponential backoff
  * (bounded by `attempts`); a 4xx answer is final and returned with its body, since it explains itself.
  */
-export async function getText(url: string, policy: RetryPolicy = DEFAULT_RETRY): Promise<{ status: number; body: string }> {
+export async function getText(
+  url: string,
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<{ status: number; body: string }> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     try {

@@ -21,9 +21,7 @@ const compactUtc = (ms: number): string => new Date(ms).toISOString().replace(/[
 export class EntsoeSource implements PriceSource {
   readonly name = 'entsoe';
 
-  constructor(
-    private readonly options: { baseUrl: string; token: string | null; area: string; retry: RetryPolicy },
-  ) {}
+  constructor(private readonly options: { baseUrl: string; token: string | null; area: string; retry: RetryPolicy }) {}
 
   async fetchDay(day: LocalDay): Promise<PriceSeries> {
     if (this.options.token === null) {
@@ -68,7 +66,9 @@ export class CsvSource implements PriceSource {
 
   async fetchDay(day: LocalDay): Promise<PriceSeries> {
     const { location, clock, retry } = this.options;
-    const text = /^https?:\/\//.test(location) ? (await getText(location, retry)).body : await readFile(location, 'utf8');
+    const text = /^https?:\/\//.test(location)
+      ? (await getText(location, retry)).body
+      : await readFile(location, 'utf8');
     const reader = new PriceFileReader(clock);
     text
       .split(/\r?\n/)
