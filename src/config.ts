@@ -118,9 +118,9 @@ export function loadConfig(env: Env = process.env): Config {
   const scrape = text('PRICE_SCRAPE', 'on');
   if (scrape === 'on' || scrape === 'off') config.priceScrape = scrape === 'on';
   else problems.push(`PRICE_SCRAPE='${scrape}' must be on or off`);
-  if (config.priceScrapeCron.split(/\s+/).length !== 5) {
+  if (![5, 6].includes(config.priceScrapeCron.split(/\s+/).length)) {
     problems.push(
-      `PRICE_SCRAPE_CRON='${config.priceScrapeCron}' must be a 5-field cron expression such as '30 14 * * *'`,
+      `PRICE_SCRAPE_CRON='${config.priceScrapeCron}' must be a cron expression such as '30 14 * * *' (6 fields: with seconds)`,
     );
   }
   if (!/^[A-Za-z0-9-]{1,32}$/.test(config.priceArea)) {

@@ -22,10 +22,11 @@ import { SqliteUploadReadModel } from './infrastructure/sqlite/sqlite-upload-rea
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
 import { PriceScrapeService } from './pricing/scrape-service';
-import { CsvSource, EnergyChartsSource, EntsoeSource, type PriceSource } from './pricing/sources/sources';
+import { priceSourceFor } from './pricing/sources/from-config';
 import { BILLING_PROJECTION, BillingProjection } from './projections/billing/projection';
 import type { ProjectionDefinition } from './projections/projection';
 import { UploadService } from './ingestion/upload-service';
+import { startPriceScheduler } from './jobs/scheduler';
 import type { Logger } from './logger';
 import { ProjectionRunner } from './projections/runner';
 import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from './projections/upload-status/projection';
@@ -152,6 +153,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   );
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const scheduler = config.priceScrape ? await startPriceScheduler(config, logger) : null;
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}${GRAPHQL_PATH}`;
   logger.info('serving GraphQL', {
@@ -169,34 +171,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      await scheduler?.stop();
       await apollo.stop();
       await projections.stop();
       await eventStore.close();
       db.close();
     },
   };
-}
-
-/** The configured day-ahead price source. */
-export function priceSourceFor(config: Config, clock: ZonedClock): PriceSource {
-  const retry = { attempts: config.priceFetchAttempts, timeoutMs: config.priceFetchTimeoutMs, backoffMs: 1_000 };
-  switch (config.priceSource) {
-    case 'entsoe':
-      return new EntsoeSource({
-        baseUrl: config.priceSourceUrl,
-        token: config.entsoeToken,
-        area: config.priceArea,
-        retry,
-      });
-    case 'energy-charts':
-      return new EnergyChartsSource({ baseUrl: config.priceSourceUrl, area: config.priceArea, retry });
-    case 'csv':
-      return new CsvSource({ location: config.priceSourceUrl, clock, retry });
-    default: {
-      const unknown: never = config.priceSource;
-      throw new Error(`unknown price source ${String(unknown)}`);
-    }
-  }
 }
 
 /** The projections of the embedded backend; `suffix` selects live tables or a rebuild copy. */

@@ -18,7 +18,7 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'billing-int-'));
   const config: Config = {
-    ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }),
+    ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PRICE_SCRAPE: 'off', ...env }),
     port: 0,
     host: '127.0.0.1',
   };

@@ -84,3 +84,16 @@ export function addMonths(month: string, n: number): string {
   const d = new Date(Date.UTC(parsed.year, parsed.month - 1 + n, 1));
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
 }
+
+/** The date n days after (negative: before) a date. */
+export function addDays(date: string, n: number): string {
+  const parsed = parseLocalDate(date);
+  if (parsed === null) throw new Error(`'${date}' is not a date YYYY-MM-DD`);
+  const d = new Date(Date.UTC(parsed.year, parsed.month - 1, parsed.day + n));
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** What a daily price run covers: the next delivery day, then the last `recheckDays` days again. */
+export function scrapeDates(today: string, recheckDays: number): string[] {
+  return [addDays(today, 1), ...Array.from({ length: recheckDays }, (_, i) => addDays(today, -i))];
+}

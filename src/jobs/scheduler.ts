@@ -1,0 +1,59 @@
+import Bree from 'bree';
+import { join } from 'node:path';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { CONFIG_ENV } from './scrape-prices';
+
+export interface Scheduler {
+  stop(): Promise<void>;
+}
+
+interface WorkerMessage {
+  type?: string;
+  report?: { results: unknown[]; failures: Array<{ date: string; source: string; error: string }> };
+  error?: string;
+}
+
+/**
+ * Runs `scrape-prices` on PRICE_SCRAPE_CRON in BILLING_TZ, in a worker thread. Bree never starts a run
+ * while the previous one is still going; a failed run is logged with its days and source and never
+ * touches the server.
+ */
+export async function startPriceScheduler(config: Config, logger: Logger): Promise<Scheduler> {
+  const compiled = __filename.endsWith('.js');
+  const bree = new Bree({
+    root: false,
+    logger: false,
+    jobs: [
+      {
+        name: 'scrape-prices',
+        path: join(__dirname, `scrape-prices.${compiled ? 'js' : 'ts'}`),
+        cron: config.priceScrapeCron,
+        hasSeconds: config.priceScrapeCron.trim().split(/\s+/).length === 6,
+        timezone: config.billingTimeZone,
+        // Under tsx the worker needs tsx's loader itself: its hooks do not reach worker threads on Node 20.
+        worker: {
+          // The worker uses the server's validated config, not whatever its environment says.
+          env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config) },
+          ...(compiled ? {} : { execArgv: ['--require', 'tsx/cjs'] }),
+        },
+      },
+    ],
+    workerMessageHandler: (data) => {
+      const message = data.message as WorkerMessage;
+      if (message.type === 'scrape-report' && message.report) {
+        for (const failure of message.report.failures) logger.error('price scrape failed', { ...failure });
+        logger.info('price scrape run', { results: message.report.results });
+      } else if (message.type === 'scrape-error') logger.error('price scrape run failed', { error: message.error });
+    },
+    errorHandler: (error: unknown, data: { name: string }) => {
+      logger.error('price scrape worker ended with an error', {
+        job: data.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    },
+  });
+  await bree.start();
+  logger.info('price scrape scheduled', { cron: config.priceScrapeCron, timeZone: config.billingTimeZone });
+  return { stop: () => bree.stop() };
+}
