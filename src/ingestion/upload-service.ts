@@ -11,6 +11,7 @@ import type {
 } from '../domain/readings/events';
 import { uploadStreamName } from '../domain/readings/events';
 import type { ValidationRules } from '../domain/readings/row-validator';
+import { describeValidated } from '../domain/readings/upload-messages';
 import type { ZonedClock } from '../domain/time/zoned-time';
 import type { ConsistencyWaiter } from '../ports/consistency';
 import type { EventStore, ExpectedRevision } from '../ports/event-store';
@@ -162,12 +163,7 @@ export class UploadService {
       rejectedRows: summary.rejectedRows,
       duplicateOf: summary.duplicateOf,
       position,
-      message:
-        summary.duplicateOf !== null
-          ? `byte-identical to upload ${summary.duplicateOf}, which was already validated; no readings were added`
-          : summary.totalRows === 0
-            ? 'the file has a header but no data rows'
-            : null,
+      message: describeValidated(summary),
     };
   }
 

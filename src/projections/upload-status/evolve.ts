@@ -1,4 +1,5 @@
 import type { UploadEvent } from '../../domain/readings/events';
+import { describeValidated } from '../../domain/readings/upload-messages';
 
 export type UploadStatus = 'RECEIVED' | 'VALIDATED' | 'REJECTED';
 
@@ -96,19 +97,6 @@ export function evolveUploadStatus(
       throw new Error(`unhandled upload event ${JSON.stringify(unhandled)}`);
     }
   }
-}
-
-function describeValidated(data: {
-  totalRows: number;
-  acceptedRows: number;
-  rejectedRows: number;
-  duplicateOf: string | null;
-}): string {
-  if (data.duplicateOf !== null) {
-    return `byte-identical to upload ${data.duplicateOf}, which was already validated; no readings were added`;
-  }
-  if (data.totalRows === 0) return 'the file has a header but no data rows';
-  return `${data.acceptedRows} of ${data.totalRows} rows accepted, ${data.rejectedRows} rejected`;
 }
 
 /** Whether the upload has reached its final state. */
