@@ -14,6 +14,11 @@ import { SqliteCheckpoints } from './sqlite-checkpoints';
 import { TableSet } from './table-set';
 
 const TABLES = ['rm_readings', 'rm_prices', 'rm_daily_usage', 'rm_invoices'];
+const INDEXES = [
+  { table: 'rm_daily_usage', name: '_by_date', columns: 'date' },
+  { table: 'rm_invoices', name: '_by_meter', columns: 'meter, month' },
+  { table: 'rm_readings', name: '_by_start', columns: 'start_ms' },
+];
 
 interface DailyRow {
   meter: string;
@@ -51,7 +56,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     private readonly db: SqliteDatabase,
     suffix = '',
   ) {
-    this.tables = new TableSet(TABLES, suffix);
+    this.tables = new TableSet(TABLES, suffix, INDEXES);
     this.checkpoints = new SqliteCheckpoints(db);
     this.t = {
       readings: this.tables.name('rm_readings'),
@@ -85,10 +90,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         month TEXT NOT NULL, meter TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (month, meter)) WITHOUT ROWID;
     `);
-    // Secondary indexes are named after their table so a renamed rebuild keeps distinct names.
-    this.db.exec(`CREATE INDEX IF NOT EXISTS ${t.daily}_by_date ON ${t.daily} (date);
-      CREATE INDEX IF NOT EXISTS ${t.invoices}_by_meter ON ${t.invoices} (meter, month);
-      CREATE INDEX IF NOT EXISTS ${t.readings}_by_start ON ${t.readings} (start_ms);`);
+    this.tables.createIndexes(this.db);
   }
 
   getCheckpoint(): Promise<string | null> {
@@ -193,26 +195,10 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
 
   /** Makes this (rebuild) copy the live one, with its checkpoint. */
   promote(): void {
-    const live = BILLING_PROJECTION;
-    const checkpoint = this.checkpoints.get(this.checkpointName);
     this.db.transaction(() => {
       this.tables.promote(this.db);
-      this.renameIndexes();
-      if (checkpoint !== null) this.checkpoints.set(live, checkpoint);
-      this.checkpoints.delete(this.checkpointName);
+      this.checkpoints.move(this.checkpointName, BILLING_PROJECTION);
     })();
-  }
-
-  private renameIndexes(): void {
-    // Indexes keep their names through ALTER TABLE RENAME; recreate them under the live names.
-    for (const [table, index, columns] of [
-      ['rm_daily_usage', '_by_date', '(date)'],
-      ['rm_invoices', '_by_meter', '(meter, month)'],
-      ['rm_readings', '_by_start', '(start_ms)'],
-    ] as const) {
-      this.db.exec(`DROP INDEX IF EXISTS ${table}${this.tables.suffix}${index}`);
-      this.db.exec(`CREATE INDEX IF NOT EXISTS ${table}${index} ON ${table} ${columns}`);
-    }
   }
 
   // ---- queries (live tables) ----

@@ -28,6 +28,13 @@ export class SqliteCheckpoints {
       .run(projection, position, Date.now());
   }
 
+  /** Hands a rebuilt copy's checkpoint to the live name (call inside the swapping transaction). */
+  move(from: string, to: string): void {
+    const position = this.get(from);
+    if (position !== null) this.set(to, position);
+    this.delete(from);
+  }
+
   delete(projection: string): void {
     this.db.prepare('DELETE FROM projection_checkpoints WHERE projection = ?').run(projection);
   }

@@ -22,7 +22,7 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     suffix = '',
   ) {
     this.checkpoints = new SqliteCheckpoints(db);
-    this.tables = new TableSet(TABLES, suffix);
+    this.tables = new TableSet(TABLES, suffix, [{ table: 'rm_uploads', name: '_sha256', columns: 'sha256' }]);
     this.uploads = this.tables.name('rm_uploads');
     this.rejected = this.tables.name('rm_rejected_rows');
     this.createTables();
@@ -43,7 +43,6 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
         duplicate_of TEXT,
         doc          TEXT NOT NULL
       ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS ${this.uploads}_sha256 ON ${this.uploads} (sha256);
       CREATE TABLE IF NOT EXISTS ${this.rejected} (
         upload_id TEXT    NOT NULL,
         line      INTEGER NOT NULL,
@@ -52,6 +51,7 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
         PRIMARY KEY (upload_id, line)
       ) WITHOUT ROWID;
     `);
+    this.tables.createIndexes(this.db);
   }
 
   getCheckpoint(): Promise<string | null> {
@@ -106,13 +106,9 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
 
   /** Makes this (rebuild) copy the live one, with its checkpoint. */
   promote(): void {
-    const checkpoint = this.checkpoints.get(this.checkpointName);
     this.db.transaction(() => {
       this.tables.promote(this.db);
-      this.db.exec(`DROP INDEX IF EXISTS ${this.uploads}_sha256`);
-      this.db.exec('CREATE INDEX IF NOT EXISTS rm_uploads_sha256 ON rm_uploads (sha256)');
-      if (checkpoint !== null) this.checkpoints.set(PROJECTION, checkpoint);
-      this.checkpoints.delete(this.checkpointName);
+      this.checkpoints.move(this.checkpointName, PROJECTION);
     })();
   }
 
