@@ -14,9 +14,7 @@ import { addDays, datesBetween, parseLocalDate } from '../src/domain/billing/cal
 import { ZonedClock } from '../src/domain/time/zoned-time';
 import { openSqliteDatabase } from '../src/infrastructure/sqlite/database';
 import { SqliteEventStore } from '../src/infrastructure/sqlite/sqlite-event-store';
-import { PricePublisher } from '../src/pricing/price-publisher';
-import { PriceScrapeService } from '../src/pricing/scrape-service';
-import { priceSourceFor } from '../src/pricing/sources/from-config';
+import { scrapeServiceFor } from '../src/pricing/scrape-service';
 
 const [command, ...args] = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -45,12 +43,7 @@ async function main(): Promise<void> {
   const clock = new ZonedClock(config.billingTimeZone);
   const db = openSqliteDatabase(join(config.dataDir, 'energy-billing.sqlite'));
   const eventStore = new SqliteEventStore(db);
-  const service = new PriceScrapeService({
-    source: priceSourceFor(config, clock),
-    publisher: new PricePublisher(eventStore, () => new Date()),
-    clock,
-    market: config.priceArea,
-  });
+  const service = scrapeServiceFor(config, clock, eventStore);
   try {
     if (command === 'scrape') {
       const result = await service.scrapeDay(requireDate('date'));

@@ -21,8 +21,7 @@ import { SqliteProjectionVersions } from './infrastructure/sqlite/sqlite-checkpo
 import { SqliteUploadReadModel } from './infrastructure/sqlite/sqlite-upload-read-model';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
-import { PriceScrapeService } from './pricing/scrape-service';
-import { priceSourceFor } from './pricing/sources/from-config';
+import { scrapeServiceFor } from './pricing/scrape-service';
 import { BILLING_PROJECTION, BillingProjection } from './projections/billing/projection';
 import type { ProjectionDefinition } from './projections/projection';
 import { UploadService } from './ingestion/upload-service';
@@ -75,12 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     billingSettings: { clock, market: config.priceArea },
     projections,
     priceImport: new PriceImportService({ eventStore, publisher, clock, market: config.priceArea }),
-    priceScrape: new PriceScrapeService({
-      source: priceSourceFor(config, clock),
-      publisher,
-      clock,
-      market: config.priceArea,
-    }),
+    priceScrape: scrapeServiceFor(config, clock, eventStore, publisher),
     uploads: new UploadService({
       eventStore,
       uploads: uploadReadModel,

@@ -10,9 +10,7 @@ import { localDateOf, scrapeDates } from '../domain/billing/calendar';
 import { ZonedClock } from '../domain/time/zoned-time';
 import { openSqliteDatabase } from '../infrastructure/sqlite/database';
 import { SqliteEventStore } from '../infrastructure/sqlite/sqlite-event-store';
-import { PricePublisher } from '../pricing/price-publisher';
-import { PriceScrapeService, type ScrapeResult } from '../pricing/scrape-service';
-import { priceSourceFor } from '../pricing/sources/from-config';
+import { scrapeServiceFor, type PriceScrapeService, type ScrapeResult } from '../pricing/scrape-service';
 
 /** Environment variable through which the scheduler hands the worker its validated config. */
 export const CONFIG_ENV = 'ENERGY_BILLING_CONFIG_JSON';
@@ -42,12 +40,7 @@ async function main(): Promise<void> {
   const db = openSqliteDatabase(join(config.dataDir, 'energy-billing.sqlite'));
   const eventStore = new SqliteEventStore(db);
   try {
-    const service = new PriceScrapeService({
-      source: priceSourceFor(config, clock),
-      publisher: new PricePublisher(eventStore, () => new Date()),
-      clock,
-      market: config.priceArea,
-    });
+    const service = scrapeServiceFor(config, clock, eventStore);
     const today = localDateOf(clock, Date.now());
     const report = await runScrape(service, config.priceSource, scrapeDates(today, config.priceRecheckDays));
     parentPort?.postMessage({ type: 'scrape-report', report });

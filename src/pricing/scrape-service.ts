@@ -1,6 +1,9 @@
 import { expectedIntervals, localDay, parseLocalDate } from '../domain/billing/calendar';
 import type { ZonedClock } from '../domain/time/zoned-time';
-import type { PricePublisher } from './price-publisher';
+import type { Config } from '../config';
+import type { EventStore } from '../ports/event-store';
+import { PricePublisher } from './price-publisher';
+import { priceSourceFor } from './sources/from-config';
 import type { PriceSource } from './sources/sources';
 
 export interface ScrapeResult {
@@ -43,4 +46,14 @@ export class PriceScrapeService {
     });
     return { date, source: source.name, points: points.length, complete, ...published };
   }
+}
+
+/** The scrape service as the configuration asks for it: the server, the scheduled job and the CLI share it. */
+export function scrapeServiceFor(
+  config: Config,
+  clock: ZonedClock,
+  eventStore: EventStore,
+  publisher: PricePublisher = new PricePublisher(eventStore, () => new Date()),
+): PriceScrapeService {
+  return new PriceScrapeService({ source: priceSourceFor(config, clock), publisher, clock, market: config.priceArea });
 }

@@ -5,6 +5,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import type { UploadReceipt } from '../../src/ingestion/upload-service';
 import { startServer, type RunningServer } from '../../src/server';
 
 export interface TestServer {
@@ -60,17 +61,7 @@ export const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $uploadId: ID) {
   }
 }`;
 
-export interface UploadReceipt {
-  uploadId: string;
-  fileName: string;
-  status: 'RECEIVED' | 'VALIDATED' | 'REJECTED';
-  totalRows: number;
-  acceptedRows: number;
-  rejectedRows: number;
-  duplicateOf: string | null;
-  position: string;
-  message: string | null;
-}
+export type { UploadReceipt } from '../../src/ingestion/upload-service';
 
 /** A GraphQL multipart request as a browser or curl sends it, with the CSRF preflight header. */
 export async function uploadFile(
