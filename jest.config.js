@@ -22,5 +22,7 @@ module.exports = {
   projects: [
     project('unit', ['<rootDir>/test/**/*.unit.test.ts']),
     project('int', ['<rootDir>/test/**/*.int.test.ts']),
+    // Contract suites against EventStoreDB and MongoDB: skipped unless EVENTSTORE_URL / MONGODB_URL are set.
+    project('backends', ['<rootDir>/test/backends/*.backend.test.ts']),
   ],
 };

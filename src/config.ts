@@ -24,6 +24,14 @@ export interface Config {
   priceFetchTimeoutMs: number;
   priceFetchAttempts: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Which parts this process runs: the API, the projector (projections and the price schedule), or both. */
+  role: 'all' | 'api' | 'projector';
+  eventStore: { kind: 'sqlite' } | { kind: 'eventstoredb'; url: string };
+  readStore: { kind: 'sqlite' } | { kind: 'mongodb'; url: string; database: string };
+  /** How long a projector's lease lasts without renewal before another projector may take over. */
+  projectorLeaseMs: number;
+  /** How long a start waits for an external backend before failing. */
+  backendConnectTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +115,11 @@ export function loadConfig(env: Env = process.env): Config {
     priceFetchTimeoutMs: integer('PRICE_FETCH_TIMEOUT_MS', 20_000, 100, 600_000),
     priceFetchAttempts: integer('PRICE_FETCH_ATTEMPTS', 4, 1, 10),
     logLevel: logLevel as Config['logLevel'],
+    role: 'all',
+    eventStore: { kind: 'sqlite' },
+    readStore: { kind: 'sqlite' },
+    projectorLeaseMs: integer('PROJECTOR_LEASE_MS', 15_000, 1_000, 600_000),
+    backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
   };
   const source = text('PRICE_SOURCE', 'entsoe');
   if (source === 'entsoe' || source === 'energy-charts' || source === 'csv') config.priceSource = source;
@@ -126,6 +139,52 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[A-Za-z0-9-]{1,32}$/.test(config.priceArea)) {
     problems.push(`PRICE_AREA='${config.priceArea}' must be a bidding-zone code such as 10YCA-BULGARIA-R or DE-LU`);
   }
+  const role = text('ROLE', 'all');
+  if (role === 'all' || role === 'api' || role === 'projector') config.role = role;
+  else problems.push(`ROLE='${role}' must be all, api or projector`);
+  config.eventStore = eventStoreConfig(text('EVENT_STORE', 'sqlite'), optional('EVENTSTORE_URL'), problems);
+  config.readStore = readStoreConfig(text('READ_STORE', 'sqlite'), optional('MONGODB_URL'), problems);
+  if (config.role !== 'all' && (config.eventStore.kind === 'sqlite' || config.readStore.kind === 'sqlite')) {
+    problems.push(
+      `ROLE='${config.role}' splits the service over processes, which needs the shared backends: EVENT_STORE=eventstoredb and READ_STORE=mongodb`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function eventStoreConfig(kind: string, url: string | null, problems: string[]): Config['eventStore'] {
+  if (kind === 'sqlite') return { kind };
+  if (kind !== 'eventstoredb') {
+    problems.push(`EVENT_STORE='${kind}' must be sqlite or eventstoredb`);
+    return { kind: 'sqlite' };
+  }
+  if (url === null || !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//.test(url)) {
+    problems.push(
+      `EVENT_STORE=eventstoredb needs EVENTSTORE_URL, a connection string such as esdb://localhost:2113?tls=false (got '${url ?? ''}')`,
+    );
+    return { kind: 'sqlite' };
+  }
+  return { kind, url };
+}
+
+function readStoreConfig(kind: string, url: string | null, problems: string[]): Config['readStore'] {
+  if (kind === 'sqlite') return { kind };
+  if (kind !== 'mongodb') {
+    problems.push(`READ_STORE='${kind}' must be sqlite or mongodb`);
+    return { kind: 'sqlite' };
+  }
+  if (url === null || !/^mongodb(\+srv)?:\/\//.test(url)) {
+    problems.push(
+      `READ_STORE=mongodb needs MONGODB_URL, a connection string such as mongodb://localhost:27017/energy_billing?replicaSet=rs0 (got '${url ?? ''}')`,
+    );
+    return { kind: 'sqlite' };
+  }
+  return { kind, url, database: databaseNameOf(url) };
+}
+
+/** The database named in the connection string's path, or the service's default. */
+export function databaseNameOf(mongoUrl: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(mongoUrl)?.[1] ?? '';
+  return path === '' ? 'energy_billing' : decodeURIComponent(path);
 }

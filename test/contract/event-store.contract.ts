@@ -108,6 +108,15 @@ export function eventStoreContract(adapter: string, create: () => Promise<EventS
       expect(head !== null && store.comparePositions(head, mid.position) > 0).toBe(true);
     });
 
+    it('gives the head position of some stream prefixes, and answers a ping', async () => {
+      await store.ping();
+      expect(await store.headPosition({ streamPrefixes: [`${prefix}none-`] })).toBeNull();
+      const kept = await store.appendToStream(`${prefix}head-a`, [event('A')], { expectedRevision: 'any' });
+      const other = await store.appendToStream(`${prefix}other-b`, [event('B')], { expectedRevision: 'any' });
+      expect(await store.headPosition({ streamPrefixes: [`${prefix}head-`] })).toBe(kept.position);
+      expect(await store.headPosition({ streamPrefixes: [`${prefix}head-`, `${prefix}other-`] })).toBe(other.position);
+    });
+
     it('filters readAll by stream prefix', async () => {
       await store.appendToStream(`${prefix}keep-1`, [event('K')], { expectedRevision: 'any' });
       await store.appendToStream(`${prefix}drop-1`, [event('D')], { expectedRevision: 'any' });

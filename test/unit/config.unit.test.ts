@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, databaseNameOf, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
   it('has defaults that run on a fresh machine', () => {
@@ -30,5 +30,49 @@ describe('loadConfig', () => {
     expect(problems).toContain("BILLING_TZ='Mars/Base' is not an IANA time zone");
     expect(problems).toContain("READING_RESOLUTION_MINUTES='7' must be one of 1, 5, 10, 15, 30, 60");
     expect(problems).toContain('MAX_KWH_PER_READING');
+  });
+
+  it('selects the production backends and a role', () => {
+    const config = loadConfig({
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_URL: 'esdb://eventstore:2113?tls=false',
+      READ_STORE: 'mongodb',
+      MONGODB_URL: 'mongodb://mongo:27017/billing?replicaSet=rs0',
+      ROLE: 'api',
+    });
+    expect(config.role).toBe('api');
+    expect(config.eventStore).toEqual({ kind: 'eventstoredb', url: 'esdb://eventstore:2113?tls=false' });
+    expect(config.readStore).toEqual({
+      kind: 'mongodb',
+      url: 'mongodb://mongo:27017/billing?replicaSet=rs0',
+      database: 'billing',
+    });
+    expect(loadConfig({}).eventStore).toEqual({ kind: 'sqlite' });
+    expect(loadConfig({}).role).toBe('all');
+  });
+
+  it('explains a backend chosen without its URL, and a split role on the embedded backend', () => {
+    const problemsOf = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    expect(problemsOf({ EVENT_STORE: 'eventstoredb' })).toContain('EVENT_STORE=eventstoredb needs EVENTSTORE_URL');
+    expect(problemsOf({ READ_STORE: 'mongodb', MONGODB_URL: 'http://x' })).toContain(
+      'READ_STORE=mongodb needs MONGODB_URL',
+    );
+    expect(problemsOf({ READ_STORE: 'postgres' })).toContain("READ_STORE='postgres' must be sqlite or mongodb");
+    expect(problemsOf({ ROLE: 'worker' })).toContain("ROLE='worker' must be all, api or projector");
+    expect(problemsOf({ ROLE: 'projector' })).toContain('needs the shared backends');
+  });
+
+  it('takes the MongoDB database from the connection string', () => {
+    expect(databaseNameOf('mongodb://a:27017/prod_billing?replicaSet=rs0')).toBe('prod_billing');
+    expect(databaseNameOf('mongodb://a:27017')).toBe('energy_billing');
+    expect(databaseNameOf('mongodb://a:27017/?replicaSet=rs0')).toBe('energy_billing');
+    expect(databaseNameOf('mongodb+srv://user:pw@cluster.example.net/billing')).toBe('billing');
   });
 });

@@ -9,7 +9,7 @@ import type {
   ReadAllOptions,
   RecordedEvent,
 } from '../../ports/event-store';
-import { WrongExpectedRevisionError } from '../../ports/event-store';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../ports/event-store';
 import type { SqliteDatabase } from './database';
 
 interface EventRow {
@@ -176,9 +176,28 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  headPosition(): Promise<string | null> {
-    const head = this.headPositionSync();
-    return Promise.resolve(head === null ? null : String(head));
+  headPosition(options: { streamPrefixes?: readonly string[] } = {}): Promise<string | null> {
+    const prefixes = options.streamPrefixes ?? [];
+    if (prefixes.length === 0) {
+      const head = this.headPositionSync();
+      return Promise.resolve(head === null ? null : String(head));
+    }
+    const { ranges, bounds } = prefixRanges(prefixes);
+    const row = this.db
+      .prepare<unknown[], { head: number | null }>(`SELECT max(position) AS head FROM events WHERE ${ranges}`)
+      .get(...bounds);
+    return Promise.resolve(row?.head === null || row?.head === undefined ? null : String(row.head));
+  }
+
+  ping(): Promise<void> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(
+        new EventStoreUnavailableError('the embedded event store cannot be read', { cause: error }),
+      );
+    }
   }
 
   private headPositionSync(): number | null {
@@ -222,9 +241,7 @@ export class SqliteEventStore implements EventStore {
         .prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
         .all(after, limit);
     }
-    // Prefix ranges use the stream index instead of LIKE, which SQLite cannot index here.
-    const ranges = prefixes.map(() => '(stream_name >= ? AND stream_name < ?)').join(' OR ');
-    const bounds = prefixes.flatMap((prefix) => [prefix, `${prefix}\uffff`]);
+    const { ranges, bounds } = prefixRanges(prefixes);
     return this.db
       .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE position > ? AND (${ranges}) ORDER BY position LIMIT ?`)
       .all(after, ...bounds, limit);
@@ -274,6 +291,14 @@ export class SqliteEventStore implements EventStore {
     this.subscriptions.add(subscription);
     return subscription;
   }
+}
+
+/** Prefix ranges use the stream index instead of LIKE, which SQLite cannot index here. */
+function prefixRanges(prefixes: readonly string[]): { ranges: string; bounds: string[] } {
+  return {
+    ranges: `(${prefixes.map(() => '(stream_name >= ? AND stream_name < ?)').join(' OR ')})`,
+    bounds: prefixes.flatMap((prefix) => [prefix, `${prefix}\uffff`]),
+  };
 }
 
 function parsePosition(position: string | undefined): number {

@@ -1,0 +1,207 @@
+/**
+ * Pure translations between the event-store port and EventStoreDB's client types: revisions, positions,
+ * filters, recorded events and errors. Kept apart from the adapter so each rule is unit-tested without a
+ * server.
+ */
+import {
+  ANY,
+  excludeSystemEvents,
+  NO_STREAM,
+  STREAM_EXISTS,
+  streamNameFilter,
+  type AppendExpectedRevision,
+  type CurrentRevision,
+  type Filter,
+  type Position,
+} from '@eventstore/db-client';
+import type { EventToAppend, ExpectedRevision, JsonValue, RecordedEvent } from '../../ports/event-store';
+import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../ports/event-store';
+
+/** EventStoreDB refuses appends over 1 MiB by default (`MaxAppendSize`); stay under it with room for framing. */
+export const DEFAULT_MAX_APPEND_BYTES = 960 * 1024;
+
+const HEX_DIGITS = 16;
+
+/**
+ * A position as the port's opaque string: commit and prepare positions in fixed-width hex, so the
+ * strings also sort in log order.
+ */
+export function encodePosition(position: Position): string {
+  return `${position.commit.toString(16).padStart(HEX_DIGITS, '0')}-${position.prepare
+    .toString(16)
+    .padStart(HEX_DIGITS, '0')}`;
+}
+
+export function decodePosition(text: string): Position {
+  const match = /^([0-9a-f]{1,16})-([0-9a-f]{1,16})$/.exec(text);
+  if (match === null) throw new Error(`'${text}' is not a position of this event store`);
+  return { commit: BigInt(`0x${match[1]!}`), prepare: BigInt(`0x${match[2]!}`) };
+}
+
+export function comparePositions(a: string, b: string): number {
+  const left = decodePosition(a);
+  const right = decodePosition(b);
+  if (left.commit !== right.commit) return left.commit < right.commit ? -1 : 1;
+  if (left.prepare !== right.prepare) return left.prepare < right.prepare ? -1 : 1;
+  return 0;
+}
+
+export function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      if (!Number.isSafeInteger(expected) || expected < 0) throw new Error(`invalid expected revision ${expected}`);
+      return BigInt(expected);
+  }
+}
+
+export function fromEsdbExpectedRevision(expected: AppendExpectedRevision): ExpectedRevision {
+  if (expected === ANY) return 'any';
+  if (expected === NO_STREAM) return 'no_stream';
+  if (expected === STREAM_EXISTS) return 'stream_exists';
+  return Number(expected);
+}
+
+export function fromEsdbCurrentRevision(current: CurrentRevision): number | 'no_stream' {
+  return current === NO_STREAM ? 'no_stream' : Number(current);
+}
+
+/**
+ * Splits one append into consecutive appends that each stay under the server's size limit. The caller
+ * appends them in order, each expecting the revision the previous one left.
+ */
+export function chunkForAppend(
+  events: readonly EventToAppend[],
+  maxBytes: number = DEFAULT_MAX_APPEND_BYTES,
+): EventToAppend[][] {
+  const chunks: EventToAppend[][] = [];
+  let current: EventToAppend[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = appendSizeOf(event);
+    if (size > maxBytes) {
+      throw new Error(
+        `event ${event.id} (${event.type}) is ${size} bytes, over the event store's append limit of ${maxBytes} bytes`,
+      );
+    }
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Bytes the server counts for an event: its JSON data and metadata, its type and id. */
+export function appendSizeOf(event: EventToAppend): number {
+  return (
+    Buffer.byteLength(JSON.stringify(event.data ?? null)) +
+    Buffer.byteLength(JSON.stringify(event.metadata ?? {})) +
+    Buffer.byteLength(event.type) +
+    36
+  );
+}
+
+/**
+ * The server-side filter of a subscription to $all: the service's stream prefixes (which never start
+ * with `$`, so system streams fall out too), or every non-system event when no prefixes are given.
+ */
+export function allStreamFilter(streamPrefixes: readonly string[] | undefined): Filter {
+  if (streamPrefixes === undefined || streamPrefixes.length === 0) return excludeSystemEvents();
+  const system = streamPrefixes.filter((prefix) => prefix.startsWith('$'));
+  if (system.length > 0) throw new Error(`stream prefixes ${system.join(', ')} name system streams`);
+  return streamNameFilter({ prefixes: [...streamPrefixes] });
+}
+
+/** The same rule applied to an event read from $all (reads take no server-side filter). */
+export function matchesAllFilter(
+  event: { streamId: string; type: string },
+  streamPrefixes: readonly string[] | undefined,
+): boolean {
+  if (event.type.startsWith('$') || event.streamId.startsWith('$')) return false;
+  if (streamPrefixes === undefined || streamPrefixes.length === 0) return true;
+  return streamPrefixes.some((prefix) => event.streamId.startsWith(prefix));
+}
+
+/** What the adapter needs of a recorded event of the client, whatever its generic type. */
+export interface EsdbRecordedEvent {
+  streamId: string;
+  id: string;
+  revision: bigint;
+  type: string;
+  created: Date;
+  isJson: boolean;
+  data: unknown;
+  metadata: unknown;
+  position?: Position;
+}
+
+export function toRecordedEvent(event: EsdbRecordedEvent, fallbackPosition?: Position): RecordedEvent {
+  const position = event.position ?? fallbackPosition;
+  if (position === undefined) throw new Error(`event ${event.id} of ${event.streamId} came without a position`);
+  return {
+    id: event.id,
+    type: event.type,
+    data: event.isJson ? event.data : decodeBinary(event),
+    metadata: isJsonObject(event.metadata) ? event.metadata : {},
+    streamName: event.streamId,
+    revision: Number(event.revision),
+    position: encodePosition(position),
+    created: event.created,
+  };
+}
+
+/** Events written by other tools as binary still hold JSON when they are ours; anything else is refused. */
+function decodeBinary(event: EsdbRecordedEvent): unknown {
+  if (!(event.data instanceof Uint8Array)) return event.data;
+  try {
+    return JSON.parse(Buffer.from(event.data).toString('utf8')) as unknown;
+  } catch {
+    throw new Error(`event ${event.id} of ${event.streamId} (${event.type}) holds binary data, not JSON`);
+  }
+}
+
+function isJsonObject(value: unknown): value is Record<string, JsonValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Error kinds of the client, by their `type` field (the client's ErrorType values). */
+const UNAVAILABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'cancelled', 'not-leader', 'timeout']);
+
+/** The port's errors for what the client throws; anything unknown passes through unchanged. */
+export function mapEsdbError(error: unknown, context: { streamName?: string; expected?: ExpectedRevision }): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const type = (error as { type?: unknown }).type;
+  if (type === 'wrong-expected-version') {
+    const details = error as {
+      streamName?: string;
+      expectedVersion?: AppendExpectedRevision;
+      actualVersion?: CurrentRevision;
+    };
+    return new WrongExpectedRevisionError(
+      details.streamName ?? context.streamName ?? '',
+      details.expectedVersion === undefined
+        ? (context.expected ?? 'any')
+        : fromEsdbExpectedRevision(details.expectedVersion),
+      details.actualVersion === undefined ? 'no_stream' : fromEsdbCurrentRevision(details.actualVersion),
+    );
+  }
+  if (typeof type === 'string' && UNAVAILABLE_TYPES.has(type)) {
+    return new EventStoreUnavailableError(`EventStoreDB is unavailable: ${(error as Error).message}`, { cause: error });
+  }
+  if ((error as { code?: unknown }).code === 'ECONNREFUSED') {
+    return new EventStoreUnavailableError(`EventStoreDB refused the connection: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return error;
+}
