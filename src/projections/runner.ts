@@ -1,6 +1,7 @@
 import type { ConsistencyWaiter } from '../ports/consistency';
 import type { EventStore, EventSubscription, RecordedEvent } from '../ports/event-store';
 import type { Logger } from '../logger';
+import type { ProjectionVersions } from '../ports/projection-state';
 import type { Projection, ProjectionDefinition } from './projection';
 
 /** Most events handed to a projection in one commit (a readings event holds up to 5,000 readings). */
@@ -28,12 +29,6 @@ export interface RebuildReport {
   projections: string[];
   events: number;
   millis: number;
-}
-
-/** Stored projection versions, so a changed projection is rebuilt on start. */
-export interface ProjectionVersions {
-  get(name: string): Promise<number | null>;
-  set(name: string, version: number): Promise<void>;
 }
 
 /**

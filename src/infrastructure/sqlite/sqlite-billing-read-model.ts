@@ -94,7 +94,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   }
 
   getCheckpoint(): Promise<string | null> {
-    return Promise.resolve(this.checkpoints.get(this.checkpointName));
+    return this.checkpoints.get(this.checkpointName);
   }
 
   readingsOf(meter: string, from: number, to: number): Promise<StoredReading[]> {

@@ -1,7 +1,8 @@
+import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../ports/projection-state';
 import type { SqliteDatabase } from './database';
 
 /** Projection checkpoints, written in the same transaction as the read-model rows they cover. */
-export class SqliteCheckpoints {
+export class SqliteCheckpoints implements ProjectionCheckpoints {
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
       projection TEXT PRIMARY KEY,
@@ -10,7 +11,11 @@ export class SqliteCheckpoints {
     )`);
   }
 
-  get(projection: string): string | null {
+  get(projection: string): Promise<string | null> {
+    return Promise.resolve(this.getSync(projection));
+  }
+
+  getSync(projection: string): string | null {
     return (
       this.db
         .prepare<[string], { position: string }>('SELECT position FROM projection_checkpoints WHERE projection = ?')
@@ -30,7 +35,7 @@ export class SqliteCheckpoints {
 
   /** Hands a rebuilt copy's checkpoint to the live name (call inside the swapping transaction). */
   move(from: string, to: string): void {
-    const position = this.get(from);
+    const position = this.getSync(from);
     if (position !== null) this.set(to, position);
     this.delete(from);
   }
@@ -41,7 +46,7 @@ export class SqliteCheckpoints {
 }
 
 /** The version each projection's read model was built with. */
-export class SqliteProjectionVersions {
+export class SqliteProjectionVersions implements ProjectionVersions {
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS projection_versions (projection TEXT PRIMARY KEY, version INTEGER NOT NULL)`);
   }
@@ -60,6 +65,33 @@ export class SqliteProjectionVersions {
          ON CONFLICT (projection) DO UPDATE SET version = excluded.version`,
       )
       .run(name, version);
+    return Promise.resolve();
+  }
+}
+
+/**
+ * The projector lease in the embedded database. One process normally owns the file, but the CLI tools
+ * (replay, backfill) run beside it, so the same lease rule applies as with MongoDB.
+ */
+export class SqliteProjectorLease implements ProjectorLease {
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`CREATE TABLE IF NOT EXISTS projector_lease (
+      name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL)`);
+  }
+
+  tryAcquire(holder: string, ttlMs: number, now: number): Promise<boolean> {
+    const info = this.db
+      .prepare(
+        `INSERT INTO projector_lease (name, holder, expires_ms) VALUES ('projector', ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
+         WHERE projector_lease.holder = excluded.holder OR projector_lease.expires_ms < ?`,
+      )
+      .run(holder, now + ttlMs, now);
+    return Promise.resolve(info.changes === 1);
+  }
+
+  release(holder: string): Promise<void> {
+    this.db.prepare(`DELETE FROM projector_lease WHERE name = 'projector' AND holder = ?`).run(holder);
     return Promise.resolve();
   }
 }

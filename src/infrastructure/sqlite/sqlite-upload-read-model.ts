@@ -55,7 +55,7 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
   }
 
   getCheckpoint(): Promise<string | null> {
-    return Promise.resolve(this.checkpoints.get(this.checkpointName));
+    return this.checkpoints.get(this.checkpointName);
   }
 
   loadUploads(uploadIds: readonly string[]): Promise<Map<string, UploadStatusDoc>> {

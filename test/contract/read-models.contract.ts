@@ -1,0 +1,366 @@
+/**
+ * Contracts of the read-model ports. Every adapter runs these same suites: SQLite always, MongoDB when
+ * MONGODB_URL is set. Each test gets a fresh, empty store (a new database or file).
+ */
+import type { DailyUsageDoc } from '../../src/domain/billing/daily-usage';
+import type { InvoiceDoc } from '../../src/domain/billing/invoice';
+import type { BillingProjectionStore, BillingQueries } from '../../src/ports/billing-read-model';
+import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../src/ports/projection-state';
+import type { UploadProjectionStore, UploadQueries } from '../../src/ports/upload-read-model';
+import type { UploadStatusDoc } from '../../src/projections/upload-status/evolve';
+
+/** A fresh read-model store: live copies (suffix '') and rebuild copies, and how to swap one in. */
+export interface ReadModelFixture {
+  uploads(suffix: string): UploadProjectionStore & UploadQueries;
+  billing(suffix: string): BillingProjectionStore & BillingQueries;
+  promoteUploads(suffix: string): Promise<void>;
+  promoteBilling(suffix: string): Promise<void>;
+  checkpoints: ProjectionCheckpoints;
+  versions: ProjectionVersions;
+  lease: ProjectorLease;
+  dispose(): Promise<void>;
+}
+
+const REBUILD = '__rebuild';
+
+export function uploadDoc(uploadId: string, overrides: Partial<UploadStatusDoc> = {}): UploadStatusDoc {
+  return {
+    uploadId,
+    fileName: `${uploadId}.csv`,
+    status: 'RECEIVED',
+    byteSize: 100,
+    sha256: `sha-${uploadId}`,
+    uploadedBy: 'admin',
+    receivedAt: '2026-10-01T08:00:00.000Z',
+    finishedAt: null,
+    totalRows: 0,
+    acceptedRows: 0,
+    rejectedRows: 0,
+    meters: 0,
+    firstIntervalStart: null,
+    lastIntervalStart: null,
+    duplicateOf: null,
+    message: null,
+    revision: 0,
+    position: '1',
+    ...overrides,
+  };
+}
+
+export function dailyDoc(meter: string, date: string, totalKwhMicro: number): DailyUsageDoc {
+  return {
+    meter,
+    date,
+    totalKwhMicro,
+    minKwhMicro: 0,
+    maxKwhMicro: totalKwhMicro,
+    intervals: 96,
+    expectedIntervals: 96,
+    pricedIntervals: 96,
+    pricedKwhMicro: totalKwhMicro,
+    costFemto: String(BigInt(totalKwhMicro) * 123_000_000n),
+  };
+}
+
+export function invoiceDoc(meter: string, month: string, totalKwhMicro: number): InvoiceDoc {
+  return {
+    id: `${month}:${meter}`,
+    meter,
+    month,
+    totalKwhMicro,
+    costFemto: '123456789000000000000',
+    energyCost: '123.46',
+    currency: 'EUR',
+    averagePricePerKwh: '0.1235',
+    averageDailyKwh: 1.5,
+    daysWithReadings: 31,
+    intervals: 2976,
+    expectedIntervals: 2980,
+    unpricedIntervals: 0,
+    status: 'MISSING_READINGS',
+  };
+}
+
+const emptyBilling = { readings: [], priceDays: [], daily: [], invoices: [] };
+
+export function readModelContract(adapter: string, create: () => Promise<ReadModelFixture>): void {
+  describe(`read-model contract: ${adapter}`, () => {
+    let fixture: ReadModelFixture;
+    beforeEach(async () => {
+      fixture = await create();
+    });
+    afterEach(async () => {
+      await fixture.dispose();
+    });
+
+    describe('upload status', () => {
+      it('commits uploads and rejected rows with the checkpoint, and reads them back', async () => {
+        const store = fixture.uploads('');
+        expect(await store.getCheckpoint()).toBeNull();
+        await store.commit({
+          uploads: [uploadDoc('u1', { status: 'VALIDATED', rejectedRows: 2 })],
+          rejectedRows: [
+            {
+              uploadId: 'u1',
+              line: 7,
+              raw: 'x,y',
+              reasons: [{ code: 'TIMESTAMP_INVALID', message: 'no', field: 'ts' }],
+            },
+            { uploadId: 'u1', line: 3, raw: 'a,b', reasons: [{ code: 'KWH_NEGATIVE', message: 'neg' }] },
+          ],
+          checkpoint: '5',
+        });
+        expect(await store.getCheckpoint()).toBe('5');
+        expect(await store.getUpload('u1')).toEqual(uploadDoc('u1', { status: 'VALIDATED', rejectedRows: 2 }));
+        expect(await store.getUpload('nope')).toBeNull();
+        expect([...(await store.loadUploads(['u1', 'u2', 'u1'])).keys()]).toEqual(['u1']);
+        const rows = await store.listRejectedRows('u1', 10, null);
+        expect(rows.totalCount).toBe(2);
+        expect(rows.items.map((i) => i.node)).toEqual([
+          { uploadId: 'u1', line: 3, raw: 'a,b', reasons: [{ code: 'KWH_NEGATIVE', message: 'neg' }] },
+          { uploadId: 'u1', line: 7, raw: 'x,y', reasons: [{ code: 'TIMESTAMP_INVALID', message: 'no', field: 'ts' }] },
+        ]);
+        expect(await fixture.checkpoints.get('upload-status')).toBe('5');
+      });
+
+      it('lists uploads newest first by first appearance, pages with cursors, and keeps the order on update', async () => {
+        const store = fixture.uploads('');
+        await store.commit({ uploads: [uploadDoc('a'), uploadDoc('b')], rejectedRows: [], checkpoint: '1' });
+        await store.commit({ uploads: [uploadDoc('c')], rejectedRows: [], checkpoint: '2' });
+        await store.commit({ uploads: [uploadDoc('a', { status: 'VALIDATED' })], rejectedRows: [], checkpoint: '3' });
+        const first = await store.listUploads(2, null);
+        expect(first.totalCount).toBe(3);
+        expect(first.hasNextPage).toBe(true);
+        expect(first.items.map((i) => i.node.uploadId)).toEqual(['c', 'b']);
+        const rest = await store.listUploads(2, first.items[1]!.cursor);
+        expect(rest.hasNextPage).toBe(false);
+        expect(rest.items.map((i) => [i.node.uploadId, i.node.status])).toEqual([['a', 'VALIDATED']]);
+      });
+
+      it('pages rejected rows by line and stores a redelivered row once', async () => {
+        const store = fixture.uploads('');
+        const rows = Array.from({ length: 5 }, (_, i) => ({
+          uploadId: 'u',
+          line: (i + 1) * 2,
+          raw: `row ${i}`,
+          reasons: [{ code: 'KWH_NEGATIVE' as const, message: 'bad' }],
+        }));
+        await store.commit({ uploads: [uploadDoc('u')], rejectedRows: rows, checkpoint: '1' });
+        await store.commit({ uploads: [], rejectedRows: rows.slice(1, 3), checkpoint: '2' });
+        const page1 = await store.listRejectedRows('u', 3, null);
+        expect(page1.totalCount).toBe(5);
+        expect(page1.items.map((i) => i.node.line)).toEqual([2, 4, 6]);
+        const page2 = await store.listRejectedRows('u', 3, page1.items[2]!.cursor);
+        expect(page2.items.map((i) => i.node.line)).toEqual([8, 10]);
+        expect(page2.hasNextPage).toBe(false);
+        expect((await store.listRejectedRows('other', 3, null)).totalCount).toBe(0);
+      });
+
+      it('finds the first validated, non-duplicate upload of a content hash', async () => {
+        const store = fixture.uploads('');
+        await store.commit({
+          uploads: [
+            uploadDoc('received', { sha256: 'h' }),
+            uploadDoc('original', { sha256: 'h', status: 'VALIDATED' }),
+            uploadDoc('dup', { sha256: 'h', status: 'VALIDATED', duplicateOf: 'original' }),
+          ],
+          rejectedRows: [],
+          checkpoint: '1',
+        });
+        expect((await store.findValidatedBySha256('h'))?.uploadId).toBe('original');
+        expect(await store.findValidatedBySha256('other')).toBeNull();
+      });
+
+      it('builds a rebuild copy apart from the live model and swaps it in with its checkpoint', async () => {
+        const live = fixture.uploads('');
+        await live.commit({ uploads: [uploadDoc('old')], rejectedRows: [], checkpoint: '9' });
+        const copy = fixture.uploads(REBUILD);
+        await copy.reset();
+        await copy.commit({
+          uploads: [uploadDoc('new')],
+          rejectedRows: [{ uploadId: 'new', line: 2, raw: 'r', reasons: [] }],
+          checkpoint: '10',
+        });
+        expect(await live.getUpload('new')).toBeNull();
+        expect(await live.getCheckpoint()).toBe('9');
+        await fixture.promoteUploads(REBUILD);
+        const after = fixture.uploads('');
+        expect(await after.getUpload('old')).toBeNull();
+        expect((await after.getUpload('new'))?.uploadId).toBe('new');
+        expect((await after.listRejectedRows('new', 5, null)).totalCount).toBe(1);
+        expect(await after.getCheckpoint()).toBe('10');
+        expect(await fixture.checkpoints.get('upload-status')).toBe('10');
+        // A new rebuild copy starts empty, and reset empties the live model too.
+        expect(await fixture.uploads(REBUILD).getCheckpoint()).toBeNull();
+        await after.reset();
+        expect(await after.getCheckpoint()).toBeNull();
+        expect((await after.listUploads(5, null)).totalCount).toBe(0);
+      });
+    });
+
+    describe('billing', () => {
+      it('keeps the latest reading per meter and interval, and reads ranges in order', async () => {
+        const store = fixture.billing('');
+        await store.commit({
+          ...emptyBilling,
+          readings: [
+            { meter: 'M2', start: 2000, kwhMicro: 5 },
+            { meter: 'M1', start: 1000, kwhMicro: 1 },
+            { meter: 'M1', start: 3000, kwhMicro: 3 },
+          ],
+          checkpoint: '1',
+        });
+        await store.commit({ ...emptyBilling, readings: [{ meter: 'M1', start: 1000, kwhMicro: 7 }], checkpoint: '2' });
+        expect(await store.readingsOf('M1', 0, 3000)).toEqual([{ start: 1000, kwhMicro: 7 }]);
+        expect(await store.readingsOf('M1', 0, 3001)).toEqual([
+          { start: 1000, kwhMicro: 7 },
+          { start: 3000, kwhMicro: 3 },
+        ]);
+        expect(await store.metersWithReadings(1000, 2001)).toEqual(['M1', 'M2']);
+        expect(await store.metersWithReadings(2500, 9000)).toEqual(['M1']);
+        expect(await store.getCheckpoint()).toBe('2');
+      });
+
+      it('replaces every price interval of a delivery day with its latest publication', async () => {
+        const store = fixture.billing('');
+        const hour = 3_600_000;
+        const day = (date: string, base: number, hours: number, price: number) => ({
+          market: 'BG',
+          deliveryDate: date,
+          intervals: Array.from({ length: hours }, (_, h) => ({
+            start: base + h * hour,
+            end: base + (h + 1) * hour,
+            priceMicro: price + h,
+          })),
+        });
+        await store.commit({
+          ...emptyBilling,
+          priceDays: [day('2026-10-01', 0, 24, 100), day('2026-10-02', 24 * hour, 24, 200)],
+          checkpoint: '1',
+        });
+        await store.commit({ ...emptyBilling, priceDays: [day('2026-10-01', 0, 20, 500)], checkpoint: '2' });
+        const first = await store.priceIntervals('BG', 0, 24 * hour);
+        expect(first).toHaveLength(20);
+        expect(first[0]).toEqual({ start: 0, end: hour, priceMicro: 500 });
+        // Overlap, not containment: an interval ending inside the range counts.
+        const edge = await store.priceIntervals('BG', 24 * hour - 1, 24 * hour + 1);
+        expect(edge.map((p) => p.priceMicro)).toEqual([200]);
+        expect(await store.prices('BG', 19 * hour + 1, 25 * hour)).toEqual([
+          { start: 19 * hour, end: 20 * hour, priceMicro: 519 },
+          { start: 24 * hour, end: 25 * hour, priceMicro: 200 },
+        ]);
+        expect(await store.priceIntervals('DE', 0, 48 * hour)).toEqual([]);
+      });
+
+      it('stores daily usage and invoices, with totals, meters and paged invoices', async () => {
+        const store = fixture.billing('');
+        await store.commit({
+          ...emptyBilling,
+          daily: [dailyDoc('M1', '2026-10-01', 10), dailyDoc('M2', '2026-10-01', 30), dailyDoc('M1', '2026-10-02', 20)],
+          invoices: [
+            invoiceDoc('M2', '2026-10', 30),
+            invoiceDoc('M1', '2026-10', 30),
+            invoiceDoc('M1', '2026-09', 5),
+            invoiceDoc('M3', '2026-10', 1),
+          ],
+          checkpoint: '3',
+        });
+        await store.commit({ ...emptyBilling, daily: [dailyDoc('M1', '2026-10-02', 25)], checkpoint: '4' });
+        expect(await store.dailyOf('M1', '2026-10-01', '2026-10-31')).toEqual([
+          dailyDoc('M1', '2026-10-01', 10),
+          dailyDoc('M1', '2026-10-02', 25),
+        ]);
+        expect(await store.dailyUsage('M1', '2026-10-02', '2026-10-02')).toEqual([dailyDoc('M1', '2026-10-02', 25)]);
+        expect(await store.dailyTotals('2026-10-01')).toEqual({ date: '2026-10-01', meters: 2, totalKwhMicro: 40 });
+        expect(await store.dailyTotals('2026-11-01')).toBeNull();
+        expect(await store.meters()).toEqual(['M1', 'M2']);
+
+        const page1 = await store.invoices('2026-10', null, 2, null);
+        expect(page1.totalCount).toBe(3);
+        expect(page1.hasNextPage).toBe(true);
+        expect(page1.items.map((i) => i.node.meter)).toEqual(['M1', 'M2']);
+        const page2 = await store.invoices('2026-10', null, 2, page1.items[1]!.cursor);
+        expect(page2.items.map((i) => i.node.meter)).toEqual(['M3']);
+        expect(page2.hasNextPage).toBe(false);
+        const one = await store.invoices('2026-10', 'M2', 10, null);
+        expect(one.items.map((i) => i.node)).toEqual([invoiceDoc('M2', '2026-10', 30)]);
+        expect((await store.invoices('2026-10', 'M9', 10, null)).totalCount).toBe(0);
+        expect(await store.invoice('2026-09:M1')).toEqual(invoiceDoc('M1', '2026-09', 5));
+        expect(await store.invoice('2026-09:M9')).toBeNull();
+        expect(await store.invoice('garbage')).toBeNull();
+        expect((await store.latestInvoices('M1', 5)).map((i) => i.month)).toEqual(['2026-10', '2026-09']);
+        expect((await store.latestInvoices('M1', 1)).map((i) => i.month)).toEqual(['2026-10']);
+      });
+
+      it('commits the same batch twice to the same state', async () => {
+        const store = fixture.billing('');
+        const batch = {
+          readings: [{ meter: 'M1', start: 0, kwhMicro: 4 }],
+          priceDays: [
+            { market: 'BG', deliveryDate: '1970-01-01', intervals: [{ start: 0, end: 3_600_000, priceMicro: 9 }] },
+          ],
+          daily: [dailyDoc('M1', '1970-01-01', 4)],
+          invoices: [invoiceDoc('M1', '1970-01', 4)],
+          checkpoint: '1',
+        };
+        await store.commit(batch);
+        await store.commit(batch);
+        expect(await store.readingsOf('M1', 0, 1)).toEqual([{ start: 0, kwhMicro: 4 }]);
+        expect(await store.priceIntervals('BG', 0, 3_600_000)).toHaveLength(1);
+        expect(await store.dailyOf('M1', '1970-01-01', '1970-01-31')).toHaveLength(1);
+        expect((await store.invoices('1970-01', null, 10, null)).totalCount).toBe(1);
+      });
+
+      it('builds a rebuild copy apart from the live model and swaps it in with its checkpoint', async () => {
+        const live = fixture.billing('');
+        await live.commit({ ...emptyBilling, daily: [dailyDoc('OLD', '2026-10-01', 1)], checkpoint: '7' });
+        const copy = fixture.billing(REBUILD);
+        await copy.reset();
+        await copy.commit({
+          ...emptyBilling,
+          readings: [{ meter: 'NEW', start: 5, kwhMicro: 5 }],
+          daily: [dailyDoc('NEW', '2026-10-01', 5)],
+          invoices: [invoiceDoc('NEW', '2026-10', 5)],
+          checkpoint: '8',
+        });
+        expect(await live.meters()).toEqual(['OLD']);
+        await fixture.promoteBilling(REBUILD);
+        const after = fixture.billing('');
+        expect(await after.meters()).toEqual(['NEW']);
+        expect(await after.readingsOf('NEW', 0, 10)).toEqual([{ start: 5, kwhMicro: 5 }]);
+        expect((await after.invoice('2026-10:NEW'))?.totalKwhMicro).toBe(5);
+        expect(await after.getCheckpoint()).toBe('8');
+        expect(await fixture.checkpoints.get('billing')).toBe('8');
+        await after.reset();
+        expect(await after.getCheckpoint()).toBeNull();
+        expect(await after.meters()).toEqual([]);
+      });
+    });
+
+    describe('projection state', () => {
+      it('stores projection versions', async () => {
+        expect(await fixture.versions.get('billing')).toBeNull();
+        await fixture.versions.set('billing', 3);
+        await fixture.versions.set('billing', 4);
+        expect(await fixture.versions.get('billing')).toBe(4);
+      });
+
+      it('grants the projector lease to one holder until it expires or is released', async () => {
+        const { lease } = fixture;
+        const t0 = 1_800_000_000_000;
+        expect(await lease.tryAcquire('p1', 1_000, t0)).toBe(true);
+        expect(await lease.tryAcquire('p2', 1_000, t0 + 10)).toBe(false);
+        // The holder renews; the other still waits.
+        expect(await lease.tryAcquire('p1', 1_000, t0 + 900)).toBe(true);
+        expect(await lease.tryAcquire('p2', 1_000, t0 + 1_500)).toBe(false);
+        // The holder died: after its lease ran out another takes over, and the old holder cannot renew.
+        expect(await lease.tryAcquire('p2', 1_000, t0 + 1_901)).toBe(true);
+        expect(await lease.tryAcquire('p1', 1_000, t0 + 1_950)).toBe(false);
+        await lease.release('p1'); // not the holder: changes nothing
+        expect(await lease.tryAcquire('p1', 1_000, t0 + 2_000)).toBe(false);
+        await lease.release('p2');
+        expect(await lease.tryAcquire('p1', 1_000, t0 + 2_001)).toBe(true);
+      });
+    });
+  });
+}
