@@ -1,0 +1,78 @@
+import { MongoClient, type Db } from 'mongodb';
+import { INDEXES, redactUrl } from './collections';
+
+export class ReadStoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReadStoreUnavailableError';
+  }
+}
+
+/** The read-model database: one client, majority writes, and the index set up every collection needs. */
+export class MongoReadStore {
+  private readonly ensured = new Map<string, Promise<void>>();
+
+  private constructor(
+    readonly client: MongoClient,
+    readonly db: Db,
+    private readonly pingTimeoutMs: number,
+  ) {}
+
+  /** Connects and checks the server answers, so a wrong URL fails the start with a clear message. */
+  static async connect(url: string, database: string, timeoutMs: number): Promise<MongoReadStore> {
+    const client = new MongoClient(url, {
+      serverSelectionTimeoutMS: timeoutMs,
+      connectTimeoutMS: timeoutMs,
+      // Read models are rebuilt from the log, but a checkpoint must never get ahead of lost writes.
+      writeConcern: { w: 'majority' },
+      readConcern: { level: 'majority' },
+      appName: 'energy-billing',
+    });
+    try {
+      await client.connect();
+      await client.db(database).command({ ping: 1 });
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw new ReadStoreUnavailableError(
+        `MongoDB at ${redactUrl(url)} did not answer within ${timeoutMs} ms: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return new MongoReadStore(client, client.db(database), timeoutMs);
+  }
+
+  /** Creates the collection's indexes once per process (createIndexes is idempotent on the server). */
+  ensureIndexes(base: string, name: string): Promise<void> {
+    let done = this.ensured.get(name);
+    if (done === undefined) {
+      const indexes = INDEXES[base] ?? [];
+      done =
+        indexes.length === 0
+          ? Promise.resolve()
+          : this.db
+              .collection(name)
+              .createIndexes([...indexes])
+              .then(() => undefined);
+      done.catch(() => this.ensured.delete(name));
+      this.ensured.set(name, done);
+    }
+    return done;
+  }
+
+  /** Forgets what was set up for these names (after a drop or a rename). */
+  forget(names: readonly string[]): void {
+    for (const name of names) this.ensured.delete(name);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.db.command({ ping: 1 }, { timeoutMS: this.pingTimeoutMs });
+    } catch (error) {
+      throw new ReadStoreUnavailableError(`MongoDB did not answer: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

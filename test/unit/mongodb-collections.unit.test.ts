@@ -1,0 +1,161 @@
+import {
+  BILLING_COLLECTIONS,
+  collectionName,
+  dailyWrites,
+  INDEXES,
+  invoiceWrites,
+  parseInvoiceId,
+  priceDayWrites,
+  readingWrites,
+  redactUrl,
+  rejectedRowWrites,
+  UPLOAD_COLLECTIONS,
+  uploadWrites,
+} from '../../src/infrastructure/mongodb/collections';
+import { leaseFilter } from '../../src/infrastructure/mongodb/mongo-projection-state';
+import { dailyDoc, invoiceDoc, uploadDoc } from '../contract/read-models.contract';
+
+describe('MongoDB read-model mapping', () => {
+  it('puts a unique index on the natural key of every read-model collection', () => {
+    const naturalKeys: Record<string, string[]> = {
+      uploads: ['uploadId'],
+      rejected_rows: ['uploadId', 'line'],
+      readings: ['meter', 'start'],
+      prices: ['market', 'start'],
+      daily_usage: ['meter', 'date'],
+      invoices: ['month', 'meter'],
+    };
+    for (const base of [...UPLOAD_COLLECTIONS, ...BILLING_COLLECTIONS]) {
+      const unique = (INDEXES[base] ?? []).filter((index) => index.unique === true);
+      expect(unique.map((index) => Object.keys(index.key))).toContainEqual(naturalKeys[base]);
+    }
+    // The listing order is unique too, so two uploads never share a place.
+    expect(INDEXES.uploads?.find((index) => index.name === 'seq_unique')?.unique).toBe(true);
+  });
+
+  it('serves each query filter from an index prefix', () => {
+    const keysOf = (base: string) => (INDEXES[base] ?? []).map((index) => Object.keys(index.key).join(','));
+    expect(keysOf('readings')).toContain('start,meter'); // metersWithReadings(from, to)
+    expect(keysOf('prices')).toContain('market,deliveryDate'); // replace a delivery day
+    expect(keysOf('daily_usage')).toContain('date'); // dailyTotals(date)
+    expect(keysOf('invoices')).toContain('meter,month'); // latestInvoices(meter)
+    expect(keysOf('uploads')).toContain('sha256,status,duplicateOf,seq'); // duplicate check
+  });
+
+  it('names rebuild collections apart from the live ones', () => {
+    expect(collectionName('invoices', '')).toBe('invoices');
+    expect(collectionName('invoices', '__rebuild')).toBe('invoices__rebuild');
+  });
+
+  it('numbers new uploads in batch order and leaves existing ones their number', () => {
+    const ops = uploadWrites(
+      [uploadDoc('a'), uploadDoc('b', { status: 'VALIDATED' }), uploadDoc('c')],
+      new Set(['b']),
+      41,
+    );
+    expect(ops).toEqual([
+      {
+        updateOne: {
+          filter: { uploadId: 'a' },
+          update: {
+            $set: { sha256: 'sha-a', status: 'RECEIVED', duplicateOf: null, doc: uploadDoc('a') },
+            $setOnInsert: { seq: 42 },
+          },
+          upsert: true,
+        },
+      },
+      {
+        updateOne: {
+          filter: { uploadId: 'b' },
+          update: {
+            $set: {
+              sha256: 'sha-b',
+              status: 'VALIDATED',
+              duplicateOf: null,
+              doc: uploadDoc('b', { status: 'VALIDATED' }),
+            },
+          },
+          upsert: true,
+        },
+      },
+      expect.objectContaining({
+        updateOne: expect.objectContaining({ update: expect.objectContaining({ $setOnInsert: { seq: 43 } }) }),
+      }),
+    ]);
+  });
+
+  it('inserts a rejected row only when its (upload, line) is new', () => {
+    expect(rejectedRowWrites([{ uploadId: 'u', line: 3, raw: 'r', reasons: [] }])).toEqual([
+      {
+        updateOne: {
+          filter: { uploadId: 'u', line: 3 },
+          update: { $setOnInsert: { raw: 'r', reasons: [] } },
+          upsert: true,
+        },
+      },
+    ]);
+  });
+
+  it('upserts readings, days and invoices on their natural keys', () => {
+    expect(readingWrites([{ meter: 'M', start: 900, kwhMicro: 5 }])).toEqual([
+      { updateOne: { filter: { meter: 'M', start: 900 }, update: { $set: { kwhMicro: 5 } }, upsert: true } },
+    ]);
+    const day = dailyDoc('M', '2026-10-01', 7);
+    expect(dailyWrites([day])).toEqual([
+      { replaceOne: { filter: { meter: 'M', date: '2026-10-01' }, replacement: day, upsert: true } },
+    ]);
+    const invoice = invoiceDoc('M', '2026-10', 7);
+    expect(invoiceWrites([invoice])).toEqual([
+      { replaceOne: { filter: { month: '2026-10', meter: 'M' }, replacement: invoice, upsert: true } },
+    ]);
+  });
+
+  it('replaces a whole delivery day of prices: delete first, then upsert each interval', () => {
+    const ops = priceDayWrites([
+      {
+        market: 'BG',
+        deliveryDate: '2026-10-01',
+        intervals: [
+          { start: 0, end: 10, priceMicro: 3 },
+          { start: 10, end: 20, priceMicro: 4 },
+        ],
+      },
+    ]);
+    expect(ops[0]).toEqual({ deleteMany: { filter: { market: 'BG', deliveryDate: '2026-10-01' } } });
+    expect(ops.slice(1)).toEqual([
+      {
+        updateOne: {
+          filter: { market: 'BG', start: 0 },
+          update: { $set: { deliveryDate: '2026-10-01', end: 10, priceMicro: 3 } },
+          upsert: true,
+        },
+      },
+      {
+        updateOne: {
+          filter: { market: 'BG', start: 10 },
+          update: { $set: { deliveryDate: '2026-10-01', end: 20, priceMicro: 4 } },
+          upsert: true,
+        },
+      },
+    ]);
+  });
+
+  it('parses invoice ids, whose meter may itself hold a colon', () => {
+    expect(parseInvoiceId('2026-10:MP-1')).toEqual({ month: '2026-10', meter: 'MP-1' });
+    expect(parseInvoiceId('2026-10:a:b')).toEqual({ month: '2026-10', meter: 'a:b' });
+    expect(parseInvoiceId('nocolon')).toBeNull();
+  });
+
+  it('lets the lease be taken by its holder or after it ran out, never otherwise', () => {
+    expect(leaseFilter('p1', 1000)).toEqual({
+      _id: 'projector',
+      $or: [{ holder: 'p1' }, { expiresAt: { $lt: 1000 } }],
+    });
+  });
+
+  it('never shows a password of a connection string', () => {
+    expect(redactUrl('mongodb://billing:s3cret@mongo:27017/db')).toBe('mongodb://billing:***@mongo:27017/db');
+    expect(redactUrl('mongodb+srv://u:p@x.example.net')).toBe('mongodb+srv://u:***@x.example.net');
+    expect(redactUrl('mongodb://mongo:27017/db')).toBe('mongodb://mongo:27017/db');
+  });
+});
