@@ -5,15 +5,15 @@
  * Fetch day-ahead prices from PRICE_SOURCE and publish the days that changed. The backfill shows a
  * progress bar, is idempotent (an unchanged day appends nothing) and resumable: it records the last day
  * done in DATA_DIR/backfill-FROM-TO.json and starts after it when run again. Works beside a running
- * server (the embedded database takes concurrent writers); the server's projections pick the days up.
+ * server (the event store takes concurrent writers); the server's projections pick the days up.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import { addDays, datesBetween, parseLocalDate } from '../src/domain/billing/calendar';
 import { ZonedClock } from '../src/domain/time/zoned-time';
-import { openSqliteDatabase } from '../src/infrastructure/sqlite/database';
-import { SqliteEventStore } from '../src/infrastructure/sqlite/sqlite-event-store';
+import { openEventStore } from '../src/infrastructure/backends';
+import { createLogger } from '../src/logger';
 import { scrapeServiceFor } from '../src/pricing/scrape-service';
 
 const [command, ...args] = process.argv.slice(2);
@@ -41,8 +41,7 @@ function progress(done: number, total: number, date: string, note: string): void
 async function main(): Promise<void> {
   const config = loadConfig();
   const clock = new ZonedClock(config.billingTimeZone);
-  const db = openSqliteDatabase(join(config.dataDir, 'energy-billing.sqlite'));
-  const eventStore = new SqliteEventStore(db);
+  const { eventStore, close } = await openEventStore(config, createLogger(config.logLevel));
   const service = scrapeServiceFor(config, clock, eventStore);
   try {
     if (command === 'scrape') {
@@ -82,8 +81,7 @@ async function main(): Promise<void> {
     rmSync(stateFile, { force: true });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } finally {
-    await eventStore.close();
-    db.close();
+    await close();
   }
 }
 

@@ -1,37 +1,50 @@
 /**
  * npm run replay -- [NAME...]
- * Rebuilds the named projections (all when none is named) from position zero into fresh tables and
- * swaps them in. For a stopped server; on a running one use the replayProjections mutation instead.
+ * Rebuilds the named projections (all when none is named) from position zero into fresh tables or
+ * collections and swaps them in, on the configured backends. It takes the projector lease first, so it
+ * refuses to run while a server projects; on a running server use the replayProjections mutation.
  */
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { ZonedClock } from '../src/domain/time/zoned-time';
-import { openSqliteDatabase } from '../src/infrastructure/sqlite/database';
-import { SqliteProjectionVersions } from '../src/infrastructure/sqlite/sqlite-checkpoints';
-import { SqliteEventStore } from '../src/infrastructure/sqlite/sqlite-event-store';
+import { openBackends } from '../src/infrastructure/backends';
 import { ProjectionRunner } from '../src/projections/runner';
-import { sqliteProjectionDefinitions } from '../src/server';
+import { SERVICE_STREAM_PREFIXES } from '../src/projections/stream-prefixes';
+
+/** Long enough for a big replay; released at the end, and it runs out by itself if this process dies. */
+const REPLAY_LEASE_MS = 6 * 3_600_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = openSqliteDatabase(join(config.dataDir, 'energy-billing.sqlite'));
-  const eventStore = new SqliteEventStore(db);
-  const runner = new ProjectionRunner(
-    eventStore,
-    sqliteProjectionDefinitions(db, {
-      clock: new ZonedClock(config.billingTimeZone),
-      resolutionMinutes: config.readingResolutionMinutes,
-      market: config.priceArea,
-    }),
-    new SqliteProjectionVersions(db),
-    createLogger(config.logLevel),
-  );
-  const names = process.argv.slice(2);
-  const report = await runner.rebuildOffline(names.length > 0 ? names : runner.names);
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  await eventStore.close();
-  db.close();
+  const logger = createLogger(config.logLevel);
+  const backends = await openBackends(config, logger);
+  const holder = `replay-cli:${randomUUID().slice(0, 8)}`;
+  const { lease } = backends.readStore;
+  try {
+    if (!(await lease.tryAcquire(holder, REPLAY_LEASE_MS, Date.now()))) {
+      throw new Error(
+        'a running server holds the projector lease: use the replayProjections mutation on it, or stop it first',
+      );
+    }
+    const runner = new ProjectionRunner(
+      backends.eventStore,
+      backends.readStore.projectionDefinitions({
+        clock: new ZonedClock(config.billingTimeZone),
+        resolutionMinutes: config.readingResolutionMinutes,
+        market: config.priceArea,
+      }),
+      backends.readStore.versions,
+      logger,
+      { streamPrefixes: SERVICE_STREAM_PREFIXES },
+    );
+    const names = process.argv.slice(2);
+    const report = await runner.rebuildOffline(names.length > 0 ? names : runner.names);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } finally {
+    await lease.release(holder).catch(() => undefined);
+    await backends.close();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
@@ -14,21 +15,20 @@ import type { Config } from './config';
 import { ZonedClock } from './domain/time/zoned-time';
 import { createErrorFormatter } from './graphql/errors';
 import { buildGraphQLSchema } from './graphql/schema';
-import { openSqliteDatabase, type SqliteDatabase } from './infrastructure/sqlite/database';
-import { SqliteEventStore } from './infrastructure/sqlite/sqlite-event-store';
-import { SqliteBillingReadModel } from './infrastructure/sqlite/sqlite-billing-read-model';
-import { SqliteProjectionVersions } from './infrastructure/sqlite/sqlite-checkpoints';
-import { SqliteUploadReadModel } from './infrastructure/sqlite/sqlite-upload-read-model';
+import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
-import { scrapeServiceFor } from './pricing/scrape-service';
-import { BILLING_PROJECTION, BillingProjection } from './projections/billing/projection';
-import type { ProjectionDefinition } from './projections/projection';
+import { scrapeServiceFor, type ScrapeResult } from './pricing/scrape-service';
 import { UploadService } from './ingestion/upload-service';
-import { startPriceScheduler } from './jobs/scheduler';
+import { startPriceScheduler, type Scheduler } from './jobs/scheduler';
 import type { Logger } from './logger';
 import { ProjectionRunner } from './projections/runner';
-import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from './projections/upload-status/projection';
+import { CheckpointWaiter } from './projections/checkpoint-waiter';
+import { LeasedProjector, ProjectorNotHereError } from './projections/leased-projector';
+import { projectionProgress } from './projections/progress';
+import { SERVICE_STREAM_PREFIXES } from './projections/stream-prefixes';
+import { ServiceMetrics } from './observability/metrics';
+import type { ConsistencyWaiter } from './ports/consistency';
 import type { GraphQLContext, Services } from './resolvers/context';
 import { roleFor } from './resolvers/context';
 
@@ -39,60 +39,190 @@ export interface RunningServer {
   port: number;
   services: Services;
   projections: ProjectionRunner;
+  metrics: ServiceMetrics;
   stop(): Promise<void>;
 }
 
-/** The composition root: builds every adapter and service from the validated config, then serves. */
+/** How long a readiness probe waits for each backend. */
+const HEALTH_TIMEOUT_MS = 2_000;
+
+/**
+ * The composition root: builds every adapter and service from the validated config, then serves.
+ * ROLE=api serves GraphQL; ROLE=projector runs the projections and the price schedule while it holds the
+ * projector lease; ROLE=all (the default) does both. Every role serves /healthz, /readyz and /metrics.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const spoolDir = join(config.dataDir, 'incoming');
-  mkdirSync(spoolDir, { recursive: true });
-  clearLeftovers(spoolDir);
+  const backends = await openBackends(config, logger);
+  try {
+    return await serve(config, logger, backends);
+  } catch (error) {
+    await backends.close().catch(() => undefined);
+    throw error;
+  }
+}
 
-  const db: SqliteDatabase = openSqliteDatabase(join(config.dataDir, 'energy-billing.sqlite'));
-  const eventStore = new SqliteEventStore(db);
+async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
+  const { eventStore, readStore } = backends;
   const clock = new ZonedClock(config.billingTimeZone);
-  const uploadReadModel = new SqliteUploadReadModel(db);
-  const billingReadModel = new SqliteBillingReadModel(db);
-  const projections = new ProjectionRunner(
-    eventStore,
-    sqliteProjectionDefinitions(db, {
-      clock,
-      resolutionMinutes: config.readingResolutionMinutes,
-      market: config.priceArea,
-    }),
-    new SqliteProjectionVersions(db),
-    logger,
-  );
-  await projections.start();
+  const definitions = readStore.projectionDefinitions({
+    clock,
+    resolutionMinutes: config.readingResolutionMinutes,
+    market: config.priceArea,
+  });
+  const projectionNames = definitions.map((d) => d.name);
+  const projections = new ProjectionRunner(eventStore, definitions, readStore.versions, logger, {
+    streamPrefixes: SERVICE_STREAM_PREFIXES,
+  });
+  const metrics = new ServiceMetrics({
+    role: config.role,
+    progress: () =>
+      projectionProgress(eventStore, readStore.checkpoints, projectionNames, SERVICE_STREAM_PREFIXES, Date.now()),
+  });
 
-  const publisher = new PricePublisher(eventStore, () => new Date());
-  const services: Services = {
+  let scheduler: Scheduler | null = null;
+  const projector =
+    config.role === 'api'
+      ? null
+      : new LeasedProjector(
+          readStore.lease,
+          {
+            start: async () => {
+              await projections.start();
+              if (config.priceScrape) {
+                scheduler = await startPriceScheduler(config, logger, (report) =>
+                  metrics.scrapeRun(
+                    (report?.results ?? [])
+                      .map((r) => ({ date: r.date, outcome: scrapeOutcome(r) }))
+                      .concat((report?.failures ?? []).map((f) => ({ date: f.date, outcome: 'failed' }))),
+                    report === null || report.failures.length > 0,
+                  ),
+                );
+              }
+            },
+            stop: async () => {
+              await scheduler?.stop();
+              scheduler = null;
+              await projections.stop();
+            },
+          },
+          { holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, ttlMs: config.projectorLeaseMs },
+          logger,
+        );
+  await projector?.start();
+
+  // Read-your-writes: from the runner when this process runs the projections, else from the stored checkpoints.
+  const checkpointWaiter = new CheckpointWaiter(
     eventStore,
-    uploadQueries: uploadReadModel,
-    consistency: projections,
-    billing: billingReadModel,
-    billingSettings: { clock, market: config.priceArea },
-    projections,
-    priceImport: new PriceImportService({ eventStore, publisher, clock, market: config.priceArea }),
-    priceScrape: scrapeServiceFor(config, clock, eventStore, publisher),
-    uploads: new UploadService({
-      eventStore,
-      uploads: uploadReadModel,
-      consistency: projections,
-      clock,
-      rules: { resolutionMinutes: config.readingResolutionMinutes, maxKwhPerReading: config.maxKwhPerReading },
-      spoolDir,
-      maxUploadBytes: config.maxUploadBytes,
-      maxLineBytes: config.maxLineBytes,
-      now: () => new Date(),
-      newId: randomUUID,
-      log: (m, f) => logger.warn(m, f),
-    }),
+    readStore.checkpoints,
+    projectionNames,
+    SERVICE_STREAM_PREFIXES,
+  );
+  const consistency: ConsistencyWaiter = {
+    waitForPosition: (position, timeoutMs) =>
+      projector?.isLeader === true
+        ? projections.waitForPosition(position, timeoutMs)
+        : checkpointWaiter.waitForPosition(position, timeoutMs),
   };
 
-  const schema = await buildGraphQLSchema();
   const app = express();
   const httpServer: Server = createHttpServer(app);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', role: config.role });
+  });
+  app.get('/readyz', (_req, res) => {
+    void readiness(backends.health, projector, projections).then((report) => {
+      res.status(report.status === 'ready' ? 200 : 503).json({ ...report, role: config.role });
+    });
+  });
+  app.get('/metrics', (_req, res) => {
+    metrics.render().then(
+      (text) => res.type(metrics.contentType).send(text),
+      (error: unknown) =>
+        res
+          .status(503)
+          .type('text/plain')
+          .send(`metrics unavailable: ${String(error)}\n`),
+    );
+  });
+
+  const publisher = new PricePublisher(eventStore, () => new Date());
+  let services: Services | null = null;
+  let apollo: ApolloServer<GraphQLContext> | null = null;
+  if (config.role !== 'projector') {
+    const spoolDir = join(config.dataDir, 'incoming');
+    mkdirSync(spoolDir, { recursive: true });
+    clearLeftovers(spoolDir);
+    services = {
+      eventStore,
+      uploadQueries: readStore.uploadQueries,
+      consistency,
+      billing: readStore.billing,
+      billingSettings: { clock, market: config.priceArea },
+      projections: {
+        rebuild: (names) =>
+          projector?.isLeader === true
+            ? projections.rebuild(names)
+            : Promise.reject(new ProjectorNotHereError(config.role)),
+      },
+      priceImport: new PriceImportService({ eventStore, publisher, clock, market: config.priceArea }),
+      priceScrape: scrapeServiceFor(config, clock, eventStore, publisher),
+      uploads: new UploadService({
+        eventStore,
+        uploads: readStore.uploadQueries,
+        consistency,
+        clock,
+        rules: { resolutionMinutes: config.readingResolutionMinutes, maxKwhPerReading: config.maxKwhPerReading },
+        spoolDir,
+        maxUploadBytes: config.maxUploadBytes,
+        maxLineBytes: config.maxLineBytes,
+        now: () => new Date(),
+        newId: randomUUID,
+        log: (m, f) => logger.warn(m, f),
+        onFinished: (receipt) => metrics.uploadFinished(receipt),
+      }),
+    };
+    apollo = await mountGraphQL(app, httpServer, config, logger, services);
+  }
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const url = config.role === 'projector' ? `http://${host}:${port}/readyz` : `http://${host}:${port}${GRAPHQL_PATH}`;
+  logger.info(config.role === 'projector' ? 'projector serving health and metrics' : 'serving GraphQL', {
+    url,
+    role: config.role,
+    eventStore: config.eventStore.kind,
+    readStore: config.readStore.kind,
+    dataDir: config.dataDir,
+    auth: config.adminToken === null && config.viewerToken === null ? 'off (no ADMIN_TOKEN/VIEWER_TOKEN set)' : 'on',
+  });
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    services: services ?? unavailableServices(),
+    projections,
+    metrics,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (apollo !== null) await apollo.stop();
+      else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await projector?.stop();
+      await backends.close();
+    },
+  };
+}
+
+async function mountGraphQL(
+  app: express.Express,
+  httpServer: Server,
+  config: Config,
+  logger: Logger,
+  services: Services,
+): Promise<ApolloServer<GraphQLContext>> {
+  const schema = await buildGraphQLSchema();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer<Record<string, unknown>>(
     {
@@ -126,17 +256,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     ],
   });
   await apollo.start();
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
-    const status = projections.status();
-    const failed = status.filter((p) => p.failed !== null);
-    res
-      .status(failed.length === 0 ? 200 : 503)
-      .json({ status: failed.length === 0 ? 'ready' : 'degraded', projections: status });
-  });
   app.use(
     GRAPHQL_PATH,
     graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1 }),
@@ -145,54 +264,70 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       context: ({ req }) => Promise.resolve({ ...roleFor(req.headers.authorization, config), services }),
     }),
   );
+  return apollo;
+}
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
-  const scheduler = config.priceScrape ? await startPriceScheduler(config, logger) : null;
-  const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}${GRAPHQL_PATH}`;
-  logger.info('serving GraphQL', {
-    url,
-    dataDir: config.dataDir,
-    auth: config.adminToken === null && config.viewerToken === null ? 'off (no ADMIN_TOKEN/VIEWER_TOKEN set)' : 'on',
-  });
+interface ReadinessReport {
+  status: 'ready' | 'degraded';
+  backends: Array<{ name: string; ok: boolean; error?: string }>;
+  projector: { leader: boolean } | null;
+  projections: ReturnType<ProjectionRunner['status']>;
+}
 
-  let stopped = false;
+/** Ready when every backend answers and no projection this process runs is failing. */
+async function readiness(
+  checks: readonly HealthCheck[],
+  projector: LeasedProjector | null,
+  projections: ProjectionRunner,
+): Promise<ReadinessReport> {
+  const backendsReport = await Promise.all(
+    checks.map(async (health) => {
+      try {
+        await withTimeout(
+          health.check(),
+          HEALTH_TIMEOUT_MS,
+          `${health.name} did not answer in ${HEALTH_TIMEOUT_MS} ms`,
+        );
+        return { name: health.name, ok: true };
+      } catch (error) {
+        return { name: health.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  const running = projector?.isLeader === true ? projections.status() : [];
+  const ok = backendsReport.every((b) => b.ok) && running.every((p) => p.failed === null);
   return {
-    url,
-    port,
-    services,
-    projections,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await scheduler?.stop();
-      await apollo.stop();
-      await projections.stop();
-      await eventStore.close();
-      db.close();
-    },
+    status: ok ? 'ready' : 'degraded',
+    backends: backendsReport,
+    projector: projector === null ? null : { leader: projector.isLeader },
+    projections: running,
   };
 }
 
-/** The projections of the embedded backend; `suffix` selects live tables or a rebuild copy. */
-export function sqliteProjectionDefinitions(
-  db: SqliteDatabase,
-  billingRules: ConstructorParameters<typeof BillingProjection>[1],
-): ProjectionDefinition[] {
-  return [
-    {
-      name: UPLOAD_STATUS_PROJECTION,
-      version: 2, // 2: listing order assigned once per upload
-      create: (suffix) => new UploadStatusProjection(new SqliteUploadReadModel(db, suffix)),
-      promote: (suffix) => Promise.resolve(new SqliteUploadReadModel(db, suffix).promote()),
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The outcome label of a scraped day in the metrics. */
+function scrapeOutcome(result: ScrapeResult): string {
+  if (result.points === 0) return 'missing';
+  if (!result.appended) return 'unchanged';
+  return result.complete ? 'published' : 'published_partial';
+}
+
+/** A projector serves no GraphQL; its services are never reached. */
+function unavailableServices(): Services {
+  return new Proxy({} as Services, {
+    get: () => {
+      throw new Error('this process runs ROLE=projector and serves no GraphQL');
     },
-    {
-      name: BILLING_PROJECTION,
-      version: 1,
-      create: (suffix) => new BillingProjection(new SqliteBillingReadModel(db, suffix), billingRules),
-      promote: (suffix) => Promise.resolve(new SqliteBillingReadModel(db, suffix).promote()),
-    },
-  ];
+  });
 }
 
 /** Files landed by uploads that a crash interrupted are of no further use. */

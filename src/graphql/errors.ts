@@ -6,6 +6,9 @@ import { UploadTooLargeError } from '../ingestion/spool';
 import { InvalidCursorError } from '../ports/pagination';
 import { PriceFileError } from '../pricing/price-import-service';
 import { UnknownProjectionError } from '../projections/runner';
+import { ProjectorNotHereError } from '../projections/leased-projector';
+import { EventStoreUnavailableError } from '../ports/event-store';
+import { ReadStoreUnavailableError } from '../ports/read-store-errors';
 
 /** Codes the service sets itself or lets through from Apollo; anything else is reported as internal. */
 const PASS_THROUGH = new Set([
@@ -22,6 +25,8 @@ const PASS_THROUGH = new Set([
   'TIMEOUT',
   'CONSISTENCY_TIMEOUT',
   'PRICE_SOURCE_FAILED',
+  'BACKEND_UNAVAILABLE',
+  'NOT_ON_THIS_INSTANCE',
 ]);
 
 function classify(error: unknown): { code: string; message: string } | null {
@@ -34,6 +39,10 @@ function classify(error: unknown): { code: string; message: string } | null {
   ) {
     return { code: 'BAD_USER_INPUT', message: error.message };
   }
+  if (error instanceof EventStoreUnavailableError || error instanceof ReadStoreUnavailableError) {
+    return { code: 'BACKEND_UNAVAILABLE', message: `${error.message}; try again shortly` };
+  }
+  if (error instanceof ProjectorNotHereError) return { code: 'NOT_ON_THIS_INSTANCE', message: error.message };
   if (error instanceof AuthenticationError) {
     return { code: 'UNAUTHENTICATED', message: 'send Authorization: Bearer <token> with a valid token' };
   }

@@ -62,6 +62,8 @@ export interface UploadServiceDeps {
   now: () => Date;
   newId: () => string;
   log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Told of every finished upload (metrics). */
+  onFinished?: (receipt: UploadReceipt) => void;
 }
 
 /** Handles `uploadReadings`: lands the file, validates it row by row and records what it found. */
@@ -69,6 +71,12 @@ export class UploadService {
   constructor(private readonly deps: UploadServiceDeps) {}
 
   async uploadReadings(command: UploadCommand): Promise<UploadReceipt> {
+    const receipt = await this.handle(command);
+    this.deps.onFinished?.(receipt);
+    return receipt;
+  }
+
+  private async handle(command: UploadCommand): Promise<UploadReceipt> {
     const { deps } = this;
     const uploadId = command.uploadId ?? deps.newId();
     const writer = new UploadStreamWriter(deps.eventStore, uploadId);

@@ -2,7 +2,7 @@ import Bree from 'bree';
 import { join } from 'node:path';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { CONFIG_ENV } from './scrape-prices';
+import { CONFIG_ENV, type ScrapeRunReport } from './scrape-prices';
 
 export interface Scheduler {
   stop(): Promise<void>;
@@ -10,16 +10,23 @@ export interface Scheduler {
 
 interface WorkerMessage {
   type?: string;
-  report?: { results: unknown[]; failures: Array<{ date: string; source: string; error: string }> };
+  report?: ScrapeRunReport;
   error?: string;
 }
+
+/** Told of every run: the report of a run that got to the days, or null when the run failed before them. */
+export type ScrapeRunListener = (report: ScrapeRunReport | null) => void;
 
 /**
  * Runs `scrape-prices` on PRICE_SCRAPE_CRON in BILLING_TZ, in a worker thread. Bree never starts a run
  * while the previous one is still going; a failed run is logged with its days and source and never
  * touches the server.
  */
-export async function startPriceScheduler(config: Config, logger: Logger): Promise<Scheduler> {
+export async function startPriceScheduler(
+  config: Config,
+  logger: Logger,
+  onRun: ScrapeRunListener = () => undefined,
+): Promise<Scheduler> {
   const compiled = __filename.endsWith('.js');
   const bree = new Bree({
     root: false,
@@ -44,7 +51,11 @@ export async function startPriceScheduler(config: Config, logger: Logger): Promi
       if (message.type === 'scrape-report' && message.report) {
         for (const failure of message.report.failures) logger.error('price scrape failed', { ...failure });
         logger.info('price scrape run', { results: message.report.results });
-      } else if (message.type === 'scrape-error') logger.error('price scrape run failed', { error: message.error });
+        onRun(message.report);
+      } else if (message.type === 'scrape-error') {
+        logger.error('price scrape run failed', { error: message.error });
+        onRun(null);
+      }
     },
     errorHandler: (error: unknown, data: { name: string }) => {
       logger.error('price scrape worker ended with an error', {

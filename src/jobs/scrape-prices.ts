@@ -1,15 +1,13 @@
 /**
  * The `scrape-prices` job. Bree runs this file in a worker thread: it opens its own connection to the
- * embedded database, fetches the next delivery day and re-checks the last PRICE_RECHECK_DAYS days,
+ * configured event store, fetches the next delivery day and re-checks the last PRICE_RECHECK_DAYS days,
  * publishes what changed, and exits non-zero when any day failed (Bree then logs the failed run).
  */
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig, type Config } from '../config';
 import { localDateOf, scrapeDates } from '../domain/billing/calendar';
 import { ZonedClock } from '../domain/time/zoned-time';
-import { openSqliteDatabase } from '../infrastructure/sqlite/database';
-import { SqliteEventStore } from '../infrastructure/sqlite/sqlite-event-store';
+import { openEventStore } from '../infrastructure/backends';
 import { scrapeServiceFor, type PriceScrapeService, type ScrapeResult } from '../pricing/scrape-service';
 
 /** Environment variable through which the scheduler hands the worker its validated config. */
@@ -37,8 +35,9 @@ async function main(): Promise<void> {
   const handed = process.env[CONFIG_ENV];
   const config = handed === undefined ? loadConfig() : (JSON.parse(handed) as Config);
   const clock = new ZonedClock(config.billingTimeZone);
-  const db = openSqliteDatabase(join(config.dataDir, 'energy-billing.sqlite'));
-  const eventStore = new SqliteEventStore(db);
+  const warn = (message: string, fields?: Record<string, unknown>): void =>
+    void parentPort?.postMessage({ type: 'log', message, fields });
+  const { eventStore, close } = await openEventStore(config, { warn });
   try {
     const service = scrapeServiceFor(config, clock, eventStore);
     const today = localDateOf(clock, Date.now());
@@ -46,8 +45,7 @@ async function main(): Promise<void> {
     parentPort?.postMessage({ type: 'scrape-report', report });
     if (report.failures.length > 0) process.exitCode = 1;
   } finally {
-    await eventStore.close();
-    db.close();
+    await close();
   }
 }
 

@@ -4,6 +4,16 @@ import type { Logger } from '../logger';
 import type { ProjectionVersions } from '../ports/projection-state';
 import type { Projection, ProjectionDefinition } from './projection';
 
+export interface RunnerOptions {
+  /** The streams projections read; the subscription filters on them (on the server, for EventStoreDB). */
+  streamPrefixes?: readonly string[];
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Waits before handling a failed batch again: doubling from the first, up to the last. */
+const RETRY_BACKOFF_MS = [500, 30_000] as const;
+
 /** Most events handed to a projection in one commit (a readings event holds up to 5,000 readings). */
 const MAX_BATCH = 32;
 /** Longest a projection waits to gather a batch: the bound on the lag that batching adds. */
@@ -23,6 +33,7 @@ interface Live {
   /** Last position committed: what waiters compare with. */
   position: string | null;
   failed: Error | null;
+  stopping: boolean;
 }
 
 export interface RebuildReport {
@@ -45,8 +56,16 @@ export class ProjectionRunner implements ConsistencyWaiter {
     private readonly definitions: readonly ProjectionDefinition[],
     private readonly versions: ProjectionVersions,
     private readonly log: Pick<Logger, 'info' | 'error'>,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    private readonly options: RunnerOptions = {},
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.streamPrefixes = options.streamPrefixes ?? [];
+  }
+
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly streamPrefixes: readonly string[];
 
   get names(): string[] {
     return this.definitions.map((d) => d.name);
@@ -73,13 +92,17 @@ export class ProjectionRunner implements ConsistencyWaiter {
   private async startLive(definition: ProjectionDefinition): Promise<void> {
     const projection = definition.create('');
     const checkpoint = await projection.getCheckpoint();
-    const subscription = this.eventStore.subscribeToAll(checkpoint === null ? {} : { after: checkpoint });
+    const subscription = this.eventStore.subscribeToAll({
+      ...(checkpoint === null ? {} : { after: checkpoint }),
+      streamPrefixes: this.streamPrefixes,
+    });
     const state: Live = {
       definition,
       projection,
       subscription,
       position: checkpoint,
       failed: null,
+      stopping: false,
       done: Promise.resolve(),
     };
     state.done = this.consume(state);
@@ -98,7 +121,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
       while (buffer.length > 0) {
         const batch = buffer.splice(0, MAX_BATCH);
         const started = this.now();
-        await state.projection.handle(batch);
+        await this.handleWithRetry(state, batch);
         lastHandleMs = this.now() - started;
         state.position = batch[batch.length - 1]!.position;
         this.settleWaiters();
@@ -121,8 +144,37 @@ export class ProjectionRunner implements ConsistencyWaiter {
     }
   }
 
+  /**
+   * Hands a batch to the projection until it succeeds: a read store that is down (or a bug) marks the
+   * projection failed, which `/readyz` reports, and the same batch is tried again with backoff, so
+   * nothing is skipped and the projection recovers by itself when the store returns.
+   */
+  private async handleWithRetry(state: Live, batch: readonly RecordedEvent[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await state.projection.handle(batch);
+        if (state.failed !== null) this.log.info('projection recovered', { projection: state.definition.name });
+        state.failed = null;
+        return;
+      } catch (error) {
+        if (state.stopping) throw error;
+        state.failed = error instanceof Error ? error : new Error(String(error));
+        const waitMs = Math.min(RETRY_BACKOFF_MS[1], RETRY_BACKOFF_MS[0] * 2 ** (attempt - 1));
+        this.log.error('projection failed to handle a batch; retrying', {
+          projection: state.definition.name,
+          attempt,
+          retryInMs: waitMs,
+          firstPosition: batch[0]?.position,
+          error: state.failed.message,
+        });
+        await this.sleep(waitMs);
+        if (state.stopping) throw error;
+      }
+    }
+  }
+
   async waitForPosition(position: string | null, timeoutMs: number): Promise<boolean> {
-    const target = position ?? (await this.eventStore.headPosition());
+    const target = position ?? (await this.eventStore.headPosition({ streamPrefixes: this.streamPrefixes }));
     if (target === null || this.reached(target)) return true;
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = {
@@ -163,6 +215,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
     return this.rebuildEach(names, async (definition) => {
       const state = this.live.get(definition.name);
       if (state === undefined) return;
+      state.stopping = true;
       await state.subscription.close();
       await state.done;
       this.live.delete(definition.name);
@@ -211,7 +264,8 @@ export class ProjectionRunner implements ConsistencyWaiter {
   private async catchUp(projection: Projection, after: string | null): Promise<number> {
     let count = 0;
     let batch: RecordedEvent[] = [];
-    for await (const event of this.eventStore.readAll(after === null ? {} : { after })) {
+    const from = after === null ? {} : { after };
+    for await (const event of this.eventStore.readAll({ ...from, streamPrefixes: this.streamPrefixes })) {
       batch.push(event);
       if (batch.length >= MAX_BATCH) {
         await projection.handle(batch);
@@ -225,8 +279,10 @@ export class ProjectionRunner implements ConsistencyWaiter {
 
   async stop(): Promise<void> {
     await this.rebuilding;
+    for (const l of this.live.values()) l.stopping = true;
     await Promise.all([...this.live.values()].map((l) => l.subscription.close()));
     await Promise.all([...this.live.values()].map((l) => l.done));
+    this.live.clear();
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters = [];
   }

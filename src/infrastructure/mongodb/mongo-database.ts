@@ -1,12 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
+import { ReadStoreUnavailableError } from '../../ports/read-store-errors';
 import { INDEXES, redactUrl } from './collections';
-
-export class ReadStoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ReadStoreUnavailableError';
-  }
-}
 
 /** The read-model database: one client, majority writes, and the index set up every collection needs. */
 export class MongoReadStore {

@@ -1,0 +1,204 @@
+/**
+ * Builds the adapters the configuration selects: the event store (SQLite or EventStoreDB) and the read
+ * models with their projection state (SQLite or MongoDB). The composition root, the scheduled job and
+ * the CLI tools all open their backends here, so they always agree.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { BillingQueries } from '../ports/billing-read-model';
+import type { EventStore } from '../ports/event-store';
+import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../ports/projection-state';
+import type { UploadQueries } from '../ports/upload-read-model';
+import { BILLING_PROJECTION, BillingProjection, type BillingRules } from '../projections/billing/projection';
+import type { ProjectionDefinition } from '../projections/projection';
+import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from '../projections/upload-status/projection';
+import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
+import { MongoBillingReadModel } from './mongodb/mongo-billing-read-model';
+import { MongoReadStore } from './mongodb/mongo-database';
+import { MongoCheckpoints, MongoProjectionVersions, MongoProjectorLease } from './mongodb/mongo-projection-state';
+import { MongoUploadReadModel } from './mongodb/mongo-upload-read-model';
+import { openSqliteDatabase, type SqliteDatabase } from './sqlite/database';
+import { SqliteBillingReadModel } from './sqlite/sqlite-billing-read-model';
+import { SqliteCheckpoints, SqliteProjectionVersions, SqliteProjectorLease } from './sqlite/sqlite-checkpoints';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { SqliteUploadReadModel } from './sqlite/sqlite-upload-read-model';
+
+/** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
+export const PROJECTION_VERSIONS = {
+  [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
+  [BILLING_PROJECTION]: 1,
+} as const;
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface ReadStore {
+  uploadQueries: UploadQueries;
+  billing: BillingQueries;
+  versions: ProjectionVersions;
+  checkpoints: ProjectionCheckpoints;
+  lease: ProjectorLease;
+  projectionDefinitions(rules: BillingRules): ProjectionDefinition[];
+  health: HealthCheck;
+  close(): Promise<void>;
+}
+
+export interface Backends {
+  eventStore: EventStore;
+  readStore: ReadStore;
+  health: HealthCheck[];
+  close(): Promise<void>;
+}
+
+export const sqliteFileOf = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'energy-billing.sqlite');
+
+/** One SQLite connection per process, shared by the event store and the read models when both are embedded. */
+class SqliteHandle {
+  private db: SqliteDatabase | null = null;
+  private users = 0;
+
+  constructor(private readonly file: string) {}
+
+  open(): SqliteDatabase {
+    this.db ??= openSqliteDatabase(this.file);
+    this.users += 1;
+    return this.db;
+  }
+
+  release(): void {
+    this.users -= 1;
+    if (this.users === 0) {
+      this.db?.close();
+      this.db = null;
+    }
+  }
+}
+
+export async function openEventStore(
+  config: Config,
+  logger: Pick<Logger, 'warn'>,
+  sqlite = new SqliteHandle(sqliteFileOf(config)),
+): Promise<{ eventStore: EventStore; health: HealthCheck; close(): Promise<void> }> {
+  if (config.eventStore.kind === 'eventstoredb') {
+    const eventStore = await EventStoreDbEventStore.connect(config.eventStore.url, {
+      timeoutMs: config.backendConnectTimeoutMs,
+      onSubscriptionDropped: (target, error, attempt, retryInMs) =>
+        logger.warn('event store subscription dropped; resubscribing from the last event', {
+          target,
+          attempt,
+          retryInMs,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    });
+    return {
+      eventStore,
+      health: { name: 'eventstoredb', check: () => eventStore.ping() },
+      close: () => eventStore.close(),
+    };
+  }
+  const eventStore = new SqliteEventStore(sqlite.open());
+  return {
+    eventStore,
+    health: { name: 'sqlite-event-store', check: () => eventStore.ping() },
+    close: async () => {
+      await eventStore.close();
+      sqlite.release();
+    },
+  };
+}
+
+export async function openReadStore(
+  config: Config,
+  sqlite = new SqliteHandle(sqliteFileOf(config)),
+): Promise<ReadStore> {
+  if (config.readStore.kind === 'mongodb') {
+    const store = await MongoReadStore.connect(
+      config.readStore.url,
+      config.readStore.database,
+      config.backendConnectTimeoutMs,
+    );
+    return {
+      uploadQueries: new MongoUploadReadModel(store),
+      billing: new MongoBillingReadModel(store),
+      versions: new MongoProjectionVersions(store),
+      checkpoints: new MongoCheckpoints(store),
+      lease: new MongoProjectorLease(store),
+      projectionDefinitions: (rules) => [
+        {
+          name: UPLOAD_STATUS_PROJECTION,
+          version: PROJECTION_VERSIONS[UPLOAD_STATUS_PROJECTION],
+          create: (suffix) => new UploadStatusProjection(new MongoUploadReadModel(store, suffix)),
+          promote: (suffix) => new MongoUploadReadModel(store, suffix).promote(),
+        },
+        {
+          name: BILLING_PROJECTION,
+          version: PROJECTION_VERSIONS[BILLING_PROJECTION],
+          create: (suffix) => new BillingProjection(new MongoBillingReadModel(store, suffix), rules),
+          promote: (suffix) => new MongoBillingReadModel(store, suffix).promote(),
+        },
+      ],
+      health: { name: 'mongodb', check: () => store.ping() },
+      close: () => store.close(),
+    };
+  }
+  const db = sqlite.open();
+  return {
+    uploadQueries: new SqliteUploadReadModel(db),
+    billing: new SqliteBillingReadModel(db),
+    versions: new SqliteProjectionVersions(db),
+    checkpoints: new SqliteCheckpoints(db),
+    lease: new SqliteProjectorLease(db),
+    projectionDefinitions: (rules) => sqliteProjectionDefinitions(db, rules),
+    health: {
+      name: 'sqlite-read-models',
+      check: () => {
+        db.prepare('SELECT 1').get();
+        return Promise.resolve();
+      },
+    },
+    close: () => Promise.resolve(sqlite.release()),
+  };
+}
+
+/** The projections of the embedded backend; `suffix` selects live tables or a rebuild copy. */
+export function sqliteProjectionDefinitions(db: SqliteDatabase, rules: BillingRules): ProjectionDefinition[] {
+  return [
+    {
+      name: UPLOAD_STATUS_PROJECTION,
+      version: PROJECTION_VERSIONS[UPLOAD_STATUS_PROJECTION],
+      create: (suffix) => new UploadStatusProjection(new SqliteUploadReadModel(db, suffix)),
+      promote: (suffix) => Promise.resolve(new SqliteUploadReadModel(db, suffix).promote()),
+    },
+    {
+      name: BILLING_PROJECTION,
+      version: PROJECTION_VERSIONS[BILLING_PROJECTION],
+      create: (suffix) => new BillingProjection(new SqliteBillingReadModel(db, suffix), rules),
+      promote: (suffix) => Promise.resolve(new SqliteBillingReadModel(db, suffix).promote()),
+    },
+  ];
+}
+
+/** Opens both, sharing one SQLite file when both are embedded; a failed second open closes the first. */
+export async function openBackends(config: Config, logger: Pick<Logger, 'warn'>): Promise<Backends> {
+  const sqlite = new SqliteHandle(sqliteFileOf(config));
+  const events = await openEventStore(config, logger, sqlite);
+  let readStore: ReadStore;
+  try {
+    readStore = await openReadStore(config, sqlite);
+  } catch (error) {
+    await events.close();
+    throw error;
+  }
+  return {
+    eventStore: events.eventStore,
+    readStore,
+    health: [events.health, readStore.health],
+    close: async () => {
+      await events.close();
+      await readStore.close();
+    },
+  };
+}

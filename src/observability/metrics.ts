@@ -1,0 +1,91 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { UploadReceipt } from '../ingestion/upload-service';
+
+/** A projection's progress as the metrics see it: its checkpoint and the age of its oldest unseen event. */
+export interface ProjectionProgress {
+  name: string;
+  /** Seconds since the oldest event the projection has not handled yet was appended; 0 when caught up. */
+  lagSeconds: number;
+}
+
+export interface ScrapeDayResult {
+  date: string;
+  /** What happened to the day: published, unchanged, missing, failed... */
+  outcome: string;
+}
+
+/**
+ * The service's Prometheus metrics, in a registry of their own (no global state). Counters count what
+ * this process did; the projection gauges are read from the stores when scraped, so every role shows them.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly uploads: Counter<'status'>;
+  private readonly rowsAccepted: Counter;
+  private readonly rowsRejected: Counter;
+  private readonly scrapeDays: Counter<'outcome'>;
+  private readonly scrapeRuns: Counter<'result'>;
+
+  constructor(options: { role: string; progress: () => Promise<ProjectionProgress[]> }) {
+    this.registry.setDefaultLabels({ role: options.role });
+    collectDefaultMetrics({ register: this.registry, prefix: 'energy_billing_' });
+    this.uploads = new Counter({
+      name: 'energy_billing_uploads_total',
+      help: 'Finished readings uploads, by final status',
+      labelNames: ['status'],
+      registers: [this.registry],
+    });
+    this.rowsAccepted = new Counter({
+      name: 'energy_billing_rows_accepted_total',
+      help: 'Readings rows accepted from uploads',
+      registers: [this.registry],
+    });
+    this.rowsRejected = new Counter({
+      name: 'energy_billing_rows_rejected_total',
+      help: 'Readings rows rejected from uploads, kept with their reasons',
+      registers: [this.registry],
+    });
+    this.scrapeDays = new Counter({
+      name: 'energy_billing_price_scrape_days_total',
+      help: 'Delivery days handled by the price scrape, by outcome',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.scrapeRuns = new Counter({
+      name: 'energy_billing_price_scrape_runs_total',
+      help: 'Runs of the scheduled price scrape, by result (ok: every day handled; failed: some day failed)',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    const progress = options.progress;
+    new Gauge({
+      name: 'energy_billing_projection_lag_seconds',
+      help: 'Age of the oldest event a projection has not handled yet (0 when caught up)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const p of await progress()) this.set({ projection: p.name }, p.lagSeconds);
+      },
+    });
+  }
+
+  uploadFinished(receipt: UploadReceipt): void {
+    this.uploads.inc({ status: receipt.status });
+    this.rowsAccepted.inc(receipt.acceptedRows);
+    this.rowsRejected.inc(receipt.rejectedRows);
+  }
+
+  scrapeRun(days: readonly ScrapeDayResult[], failed: boolean): void {
+    for (const day of days) this.scrapeDays.inc({ outcome: day.outcome });
+    this.scrapeRuns.inc({ result: failed ? 'failed' : 'ok' });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,30 @@
+import type { EventStore } from '../ports/event-store';
+import type { ProjectionCheckpoints } from '../ports/projection-state';
+import type { ProjectionProgress } from '../observability/metrics';
+
+/**
+ * How far behind each projection is, from its stored checkpoint: the age of the first event after it.
+ * Reads one event per projection, so it is cheap enough for every metrics scrape, in any role.
+ */
+export async function projectionProgress(
+  eventStore: EventStore,
+  checkpoints: ProjectionCheckpoints,
+  names: readonly string[],
+  streamPrefixes: readonly string[],
+  now: number,
+): Promise<ProjectionProgress[]> {
+  const progress: ProjectionProgress[] = [];
+  for (const name of names) {
+    const checkpoint = await checkpoints.get(name);
+    let lagSeconds = 0;
+    for await (const next of eventStore.readAll({
+      ...(checkpoint === null ? {} : { after: checkpoint }),
+      maxCount: 1,
+      streamPrefixes,
+    })) {
+      lagSeconds = Math.max(0, (now - next.created.getTime()) / 1000);
+    }
+    progress.push({ name, lagSeconds });
+  }
+  return progress;
+}
