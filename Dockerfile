@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# The energy-billing service: build with the dev toolchain, run the compiled JavaScript with production
+# dependencies only, as the unprivileged `node` user. One image for every ROLE (all, api, projector).
+
+FROM node:20-bookworm-slim AS toolchain
+# better-sqlite3 (the embedded backend) compiles from source when no prebuilt binary matches.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+
+FROM toolchain AS prod-deps
+# `npm install` with the committed lockfile (see README: `npm ci` trips over platform-only lock entries).
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM toolchain AS build
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    DATA_DIR=/data \
+    PORT=4000
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 4000
+VOLUME ["/data"]
+# Ready means: every backend answers and no projection run here is failing (see README, Operations).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--max-old-space-size=256", "dist/main.js"]
