@@ -13,11 +13,6 @@ import type { UploadQueries } from '../ports/upload-read-model';
 import { BILLING_PROJECTION, BillingProjection, type BillingRules } from '../projections/billing/projection';
 import type { ProjectionDefinition } from '../projections/projection';
 import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from '../projections/upload-status/projection';
-import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
-import { MongoBillingReadModel } from './mongodb/mongo-billing-read-model';
-import { MongoReadStore } from './mongodb/mongo-database';
-import { MongoCheckpoints, MongoProjectionVersions, MongoProjectorLease } from './mongodb/mongo-projection-state';
-import { MongoUploadReadModel } from './mongodb/mongo-upload-read-model';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite/database';
 import { SqliteBillingReadModel } from './sqlite/sqlite-billing-read-model';
 import { SqliteCheckpoints, SqliteProjectionVersions, SqliteProjectorLease } from './sqlite/sqlite-checkpoints';
@@ -53,6 +48,21 @@ export interface Backends {
   close(): Promise<void>;
 }
 
+/*
+ * The production drivers are loaded only when configured: the gRPC client and the MongoDB driver add
+ * about 30 MB and a slower start to a process that uses the embedded default.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadEventStoreDb = () =>
+  require('./eventstoredb/eventstoredb-event-store') as typeof import('./eventstoredb/eventstoredb-event-store');
+const loadMongoDb = () => ({
+  ...(require('./mongodb/mongo-database') as typeof import('./mongodb/mongo-database')),
+  ...(require('./mongodb/mongo-billing-read-model') as typeof import('./mongodb/mongo-billing-read-model')),
+  ...(require('./mongodb/mongo-upload-read-model') as typeof import('./mongodb/mongo-upload-read-model')),
+  ...(require('./mongodb/mongo-projection-state') as typeof import('./mongodb/mongo-projection-state')),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 export const sqliteFileOf = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'energy-billing.sqlite');
 
 /** One SQLite connection per process, shared by the event store and the read models when both are embedded. */
@@ -83,6 +93,8 @@ export async function openEventStore(
   sqlite = new SqliteHandle(sqliteFileOf(config)),
 ): Promise<{ eventStore: EventStore; health: HealthCheck; close(): Promise<void> }> {
   if (config.eventStore.kind === 'eventstoredb') {
+    // Loaded only when chosen: the gRPC client costs the embedded default memory and start time.
+    const { EventStoreDbEventStore } = loadEventStoreDb();
     const eventStore = await EventStoreDbEventStore.connect(config.eventStore.url, {
       timeoutMs: config.backendConnectTimeoutMs,
       onSubscriptionDropped: (target, error, attempt, retryInMs) =>
@@ -115,6 +127,14 @@ export async function openReadStore(
   sqlite = new SqliteHandle(sqliteFileOf(config)),
 ): Promise<ReadStore> {
   if (config.readStore.kind === 'mongodb') {
+    const {
+      MongoReadStore,
+      MongoBillingReadModel,
+      MongoUploadReadModel,
+      MongoCheckpoints,
+      MongoProjectionVersions,
+      MongoProjectorLease,
+    } = loadMongoDb();
     const store = await MongoReadStore.connect(
       config.readStore.url,
       config.readStore.database,
