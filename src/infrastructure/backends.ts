@@ -60,6 +60,7 @@ const loadMongoDb = () => ({
   ...(require('./mongodb/mongo-billing-read-model') as typeof import('./mongodb/mongo-billing-read-model')),
   ...(require('./mongodb/mongo-upload-read-model') as typeof import('./mongodb/mongo-upload-read-model')),
   ...(require('./mongodb/mongo-projection-state') as typeof import('./mongodb/mongo-projection-state')),
+  ...(require('./mongodb/errors') as typeof import('./mongodb/errors')),
 });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -134,6 +135,7 @@ export async function openReadStore(
       MongoCheckpoints,
       MongoProjectionVersions,
       MongoProjectorLease,
+      withPortErrors,
     } = loadMongoDb();
     const store = await MongoReadStore.connect(
       config.readStore.url,
@@ -141,8 +143,8 @@ export async function openReadStore(
       config.backendConnectTimeoutMs,
     );
     return {
-      uploadQueries: new MongoUploadReadModel(store),
-      billing: new MongoBillingReadModel(store),
+      uploadQueries: withPortErrors(new MongoUploadReadModel(store)),
+      billing: withPortErrors(new MongoBillingReadModel(store)),
       versions: new MongoProjectionVersions(store),
       checkpoints: new MongoCheckpoints(store),
       lease: new MongoProjectorLease(store),

@@ -12,7 +12,10 @@ import {
   UPLOAD_COLLECTIONS,
   uploadWrites,
 } from '../../src/infrastructure/mongodb/collections';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerError } from 'mongodb';
+import { mapMongoError, withPortErrors } from '../../src/infrastructure/mongodb/errors';
 import { leaseFilter } from '../../src/infrastructure/mongodb/mongo-projection-state';
+import { ReadStoreUnavailableError } from '../../src/ports/read-store-errors';
 import { dailyDoc, invoiceDoc, uploadDoc } from '../contract/read-models.contract';
 
 describe('MongoDB read-model mapping', () => {
@@ -157,5 +160,33 @@ describe('MongoDB read-model mapping', () => {
     expect(redactUrl('mongodb://billing:s3cret@mongo:27017/db')).toBe('mongodb://billing:***@mongo:27017/db');
     expect(redactUrl('mongodb+srv://u:p@x.example.net')).toBe('mongodb+srv://u:***@x.example.net');
     expect(redactUrl('mongodb://mongo:27017/db')).toBe('mongodb://mongo:27017/db');
+  });
+});
+
+describe('MongoDB errors', () => {
+  it('turns "server cannot be reached" driver errors into the port error and passes others through', () => {
+    const lost = new MongoNetworkError('connection 3 to 10.0.0.5:27017 closed');
+    const mapped = mapMongoError(lost);
+    expect(mapped).toBeInstanceOf(ReadStoreUnavailableError);
+    expect((mapped as Error).message).toBe('MongoDB is unavailable: connection 3 to 10.0.0.5:27017 closed');
+    expect(mapMongoError(new MongoNotConnectedError('not connected'))).toBeInstanceOf(ReadStoreUnavailableError);
+    const duplicate = new MongoServerError({ message: 'E11000 duplicate key', code: 11000 });
+    expect(mapMongoError(duplicate)).toBe(duplicate);
+  });
+
+  it('maps the rejections of every async query of an adapter, leaving results and sync values alone', async () => {
+    const adapter = {
+      name: 'queries',
+      ok: () => Promise.resolve(42),
+      down: () => Promise.reject(new MongoNetworkError('socket hang up')),
+      bug: () => Promise.reject(new TypeError('bug')),
+      sync: (n: number) => n + 1,
+    };
+    const guarded = withPortErrors(adapter);
+    expect(guarded.name).toBe('queries');
+    expect(guarded.sync(1)).toBe(2);
+    await expect(guarded.ok()).resolves.toBe(42);
+    await expect(guarded.down()).rejects.toBeInstanceOf(ReadStoreUnavailableError);
+    await expect(guarded.bug()).rejects.toBeInstanceOf(TypeError);
   });
 });
