@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import type { BillingQueries } from '../ports/billing-read-model';
+import type { BillingProjectionStore, BillingQueries } from '../ports/billing-read-model';
 import type { EventStore } from '../ports/event-store';
 import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../ports/projection-state';
-import type { UploadQueries } from '../ports/upload-read-model';
+import type { UploadProjectionStore, UploadQueries } from '../ports/upload-read-model';
 import { BILLING_PROJECTION, BillingProjection, type BillingRules } from '../projections/billing/projection';
 import type { ProjectionDefinition } from '../projections/projection';
 import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from '../projections/upload-status/projection';
@@ -148,20 +148,14 @@ export async function openReadStore(
       versions: new MongoProjectionVersions(store),
       checkpoints: new MongoCheckpoints(store),
       lease: new MongoProjectorLease(store),
-      projectionDefinitions: (rules) => [
-        {
-          name: UPLOAD_STATUS_PROJECTION,
-          version: PROJECTION_VERSIONS[UPLOAD_STATUS_PROJECTION],
-          create: (suffix) => new UploadStatusProjection(new MongoUploadReadModel(store, suffix)),
-          promote: (suffix) => new MongoUploadReadModel(store, suffix).promote(),
-        },
-        {
-          name: BILLING_PROJECTION,
-          version: PROJECTION_VERSIONS[BILLING_PROJECTION],
-          create: (suffix) => new BillingProjection(new MongoBillingReadModel(store, suffix), rules),
-          promote: (suffix) => new MongoBillingReadModel(store, suffix).promote(),
-        },
-      ],
+      projectionDefinitions: (rules) =>
+        projectionDefinitions(
+          {
+            uploads: (suffix) => new MongoUploadReadModel(store, suffix),
+            billing: (suffix) => new MongoBillingReadModel(store, suffix),
+          },
+          rules,
+        ),
       health: { name: 'mongodb', check: () => store.ping() },
       close: () => store.close(),
     };
@@ -173,7 +167,14 @@ export async function openReadStore(
     versions: new SqliteProjectionVersions(db),
     checkpoints: new SqliteCheckpoints(db),
     lease: new SqliteProjectorLease(db),
-    projectionDefinitions: (rules) => sqliteProjectionDefinitions(db, rules),
+    projectionDefinitions: (rules) =>
+      projectionDefinitions(
+        {
+          uploads: (suffix) => new SqliteUploadReadModel(db, suffix),
+          billing: (suffix) => new SqliteBillingReadModel(db, suffix),
+        },
+        rules,
+      ),
     health: {
       name: 'sqlite-read-models',
       check: () => {
@@ -185,20 +186,31 @@ export async function openReadStore(
   };
 }
 
-/** The projections of the embedded backend; `suffix` selects live tables or a rebuild copy. */
-export function sqliteProjectionDefinitions(db: SqliteDatabase, rules: BillingRules): ProjectionDefinition[] {
+/** A read model over live tables or collections (suffix '') or over a rebuild copy, and how to swap the copy in. */
+interface ReadModelFactory<Store> {
+  (suffix: string): Store & { promote(): Promise<void> | void };
+}
+
+/** The service's projections over one read store's models. */
+function projectionDefinitions(
+  models: {
+    uploads: ReadModelFactory<UploadProjectionStore>;
+    billing: ReadModelFactory<BillingProjectionStore>;
+  },
+  rules: BillingRules,
+): ProjectionDefinition[] {
   return [
     {
       name: UPLOAD_STATUS_PROJECTION,
       version: PROJECTION_VERSIONS[UPLOAD_STATUS_PROJECTION],
-      create: (suffix) => new UploadStatusProjection(new SqliteUploadReadModel(db, suffix)),
-      promote: (suffix) => Promise.resolve(new SqliteUploadReadModel(db, suffix).promote()),
+      create: (suffix) => new UploadStatusProjection(models.uploads(suffix)),
+      promote: async (suffix) => models.uploads(suffix).promote(),
     },
     {
       name: BILLING_PROJECTION,
       version: PROJECTION_VERSIONS[BILLING_PROJECTION],
-      create: (suffix) => new BillingProjection(new SqliteBillingReadModel(db, suffix), rules),
-      promote: (suffix) => Promise.resolve(new SqliteBillingReadModel(db, suffix).promote()),
+      create: (suffix) => new BillingProjection(models.billing(suffix), rules),
+      promote: async (suffix) => models.billing(suffix).promote(),
     },
   ];
 }
