@@ -6,6 +6,7 @@ import {
   jsonEvent,
   START,
   type AllStreamResolvedEvent,
+  type AppendResult as EsdbAppendResult,
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import type {
@@ -83,10 +84,10 @@ export class EventStoreDbEventStore implements EventStore {
     { expectedRevision }: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     let expected = expectedRevision;
-    let result: AppendResult | null = null;
+    let last: EsdbAppendResult | null = null;
     try {
       for (const chunk of chunkForAppend(events, this.maxAppendBytes)) {
-        const appended = await this.client.appendToStream(
+        last = await this.client.appendToStream(
           streamName,
           chunk.map((event) =>
             jsonEvent({
@@ -98,25 +99,23 @@ export class EventStoreDbEventStore implements EventStore {
           ),
           { expectedRevision: toEsdbExpectedRevision(expected) },
         );
-        const revision = Number(appended.nextExpectedRevision);
-        result = {
-          nextExpectedRevision: revision,
-          position:
-            appended.position === undefined
-              ? await this.positionOf(streamName, revision)
-              : encodePosition(appended.position),
-        };
-        expected = revision;
+        expected = Number(last.nextExpectedRevision);
       }
     } catch (error) {
       throw mapEsdbError(error, { streamName, expected });
     }
-    if (result !== null) return result;
+    if (last !== null) {
+      const revision = Number(last.nextExpectedRevision);
+      // Only the last chunk's position is answered; look it up only when the server left it out.
+      const position =
+        last.position === undefined ? await this.positionOf(streamName, revision) : encodePosition(last.position);
+      return { nextExpectedRevision: revision, position };
+    }
     // An empty append changes nothing: answer with where the stream stands.
-    const last = await this.lastOf(streamName);
+    const current = await this.lastOf(streamName);
     return {
-      nextExpectedRevision: last?.revision ?? -1,
-      position: last?.position ?? (await this.headPosition()) ?? '',
+      nextExpectedRevision: current?.revision ?? -1,
+      position: current?.position ?? (await this.headPosition()) ?? '',
     };
   }
 
