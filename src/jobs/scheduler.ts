@@ -12,6 +12,9 @@ interface WorkerMessage {
   type?: string;
   report?: ScrapeRunReport;
   error?: string;
+  /** A warning of the worker's own adapters (`type: 'log'`), logged by the server. */
+  message?: string;
+  fields?: Record<string, unknown>;
 }
 
 /** Told of every run: the report of a run that got to the days, or null when the run failed before them. */
@@ -52,6 +55,8 @@ export async function startPriceScheduler(
         for (const failure of message.report.failures) logger.error('price scrape failed', { ...failure });
         logger.info('price scrape run', { results: message.report.results });
         onRun(message.report);
+      } else if (message.type === 'log' && message.message !== undefined) {
+        logger.warn(message.message, { job: 'scrape-prices', ...message.fields });
       } else if (message.type === 'scrape-error') {
         logger.error('price scrape run failed', { error: message.error });
         onRun(null);
