@@ -10,7 +10,6 @@ import type {
 } from '../../ports/billing-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import type { SqliteDatabase } from './database';
-import { SqliteCheckpoints } from './sqlite-checkpoints';
 import { TableSet } from './table-set';
 
 const TABLES = ['rm_readings', 'rm_prices', 'rm_daily_usage', 'rm_invoices'];
@@ -49,15 +48,13 @@ const toDaily = (row: DailyRow): DailyUsageDoc => ({
 /** Readings, prices, daily usage and invoices in SQLite; `suffix` selects live or rebuild tables. */
 export class SqliteBillingReadModel implements BillingProjectionStore, BillingQueries {
   readonly tables: TableSet;
-  private readonly checkpoints: SqliteCheckpoints;
   private readonly t: Record<'readings' | 'prices' | 'daily' | 'invoices', string>;
 
   constructor(
     private readonly db: SqliteDatabase,
     suffix = '',
   ) {
-    this.tables = new TableSet(TABLES, suffix, INDEXES);
-    this.checkpoints = new SqliteCheckpoints(db);
+    this.tables = new TableSet(db, BILLING_PROJECTION, TABLES, suffix, INDEXES);
     this.t = {
       readings: this.tables.name('rm_readings'),
       prices: this.tables.name('rm_prices'),
@@ -65,10 +62,6 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       invoices: this.tables.name('rm_invoices'),
     };
     this.createTables();
-  }
-
-  get checkpointName(): string {
-    return `${BILLING_PROJECTION}${this.tables.suffix}`;
   }
 
   private createTables(): void {
@@ -90,11 +83,11 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         month TEXT NOT NULL, meter TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (month, meter)) WITHOUT ROWID;
     `);
-    this.tables.createIndexes(this.db);
+    this.tables.createIndexes();
   }
 
   getCheckpoint(): Promise<string | null> {
-    return this.checkpoints.get(this.checkpointName);
+    return this.tables.checkpoints.get(this.tables.checkpointName);
   }
 
   readingsOf(meter: string, from: number, to: number): Promise<StoredReading[]> {
@@ -179,26 +172,19 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         );
       }
       for (const invoice of changes.invoices) upsertInvoice.run(invoice.month, invoice.meter, JSON.stringify(invoice));
-      this.checkpoints.set(this.checkpointName, changes.checkpoint);
+      this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
     })();
     return Promise.resolve();
   }
 
   reset(): Promise<void> {
-    this.db.transaction(() => {
-      this.tables.drop(this.db);
-      this.createTables();
-      this.checkpoints.delete(this.checkpointName);
-    })();
+    this.tables.reset(() => this.createTables());
     return Promise.resolve();
   }
 
   /** Makes this (rebuild) copy the live one, with its checkpoint. */
   promote(): void {
-    this.db.transaction(() => {
-      this.tables.promote(this.db);
-      this.checkpoints.move(this.checkpointName, BILLING_PROJECTION);
-    })();
+    this.tables.promote();
   }
 
   // ---- queries (live tables) ----

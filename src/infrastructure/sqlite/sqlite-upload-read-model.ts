@@ -4,7 +4,6 @@ import { UPLOAD_STATUS_PROJECTION } from '../../projections/upload-status/projec
 import { decodeCursor, encodeCursor } from '../../ports/pagination';
 import type { Page, RejectedRowRecord, UploadProjectionStore, UploadQueries } from '../../ports/upload-read-model';
 import type { SqliteDatabase } from './database';
-import { SqliteCheckpoints } from './sqlite-checkpoints';
 import { TableSet } from './table-set';
 
 const PROJECTION = UPLOAD_STATUS_PROJECTION;
@@ -12,7 +11,6 @@ const TABLES = ['rm_uploads', 'rm_rejected_rows'];
 
 /** The upload-status read model: one row per upload, one per rejected line. */
 export class SqliteUploadReadModel implements UploadQueries, UploadProjectionStore {
-  private readonly checkpoints: SqliteCheckpoints;
   private readonly tables: TableSet;
   private readonly uploads: string;
   private readonly rejected: string;
@@ -21,15 +19,12 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     private readonly db: SqliteDatabase,
     suffix = '',
   ) {
-    this.checkpoints = new SqliteCheckpoints(db);
-    this.tables = new TableSet(TABLES, suffix, [{ table: 'rm_uploads', name: '_sha256', columns: 'sha256' }]);
+    this.tables = new TableSet(db, PROJECTION, TABLES, suffix, [
+      { table: 'rm_uploads', name: '_sha256', columns: 'sha256' },
+    ]);
     this.uploads = this.tables.name('rm_uploads');
     this.rejected = this.tables.name('rm_rejected_rows');
     this.createTables();
-  }
-
-  private get checkpointName(): string {
-    return `${PROJECTION}${this.tables.suffix}`;
   }
 
   private createTables(): void {
@@ -51,11 +46,11 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
         PRIMARY KEY (upload_id, line)
       ) WITHOUT ROWID;
     `);
-    this.tables.createIndexes(this.db);
+    this.tables.createIndexes();
   }
 
   getCheckpoint(): Promise<string | null> {
-    return this.checkpoints.get(this.checkpointName);
+    return this.tables.checkpoints.get(this.tables.checkpointName);
   }
 
   loadUploads(uploadIds: readonly string[]): Promise<Map<string, UploadStatusDoc>> {
@@ -90,26 +85,19 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
       for (const row of changes.rejectedRows) {
         insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
       }
-      this.checkpoints.set(this.checkpointName, changes.checkpoint);
+      this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
     })();
     return Promise.resolve();
   }
 
   reset(): Promise<void> {
-    this.db.transaction(() => {
-      this.tables.drop(this.db);
-      this.createTables();
-      this.checkpoints.delete(this.checkpointName);
-    })();
+    this.tables.reset(() => this.createTables());
     return Promise.resolve();
   }
 
   /** Makes this (rebuild) copy the live one, with its checkpoint. */
   promote(): void {
-    this.db.transaction(() => {
-      this.tables.promote(this.db);
-      this.checkpoints.move(this.checkpointName, PROJECTION);
-    })();
+    this.tables.promote();
   }
 
   /** Everything in the model, in key order, for comparing a rebuild with the live model. */

@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './database';
+import { SqliteCheckpoints } from './sqlite-checkpoints';
 
 /** A secondary index, named `<table><suffix><name>` so a rebuild copy's index never clashes with the live one. */
 export interface IndexSpec {
@@ -8,42 +9,61 @@ export interface IndexSpec {
 }
 
 /**
- * A read model's tables under one suffix: '' for the live model, '__rebuild' while a replay builds a
- * fresh copy. `promote` swaps the copy in, in one transaction, so queries never see a half-built model.
+ * A projection's tables under one suffix: '' for the live model, '__rebuild' while a replay builds a
+ * fresh copy, with the checkpoint that goes with them. `promote` swaps the copy in, in one transaction,
+ * so queries never see a half-built model.
  */
 export class TableSet {
+  readonly checkpoints: SqliteCheckpoints;
+
   constructor(
+    private readonly db: SqliteDatabase,
+    private readonly projection: string,
     readonly names: readonly string[],
     readonly suffix: string,
     readonly indexes: readonly IndexSpec[] = [],
-  ) {}
+  ) {
+    this.checkpoints = new SqliteCheckpoints(db);
+  }
 
   name(base: string): string {
     return `${base}${this.suffix}`;
   }
 
-  createIndexes(db: SqliteDatabase): void {
+  get checkpointName(): string {
+    return `${this.projection}${this.suffix}`;
+  }
+
+  createIndexes(): void {
     for (const index of this.indexes) {
       const table = this.name(index.table);
-      db.exec(`CREATE INDEX IF NOT EXISTS ${table}${index.name} ON ${table} (${index.columns})`);
+      this.db.exec(`CREATE INDEX IF NOT EXISTS ${table}${index.name} ON ${table} (${index.columns})`);
     }
   }
 
-  drop(db: SqliteDatabase): void {
-    for (const base of this.names) db.exec(`DROP TABLE IF EXISTS ${this.name(base)}`);
+  /** Empties the model: drops the tables, lets `createTables` make them again, forgets the checkpoint. */
+  reset(createTables: () => void): void {
+    this.db.transaction(() => {
+      for (const base of this.names) this.db.exec(`DROP TABLE IF EXISTS ${this.name(base)}`);
+      createTables();
+      this.checkpoints.delete(this.checkpointName);
+    })();
   }
 
-  /** Replaces the live tables by these ones (call inside a transaction). */
-  promote(db: SqliteDatabase): void {
+  /** Replaces the live tables by these ones and hands over the checkpoint, in one transaction. */
+  promote(): void {
     if (this.suffix === '') return;
-    for (const base of this.names) {
-      db.exec(`DROP TABLE IF EXISTS ${base}`);
-      db.exec(`ALTER TABLE ${this.name(base)} RENAME TO ${base}`);
-    }
-    // Indexes keep their names through a rename: give them the live names.
-    for (const index of this.indexes) {
-      db.exec(`DROP INDEX IF EXISTS ${this.name(index.table)}${index.name}`);
-      db.exec(`CREATE INDEX IF NOT EXISTS ${index.table}${index.name} ON ${index.table} (${index.columns})`);
-    }
+    this.db.transaction(() => {
+      for (const base of this.names) {
+        this.db.exec(`DROP TABLE IF EXISTS ${base}`);
+        this.db.exec(`ALTER TABLE ${this.name(base)} RENAME TO ${base}`);
+      }
+      // Indexes keep their names through a rename: give them the live names.
+      for (const index of this.indexes) {
+        this.db.exec(`DROP INDEX IF EXISTS ${this.name(index.table)}${index.name}`);
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${index.table}${index.name} ON ${index.table} (${index.columns})`);
+      }
+      this.checkpoints.move(this.checkpointName, this.projection);
+    })();
   }
 }
