@@ -37,7 +37,8 @@ export const GRAPHQL_PATH = '/graphql';
 export interface RunningServer {
   url: string;
   port: number;
-  services: Services;
+  /** Null in ROLE=projector, which serves no GraphQL. */
+  services: Services | null;
   projections: ProjectionRunner;
   metrics: ServiceMetrics;
   stop(): Promise<void>;
@@ -201,7 +202,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   return {
     url,
     port,
-    services: services ?? unavailableServices(),
+    services,
     projections,
     metrics,
     stop: async () => {
@@ -319,15 +320,6 @@ function scrapeOutcome(result: ScrapeResult): string {
   if (result.points === 0) return 'missing';
   if (!result.appended) return 'unchanged';
   return result.complete ? 'published' : 'published_partial';
-}
-
-/** A projector serves no GraphQL; its services are never reached. */
-function unavailableServices(): Services {
-  return new Proxy({} as Services, {
-    get: () => {
-      throw new Error('this process runs ROLE=projector and serves no GraphQL');
-    },
-  });
 }
 
 /** Files landed by uploads that a crash interrupted are of no further use. */

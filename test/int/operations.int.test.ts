@@ -48,7 +48,7 @@ describe('operations endpoints', () => {
     ].join('\n');
     const receipt = (await uploadFile(test.url, csv)).data?.uploadReadings;
     expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 2, rejectedRows: 1 });
-    await test.server.services.consistency.waitForPosition(receipt!.position, 5_000);
+    await test.server.services!.consistency.waitForPosition(receipt!.position, 5_000);
 
     const response = await fetch(`${base(test.url)}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
