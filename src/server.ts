@@ -18,7 +18,7 @@ import { buildGraphQLSchema } from './graphql/schema';
 import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
-import { scrapeServiceFor, type ScrapeResult } from './pricing/scrape-service';
+import { scrapeServiceFor } from './pricing/scrape-service';
 import { UploadService } from './ingestion/upload-service';
 import { startPriceScheduler, type Scheduler } from './jobs/scheduler';
 import type { Logger } from './logger';
@@ -90,14 +90,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
             start: async () => {
               await projections.start();
               if (config.priceScrape) {
-                scheduler = await startPriceScheduler(config, logger, (report) =>
-                  metrics.scrapeRun(
-                    (report?.results ?? [])
-                      .map((r) => ({ date: r.date, outcome: scrapeOutcome(r) }))
-                      .concat((report?.failures ?? []).map((f) => ({ date: f.date, outcome: 'failed' }))),
-                    report === null || report.failures.length > 0,
-                  ),
-                );
+                scheduler = await startPriceScheduler(config, logger, (report) => metrics.scrapeRun(report));
               }
             },
             stop: async () => {
@@ -313,13 +306,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
       timer = setTimeout(() => reject(new Error(message)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** The outcome label of a scraped day in the metrics. */
-function scrapeOutcome(result: ScrapeResult): string {
-  if (result.points === 0) return 'missing';
-  if (!result.appended) return 'unchanged';
-  return result.complete ? 'published' : 'published_partial';
 }
 
 /** Files landed by uploads that a crash interrupted are of no further use. */

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UploadReceipt } from '../ingestion/upload-service';
+import type { ScrapeRunReport } from '../jobs/scrape-prices';
+import type { ScrapeResult } from '../pricing/scrape-service';
 
 /** A projection's progress as the metrics see it: its checkpoint and the age of its oldest unseen event. */
 export interface ProjectionProgress {
@@ -8,10 +10,11 @@ export interface ProjectionProgress {
   lagSeconds: number;
 }
 
-export interface ScrapeDayResult {
-  date: string;
-  /** What happened to the day: published, unchanged, missing, failed... */
-  outcome: string;
+/** The outcome label of a scraped day. */
+function scrapeOutcome(result: ScrapeResult): string {
+  if (result.points === 0) return 'missing';
+  if (!result.appended) return 'unchanged';
+  return result.complete ? 'published' : 'published_partial';
 }
 
 /**
@@ -76,9 +79,12 @@ export class ServiceMetrics {
     this.rowsRejected.inc(receipt.rejectedRows);
   }
 
-  scrapeRun(days: readonly ScrapeDayResult[], failed: boolean): void {
-    for (const day of days) this.scrapeDays.inc({ outcome: day.outcome });
-    this.scrapeRuns.inc({ result: failed ? 'failed' : 'ok' });
+  /** A run of the scheduled scrape: its report, or null when it failed before reaching the days. */
+  scrapeRun(report: ScrapeRunReport | null): void {
+    for (const result of report?.results ?? []) this.scrapeDays.inc({ outcome: scrapeOutcome(result) });
+    const failedDays = report?.failures.length ?? 0;
+    if (failedDays > 0) this.scrapeDays.inc({ outcome: 'failed' }, failedDays);
+    this.scrapeRuns.inc({ result: report === null || failedDays > 0 ? 'failed' : 'ok' });
   }
 
   render(): Promise<string> {
