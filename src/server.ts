@@ -65,11 +65,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
   const { eventStore, readStore } = backends;
   const clock = new ZonedClock(config.billingTimeZone);
-  const definitions = readStore.projectionDefinitions({
-    clock,
-    resolutionMinutes: config.readingResolutionMinutes,
-    market: config.priceArea,
-  });
+  const definitions = readStore.projectionDefinitions(
+    {
+      clock,
+      resolutionMinutes: config.readingResolutionMinutes,
+      market: config.priceArea,
+    },
+    (a, b) => eventStore.comparePositions(a, b),
+  );
   const projectionNames = definitions.map((d) => d.name);
   const projections = new ProjectionRunner(eventStore, definitions, readStore.versions, logger, {
     streamPrefixes: SERVICE_STREAM_PREFIXES,
@@ -163,7 +166,6 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
       uploads: new UploadService({
         eventStore,
         uploads: readStore.uploadQueries,
-        consistency,
         clock,
         rules: { resolutionMinutes: config.readingResolutionMinutes, maxKwhPerReading: config.maxKwhPerReading },
         spoolDir,
@@ -175,6 +177,13 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         onFinished: (receipt) => metrics.uploadFinished(receipt),
       }),
     };
+    if (config.eventStore.kind === 'sqlite') {
+      // One process owns the embedded log, so an upload still unfinished now was cut off by a stop.
+      await consistency.waitForPosition(null, 10_000);
+      const interrupted = await services.uploads.interruptUnfinishedUploads();
+      if (interrupted.length > 0)
+        logger.warn('uploads cut off by the last stop marked INTERRUPTED', { uploads: interrupted });
+    }
     apollo = await mountGraphQL(app, httpServer, config, logger, services);
   }
 

@@ -22,7 +22,7 @@ import { SqliteUploadReadModel } from './sqlite/sqlite-upload-read-model';
 /** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
 export const PROJECTION_VERSIONS = {
   [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
-  [BILLING_PROJECTION]: 1,
+  [BILLING_PROJECTION]: 2, // 2: meter-day rows; an upload's readings take effect when it is validated
 } as const;
 
 export interface HealthCheck {
@@ -36,7 +36,11 @@ export interface ReadStore {
   versions: ProjectionVersions;
   checkpoints: ProjectionCheckpoints;
   lease: ProjectorLease;
-  projectionDefinitions(rules: BillingRules): ProjectionDefinition[];
+  /** The service's projections over this store's models; positions are compared as the event store orders them. */
+  projectionDefinitions(
+    rules: BillingRules,
+    comparePositions: (a: string, b: string) => number,
+  ): ProjectionDefinition[];
   health: HealthCheck;
   close(): Promise<void>;
 }
@@ -148,13 +152,14 @@ export async function openReadStore(
       versions: new MongoProjectionVersions(store),
       checkpoints: new MongoCheckpoints(store),
       lease: new MongoProjectorLease(store),
-      projectionDefinitions: (rules) =>
+      projectionDefinitions: (rules, comparePositions) =>
         projectionDefinitions(
           {
             uploads: (suffix) => new MongoUploadReadModel(store, suffix),
             billing: (suffix) => new MongoBillingReadModel(store, suffix),
           },
           rules,
+          comparePositions,
         ),
       health: { name: 'mongodb', check: () => store.ping() },
       close: () => store.close(),
@@ -167,13 +172,14 @@ export async function openReadStore(
     versions: new SqliteProjectionVersions(db),
     checkpoints: new SqliteCheckpoints(db),
     lease: new SqliteProjectorLease(db),
-    projectionDefinitions: (rules) =>
+    projectionDefinitions: (rules, comparePositions) =>
       projectionDefinitions(
         {
           uploads: (suffix) => new SqliteUploadReadModel(db, suffix),
           billing: (suffix) => new SqliteBillingReadModel(db, suffix),
         },
         rules,
+        comparePositions,
       ),
     health: {
       name: 'sqlite-read-models',
@@ -198,6 +204,7 @@ function projectionDefinitions(
     billing: ReadModelFactory<BillingProjectionStore>;
   },
   rules: BillingRules,
+  comparePositions: (a: string, b: string) => number,
 ): ProjectionDefinition[] {
   return [
     {
@@ -209,7 +216,7 @@ function projectionDefinitions(
     {
       name: BILLING_PROJECTION,
       version: PROJECTION_VERSIONS[BILLING_PROJECTION],
-      create: (suffix) => new BillingProjection(models.billing(suffix), rules),
+      create: (suffix) => new BillingProjection(models.billing(suffix), rules, comparePositions),
       promote: async (suffix) => models.billing(suffix).promote(),
     },
   ];

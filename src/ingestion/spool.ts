@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FileRejectionCode } from '../domain/readings/events';
 
 export interface FileProblem {
@@ -10,12 +11,33 @@ export interface FileProblem {
   line: number | null;
 }
 
+/**
+ * How the file is laid out, for choosing the ingestion path: a file without quote characters and with
+ * one kind of line end has exactly one record per line, which the fast scanner reads.
+ */
+export interface FileLayout {
+  quotes: boolean;
+  lineEnding: 'LF' | 'CRLF' | 'mixed';
+}
+
 export interface SpooledFile {
   path: string;
   byteSize: number;
   sha256: string;
   /** Set when the whole file is unusable; found before any row is read. */
   problem: FileProblem | null;
+  layout: FileLayout;
+}
+
+/** The upload could not be stored on the server's disk (full, read-only, gone). */
+export class SpoolWriteError extends Error {
+  constructor(override readonly cause: Error & { code?: string }) {
+    super(
+      `the server could not store the upload: ${cause.code === 'ENOSPC' ? 'no space left on its disk' : cause.message}` +
+        `${cause.code === undefined ? '' : ` (${cause.code})`}; nothing was recorded, try again later`,
+    );
+    this.name = 'SpoolWriteError';
+  }
 }
 
 export class UploadTooLargeError extends Error {
@@ -27,6 +49,8 @@ export class UploadTooLargeError extends Error {
 
 const HEAD_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const QUOTE = 0x22;
 
 /**
  * Lands the uploaded bytes in a file while hashing them and measuring line lengths, so a duplicate,
@@ -39,7 +63,15 @@ export async function spoolUpload(
 ): Promise<SpooledFile> {
   const hash = createHash('sha256');
   const out = createWriteStream(path);
+  let writeError: (Error & { code?: string }) | null = null;
+  out.on('error', (error) => {
+    writeError = error;
+  });
   const head: Buffer[] = [];
+  let quotes = false;
+  let carriageReturns = 0;
+  let crlf = 0;
+  let previousByte = -1;
   let headBytes = 0;
   let byteSize = 0;
   let line = 1;
@@ -59,10 +91,14 @@ export async function spoolUpload(
         headBytes += chunk.length;
       }
       if (tooLong === null) {
+        quotes ||= chunk.includes(QUOTE);
+        for (let at = chunk.indexOf(CARRIAGE_RETURN); at !== -1; at = chunk.indexOf(CARRIAGE_RETURN, at + 1))
+          carriageReturns += 1;
         let start = 0;
         for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
           lineBytes += at - start;
           if (lineBytes > limits.maxLineBytes) break;
+          if ((at > 0 ? chunk[at - 1] : previousByte) === CARRIAGE_RETURN) crlf += 1;
           line += 1;
           lineBytes = 0;
           start = at + 1;
@@ -76,15 +112,24 @@ export async function spoolUpload(
           };
         }
       }
-      if (!out.write(chunk)) await once(out, 'drain');
+      if (chunk.length > 0) previousByte = chunk[chunk.length - 1]!;
+      if (writeError !== null) throw new SpoolWriteError(writeError);
+      if (!out.write(chunk)) await once(out, 'drain'); // rejects when the write fails meanwhile
     }
     if (truncated) throw new UploadTooLargeError(limits.maxUploadBytes);
-  } finally {
     out.end();
-    await once(out, 'close');
+    await finished(out);
+  } catch (error) {
+    out.destroy();
+    await finished(out).catch(() => undefined);
+    source.resume(); // let the rest of the request body drain so the answer goes out at once
+    if (writeError !== null) throw new SpoolWriteError(writeError);
+    throw error;
   }
   const problem = inspectHead(Buffer.concat(head), byteSize) ?? tooLong;
-  return { path, byteSize, sha256: hash.digest('hex'), problem };
+  // Lines counted are the line breaks: every one preceded by a carriage return, and no other one, is CRLF.
+  const lineEnding = carriageReturns === 0 ? 'LF' : carriageReturns === crlf && crlf === line - 1 ? 'CRLF' : 'mixed';
+  return { path, byteSize, sha256: hash.digest('hex'), problem, layout: { quotes, lineEnding } };
 }
 
 function inspectHead(head: Buffer, byteSize: number): FileProblem | null {

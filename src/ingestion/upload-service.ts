@@ -1,27 +1,25 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type {
-  FileReceived,
-  FileRejected,
-  FileValidated,
-  ReadingTuple,
-  RejectedRow,
-  UploadEvent,
-} from '../domain/readings/events';
+import type { FileClaimEvent } from '../domain/readings/file-claims';
+import { claimHolder, fileClaimStreamName } from '../domain/readings/file-claims';
+import type { FileReceived, FileRejected, FileValidated, RejectedRow, UploadEvent } from '../domain/readings/events';
 import { uploadStreamName } from '../domain/readings/events';
+import { encodeReadingsBatch, type ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
 import { describeValidated } from '../domain/readings/upload-messages';
 import type { ZonedClock } from '../domain/time/zoned-time';
-import type { ConsistencyWaiter } from '../ports/consistency';
 import type { EventStore, ExpectedRevision } from '../ports/event-store';
 import { WrongExpectedRevisionError } from '../ports/event-store';
 import type { UploadQueries } from '../ports/upload-read-model';
+import type { UploadStatusDoc } from '../projections/upload-status/evolve';
+import { isFinished } from '../projections/upload-status/evolve';
+import { watchUploadValidation } from '../projections/upload-status/watch';
 import { uploadEventId } from './event-ids';
-import { validateReadingsFile } from './readings-file';
+import { SinkFailure, validateReadingsFile } from './readings-file';
 import { spoolUpload } from './spool';
 
-export type UploadStatusName = 'RECEIVED' | 'VALIDATED' | 'REJECTED';
+export type UploadStatusName = 'RECEIVED' | 'VALIDATED' | 'REJECTED' | 'FAILED' | 'INTERRUPTED';
 
 export interface UploadReceipt {
   uploadId: string;
@@ -50,10 +48,17 @@ export class UploadIdInUseError extends Error {
   }
 }
 
+/** A byte-identical file is being processed by another upload and did not finish in time. */
+export class IdenticalUploadInProgressError extends Error {
+  constructor(readonly otherUploadId: string) {
+    super(`a byte-identical file is still being processed as upload ${otherUploadId}; try again when it has finished`);
+    this.name = 'IdenticalUploadInProgressError';
+  }
+}
+
 export interface UploadServiceDeps {
   eventStore: EventStore;
   uploads: UploadQueries;
-  consistency: ConsistencyWaiter;
   clock: ZonedClock;
   rules: ValidationRules;
   spoolDir: string;
@@ -64,16 +69,54 @@ export interface UploadServiceDeps {
   log: (message: string, fields?: Record<string, unknown>) => void;
   /** Told of every finished upload (metrics). */
   onFinished?: (receipt: UploadReceipt) => void;
+  /** How long an upload waits for an identical one in progress before giving up (default 10 minutes). */
+  identicalUploadWaitMs?: number;
 }
 
-/** Handles `uploadReadings`: lands the file, validates it row by row and records what it found. */
+/**
+ * Handles `uploadReadings`: lands the file, claims its content hash, validates it row by row and records
+ * what it found. The upload's readings take effect (are billed) only once `FileValidated` is in the log;
+ * an upload that fails or is interrupted records so, gives its claim back, and takes no effect.
+ */
 export class UploadService {
-  constructor(private readonly deps: UploadServiceDeps) {}
+  private readonly claims: FileClaims;
+
+  constructor(private readonly deps: UploadServiceDeps) {
+    this.claims = new FileClaims(deps.eventStore, deps.now);
+  }
 
   async uploadReadings(command: UploadCommand): Promise<UploadReceipt> {
     const receipt = await this.handle(command);
     this.deps.onFinished?.(receipt);
     return receipt;
+  }
+
+  /**
+   * Marks every upload left unfinished (its server stopped mid-file) as INTERRUPTED and gives its claim
+   * back. Call at start, when no upload can be in flight (one process owns the embedded event log).
+   */
+  async interruptUnfinishedUploads(): Promise<string[]> {
+    const marked: string[] = [];
+    for (const doc of await this.deps.uploads.unfinishedUploads()) {
+      const writer = new UploadStreamWriter(this.deps.eventStore, doc.uploadId, doc.revision);
+      try {
+        await writer.append({
+          type: 'UploadInterrupted',
+          data: {
+            uploadId: doc.uploadId,
+            reason:
+              'the server stopped before the file was processed to the end; none of its readings take effect: upload the file again',
+            interruptedAt: this.deps.now().toISOString(),
+          },
+        });
+      } catch (error) {
+        if (error instanceof WrongExpectedRevisionError) continue; // it moved on meanwhile: not ours to mark
+        throw error;
+      }
+      if (doc.sha256 !== null) await this.claims.release(doc.sha256, doc.uploadId, 'upload interrupted');
+      marked.push(doc.uploadId);
+    }
+    return marked;
   }
 
   private async handle(command: UploadCommand): Promise<UploadReceipt> {
@@ -83,6 +126,7 @@ export class UploadService {
     if (await writer.exists()) throw new UploadIdInUseError(uploadId);
 
     const spoolPath = join(deps.spoolDir, `${uploadId}.csv`);
+    let claimed: string | null = null;
     try {
       const spooled = await spoolUpload(command.content, spoolPath, {
         maxLineBytes: deps.maxLineBytes,
@@ -106,9 +150,7 @@ export class UploadService {
         return await this.finishRejected(writer, command.fileName, spooled.problem);
       }
 
-      // The duplicate check reads the upload-status model: let it catch up with the log first.
-      await deps.consistency.waitForPosition(null, 10_000);
-      const original = await deps.uploads.findValidatedBySha256(spooled.sha256);
+      const original = await this.claimOrFindOriginal(spooled.sha256, uploadId);
       if (original !== null) {
         return await this.finishValidated(writer, command.fileName, {
           totalRows: 0,
@@ -117,25 +159,36 @@ export class UploadService {
           meters: 0,
           firstIntervalStart: null,
           lastIntervalStart: null,
-          duplicateOf: original.uploadId,
+          duplicateOf: original,
         });
       }
+      claimed = spooled.sha256;
 
       let batch = 0;
       const result = await validateReadingsFile(
         spoolPath,
-        { clock: deps.clock, rules: deps.rules, maxRecordBytes: deps.maxLineBytes },
+        { clock: deps.clock, rules: deps.rules, maxRecordBytes: deps.maxLineBytes, layout: spooled.layout },
         {
-          accepted: async (readings: ReadingTuple[]) => {
-            await writer.append({ type: 'ReadingsAccepted', data: { uploadId, batch: batch++, readings } });
+          accepted: async (readings: ReadingsColumns) => {
+            const data = encodeReadingsBatch({ uploadId, batch, ...readings });
+            await writer.append(
+              { type: 'ReadingsAccepted', data: { uploadId, batch, count: readings.meter.length } },
+              data,
+            );
+            batch += 1;
           },
           rejected: async (rows: RejectedRow[]) => {
-            await writer.append({ type: 'RowsRejected', data: { uploadId, batch: batch++, rows } });
+            await writer.append({ type: 'RowsRejected', data: { uploadId, batch, rows } });
+            batch += 1;
           },
         },
       );
-      if (result.kind === 'rejected') return await this.finishRejected(writer, command.fileName, result.problem);
-      return await this.finishValidated(writer, command.fileName, {
+      if (result.kind === 'rejected') {
+        await this.claims.release(claimed, uploadId, 'file rejected');
+        claimed = null;
+        return await this.finishRejected(writer, command.fileName, result.problem);
+      }
+      const receipt = await this.finishValidated(writer, command.fileName, {
         totalRows: result.totalRows,
         acceptedRows: result.acceptedRows,
         rejectedRows: result.rejectedRows,
@@ -144,11 +197,60 @@ export class UploadService {
         lastIntervalStart: isoOrNull(result.lastIntervalStart),
         duplicateOf: null,
       });
+      claimed = null; // a validated upload keeps the claim: identical files are its duplicates
+      return receipt;
     } catch (error) {
-      await this.markInterrupted(writer, error);
-      throw error;
+      if (!writer.started) throw error;
+      return await this.finishFailed(writer, command.fileName, claimed, error);
     } finally {
-      await rm(spoolPath, { force: true });
+      await rm(spoolPath, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Claims the file's hash for this upload; or, when an identical file was validated already, returns
+   * that upload's id. An identical upload in progress is waited for: if it ends validated this one is
+   * its duplicate, else this one claims the file.
+   */
+  private async claimOrFindOriginal(sha256: string, uploadId: string): Promise<string | null> {
+    const deadline = Date.now() + (this.deps.identicalUploadWaitMs ?? 600_000);
+    for (;;) {
+      const claim = await this.claims.read(sha256);
+      if (claim.holder === null) {
+        if (!(await this.claims.take(sha256, uploadId, claim.revision))) continue; // someone was faster
+        // Uploads validated before claims existed hold no claim: the read model knows them.
+        const legacy = await this.deps.uploads.findValidatedBySha256(sha256);
+        if (legacy !== null && legacy.uploadId !== uploadId) {
+          await this.claims.release(sha256, uploadId, `duplicate of ${legacy.uploadId}`);
+          return legacy.uploadId;
+        }
+        return null;
+      }
+      const holder = await this.finalStatusOf(claim.holder, deadline);
+      if (holder === null) throw new IdenticalUploadInProgressError(claim.holder);
+      if (holder.status === 'VALIDATED') return holder.duplicateOf ?? holder.uploadId;
+      // It ended without effect but kept the claim (it stopped before giving it back): release it for it.
+      await this.claims.release(sha256, claim.holder, `upload ${holder.status.toLowerCase()}`, claim.revision);
+    }
+  }
+
+  /** The holder's final status, waiting for it to finish until the deadline (null when it did not). */
+  private async finalStatusOf(uploadId: string, deadline: number): Promise<UploadStatusDoc | null> {
+    const updates = watchUploadValidation(this.deps.eventStore, uploadId);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      const final = (async (): Promise<UploadStatusDoc | null> => {
+        let last: UploadStatusDoc | null = null;
+        for await (const doc of updates) last = doc;
+        return last !== null && isFinished(last) ? last : null;
+      })();
+      return await Promise.race([final, timeout]);
+    } finally {
+      clearTimeout(timer);
+      await updates.return?.();
     }
   }
 
@@ -190,52 +292,86 @@ export class UploadService {
         rejectedAt: this.deps.now().toISOString(),
       },
     });
-    return {
-      uploadId: writer.uploadId,
-      fileName,
-      status: 'REJECTED',
-      totalRows: 0,
-      acceptedRows: 0,
-      rejectedRows: 0,
-      duplicateOf: null,
-      position,
-      message: problem.reason,
-    };
+    return { ...emptyReceipt(writer.uploadId, fileName, position), status: 'REJECTED', message: problem.reason };
   }
 
-  /** Best effort: a stream left without a final event would stay RECEIVED for ever. */
-  private async markInterrupted(writer: UploadStreamWriter, error: unknown): Promise<void> {
-    if (!writer.started) return;
-    const reason = error instanceof Error ? error.message : String(error);
+  /**
+   * The event log refused a write (or processing broke): the upload ends FAILED, takes no effect and
+   * gives its claim back. The receipt counts what the log holds of it. When even the FAILED marker
+   * cannot be written, the upload stays unfinished in the log and is marked INTERRUPTED at the next start.
+   */
+  private async finishFailed(
+    writer: UploadStreamWriter,
+    fileName: string,
+    claimed: string | null,
+    error: unknown,
+  ): Promise<UploadReceipt> {
+    const cause = error instanceof SinkFailure ? error.cause : error;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    const reason = `the upload failed: ${detail}; none of its readings take effect: upload the file again`;
+    this.deps.log('upload failed', { uploadId: writer.uploadId, error: detail });
+    let position = writer.position;
     try {
-      await writer.append({
-        type: 'FileRejected',
-        data: {
-          uploadId: writer.uploadId,
-          code: 'INTERRUPTED',
-          reason: `processing stopped: ${reason}; readings already accepted are kept, upload the file again for the rest`,
-          line: null,
-          rejectedAt: this.deps.now().toISOString(),
-        },
+      position = await writer.append({
+        type: 'UploadFailed',
+        data: { uploadId: writer.uploadId, reason, failedAt: this.deps.now().toISOString() },
       });
-    } catch (appendError) {
-      this.deps.log('could not record the interrupted upload', {
+    } catch (markerError) {
+      this.deps.log('could not record the failed upload; it is marked interrupted at the next start', {
         uploadId: writer.uploadId,
-        error: String(appendError),
+        error: String(markerError),
       });
     }
+    if (claimed !== null) {
+      await this.claims.release(claimed, writer.uploadId, 'upload failed').catch((releaseError: unknown) =>
+        this.deps.log('could not give the file claim back', {
+          uploadId: writer.uploadId,
+          error: String(releaseError),
+        }),
+      );
+    }
+    return {
+      ...emptyReceipt(writer.uploadId, fileName, position),
+      status: 'FAILED',
+      totalRows: writer.acceptedRows + writer.rejectedRows,
+      acceptedRows: writer.acceptedRows,
+      rejectedRows: writer.rejectedRows,
+      message: reason,
+    };
   }
+}
+
+function emptyReceipt(uploadId: string, fileName: string, position: string): UploadReceipt {
+  return {
+    uploadId,
+    fileName,
+    status: 'RECEIVED',
+    totalRows: 0,
+    acceptedRows: 0,
+    rejectedRows: 0,
+    duplicateOf: null,
+    position,
+    message: null,
+  };
 }
 
 /** Appends the events of one upload in order, with exact expected revisions and deterministic ids. */
 class UploadStreamWriter {
-  private revision: ExpectedRevision = 'no_stream';
-  private appended = 0;
+  private revision: ExpectedRevision;
+  private appended: number;
+  position = '';
+  /** Rows the log holds, by kind. */
+  acceptedRows = 0;
+  rejectedRows = 0;
 
   constructor(
     private readonly eventStore: EventStore,
     readonly uploadId: string,
-  ) {}
+    lastRevision: number | null = null,
+  ) {
+    this.revision = lastRevision ?? 'no_stream';
+    this.appended = lastRevision === null ? 0 : lastRevision + 1;
+  }
 
   get started(): boolean {
     return this.appended > 0;
@@ -248,19 +384,83 @@ class UploadStreamWriter {
     return false;
   }
 
-  async append(event: UploadEvent): Promise<string> {
+  /** Appends the event; `payload`, when given, is what is stored instead of the event's JSON data. */
+  async append(event: UploadEvent, payload?: Uint8Array): Promise<string> {
     try {
       const result = await this.eventStore.appendToStream(
         uploadStreamName(this.uploadId),
-        [{ id: uploadEventId(this.uploadId, this.appended), type: event.type, data: event.data }],
+        [{ id: uploadEventId(this.uploadId, this.appended), type: event.type, data: payload ?? event.data }],
         { expectedRevision: this.revision },
       );
       this.revision = result.nextExpectedRevision;
       this.appended += 1;
+      this.position = result.position;
+      if (event.type === 'ReadingsAccepted') this.acceptedRows += event.data.count;
+      if (event.type === 'RowsRejected') this.rejectedRows += event.data.rows.length;
       return result.position;
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError && this.appended === 0)
         throw new UploadIdInUseError(this.uploadId);
+      throw error;
+    }
+  }
+}
+
+/** The file-hash claims (`filehash-<sha256>` streams): who holds a file's claim, taking and giving it back. */
+class FileClaims {
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly now: () => Date,
+  ) {}
+
+  async read(sha256: string): Promise<{ holder: string | null; revision: ExpectedRevision }> {
+    const events: FileClaimEvent[] = [];
+    let revision: ExpectedRevision = 'no_stream';
+    for await (const recorded of this.eventStore.readStream(fileClaimStreamName(sha256))) {
+      events.push({ type: recorded.type, data: recorded.data } as FileClaimEvent);
+      revision = recorded.revision;
+    }
+    return { holder: claimHolder(events), revision };
+  }
+
+  /** Takes the claim if the stream is still at `revision`; false when another upload changed it first. */
+  async take(sha256: string, uploadId: string, revision: ExpectedRevision): Promise<boolean> {
+    const event: FileClaimEvent = {
+      type: 'FileClaimed',
+      data: { sha256, uploadId, claimedAt: this.now().toISOString() },
+    };
+    return this.write(sha256, event, revision);
+  }
+
+  /** Gives the claim back if `uploadId` holds it (re-reading the stream unless the revision is known). */
+  async release(sha256: string, uploadId: string, reason: string, knownRevision?: ExpectedRevision): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let revision = knownRevision;
+      if (revision === undefined || attempt > 0) {
+        const claim = await this.read(sha256);
+        if (claim.holder !== uploadId) return;
+        revision = claim.revision;
+      }
+      const event: FileClaimEvent = {
+        type: 'FileClaimReleased',
+        data: { sha256, uploadId, reason, releasedAt: this.now().toISOString() },
+      };
+      if (await this.write(sha256, event, revision)) return;
+    }
+  }
+
+  private async write(sha256: string, event: FileClaimEvent, revision: ExpectedRevision): Promise<boolean> {
+    const next = revision === 'no_stream' ? 0 : Number(revision) + 1;
+    // The id names the upload the event is about: two uploads racing for one revision write different
+    // events (one wins), while a retry of the same write is recognised as such.
+    const id = uploadEventId(`filehash/${sha256}/${event.type}/${event.data.uploadId}`, next);
+    try {
+      await this.eventStore.appendToStream(fileClaimStreamName(sha256), [{ id, type: event.type, data: event.data }], {
+        expectedRevision: revision,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) return false;
       throw error;
     }
   }

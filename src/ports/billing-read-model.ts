@@ -1,11 +1,7 @@
 import type { DailyUsageDoc, PriceInterval } from '../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../domain/billing/invoice';
+import type { MeterDayKey, MeterDayRow, StagedDay } from '../domain/billing/meter-day';
 import type { Page } from './pagination';
-
-export interface StoredReading {
-  start: number;
-  kwhMicro: number;
-}
 
 export interface PriceDay {
   market: string;
@@ -13,25 +9,56 @@ export interface PriceDay {
   intervals: PriceInterval[];
 }
 
-export interface BillingChanges {
-  /** Current reading per (meter, interval start); a later one replaces an earlier one. */
-  readings: ReadonlyArray<{ meter: string; start: number; kwhMicro: number }>;
-  /** Each replaces every price interval of its market and delivery day. */
-  priceDays: readonly PriceDay[];
-  daily: readonly DailyUsageDoc[];
-  invoices: readonly InvoiceDoc[];
-  checkpoint: string;
+/**
+ * What the billing projection asks of its store while it handles a batch of events. The projection is
+ * written once as a program of these requests (a generator); each store runs the whole program inside
+ * one atomic commit (SQLite: one transaction, driven synchronously; MongoDB: one session transaction),
+ * answering each request as it comes, so a batch takes effect whole or not at all and memory stays
+ * bounded by the pages asked for.
+ */
+export type BillingRequest =
+  | { op: 'stagedDays'; uploadId: string; keys: readonly MeterDayKey[] }
+  | { op: 'stagedPage'; uploadId: string; after: MeterDayKey | null; limit: number }
+  | { op: 'putStaged'; days: readonly StagedDay[] }
+  | { op: 'dropStaged'; uploadId: string }
+  | { op: 'meterDays'; keys: readonly MeterDayKey[] }
+  | { op: 'meterDaysOfDate'; date: string; afterMeter: string | null; limit: number }
+  | { op: 'putMeterDays'; days: readonly MeterDayRow[] }
+  | { op: 'prices'; market: string; from: number; to: number }
+  | { op: 'putPriceDay'; day: PriceDay }
+  | { op: 'dailyOfMonth'; meter: string; month: string }
+  | { op: 'putInvoices'; invoices: readonly InvoiceDoc[] }
+  | { op: 'checkpoint'; position: string };
+
+/** The answer each request gets. */
+export interface BillingAnswers {
+  stagedDays: StagedDay[];
+  stagedPage: StagedDay[];
+  putStaged: void;
+  dropStaged: void;
+  meterDays: MeterDayRow[];
+  meterDaysOfDate: MeterDayRow[];
+  putMeterDays: void;
+  prices: PriceInterval[];
+  putPriceDay: void;
+  dailyOfMonth: DailyUsageDoc[];
+  putInvoices: void;
+  checkpoint: void;
 }
 
-/** Reads and the one atomic write of the billing projection. */
+export type BillingProgram = Generator<BillingRequest, void, unknown>;
+
+/** Runs one request of a program inside the store's open commit. */
+export type BillingAnswer = BillingAnswers[BillingRequest['op']];
+
+/** The billing projection's store: checkpoint, reset, and one atomic run of a program. */
 export interface BillingProjectionStore {
   getCheckpoint(): Promise<string | null>;
-  readingsOf(meter: string, from: number, to: number): Promise<StoredReading[]>;
-  /** Meters with at least one reading in [from, to). */
-  metersWithReadings(from: number, to: number): Promise<string[]>;
-  priceIntervals(market: string, from: number, to: number): Promise<PriceInterval[]>;
-  dailyOf(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]>;
-  commit(changes: BillingChanges): Promise<void>;
+  /**
+   * Runs the program to its end inside one atomic commit. `program` may be called again (a MongoDB
+   * transaction retried after a transient error), so it must start from scratch each time.
+   */
+  run(program: () => BillingProgram): Promise<void>;
   reset(): Promise<void>;
 }
 

@@ -12,6 +12,7 @@ export interface EventToAppend {
   /** UUID chosen by the caller: appending the same ids again (a retry) stores nothing twice. */
   id: string;
   type: string;
+  /** A JSON value, or a `Uint8Array` for a binary payload (stored and read back as bytes). */
   data: unknown;
   metadata?: Record<string, JsonValue>;
 }
@@ -19,6 +20,7 @@ export interface EventToAppend {
 export interface RecordedEvent {
   id: string;
   type: string;
+  /** The JSON value appended, or a `Uint8Array` when a binary payload was appended. */
   data: unknown;
   metadata: Record<string, JsonValue>;
   streamName: string;

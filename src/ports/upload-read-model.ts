@@ -19,6 +19,8 @@ export interface UploadQueries {
   listRejectedRows(uploadId: string, first: number, after: string | null): Promise<Page<RejectedRowRecord>>;
   /** The validated upload (not itself a duplicate) with this content hash, if any. */
   findValidatedBySha256(sha256: string): Promise<UploadStatusDoc | null>;
+  /** Uploads still RECEIVED (being processed, or left so by a server that stopped), oldest first, at most 1,000. */
+  unfinishedUploads(): Promise<UploadStatusDoc[]>;
 }
 
 /** Writes of the upload-status projection: one atomic commit per batch of events, with the checkpoint. */

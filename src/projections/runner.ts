@@ -14,8 +14,10 @@ export interface RunnerOptions {
 /** Waits before handling a failed batch again: doubling from the first, up to the last. */
 const RETRY_BACKOFF_MS = [500, 30_000] as const;
 
-/** Most events handed to a projection in one commit (a readings event holds up to 5,000 readings). */
+/** Most events handed to a projection in one commit. */
 const MAX_BATCH = 32;
+/** Most binary payload bytes in one commit (a readings event is about 500 KB for 50,000 readings). */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Longest a projection waits to gather a batch: the bound on the lag that batching adds. */
 const MAX_GATHER_MS = 250;
 const REBUILD_SUFFIX = '__rebuild';
@@ -119,7 +121,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
       const gatherMs = Math.min(MAX_GATHER_MS, lastHandleMs);
       await new Promise((resolve) => (gatherMs > 1 ? setTimeout(resolve, gatherMs) : setImmediate(resolve)));
       while (buffer.length > 0) {
-        const batch = buffer.splice(0, MAX_BATCH);
+        const batch = buffer.splice(0, batchLength(buffer));
         const started = this.now();
         await this.handleWithRetry(state, batch);
         lastHandleMs = this.now() - started;
@@ -132,7 +134,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
       for await (const event of state.subscription) {
         buffer.push(event);
         flushing ??= flush();
-        if (buffer.length >= MAX_BATCH) await flushing;
+        if (batchLength(buffer) < buffer.length || buffer.length >= MAX_BATCH) await flushing;
       }
       await flushing;
     } catch (error) {
@@ -267,10 +269,12 @@ export class ProjectionRunner implements ConsistencyWaiter {
     const from = after === null ? {} : { after };
     for await (const event of this.eventStore.readAll({ ...from, streamPrefixes: this.streamPrefixes })) {
       batch.push(event);
-      if (batch.length >= MAX_BATCH) {
+      if (batch.length >= MAX_BATCH || batchLength(batch) < batch.length) {
         await projection.handle(batch);
         count += batch.length;
         batch = [];
+        // The embedded stores answer synchronously: let requests in between batches.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     if (batch.length > 0) await projection.handle(batch);
@@ -303,6 +307,18 @@ export class ProjectionRunner implements ConsistencyWaiter {
     }
     this.waiters = pending;
   }
+}
+
+/** How many of the first events make one batch: up to MAX_BATCH events and MAX_BATCH_BYTES of binary payloads. */
+function batchLength(events: readonly RecordedEvent[]): number {
+  let bytes = 0;
+  const limit = Math.min(events.length, MAX_BATCH);
+  for (let i = 0; i < limit; i++) {
+    const data = events[i]!.data;
+    if (data instanceof Uint8Array) bytes += data.byteLength;
+    if (bytes > MAX_BATCH_BYTES && i > 0) return i;
+  }
+  return limit;
 }
 
 export class UnknownProjectionError extends Error {

@@ -2,9 +2,15 @@
  * Contracts of the read-model ports. Every adapter runs these same suites: SQLite always, MongoDB when
  * MONGODB_URL is set. Each test gets a fresh, empty store (a new database or file).
  */
-import type { DailyUsageDoc } from '../../src/domain/billing/daily-usage';
+import type { DailyUsageDoc, PriceInterval } from '../../src/domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../src/domain/billing/invoice';
-import type { BillingProjectionStore, BillingQueries } from '../../src/ports/billing-read-model';
+import type { MeterDayKey, MeterDayRow, StagedDay } from '../../src/domain/billing/meter-day';
+import type {
+  BillingProjectionStore,
+  BillingQueries,
+  BillingRequest,
+  PriceDay,
+} from '../../src/ports/billing-read-model';
 import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../src/ports/projection-state';
 import type { UploadProjectionStore, UploadQueries } from '../../src/ports/upload-read-model';
 import type { UploadStatusDoc } from '../../src/projections/upload-status/evolve';
@@ -81,7 +87,46 @@ export function invoiceDoc(meter: string, month: string, totalKwhMicro: number):
   };
 }
 
-const emptyBilling = { readings: [], priceDays: [], daily: [], invoices: [] };
+const key = (meter: string, date: string): MeterDayKey => ({ meter, date });
+
+/** Slots of a test meter-day: four readings, the first one `kwhMicro`, one slot left empty. */
+function slots(kwhMicro: number) {
+  const values = new Float64Array(96);
+  const present = new Uint8Array(96);
+  [kwhMicro, 2, 3].forEach((value, i) => {
+    values[i] = value;
+    present[i] = 1;
+  });
+  values[5] = 7;
+  present[5] = 1;
+  return { dayStart: 1_790_000_000_000, intervalMinutes: 15, values, present };
+}
+
+export function stagedDay(uploadId: string, meter: string, date: string, kwhMicro: number): StagedDay {
+  return { uploadId, meter, date, ...slots(kwhMicro) };
+}
+
+export function meterDay(
+  meter: string,
+  date: string,
+  totalKwhMicro: number,
+  appliedPosition: string | null = null,
+): MeterDayRow {
+  return { ...dailyDoc(meter, date, totalKwhMicro), ...slots(totalKwhMicro), appliedPosition };
+}
+
+const sortByKey = (rows: MeterDayRow[]): MeterDayRow[] =>
+  [...rows].sort((a, b) => (a.meter === b.meter ? a.date.localeCompare(b.date) : a.meter.localeCompare(b.meter)));
+
+/** Runs these requests as one program on the store and gives back each answer. */
+export async function run(store: BillingProjectionStore, requests: readonly BillingRequest[]): Promise<unknown[]> {
+  const answers: unknown[] = [];
+  await store.run(function* () {
+    answers.length = 0;
+    for (const request of requests) answers.push(yield request);
+  });
+  return answers;
+}
 
 export function readModelContract(adapter: string, create: () => Promise<ReadModelFixture>): void {
   describe(`read-model contract: ${adapter}`, () => {
@@ -199,82 +244,120 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
     });
 
     describe('billing', () => {
-      it('keeps the latest reading per meter and interval, and reads ranges in order', async () => {
-        const store = fixture.billing('');
-        await store.commit({
-          ...emptyBilling,
-          readings: [
-            { meter: 'M2', start: 2000, kwhMicro: 5 },
-            { meter: 'M1', start: 1000, kwhMicro: 1 },
-            { meter: 'M1', start: 3000, kwhMicro: 3 },
-          ],
-          checkpoint: '1',
-        });
-        await store.commit({ ...emptyBilling, readings: [{ meter: 'M1', start: 1000, kwhMicro: 7 }], checkpoint: '2' });
-        expect(await store.readingsOf('M1', 0, 3000)).toEqual([{ start: 1000, kwhMicro: 7 }]);
-        expect(await store.readingsOf('M1', 0, 3001)).toEqual([
-          { start: 1000, kwhMicro: 7 },
-          { start: 3000, kwhMicro: 3 },
-        ]);
-        expect(await store.metersWithReadings(1000, 2001)).toEqual(['M1', 'M2']);
-        expect(await store.metersWithReadings(2500, 9000)).toEqual(['M1']);
-        expect(await store.getCheckpoint()).toBe('2');
+      const hour = 3_600_000;
+      const priceDay = (date: string, base: number, hours: number, price: number): PriceDay => ({
+        market: 'BG',
+        deliveryDate: date,
+        intervals: Array.from({ length: hours }, (_, h) => ({
+          start: base + h * hour,
+          end: base + (h + 1) * hour,
+          priceMicro: price + h,
+        })),
       });
 
-      it('replaces every price interval of a delivery day with its latest publication', async () => {
+      it("stages an upload's meter-days by key and in (meter, date) pages, and drops them per upload", async () => {
         const store = fixture.billing('');
-        const hour = 3_600_000;
-        const day = (date: string, base: number, hours: number, price: number) => ({
-          market: 'BG',
-          deliveryDate: date,
-          intervals: Array.from({ length: hours }, (_, h) => ({
-            start: base + h * hour,
-            end: base + (h + 1) * hour,
-            priceMicro: price + h,
-          })),
-        });
-        await store.commit({
-          ...emptyBilling,
-          priceDays: [day('2026-10-01', 0, 24, 100), day('2026-10-02', 24 * hour, 24, 200)],
-          checkpoint: '1',
-        });
-        await store.commit({ ...emptyBilling, priceDays: [day('2026-10-01', 0, 20, 500)], checkpoint: '2' });
-        const first = await store.priceIntervals('BG', 0, 24 * hour);
-        expect(first).toHaveLength(20);
-        expect(first[0]).toEqual({ start: 0, end: hour, priceMicro: 500 });
-        // Overlap, not containment: an interval ending inside the range counts.
-        const edge = await store.priceIntervals('BG', 24 * hour - 1, 24 * hour + 1);
-        expect(edge.map((p) => p.priceMicro)).toEqual([200]);
-        expect(await store.prices('BG', 19 * hour + 1, 25 * hour)).toEqual([
-          { start: 19 * hour, end: 20 * hour, priceMicro: 519 },
-          { start: 24 * hour, end: 25 * hour, priceMicro: 200 },
+        await run(store, [
+          { op: 'putStaged', days: [stagedDay('u1', 'M2', '2026-10-01', 5), stagedDay('u1', 'M1', '2026-10-02', 3)] },
+          { op: 'putStaged', days: [stagedDay('u1', 'M1', '2026-10-01', 1), stagedDay('u2', 'M1', '2026-10-01', 9)] },
+          { op: 'putStaged', days: [stagedDay('u1', 'M1', '2026-10-01', 2)] },
+          { op: 'checkpoint', position: '1' },
         ]);
-        expect(await store.priceIntervals('DE', 0, 48 * hour)).toEqual([]);
+        const [byKey, page1, page2, rest] = await run(store, [
+          {
+            op: 'stagedDays',
+            uploadId: 'u1',
+            keys: [key('M1', '2026-10-01'), key('M9', '2026-10-01'), key('M2', '2026-10-02')],
+          },
+          { op: 'stagedPage', uploadId: 'u1', after: null, limit: 2 },
+          { op: 'stagedPage', uploadId: 'u1', after: key('M1', '2026-10-02'), limit: 2 },
+          { op: 'stagedPage', uploadId: 'u1', after: key('M2', '2026-10-01'), limit: 2 },
+        ]);
+        expect(byKey).toEqual([stagedDay('u1', 'M1', '2026-10-01', 2)]);
+        expect(page1).toEqual([stagedDay('u1', 'M1', '2026-10-01', 2), stagedDay('u1', 'M1', '2026-10-02', 3)]);
+        expect(page2).toEqual([stagedDay('u1', 'M2', '2026-10-01', 5)]);
+        expect(rest).toEqual([]);
+        const [afterDrop, other] = await run(store, [
+          { op: 'dropStaged', uploadId: 'u1' },
+          { op: 'stagedPage', uploadId: 'u1', after: null, limit: 10 },
+          { op: 'stagedPage', uploadId: 'u2', after: null, limit: 10 },
+        ]).then((answers) => answers.slice(1));
+        expect(afterDrop).toEqual([]);
+        expect(other).toEqual([stagedDay('u2', 'M1', '2026-10-01', 9)]);
       });
 
-      it('stores daily usage and invoices, with totals, meters and paged invoices', async () => {
+      it('keeps billed meter-days with their slots, pages a date by meter, and answers the daily queries', async () => {
         const store = fixture.billing('');
-        await store.commit({
-          ...emptyBilling,
-          daily: [dailyDoc('M1', '2026-10-01', 10), dailyDoc('M2', '2026-10-01', 30), dailyDoc('M1', '2026-10-02', 20)],
-          invoices: [
-            invoiceDoc('M2', '2026-10', 30),
-            invoiceDoc('M1', '2026-10', 30),
-            invoiceDoc('M1', '2026-09', 5),
-            invoiceDoc('M3', '2026-10', 1),
-          ],
-          checkpoint: '3',
-        });
-        await store.commit({ ...emptyBilling, daily: [dailyDoc('M1', '2026-10-02', 25)], checkpoint: '4' });
-        expect(await store.dailyOf('M1', '2026-10-01', '2026-10-31')).toEqual([
-          dailyDoc('M1', '2026-10-01', 10),
-          dailyDoc('M1', '2026-10-02', 25),
+        await run(store, [
+          {
+            op: 'putMeterDays',
+            days: [
+              meterDay('M1', '2026-10-01', 10),
+              meterDay('M2', '2026-10-01', 30),
+              meterDay('M1', '2026-10-02', 20),
+            ],
+          },
+          { op: 'putMeterDays', days: [meterDay('M1', '2026-10-02', 25, '7')] },
+          { op: 'checkpoint', position: '4' },
         ]);
+        const [byKey, ofDate, ofDateAfter, month] = await run(store, [
+          { op: 'meterDays', keys: [key('M1', '2026-10-02'), key('M2', '2026-10-02'), key('M2', '2026-10-01')] },
+          { op: 'meterDaysOfDate', date: '2026-10-01', afterMeter: null, limit: 1 },
+          { op: 'meterDaysOfDate', date: '2026-10-01', afterMeter: 'M1', limit: 5 },
+          { op: 'dailyOfMonth', meter: 'M1', month: '2026-10' },
+        ]);
+        expect(sortByKey(byKey as MeterDayRow[])).toEqual([
+          meterDay('M1', '2026-10-02', 25, '7'),
+          meterDay('M2', '2026-10-01', 30),
+        ]);
+        expect(ofDate).toEqual([meterDay('M1', '2026-10-01', 10)]);
+        expect(ofDateAfter).toEqual([meterDay('M2', '2026-10-01', 30)]);
+        expect(month).toEqual([dailyDoc('M1', '2026-10-01', 10), dailyDoc('M1', '2026-10-02', 25)]);
         expect(await store.dailyUsage('M1', '2026-10-02', '2026-10-02')).toEqual([dailyDoc('M1', '2026-10-02', 25)]);
         expect(await store.dailyTotals('2026-10-01')).toEqual({ date: '2026-10-01', meters: 2, totalKwhMicro: 40 });
         expect(await store.dailyTotals('2026-11-01')).toBeNull();
         expect(await store.meters()).toEqual(['M1', 'M2']);
+        expect(await store.getCheckpoint()).toBe('4');
+      });
 
+      it('replaces every price interval of a delivery day with its latest publication', async () => {
+        const store = fixture.billing('');
+        await run(store, [
+          { op: 'putPriceDay', day: priceDay('2026-10-01', 0, 24, 100) },
+          { op: 'putPriceDay', day: priceDay('2026-10-02', 24 * hour, 24, 200) },
+          { op: 'putPriceDay', day: priceDay('2026-10-01', 0, 20, 500) },
+          { op: 'checkpoint', position: '2' },
+        ]);
+        const [first, edge, other] = await run(store, [
+          { op: 'prices', market: 'BG', from: 0, to: 24 * hour },
+          // Overlap, not containment: an interval ending inside the range counts.
+          { op: 'prices', market: 'BG', from: 24 * hour - 1, to: 24 * hour + 1 },
+          { op: 'prices', market: 'DE', from: 0, to: 48 * hour },
+        ]);
+        expect(first).toHaveLength(20);
+        expect((first as PriceInterval[])[0]).toEqual({ start: 0, end: hour, priceMicro: 500 });
+        expect((edge as PriceInterval[]).map((p) => p.priceMicro)).toEqual([200]);
+        expect(other).toEqual([]);
+        expect(await store.prices('BG', 19 * hour + 1, 25 * hour)).toEqual([
+          { start: 19 * hour, end: 20 * hour, priceMicro: 519 },
+          { start: 24 * hour, end: 25 * hour, priceMicro: 200 },
+        ]);
+      });
+
+      it('stores invoices and pages them by meter', async () => {
+        const store = fixture.billing('');
+        await run(store, [
+          {
+            op: 'putInvoices',
+            invoices: [
+              invoiceDoc('M2', '2026-10', 30),
+              invoiceDoc('M1', '2026-10', 30),
+              invoiceDoc('M1', '2026-09', 5),
+              invoiceDoc('M3', '2026-10', 1),
+            ],
+          },
+          { op: 'checkpoint', position: '3' },
+        ]);
         const page1 = await store.invoices('2026-10', null, 2, null);
         expect(page1.totalCount).toBe(3);
         expect(page1.hasNextPage).toBe(true);
@@ -292,42 +375,67 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         expect((await store.latestInvoices('M1', 1)).map((i) => i.month)).toEqual(['2026-10']);
       });
 
-      it('commits the same batch twice to the same state', async () => {
+      it('takes a program whole or not at all: a failing one leaves no write and no checkpoint behind', async () => {
         const store = fixture.billing('');
-        const batch = {
-          readings: [{ meter: 'M1', start: 0, kwhMicro: 4 }],
-          priceDays: [
-            { market: 'BG', deliveryDate: '1970-01-01', intervals: [{ start: 0, end: 3_600_000, priceMicro: 9 }] },
-          ],
-          daily: [dailyDoc('M1', '1970-01-01', 4)],
-          invoices: [invoiceDoc('M1', '1970-01', 4)],
-          checkpoint: '1',
-        };
-        await store.commit(batch);
-        await store.commit(batch);
-        expect(await store.readingsOf('M1', 0, 1)).toEqual([{ start: 0, kwhMicro: 4 }]);
-        expect(await store.priceIntervals('BG', 0, 3_600_000)).toHaveLength(1);
-        expect(await store.dailyOf('M1', '1970-01-01', '1970-01-31')).toHaveLength(1);
+        await run(store, [
+          { op: 'putMeterDays', days: [meterDay('M1', '2026-10-01', 1)] },
+          { op: 'checkpoint', position: '1' },
+        ]);
+        await expect(
+          store.run(function* () {
+            yield { op: 'putMeterDays', days: [meterDay('M1', '2026-10-01', 99), meterDay('M2', '2026-10-01', 5)] };
+            yield { op: 'putInvoices', invoices: [invoiceDoc('M2', '2026-10', 5)] };
+            yield { op: 'checkpoint', position: '2' };
+            throw new Error('the projection broke mid-batch');
+          }),
+        ).rejects.toThrow('mid-batch');
+        expect(await store.getCheckpoint()).toBe('1');
+        expect(await store.dailyUsage('M1', '2026-10-01', '2026-10-01')).toEqual([dailyDoc('M1', '2026-10-01', 1)]);
+        expect(await store.meters()).toEqual(['M1']);
+        expect(await store.invoice('2026-10:M2')).toBeNull();
+      });
+
+      it('runs the same program twice to the same state', async () => {
+        const store = fixture.billing('');
+        const program: BillingRequest[] = [
+          { op: 'putStaged', days: [stagedDay('u1', 'M1', '1970-01-01', 4)] },
+          { op: 'putPriceDay', day: priceDay('1970-01-01', 0, 1, 9) },
+          { op: 'putMeterDays', days: [meterDay('M1', '1970-01-01', 4, '3')] },
+          { op: 'putInvoices', invoices: [invoiceDoc('M1', '1970-01', 4)] },
+          { op: 'checkpoint', position: '1' },
+        ];
+        await run(store, program);
+        await run(store, program);
+        const [staged, days, prices] = await run(store, [
+          { op: 'stagedPage', uploadId: 'u1', after: null, limit: 10 },
+          { op: 'meterDaysOfDate', date: '1970-01-01', afterMeter: null, limit: 10 },
+          { op: 'prices', market: 'BG', from: 0, to: hour },
+        ]);
+        expect(staged).toHaveLength(1);
+        expect(days).toEqual([meterDay('M1', '1970-01-01', 4, '3')]);
+        expect(prices).toHaveLength(1);
         expect((await store.invoices('1970-01', null, 10, null)).totalCount).toBe(1);
       });
 
       it('builds a rebuild copy apart from the live model and swaps it in with its checkpoint', async () => {
         const live = fixture.billing('');
-        await live.commit({ ...emptyBilling, daily: [dailyDoc('OLD', '2026-10-01', 1)], checkpoint: '7' });
+        await run(live, [
+          { op: 'putMeterDays', days: [meterDay('OLD', '2026-10-01', 1)] },
+          { op: 'checkpoint', position: '7' },
+        ]);
         const copy = fixture.billing(REBUILD);
         await copy.reset();
-        await copy.commit({
-          ...emptyBilling,
-          readings: [{ meter: 'NEW', start: 5, kwhMicro: 5 }],
-          daily: [dailyDoc('NEW', '2026-10-01', 5)],
-          invoices: [invoiceDoc('NEW', '2026-10', 5)],
-          checkpoint: '8',
-        });
+        await run(copy, [
+          { op: 'putMeterDays', days: [meterDay('NEW', '2026-10-01', 5)] },
+          { op: 'putInvoices', invoices: [invoiceDoc('NEW', '2026-10', 5)] },
+          { op: 'checkpoint', position: '8' },
+        ]);
         expect(await live.meters()).toEqual(['OLD']);
         await fixture.promoteBilling(REBUILD);
         const after = fixture.billing('');
         expect(await after.meters()).toEqual(['NEW']);
-        expect(await after.readingsOf('NEW', 0, 10)).toEqual([{ start: 5, kwhMicro: 5 }]);
+        const [days] = await run(after, [{ op: 'meterDays', keys: [key('NEW', '2026-10-01')] }]);
+        expect(days).toEqual([meterDay('NEW', '2026-10-01', 5)]);
         expect((await after.invoice('2026-10:NEW'))?.totalKwhMicro).toBe(5);
         expect(await after.getCheckpoint()).toBe('8');
         expect(await fixture.checkpoints.get('billing')).toBe('8');

@@ -4,7 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MarketPricesPublished } from '../../src/domain/billing/prices-events';
-import type { UploadEvent } from '../../src/domain/readings/events';
+import type { ReadingsAccepted, UploadEvent } from '../../src/domain/readings/events';
+import { encodeReadingsBatch, ReadingsBatchBuilder } from '../../src/domain/readings/readings-batch';
+
+/** A readings event as stored: version 2 (binary) or version 1 (JSON tuples), both read the same. */
+type StoredReadings = {
+  type: 'ReadingsAccepted';
+  data: Uint8Array | { uploadId: string; batch: number; readings: Array<[string, number, number]> };
+};
 import { ZonedClock } from '../../src/domain/time/zoned-time';
 import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
 import { SqliteBillingReadModel } from '../../src/infrastructure/sqlite/sqlite-billing-read-model';
@@ -14,7 +21,11 @@ import { UploadStatusProjection } from '../../src/projections/upload-status/proj
 import type { RecordedEvent } from '../../src/ports/event-store';
 
 let position = 0;
-const recorded = (streamName: string, revision: number, event: UploadEvent | MarketPricesPublished): RecordedEvent => {
+const recorded = (
+  streamName: string,
+  revision: number,
+  event: Exclude<UploadEvent, ReadingsAccepted> | MarketPricesPublished | StoredReadings,
+): RecordedEvent => {
   position += 1;
   return {
     id: randomUUID(),
@@ -47,14 +58,11 @@ const events: RecordedEvent[] = [
   }),
   recorded(stream, 1, {
     type: 'ReadingsAccepted',
-    data: {
-      uploadId,
-      batch: 0,
-      readings: Array.from(
-        { length: 100 },
-        (_, i) => ['MP1', t0 + i * 900_000, 0.125 + i / 1000] as [string, number, number],
-      ),
-    },
+    data: (() => {
+      const builder = new ReadingsBatchBuilder(100);
+      for (let i = 0; i < 100; i++) builder.add('MP1', t0 + i * 900_000, 125_000 + i * 1000);
+      return encodeReadingsBatch({ uploadId, batch: 0, ...builder.take() });
+    })(),
   }),
   recorded(stream, 2, {
     type: 'RowsRejected',
@@ -96,7 +104,7 @@ const events: RecordedEvent[] = [
   }),
   recorded(`upload-u-2`, 1, {
     type: 'ReadingsAccepted',
-    data: { uploadId: 'u-2', batch: 0, readings: [['MP1', t0, 9.5]] }, // replaces the first reading
+    data: { uploadId: 'u-2', batch: 0, readings: [['MP1', t0, 9.5]] }, // version 1; replaces the first reading
   }),
   recorded(stream, 3, {
     type: 'FileValidated',
@@ -105,6 +113,21 @@ const events: RecordedEvent[] = [
       totalRows: 101,
       acceptedRows: 100,
       rejectedRows: 1,
+      meters: 1,
+      firstIntervalStart: null,
+      lastIntervalStart: null,
+      duplicateOf: null,
+      validatedAt: 'now',
+    },
+  }),
+  // Validated after u-1: its reading wins.
+  recorded(`upload-u-2`, 2, {
+    type: 'FileValidated',
+    data: {
+      uploadId: 'u-2',
+      totalRows: 1,
+      acceptedRows: 1,
+      rejectedRows: 0,
       meters: 1,
       firstIntervalStart: null,
       lastIntervalStart: null,
@@ -121,15 +144,20 @@ describe.each([
   it('billing: the second delivery changes nothing', async () => {
     const db = openSqliteDatabase(':memory:');
     const store = new SqliteBillingReadModel(db);
-    const projection = new BillingProjection(store, {
-      clock: new ZonedClock('Europe/Sofia'),
-      resolutionMinutes: 15,
-      market: 'BG',
-    });
+    const projection = new BillingProjection(
+      store,
+      {
+        clock: new ZonedClock('Europe/Sofia'),
+        resolutionMinutes: 15,
+        market: 'BG',
+      },
+      (a, b) => Number(a) - Number(b),
+    );
     for (const batch of batches) await projection.handle(batch);
     const once = store.dump();
     for (const batch of batches) await projection.handle(batch);
     expect(store.dump()).toEqual(once);
+    expect(once.staged).toEqual([]);
     const [day] = await store.dailyUsage('MP1', '2026-10-25', '2026-10-25');
     expect(day).toMatchObject({ intervals: 100, expectedIntervals: 100, pricedIntervals: 100 });
     expect(day!.totalKwhMicro).toBe(

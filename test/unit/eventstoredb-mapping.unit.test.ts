@@ -148,12 +148,15 @@ describe('EventStoreDB mapping', () => {
       expect(toRecordedEvent({ ...base, isJson: true, data: {}, metadata: undefined }).metadata).toEqual({});
     });
 
-    it('reads JSON written as binary, refuses other binary data, and needs a position', () => {
+    it('hands binary payloads over as bytes (JSON written as binary as JSON), and needs a position', () => {
       const json = toRecordedEvent({ ...base, isJson: false, data: Buffer.from('{"b":2}'), metadata: undefined });
       expect(json.data).toEqual({ b: 2 });
-      expect(() =>
-        toRecordedEvent({ ...base, isJson: false, data: new Uint8Array([0xff, 0x00]), metadata: undefined }),
-      ).toThrow('holds binary data, not JSON');
+      const bytes = new Uint8Array([0x52, 0x44, 0x47, 0x53, 0xff, 0x00]);
+      expect(toRecordedEvent({ ...base, isJson: false, data: bytes, metadata: undefined }).data).toEqual(bytes);
+      // Looks like JSON but is not: the bytes as they are, never a crash of the subscription.
+      const broken = new Uint8Array([0x7b, 0xff]);
+      expect(toRecordedEvent({ ...base, isJson: false, data: broken, metadata: undefined }).data).toEqual(broken);
+      expect(appendSizeOf({ id: 'x', type: 'ReadingsAccepted', data: new Uint8Array(1000) })).toBe(1000 + 2 + 16 + 36);
       const { position: _ignored, ...noPosition } = base;
       expect(() => toRecordedEvent({ ...noPosition, isJson: true, data: {}, metadata: {} })).toThrow(
         'without a position',

@@ -1,29 +1,33 @@
 import {
   BILLING_COLLECTIONS,
   collectionName,
-  dailyWrites,
   INDEXES,
   invoiceWrites,
   parseInvoiceId,
   priceDayWrites,
-  readingWrites,
+  meterDayDocument,
+  meterDayOf,
+  meterDayWrites,
+  stagedDayDocument,
+  stagedDayOf,
+  stagedDayWrites,
   redactUrl,
   rejectedRowWrites,
   UPLOAD_COLLECTIONS,
   uploadWrites,
 } from '../../src/infrastructure/mongodb/collections';
-import { MongoNetworkError, MongoNotConnectedError, MongoServerError } from 'mongodb';
+import { Binary, MongoNetworkError, MongoNotConnectedError, MongoServerError } from 'mongodb';
 import { mapMongoError, withPortErrors } from '../../src/infrastructure/mongodb/errors';
 import { leaseFilter } from '../../src/infrastructure/mongodb/mongo-projection-state';
 import { ReadStoreUnavailableError } from '../../src/ports/read-store-errors';
-import { dailyDoc, invoiceDoc, uploadDoc } from '../contract/read-models.contract';
+import { invoiceDoc, meterDay, stagedDay, uploadDoc } from '../contract/read-models.contract';
 
 describe('MongoDB read-model mapping', () => {
   it('puts a unique index on the natural key of every read-model collection', () => {
     const naturalKeys: Record<string, string[]> = {
       uploads: ['uploadId'],
       rejected_rows: ['uploadId', 'line'],
-      readings: ['meter', 'start'],
+      staged_days: ['uploadId', 'meter', 'date'],
       prices: ['market', 'start'],
       daily_usage: ['meter', 'date'],
       invoices: ['month', 'meter'],
@@ -38,9 +42,9 @@ describe('MongoDB read-model mapping', () => {
 
   it('serves each query filter from an index prefix', () => {
     const keysOf = (base: string) => (INDEXES[base] ?? []).map((index) => Object.keys(index.key).join(','));
-    expect(keysOf('readings')).toContain('start,meter'); // metersWithReadings(from, to)
+    expect(keysOf('staged_days')).toContain('uploadId,meter,date'); // an upload's staged days, in pages
     expect(keysOf('prices')).toContain('market,deliveryDate'); // replace a delivery day
-    expect(keysOf('daily_usage')).toContain('date'); // dailyTotals(date)
+    expect(keysOf('daily_usage')).toContain('date,meter'); // dailyTotals(date), a date's days by meter
     expect(keysOf('invoices')).toContain('meter,month'); // latestInvoices(meter)
     expect(keysOf('uploads')).toContain('sha256,status,duplicateOf,seq'); // duplicate check
   });
@@ -100,17 +104,40 @@ describe('MongoDB read-model mapping', () => {
   });
 
   it('upserts readings, days and invoices on their natural keys', () => {
-    expect(readingWrites([{ meter: 'M', start: 900, kwhMicro: 5 }])).toEqual([
-      { updateOne: { filter: { meter: 'M', start: 900 }, update: { $set: { kwhMicro: 5 } }, upsert: true } },
+    const day = meterDay('M', '2026-10-01', 7, '5');
+    expect(meterDayWrites([day])).toEqual([
+      { replaceOne: { filter: { meter: 'M', date: '2026-10-01' }, replacement: meterDayDocument(day), upsert: true } },
     ]);
-    const day = dailyDoc('M', '2026-10-01', 7);
-    expect(dailyWrites([day])).toEqual([
-      { replaceOne: { filter: { meter: 'M', date: '2026-10-01' }, replacement: day, upsert: true } },
+    const staged = stagedDay('u1', 'M', '2026-10-01', 7);
+    expect(stagedDayWrites([staged])).toEqual([
+      {
+        replaceOne: {
+          filter: { uploadId: 'u1', meter: 'M', date: '2026-10-01' },
+          replacement: stagedDayDocument(staged),
+          upsert: true,
+        },
+      },
     ]);
     const invoice = invoiceDoc('M', '2026-10', 7);
     expect(invoiceWrites([invoice])).toEqual([
       { replaceOne: { filter: { month: '2026-10', meter: 'M' }, replacement: invoice, upsert: true } },
     ]);
+  });
+
+  it("stores a meter-day's slots as binary and reads them back equal", () => {
+    const day = meterDay('M', '2026-10-01', 7, '5');
+    const document = meterDayDocument(day);
+    expect(document.values.value().byteLength).toBe(96 * 8);
+    expect(document.present.value().byteLength).toBe(96);
+    expect(document).not.toHaveProperty('_id');
+    expect(meterDayOf(document)).toEqual(day);
+    // Read back from a buffer at an odd offset, as a driver may hand it over.
+    const shifted = new Uint8Array(96 * 8 + 1);
+    shifted.set(document.values.value(), 1);
+    const odd = { ...document, values: new Binary(shifted.subarray(1)) };
+    expect(meterDayOf(odd).values).toEqual(day.values);
+    const staged = stagedDay('u1', 'M', '2026-10-01', 3);
+    expect(stagedDayOf(stagedDayDocument(staged))).toEqual(staged);
   });
 
   it('replaces a whole delivery day of prices: delete first, then upsert each interval', () => {

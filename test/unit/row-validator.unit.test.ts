@@ -38,10 +38,16 @@ describe('parseTimestamp', () => {
 });
 
 describe('RowValidator', () => {
-  it('accepts a good row as a reading tuple', () => {
+  it('accepts a good row as a reading with exact micro-kWh', () => {
     expect(validator().validate(2, ['MP1', '2026-10-01T00:15:00+03:00', '0.1234'])).toEqual({
       accepted: true,
-      reading: ['MP1', Date.parse('2026-09-30T21:15:00Z'), 0.1234],
+      reading: { meter: 'MP1', startMs: Date.parse('2026-09-30T21:15:00Z'), kwhMicro: 123_400 },
+    });
+    expect(validator().validate(2, ['MP1', '2026-10-01T00:15:00+03:00', '999.999999'])).toMatchObject({
+      reading: { kwhMicro: 999_999_999 },
+    });
+    expect(validator().validate(2, ['MP1', '2026-10-01T00:15:00+03:00', '7'])).toMatchObject({
+      reading: { kwhMicro: 7_000_000 },
     });
   });
 

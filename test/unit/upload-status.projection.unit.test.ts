@@ -27,10 +27,7 @@ const accepted = at({
   data: {
     uploadId: 'u1',
     batch: 0,
-    readings: [
-      ['MP1', 0, 1],
-      ['MP1', 900_000, 2],
-    ],
+    count: 2,
   },
 });
 const rejected = at({

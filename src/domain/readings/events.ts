@@ -1,9 +1,9 @@
 /**
- * Facts recorded in the stream of one upload (`upload-<uploadId>`). Payloads are plain JSON.
- * A reading is a tuple to keep large batches compact: [meter id, interval start (epoch ms, UTC), kWh].
+ * Facts recorded in the stream of one upload (`upload-<uploadId>`). Payloads are plain JSON, except the
+ * readings of `ReadingsAccepted`, which are columnar binary (see `readings-batch.ts`); `toUploadEvent`
+ * reads a stored event of any version into this union.
  */
-
-export type ReadingTuple = [meter: string, startMs: number, kwh: number];
+import { readingsHeaderOf } from './readings-batch';
 
 export interface RejectionReason {
   code: RejectionCode;
@@ -61,12 +61,16 @@ export interface FileReceived {
   };
 }
 
+/**
+ * A batch of accepted readings. The union carries its summary; the readings themselves are in the stored
+ * payload (`decodeReadingsBatch`), read only by the projections that bill them.
+ */
 export interface ReadingsAccepted {
   type: 'ReadingsAccepted';
   data: {
     uploadId: string;
     batch: number;
-    readings: ReadingTuple[];
+    count: number;
   };
 }
 
@@ -107,7 +111,28 @@ export interface FileRejected {
   };
 }
 
-export type UploadEvent = FileReceived | ReadingsAccepted | RowsRejected | FileValidated | FileRejected;
+/** The event log refused a write while the file was being processed: nothing of the upload takes effect. */
+export interface UploadFailed {
+  type: 'UploadFailed';
+  data: {
+    uploadId: string;
+    reason: string;
+    failedAt: string;
+  };
+}
+
+/** The upload never finished (the server stopped mid-file): found at the next start; nothing takes effect. */
+export interface UploadInterrupted {
+  type: 'UploadInterrupted';
+  data: {
+    uploadId: string;
+    reason: string;
+    interruptedAt: string;
+  };
+}
+
+export type UploadEvent =
+  FileReceived | ReadingsAccepted | RowsRejected | FileValidated | FileRejected | UploadFailed | UploadInterrupted;
 export type UploadEventType = UploadEvent['type'];
 
 export const uploadEventTypes: readonly UploadEventType[] = [
@@ -116,11 +141,23 @@ export const uploadEventTypes: readonly UploadEventType[] = [
   'RowsRejected',
   'FileValidated',
   'FileRejected',
+  'UploadFailed',
+  'UploadInterrupted',
 ];
 
 export const UPLOAD_STREAM_PREFIX = 'upload-';
 export const uploadStreamName = (uploadId: string): string => `${UPLOAD_STREAM_PREFIX}${uploadId}`;
 
-export function isUploadEvent(event: { type: string }): event is UploadEvent {
-  return (uploadEventTypes as readonly string[]).includes(event.type);
+export function isUploadEventType(type: string): type is UploadEventType {
+  return (uploadEventTypes as readonly string[]).includes(type);
+}
+
+/**
+ * A stored upload event as a member of the union, whatever version wrote it (the readings of
+ * `ReadingsAccepted` are summarised, not decoded). Null for an event type this service does not know.
+ */
+export function toUploadEvent(stored: { type: string; data: unknown }): UploadEvent | null {
+  if (!isUploadEventType(stored.type)) return null;
+  if (stored.type === 'ReadingsAccepted') return { type: 'ReadingsAccepted', data: readingsHeaderOf(stored.data) };
+  return { type: stored.type, data: stored.data } as UploadEvent;
 }

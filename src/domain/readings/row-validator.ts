@@ -1,5 +1,5 @@
 import type { ZonedClock } from '../time/zoned-time';
-import type { ReadingTuple, RejectionReason } from './events';
+import type { RejectionReason } from './events';
 import { parseTimestamp, shorten } from './timestamp';
 
 export interface ValidationRules {
@@ -15,7 +15,14 @@ export interface ColumnIndexes {
   width: number;
 }
 
-export type RowOutcome = { accepted: true; reading: ReadingTuple } | { accepted: false; reasons: RejectionReason[] };
+/** An accepted reading: meter id, interval start (epoch ms, UTC) and energy in micro-kWh (exact). */
+export interface AcceptedReading {
+  meter: string;
+  startMs: number;
+  kwhMicro: number;
+}
+
+export type RowOutcome = { accepted: true; reading: AcceptedReading } | { accepted: false; reasons: RejectionReason[] };
 
 const METER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const PLAIN_DECIMAL = /^\d+(?:\.(\d+))?$/;
@@ -72,9 +79,29 @@ export class RowValidator {
     const reasons: RejectionReason[] = [];
     const meter = this.checkMeter((fields[this.columns.meter] ?? '').trim(), reasons);
     const instant = this.checkTimestamp((fields[this.columns.timestamp] ?? '').trim(), reasons);
-    const kwh = this.checkKwh((fields[this.columns.kwh] ?? '').trim(), reasons);
-    if (meter === null || instant === null || kwh === null) return { accepted: false, reasons };
+    const kwhMicro = this.checkKwh((fields[this.columns.kwh] ?? '').trim(), reasons);
+    if (meter === null || instant === null || kwhMicro === null) return { accepted: false, reasons };
+    const firstLine = this.claim(meter, instant, line);
+    if (firstLine !== 0) {
+      return {
+        accepted: false,
+        reasons: [
+          {
+            code: 'DUPLICATE_READING',
+            message: `meter ${meter} already has a reading for ${new Date(instant).toISOString()} on line ${firstLine}; the first one is kept`,
+          },
+        ],
+      };
+    }
+    return { accepted: true, reading: { meter, startMs: instant, kwhMicro } };
+  }
 
+  /**
+   * Records that `line` holds the reading of (meter, instant), an instant on the grid. Returns 0 when it
+   * is the first for that interval, else the line that came first (nothing is recorded then). Both the
+   * field-by-field rules above and the ingestion's fast scanner go through here, so they agree on duplicates.
+   */
+  claim(meter: string, instant: number, line: number): number {
     let days = this.firstLines.get(meter);
     if (days === undefined) {
       days = new Map();
@@ -89,21 +116,11 @@ export class RowValidator {
     // Instants on the grid are a whole interval apart, so each has its own slot.
     const slot = Math.floor((instant - day * DAY_MS) / this.gridMs);
     const firstLine = slots[slot]!;
-    if (firstLine !== 0) {
-      return {
-        accepted: false,
-        reasons: [
-          {
-            code: 'DUPLICATE_READING',
-            message: `meter ${meter} already has a reading for ${new Date(instant).toISOString()} on line ${firstLine}; the first one is kept`,
-          },
-        ],
-      };
-    }
+    if (firstLine !== 0) return firstLine;
     slots[slot] = line;
     if (instant < this.minStart) this.minStart = instant;
     if (instant > this.maxStart) this.maxStart = instant;
-    return { accepted: true, reading: [meter, instant, kwh] };
+    return 0;
   }
 
   private checkMeter(text: string, reasons: RejectionReason[]): string | null {
@@ -171,8 +188,7 @@ export class RowValidator {
       });
       return null;
     }
-    const kwh = Number(text);
-    if (kwh > this.rules.maxKwhPerReading) {
+    if (Number(text) > this.rules.maxKwhPerReading) {
       reasons.push({
         code: 'KWH_TOO_LARGE',
         field: 'kwh',
@@ -180,6 +196,13 @@ export class RowValidator {
       });
       return null;
     }
-    return kwh;
+    return decimalToMicro(text);
   }
+}
+
+/** A plain decimal with at most 6 decimals (and within the per-reading limit) as an exact count of millionths. */
+export function decimalToMicro(text: string): number {
+  const dot = text.indexOf('.');
+  if (dot < 0) return Number(text) * 1_000_000;
+  return Number(text.slice(0, dot)) * 1_000_000 + Number(text.slice(dot + 1).padEnd(MAX_KWH_DECIMALS, '0'));
 }

@@ -1,5 +1,6 @@
 import {
   BACKWARDS,
+  binaryEvent,
   END,
   EventStoreDBClient,
   FORWARDS,
@@ -90,12 +91,14 @@ export class EventStoreDbEventStore implements EventStore {
         last = await this.client.appendToStream(
           streamName,
           chunk.map((event) =>
-            jsonEvent({
-              id: event.id,
-              type: event.type,
-              data: event.data as Record<string, unknown>,
-              metadata: event.metadata ?? {},
-            }),
+            event.data instanceof Uint8Array
+              ? binaryEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata ?? {} })
+              : jsonEvent({
+                  id: event.id,
+                  type: event.type,
+                  data: event.data as Record<string, unknown>,
+                  metadata: event.metadata ?? {},
+                }),
           ),
           { expectedRevision: toEsdbExpectedRevision(expected) },
         );

@@ -101,10 +101,10 @@ export function chunkForAppend(
   return chunks;
 }
 
-/** Bytes the server counts for an event: its JSON data and metadata, its type and id. */
+/** Bytes the server counts for an event: its data (JSON or binary) and metadata, its type and id. */
 export function appendSizeOf(event: EventToAppend): number {
   return (
-    Buffer.byteLength(JSON.stringify(event.data ?? null)) +
+    (event.data instanceof Uint8Array ? event.data.byteLength : Buffer.byteLength(JSON.stringify(event.data ?? null))) +
     Buffer.byteLength(JSON.stringify(event.metadata ?? {})) +
     Buffer.byteLength(event.type) +
     36
@@ -160,14 +160,21 @@ export function toRecordedEvent(event: EsdbRecordedEvent, fallbackPosition?: Pos
   };
 }
 
-/** Events written by other tools as binary still hold JSON when they are ours; anything else is refused. */
-function decodeBinary(event: EsdbRecordedEvent): unknown {
+/**
+ * A binary event's payload: the bytes as they were appended (the readings batches are binary), or, for
+ * an event another tool wrote as binary that holds a JSON object or array, that JSON.
+ */
+export function decodeBinary(event: Pick<EsdbRecordedEvent, 'data'>): unknown {
   if (!(event.data instanceof Uint8Array)) return event.data;
-  try {
-    return JSON.parse(Buffer.from(event.data).toString('utf8')) as unknown;
-  } catch {
-    throw new Error(`event ${event.id} of ${event.streamId} (${event.type}) holds binary data, not JSON`);
+  const first = event.data[0];
+  if (first === 0x7b || first === 0x5b) {
+    try {
+      return JSON.parse(Buffer.from(event.data).toString('utf8')) as unknown;
+    } catch {
+      // not JSON after all: the bytes as they are
+    }
   }
+  return event.data;
 }
 
 function isJsonObject(value: unknown): value is Record<string, JsonValue> {

@@ -3,18 +3,19 @@
  * definitions, and the bulk writes each commit issues. Kept apart from the driver calls so the rules
  * (natural keys, idempotent upserts, rebuild names) are unit-tested without a server.
  */
-import type { AnyBulkWriteOperation, IndexDescription } from 'mongodb';
+import { Binary, type AnyBulkWriteOperation, type IndexDescription } from 'mongodb';
 import type { DailyUsageDoc } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import type { BillingChanges, PriceDay } from '../../ports/billing-read-model';
+import type { DaySlots, MeterDayKey, MeterDayRow, StagedDay } from '../../domain/billing/meter-day';
+import type { PriceDay } from '../../ports/billing-read-model';
 import type { RejectedRowRecord } from '../../ports/upload-read-model';
 import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
 
 export const UPLOADS = 'uploads';
 export const REJECTED_ROWS = 'rejected_rows';
-export const READINGS = 'readings';
 export const PRICES = 'prices';
 export const DAILY_USAGE = 'daily_usage';
+export const STAGED_DAYS = 'staged_days';
 export const INVOICES = 'invoices';
 export const CHECKPOINTS = 'projection_checkpoints';
 export const VERSIONS = 'projection_versions';
@@ -22,7 +23,7 @@ export const LEASES = 'projector_lease';
 
 /** The collections of each projection's read model, renamed together when a rebuild is promoted. */
 export const UPLOAD_COLLECTIONS = [UPLOADS, REJECTED_ROWS] as const;
-export const BILLING_COLLECTIONS = [READINGS, PRICES, DAILY_USAGE, INVOICES] as const;
+export const BILLING_COLLECTIONS = [PRICES, DAILY_USAGE, STAGED_DAYS, INVOICES] as const;
 
 /** One unique index per natural key, plus what the queries filter and sort on. */
 export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
@@ -30,19 +31,17 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { uploadId: 1 }, name: 'uploadId_unique', unique: true },
     { key: { seq: -1 }, name: 'seq_unique', unique: true },
     { key: { sha256: 1, status: 1, duplicateOf: 1, seq: 1 }, name: 'sha256_validated' },
+    { key: { status: 1, seq: 1 }, name: 'status_seq' },
   ],
   [REJECTED_ROWS]: [{ key: { uploadId: 1, line: 1 }, name: 'upload_line_unique', unique: true }],
-  [READINGS]: [
-    { key: { meter: 1, start: 1 }, name: 'meter_start_unique', unique: true },
-    { key: { start: 1, meter: 1 }, name: 'start_meter' },
-  ],
+  [STAGED_DAYS]: [{ key: { uploadId: 1, meter: 1, date: 1 }, name: 'upload_meter_date_unique', unique: true }],
   [PRICES]: [
     { key: { market: 1, start: 1 }, name: 'market_start_unique', unique: true },
     { key: { market: 1, deliveryDate: 1 }, name: 'market_delivery_date' },
   ],
   [DAILY_USAGE]: [
     { key: { meter: 1, date: 1 }, name: 'meter_date_unique', unique: true },
-    { key: { date: 1 }, name: 'date' },
+    { key: { date: 1, meter: 1 }, name: 'date_meter' },
   ],
   [INVOICES]: [
     { key: { month: 1, meter: 1 }, name: 'month_meter_unique', unique: true },
@@ -98,15 +97,94 @@ export function rejectedRowWrites(rows: readonly RejectedRowRecord[]): AnyBulkWr
   }));
 }
 
-export interface ReadingDocument {
-  meter: string;
-  start: number;
-  kwhMicro: number;
+/** A meter-day's slots as stored: the values and presence flags as binary. */
+interface SlotFields {
+  dayStart: number;
+  intervalMinutes: number;
+  values: Binary;
+  present: Binary;
 }
 
-export function readingWrites(readings: BillingChanges['readings']): AnyBulkWriteOperation<ReadingDocument>[] {
-  return readings.map((r) => ({
-    updateOne: { filter: { meter: r.meter, start: r.start }, update: { $set: { kwhMicro: r.kwhMicro } }, upsert: true },
+export interface MeterDayDocument extends DailyUsageDoc, SlotFields {
+  appliedPosition: string | null;
+}
+
+export interface StagedDayDocument extends MeterDayKey, SlotFields {
+  uploadId: string;
+}
+
+const bytes = (array: Float64Array | Uint8Array): Binary =>
+  new Binary(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+
+function slotFields(slots: DaySlots): SlotFields {
+  return {
+    dayStart: slots.dayStart,
+    intervalMinutes: slots.intervalMinutes,
+    values: bytes(slots.values),
+    present: bytes(slots.present),
+  };
+}
+
+function slotsOf(doc: SlotFields): DaySlots {
+  return {
+    dayStart: doc.dayStart,
+    intervalMinutes: doc.intervalMinutes,
+    // Copied: a Float64Array needs an 8-byte aligned buffer of its own.
+    values: new Float64Array(new Uint8Array(doc.values.value()).buffer),
+    present: new Uint8Array(doc.present.value()),
+  };
+}
+
+export function meterDayDocument(row: MeterDayRow): MeterDayDocument {
+  const { dayStart: _s, intervalMinutes: _i, values: _v, present: _p, ...rest } = row;
+  return { ...rest, ...slotFields(row) };
+}
+
+export function meterDayOf(doc: MeterDayDocument): MeterDayRow {
+  const { dayStart: _s, intervalMinutes: _i, values: _v, present: _p, ...rest } = doc;
+  return { ...rest, ...slotsOf(doc) };
+}
+
+export function stagedDayDocument(day: StagedDay): StagedDayDocument {
+  return { uploadId: day.uploadId, meter: day.meter, date: day.date, ...slotFields(day) };
+}
+
+export function stagedDayOf(doc: StagedDayDocument): StagedDay {
+  return { uploadId: doc.uploadId, meter: doc.meter, date: doc.date, ...slotsOf(doc) };
+}
+
+/** The daily figures of a meter-day document, without its slots (what the queries read). */
+export const DAILY_FIELDS = {
+  projection: { _id: 0, dayStart: 0, intervalMinutes: 0, values: 0, present: 0, appliedPosition: 0 },
+} as const;
+
+/** Documents of these (meter, date) keys: a query on the keys' meters and dates, narrowed to the exact keys here. */
+export function keysFilter(keys: readonly MeterDayKey[]): { meter: { $in: string[] }; date: { $in: string[] } } {
+  return {
+    meter: { $in: [...new Set(keys.map((k) => k.meter))] },
+    date: { $in: [...new Set(keys.map((k) => k.date))] },
+  };
+}
+
+/** The page after (meter, date) in (meter, date) order. */
+export function afterKeyFilter(after: MeterDayKey | null): Record<string, unknown> {
+  if (after === null) return {};
+  return { $or: [{ meter: { $gt: after.meter } }, { meter: after.meter, date: { $gt: after.date } }] };
+}
+
+export function meterDayWrites(days: readonly MeterDayRow[]): AnyBulkWriteOperation<MeterDayDocument>[] {
+  return days.map((day) => ({
+    replaceOne: { filter: { meter: day.meter, date: day.date }, replacement: meterDayDocument(day), upsert: true },
+  }));
+}
+
+export function stagedDayWrites(days: readonly StagedDay[]): AnyBulkWriteOperation<StagedDayDocument>[] {
+  return days.map((day) => ({
+    replaceOne: {
+      filter: { uploadId: day.uploadId, meter: day.meter, date: day.date },
+      replacement: stagedDayDocument(day),
+      upsert: true,
+    },
   }));
 }
 
@@ -133,12 +211,6 @@ export function priceDayWrites(days: readonly PriceDay[]): AnyBulkWriteOperation
       },
     })),
   ]);
-}
-
-export function dailyWrites(daily: readonly DailyUsageDoc[]): AnyBulkWriteOperation<DailyUsageDoc>[] {
-  return daily.map((doc) => ({
-    replaceOne: { filter: { meter: doc.meter, date: doc.date }, replacement: { ...doc }, upsert: true },
-  }));
 }
 
 export function invoiceWrites(invoices: readonly InvoiceDoc[]): AnyBulkWriteOperation<InvoiceDoc>[] {

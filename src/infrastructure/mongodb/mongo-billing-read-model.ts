@@ -1,114 +1,181 @@
+import type { ClientSession, Collection } from 'mongodb';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
+import { meterDayKey, type MeterDayKey } from '../../domain/billing/meter-day';
 import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type {
-  BillingChanges,
+  BillingAnswer,
+  BillingProgram,
   BillingProjectionStore,
   BillingQueries,
+  BillingRequest,
   DailyTotalsRow,
-  StoredReading,
 } from '../../ports/billing-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import { MongoCollectionSet } from './collection-set';
 import {
+  afterKeyFilter,
   BILLING_COLLECTIONS,
+  DAILY_FIELDS,
   DAILY_USAGE,
-  dailyWrites,
   INVOICES,
   invoiceWrites,
+  keysFilter,
+  meterDayOf,
+  meterDayWrites,
   parseInvoiceId,
   priceDayWrites,
   PRICES,
-  READINGS,
-  readingWrites,
+  STAGED_DAYS,
+  stagedDayOf,
+  stagedDayWrites,
   WITHOUT_ID,
+  type MeterDayDocument,
   type PriceDocument,
-  type ReadingDocument,
+  type StagedDayDocument,
 } from './collections';
 import type { MongoReadStore } from './mongo-database';
 
-/** Readings, prices, daily usage and invoices in MongoDB; `suffix` selects live or rebuild collections. */
+interface BillingCollections {
+  prices: Collection<PriceDocument>;
+  daily: Collection<MeterDayDocument>;
+  staged: Collection<StagedDayDocument>;
+  invoices: Collection<InvoiceDoc>;
+}
+
+/**
+ * Prices, billed meter-days, staged meter-days and invoices in MongoDB; `suffix` selects live or rebuild
+ * collections. A billing program runs inside one session transaction (majority), with the checkpoint, so
+ * readers see a batch whole or not at all.
+ */
 export class MongoBillingReadModel implements BillingProjectionStore, BillingQueries {
   private readonly collections: MongoCollectionSet;
 
-  constructor(store: MongoReadStore, suffix = '') {
+  constructor(
+    private readonly store: MongoReadStore,
+    suffix = '',
+  ) {
     this.collections = new MongoCollectionSet(store, BILLING_PROJECTION, BILLING_COLLECTIONS, suffix);
   }
 
-  private readings() {
-    return this.collections.collection<ReadingDocument>(READINGS);
-  }
-
-  private pricesCollection() {
-    return this.collections.collection<PriceDocument>(PRICES);
-  }
-
-  private daily() {
-    return this.collections.collection<DailyUsageDoc>(DAILY_USAGE);
-  }
-
-  private invoicesCollection() {
-    return this.collections.collection<InvoiceDoc>(INVOICES);
+  private async all(): Promise<BillingCollections> {
+    return {
+      prices: await this.collections.collection<PriceDocument>(PRICES),
+      daily: await this.collections.collection<MeterDayDocument>(DAILY_USAGE),
+      staged: await this.collections.collection<StagedDayDocument>(STAGED_DAYS),
+      invoices: await this.collections.collection<InvoiceDoc>(INVOICES),
+    };
   }
 
   getCheckpoint(): Promise<string | null> {
     return this.collections.checkpoints.get(this.collections.checkpointName);
   }
 
-  async readingsOf(meter: string, from: number, to: number): Promise<StoredReading[]> {
-    const rows = await (
-      await this.readings()
-    )
-      .find({ meter, start: { $gte: from, $lt: to } }, { projection: { _id: 0, start: 1, kwhMicro: 1 } })
-      .sort({ start: 1 })
-      .toArray();
-    return rows.map((r) => ({ start: r.start, kwhMicro: r.kwhMicro }));
+  async run(program: () => BillingProgram): Promise<void> {
+    // Collections and their indexes exist before the transaction: indexes cannot be built inside one.
+    const c = await this.all();
+    await this.store.client.withSession((session) =>
+      session.withTransaction(
+        async () => {
+          const steps = program();
+          let step = steps.next();
+          while (step.done !== true) step = steps.next(await this.answer(c, step.value, session));
+        },
+        { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
+      ),
+    );
   }
 
-  async metersWithReadings(from: number, to: number): Promise<string[]> {
-    const meters = await (await this.readings()).distinct('meter', { start: { $gte: from, $lt: to } });
-    return meters.sort();
+  private async answer(c: BillingCollections, request: BillingRequest, session: ClientSession): Promise<BillingAnswer> {
+    switch (request.op) {
+      case 'stagedDays': {
+        const docs = await c.staged
+          .find({ uploadId: request.uploadId, ...keysFilter(request.keys) }, { ...WITHOUT_ID, session })
+          .toArray();
+        return onlyKeys(docs, request.keys).map(stagedDayOf);
+      }
+      case 'stagedPage': {
+        const docs = await c.staged
+          .find({ uploadId: request.uploadId, ...afterKeyFilter(request.after) }, { ...WITHOUT_ID, session })
+          .sort({ meter: 1, date: 1 })
+          .limit(request.limit)
+          .toArray();
+        return docs.map(stagedDayOf);
+      }
+      case 'putStaged':
+        if (request.days.length > 0)
+          await c.staged.bulkWrite(stagedDayWrites(request.days), { ordered: false, session });
+        return undefined;
+      case 'dropStaged':
+        await c.staged.deleteMany({ uploadId: request.uploadId }, { session });
+        return undefined;
+      case 'meterDays': {
+        const docs = await c.daily.find(keysFilter(request.keys), { ...WITHOUT_ID, session }).toArray();
+        return onlyKeys(docs, request.keys).map(meterDayOf);
+      }
+      case 'meterDaysOfDate': {
+        const docs = await c.daily
+          .find({ date: request.date, meter: { $gt: request.afterMeter ?? '' } }, { ...WITHOUT_ID, session })
+          .sort({ meter: 1 })
+          .limit(request.limit)
+          .toArray();
+        return docs.map(meterDayOf);
+      }
+      case 'putMeterDays':
+        if (request.days.length > 0) await c.daily.bulkWrite(meterDayWrites(request.days), { ordered: false, session });
+        return undefined;
+      case 'prices':
+        return this.priceIntervals(c.prices, request.market, request.from, request.to, session);
+      case 'putPriceDay':
+        await c.prices.bulkWrite(priceDayWrites([request.day]), { ordered: true, session });
+        return undefined;
+      case 'dailyOfMonth':
+        return this.dailyOf(c.daily, request.meter, `${request.month}-01`, `${request.month}-31`, session);
+      case 'putInvoices':
+        if (request.invoices.length > 0)
+          await c.invoices.bulkWrite(invoiceWrites(request.invoices), { ordered: false, session });
+        return undefined;
+      case 'checkpoint':
+        await this.collections.checkpoints.set(this.collections.checkpointName, request.position, session);
+        return undefined;
+      default: {
+        const unhandled: never = request;
+        throw new Error(`unknown billing request ${JSON.stringify(unhandled)}`);
+      }
+    }
   }
 
-  async priceIntervals(market: string, from: number, to: number): Promise<PriceInterval[]> {
-    const rows = await (
-      await this.pricesCollection()
-    )
+  private async priceIntervals(
+    prices: Collection<PriceDocument>,
+    market: string,
+    from: number,
+    to: number,
+    session?: ClientSession,
+  ): Promise<PriceInterval[]> {
+    const rows = await prices
       .find(
         { market, end: { $gt: from }, start: { $lt: to } },
-        { projection: { _id: 0, start: 1, end: 1, priceMicro: 1 } },
+        { projection: { _id: 0, start: 1, end: 1, priceMicro: 1 }, ...(session === undefined ? {} : { session }) },
       )
       .sort({ start: 1 })
       .toArray();
     return rows.map((p) => ({ start: p.start, end: p.end, priceMicro: p.priceMicro }));
   }
 
-  async dailyOf(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {
-    return (await this.daily())
-      .find({ meter, date: { $gte: fromDate, $lte: toDate } }, WITHOUT_ID)
+  private async dailyOf(
+    daily: Collection<MeterDayDocument>,
+    meter: string,
+    fromDate: string,
+    toDate: string,
+    session?: ClientSession,
+  ): Promise<DailyUsageDoc[]> {
+    return (await daily
+      .find(
+        { meter, date: { $gte: fromDate, $lte: toDate } },
+        { ...DAILY_FIELDS, ...(session === undefined ? {} : { session }) },
+      )
       .sort({ date: 1 })
-      .toArray();
-  }
-
-  /**
-   * Readings and prices first, then the days and invoices computed from them, then the checkpoint. Every
-   * write is an upsert on a natural key (or a whole-day replace), so a redelivered batch rewrites the same
-   * values; the checkpoint comes last, so a crash in between only causes such a redelivery.
-   */
-  async commit(changes: BillingChanges): Promise<void> {
-    if (changes.readings.length > 0) {
-      await (await this.readings()).bulkWrite(readingWrites(changes.readings), { ordered: false });
-    }
-    if (changes.priceDays.length > 0) {
-      await (await this.pricesCollection()).bulkWrite(priceDayWrites(changes.priceDays), { ordered: true });
-    }
-    if (changes.daily.length > 0) {
-      await (await this.daily()).bulkWrite(dailyWrites(changes.daily), { ordered: false });
-    }
-    if (changes.invoices.length > 0) {
-      await (await this.invoicesCollection()).bulkWrite(invoiceWrites(changes.invoices), { ordered: false });
-    }
-    await this.collections.checkpoints.set(this.collections.checkpointName, changes.checkpoint);
+      .toArray()) as unknown as DailyUsageDoc[];
   }
 
   reset(): Promise<void> {
@@ -121,14 +188,14 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
 
   // ---- queries ----
 
-  dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {
-    return this.dailyOf(meter, fromDate, toDate);
+  async dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {
+    return this.dailyOf((await this.all()).daily, meter, fromDate, toDate);
   }
 
   async dailyTotals(date: string): Promise<DailyTotalsRow | null> {
     const [row] = await (
-      await this.daily()
-    )
+      await this.all()
+    ).daily
       .aggregate<{ meters: number; total: number }>([
         { $match: { date, intervals: { $gt: 0 } } },
         { $group: { _id: null, meters: { $sum: 1 }, total: { $sum: '$totalKwhMicro' } } },
@@ -138,15 +205,15 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
   }
 
   async meters(): Promise<string[]> {
-    return (await (await this.daily()).distinct('meter')).sort();
+    return (await (await this.all()).daily.distinct('meter')).sort();
   }
 
-  prices(market: string, from: number, to: number): Promise<PriceInterval[]> {
-    return this.priceIntervals(market, from, to);
+  async prices(market: string, from: number, to: number): Promise<PriceInterval[]> {
+    return this.priceIntervals((await this.all()).prices, market, from, to);
   }
 
   async invoices(month: string, meter: string | null, first: number, after: string | null): Promise<Page<InvoiceDoc>> {
-    const invoices = await this.invoicesCollection();
+    const { invoices } = await this.all();
     if (meter !== null) {
       const found = await invoices.findOne({ month, meter }, WITHOUT_ID);
       const items = found === null ? [] : [{ cursor: encodeCursor(0), node: found }];
@@ -172,10 +239,16 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
   async invoice(id: string): Promise<InvoiceDoc | null> {
     const key = parseInvoiceId(id);
     if (key === null) return null;
-    return (await this.invoicesCollection()).findOne(key, WITHOUT_ID);
+    return (await this.all()).invoices.findOne(key, WITHOUT_ID);
   }
 
   async latestInvoices(meter: string, count: number): Promise<InvoiceDoc[]> {
-    return (await this.invoicesCollection()).find({ meter }, WITHOUT_ID).sort({ month: -1 }).limit(count).toArray();
+    return (await this.all()).invoices.find({ meter }, WITHOUT_ID).sort({ month: -1 }).limit(count).toArray();
   }
+}
+
+/** The documents whose (meter, date) is one of the keys (the query matched their meters and dates apart). */
+function onlyKeys<T extends MeterDayKey>(docs: T[], keys: readonly MeterDayKey[]): T[] {
+  const wanted = new Set(keys.map((k) => meterDayKey(k.meter, k.date)));
+  return docs.filter((doc) => wanted.has(meterDayKey(doc.meter, doc.date)));
 }

@@ -1,4 +1,4 @@
-import { MongoServerError } from 'mongodb';
+import { MongoServerError, type ClientSession } from 'mongodb';
 import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../ports/projection-state';
 import { CHECKPOINTS, LEASES, VERSIONS } from './collections';
 import type { MongoReadStore } from './mongo-database';
@@ -21,8 +21,13 @@ export class MongoCheckpoints implements ProjectionCheckpoints {
     return (await this.collection.findOne({ _id: name }))?.position ?? null;
   }
 
-  async set(name: string, position: string): Promise<void> {
-    await this.collection.updateOne({ _id: name }, { $set: { position, updatedAt: new Date() } }, { upsert: true });
+  /** With a session, the write is part of that session's transaction (the read-model writes it covers). */
+  async set(name: string, position: string, session?: ClientSession): Promise<void> {
+    await this.collection.updateOne(
+      { _id: name },
+      { $set: { position, updatedAt: new Date() } },
+      { upsert: true, ...(session === undefined ? {} : { session }) },
+    );
   }
 
   async delete(name: string): Promise<void> {

@@ -131,4 +131,15 @@ export class MongoUploadReadModel implements UploadQueries, UploadProjectionStor
       .next();
     return found?.doc ?? null;
   }
+
+  async unfinishedUploads(): Promise<UploadStatusDoc[]> {
+    const rows = await (
+      await this.uploads()
+    )
+      .find({ status: 'RECEIVED' }, WITHOUT_ID)
+      .sort({ seq: 1 })
+      .limit(1000)
+      .toArray();
+    return rows.map((row) => row.doc);
+  }
 }

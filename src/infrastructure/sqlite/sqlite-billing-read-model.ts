@@ -1,23 +1,30 @@
+import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
-import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
+import type { MeterDayKey, MeterDayRow, StagedDay } from '../../domain/billing/meter-day';
+import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type {
-  BillingChanges,
+  BillingAnswer,
+  BillingProgram,
   BillingProjectionStore,
   BillingQueries,
+  BillingRequest,
   DailyTotalsRow,
-  StoredReading,
 } from '../../ports/billing-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import type { SqliteDatabase } from './database';
 import { TableSet } from './table-set';
 
-const TABLES = ['rm_readings', 'rm_prices', 'rm_daily_usage', 'rm_invoices'];
+const TABLES = ['rm_prices', 'rm_daily_usage', 'rm_staged_days', 'rm_invoices'];
 const INDEXES = [
-  { table: 'rm_daily_usage', name: '_by_date', columns: 'date' },
+  { table: 'rm_daily_usage', name: '_by_date', columns: 'date, meter' },
   { table: 'rm_invoices', name: '_by_meter', columns: 'meter, month' },
-  { table: 'rm_readings', name: '_by_start', columns: 'start_ms' },
+  { table: 'rm_prices', name: '_by_day', columns: 'market, delivery_date' },
 ];
+
+/** The daily figures, without the slots (what queries read). */
+const DAILY_COLUMNS = `meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals, expected_intervals,
+  priced_intervals, priced_kwh_micro, cost_femto`;
 
 interface DailyRow {
   meter: string;
@@ -30,6 +37,13 @@ interface DailyRow {
   priced_intervals: number;
   priced_kwh_micro: number;
   cost_femto: string;
+}
+
+interface SlotColumns {
+  interval_minutes: number;
+  day_start: number;
+  slot_values: Buffer;
+  slot_present: Buffer;
 }
 
 const toDaily = (row: DailyRow): DailyUsageDoc => ({
@@ -45,10 +59,27 @@ const toDaily = (row: DailyRow): DailyUsageDoc => ({
   costFemto: row.cost_femto,
 });
 
-/** Readings, prices, daily usage and invoices in SQLite; `suffix` selects live or rebuild tables. */
+const slotsOf = (row: SlotColumns) => ({
+  dayStart: row.day_start,
+  intervalMinutes: row.interval_minutes,
+  // Copied: a Float64Array needs an 8-byte aligned buffer of its own.
+  values: new Float64Array(new Uint8Array(row.slot_values).buffer),
+  present: new Uint8Array(row.slot_present),
+});
+
+const bytesOf = (array: Float64Array | Uint8Array): Buffer =>
+  Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+
+/**
+ * Prices, billed meter-days (readings as slots, daily totals, exact cost), staged meter-days of uploads
+ * not yet validated, and invoices, in SQLite; `suffix` selects live or rebuild tables. A billing program
+ * runs synchronously inside one transaction, so a batch takes effect whole and queries on this
+ * connection never see half of it.
+ */
 export class SqliteBillingReadModel implements BillingProjectionStore, BillingQueries {
   readonly tables: TableSet;
-  private readonly t: Record<'readings' | 'prices' | 'daily' | 'invoices', string>;
+  private readonly t: Record<'prices' | 'daily' | 'staged' | 'invoices', string>;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -56,9 +87,9 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   ) {
     this.tables = new TableSet(db, BILLING_PROJECTION, TABLES, suffix, INDEXES);
     this.t = {
-      readings: this.tables.name('rm_readings'),
       prices: this.tables.name('rm_prices'),
       daily: this.tables.name('rm_daily_usage'),
+      staged: this.tables.name('rm_staged_days'),
       invoices: this.tables.name('rm_invoices'),
     };
     this.createTables();
@@ -67,9 +98,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   private createTables(): void {
     const { t } = this;
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS ${t.readings} (
-        meter TEXT NOT NULL, start_ms INTEGER NOT NULL, kwh_micro INTEGER NOT NULL,
-        PRIMARY KEY (meter, start_ms)) WITHOUT ROWID;
+      DROP TABLE IF EXISTS ${this.tables.name('rm_readings')};
       CREATE TABLE IF NOT EXISTS ${t.prices} (
         market TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, price_micro INTEGER NOT NULL,
         delivery_date TEXT NOT NULL,
@@ -78,7 +107,13 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL, min_kwh_micro INTEGER NOT NULL,
         max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL, expected_intervals INTEGER NOT NULL,
         priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL, cost_femto TEXT NOT NULL,
+        interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slot_values BLOB NOT NULL,
+        slot_present BLOB NOT NULL, applied_position TEXT,
         PRIMARY KEY (meter, date)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ${t.staged} (
+        upload_id TEXT NOT NULL, meter TEXT NOT NULL, date TEXT NOT NULL, interval_minutes INTEGER NOT NULL,
+        day_start INTEGER NOT NULL, slot_values BLOB NOT NULL, slot_present BLOB NOT NULL,
+        PRIMARY KEY (upload_id, meter, date)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS ${t.invoices} (
         month TEXT NOT NULL, meter TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (month, meter)) WITHOUT ROWID;
@@ -86,95 +121,151 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     this.tables.createIndexes();
   }
 
+  /** Statements are prepared once per model (SQLite re-prepares them itself after a schema change). */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   getCheckpoint(): Promise<string | null> {
     return this.tables.checkpoints.get(this.tables.checkpointName);
   }
 
-  readingsOf(meter: string, from: number, to: number): Promise<StoredReading[]> {
-    return Promise.resolve(
-      this.db
-        .prepare<[string, number, number], StoredReading>(
-          `SELECT start_ms AS start, kwh_micro AS kwhMicro FROM ${this.t.readings}
-           WHERE meter = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`,
-        )
-        .all(meter, from, to),
-    );
+  run(program: () => BillingProgram): Promise<void> {
+    try {
+      this.db.transaction(() => {
+        const steps = program();
+        let step = steps.next();
+        while (step.done !== true) step = steps.next(this.answer(step.value));
+      })();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
-  metersWithReadings(from: number, to: number): Promise<string[]> {
-    return Promise.resolve(
-      this.db
-        .prepare<[number, number], { meter: string }>(
-          `SELECT DISTINCT meter FROM ${this.t.readings} WHERE start_ms >= ? AND start_ms < ? ORDER BY meter`,
-        )
-        .all(from, to)
-        .map((row) => row.meter),
-    );
+  private answer(request: BillingRequest): BillingAnswer {
+    const { t } = this;
+    switch (request.op) {
+      case 'stagedDays': {
+        const select = this.sql(`SELECT * FROM ${t.staged} WHERE upload_id = ? AND meter = ? AND date = ?`);
+        return request.keys.flatMap((key) => {
+          const row = select.get(request.uploadId, key.meter, key.date) as (SlotColumns & MeterDayKey) | undefined;
+          return row === undefined ? [] : [this.staged(request.uploadId, row)];
+        });
+      }
+      case 'stagedPage': {
+        const after = request.after ?? { meter: '', date: '' };
+        return (
+          this.sql(
+            `SELECT * FROM ${t.staged} WHERE upload_id = ? AND (meter, date) > (?, ?) ORDER BY meter, date LIMIT ?`,
+          ).all(request.uploadId, after.meter, after.date, request.limit) as Array<SlotColumns & MeterDayKey>
+        ).map((row) => this.staged(request.uploadId, row));
+      }
+      case 'putStaged': {
+        const put = this.sql(
+          `INSERT OR REPLACE INTO ${t.staged} (upload_id, meter, date, interval_minutes, day_start, slot_values, slot_present)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const d of request.days) {
+          put.run(d.uploadId, d.meter, d.date, d.intervalMinutes, d.dayStart, bytesOf(d.values), bytesOf(d.present));
+        }
+        return undefined;
+      }
+      case 'dropStaged':
+        this.sql(`DELETE FROM ${t.staged} WHERE upload_id = ?`).run(request.uploadId);
+        return undefined;
+      case 'meterDays': {
+        const select = this.sql(`SELECT * FROM ${t.daily} WHERE meter = ? AND date = ?`);
+        return request.keys.flatMap((key) => {
+          const row = select.get(key.meter, key.date) as MeterDayColumns | undefined;
+          return row === undefined ? [] : [meterDayOf(row)];
+        });
+      }
+      case 'meterDaysOfDate':
+        return (
+          this.sql(`SELECT * FROM ${t.daily} WHERE date = ? AND meter > ? ORDER BY meter LIMIT ?`).all(
+            request.date,
+            request.afterMeter ?? '',
+            request.limit,
+          ) as MeterDayColumns[]
+        ).map(meterDayOf);
+      case 'putMeterDays': {
+        const put = this.sql(
+          `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
+             expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, interval_minutes, day_start,
+             slot_values, slot_present, applied_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const d of request.days) {
+          put.run(
+            d.meter,
+            d.date,
+            d.totalKwhMicro,
+            d.minKwhMicro,
+            d.maxKwhMicro,
+            d.intervals,
+            d.expectedIntervals,
+            d.pricedIntervals,
+            d.pricedKwhMicro,
+            d.costFemto,
+            d.intervalMinutes,
+            d.dayStart,
+            bytesOf(d.values),
+            bytesOf(d.present),
+            d.appliedPosition,
+          );
+        }
+        return undefined;
+      }
+      case 'prices':
+        return this.pricesSync(request.market, request.from, request.to);
+      case 'putPriceDay': {
+        const { day } = request;
+        this.sql(`DELETE FROM ${t.prices} WHERE market = ? AND delivery_date = ?`).run(day.market, day.deliveryDate);
+        const insert = this.sql(
+          `INSERT OR REPLACE INTO ${t.prices} (market, start_ms, end_ms, price_micro, delivery_date) VALUES (?, ?, ?, ?, ?)`,
+        );
+        for (const p of day.intervals) insert.run(day.market, p.start, p.end, p.priceMicro, day.deliveryDate);
+        return undefined;
+      }
+      case 'dailyOfMonth':
+        return this.dailySync(request.meter, `${request.month}-01`, `${request.month}-31`);
+      case 'putInvoices': {
+        const put = this.sql(`INSERT OR REPLACE INTO ${t.invoices} (month, meter, doc) VALUES (?, ?, ?)`);
+        for (const invoice of request.invoices) put.run(invoice.month, invoice.meter, JSON.stringify(invoice));
+        return undefined;
+      }
+      case 'checkpoint':
+        this.tables.checkpoints.set(this.tables.checkpointName, request.position);
+        return undefined;
+      default: {
+        const unhandled: never = request;
+        throw new Error(`unknown billing request ${JSON.stringify(unhandled)}`);
+      }
+    }
   }
 
-  priceIntervals(market: string, from: number, to: number): Promise<PriceInterval[]> {
-    return Promise.resolve(this.pricesSync(market, from, to));
+  private staged(uploadId: string, row: SlotColumns & MeterDayKey): StagedDay {
+    return { uploadId, meter: row.meter, date: row.date, ...slotsOf(row) };
   }
 
   private pricesSync(market: string, from: number, to: number): PriceInterval[] {
-    return this.db
-      .prepare<[string, number, number], PriceInterval>(
-        `SELECT start_ms AS start, end_ms AS end, price_micro AS priceMicro FROM ${this.t.prices}
-         WHERE market = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms`,
-      )
-      .all(market, from, to);
+    return this.sql(
+      `SELECT start_ms AS start, end_ms AS end, price_micro AS priceMicro FROM ${this.t.prices}
+       WHERE market = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms`,
+    ).all(market, from, to) as PriceInterval[];
   }
 
-  dailyOf(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {
-    return Promise.resolve(
-      this.db
-        .prepare<[string, string, string], DailyRow>(
-          `SELECT * FROM ${this.t.daily} WHERE meter = ? AND date >= ? AND date <= ? ORDER BY date`,
-        )
-        .all(meter, fromDate, toDate)
-        .map(toDaily),
-    );
-  }
-
-  commit(changes: BillingChanges): Promise<void> {
-    const { t } = this;
-    const upsertReading = this.db.prepare(
-      `INSERT INTO ${t.readings} (meter, start_ms, kwh_micro) VALUES (?, ?, ?)
-       ON CONFLICT (meter, start_ms) DO UPDATE SET kwh_micro = excluded.kwh_micro`,
-    );
-    const deletePriceDay = this.db.prepare(`DELETE FROM ${t.prices} WHERE market = ? AND delivery_date = ?`);
-    const insertPrice = this.db.prepare(
-      `INSERT OR REPLACE INTO ${t.prices} (market, start_ms, end_ms, price_micro, delivery_date) VALUES (?, ?, ?, ?, ?)`,
-    );
-    const upsertDaily = this.db.prepare(
-      `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
-         expected_intervals, priced_intervals, priced_kwh_micro, cost_femto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const upsertInvoice = this.db.prepare(`INSERT OR REPLACE INTO ${t.invoices} (month, meter, doc) VALUES (?, ?, ?)`);
-    this.db.transaction(() => {
-      for (const r of changes.readings) upsertReading.run(r.meter, r.start, r.kwhMicro);
-      for (const day of changes.priceDays) {
-        deletePriceDay.run(day.market, day.deliveryDate);
-        for (const p of day.intervals) insertPrice.run(day.market, p.start, p.end, p.priceMicro, day.deliveryDate);
-      }
-      for (const d of changes.daily) {
-        upsertDaily.run(
-          d.meter,
-          d.date,
-          d.totalKwhMicro,
-          d.minKwhMicro,
-          d.maxKwhMicro,
-          d.intervals,
-          d.expectedIntervals,
-          d.pricedIntervals,
-          d.pricedKwhMicro,
-          d.costFemto,
-        );
-      }
-      for (const invoice of changes.invoices) upsertInvoice.run(invoice.month, invoice.meter, JSON.stringify(invoice));
-      this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
-    })();
-    return Promise.resolve();
+  private dailySync(meter: string, fromDate: string, toDate: string): DailyUsageDoc[] {
+    return (
+      this.sql(
+        `SELECT ${DAILY_COLUMNS} FROM ${this.t.daily} WHERE meter = ? AND date >= ? AND date <= ? ORDER BY date`,
+      ).all(meter, fromDate, toDate) as DailyRow[]
+    ).map(toDaily);
   }
 
   reset(): Promise<void> {
@@ -190,50 +281,44 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   // ---- queries (live tables) ----
 
   dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {
-    return this.dailyOf(meter, fromDate, toDate);
+    return Promise.resolve(this.dailySync(meter, fromDate, toDate));
   }
 
   dailyTotals(date: string): Promise<DailyTotalsRow | null> {
-    const row = this.db
-      .prepare<[string], { meters: number; total: number | null }>(
-        `SELECT count(*) AS meters, sum(total_kwh_micro) AS total FROM ${this.t.daily} WHERE date = ? AND intervals > 0`,
-      )
-      .get(date);
+    const row = this.sql(
+      `SELECT count(*) AS meters, sum(total_kwh_micro) AS total FROM ${this.t.daily} WHERE date = ? AND intervals > 0`,
+    ).get(date) as { meters: number; total: number | null } | undefined;
     if (row === undefined || row.meters === 0) return Promise.resolve(null);
     return Promise.resolve({ date, meters: row.meters, totalKwhMicro: row.total ?? 0 });
   }
 
   meters(): Promise<string[]> {
     return Promise.resolve(
-      this.db
-        .prepare<[], { meter: string }>(`SELECT DISTINCT meter FROM ${this.t.daily} ORDER BY meter`)
-        .all()
-        .map((row) => row.meter),
+      (this.sql(`SELECT DISTINCT meter FROM ${this.t.daily} ORDER BY meter`).all() as Array<{ meter: string }>).map(
+        (row) => row.meter,
+      ),
     );
   }
 
   prices(market: string, from: number, to: number): Promise<PriceInterval[]> {
-    return this.priceIntervals(market, from, to);
+    return Promise.resolve(this.pricesSync(market, from, to));
   }
 
   invoices(month: string, meter: string | null, first: number, after: string | null): Promise<Page<InvoiceDoc>> {
     const { t } = this;
     if (meter !== null) {
-      const row = this.db
-        .prepare<[string, string], { doc: string }>(`SELECT doc FROM ${t.invoices} WHERE month = ? AND meter = ?`)
-        .get(month, meter);
+      const row = this.sql(`SELECT doc FROM ${t.invoices} WHERE month = ? AND meter = ?`).get(month, meter) as
+        { doc: string } | undefined;
       const items = row === undefined ? [] : [{ cursor: encodeCursor(0), node: JSON.parse(row.doc) as InvoiceDoc }];
       return Promise.resolve({ totalCount: items.length, hasNextPage: false, items });
     }
     const offset = after === null ? 0 : decodeCursor(after) + 1;
-    const rows = this.db
-      .prepare<[string, number, number], { doc: string }>(
-        `SELECT doc FROM ${t.invoices} WHERE month = ? ORDER BY meter LIMIT ? OFFSET ?`,
-      )
-      .all(month, first + 1, offset);
-    const total =
-      this.db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ${t.invoices} WHERE month = ?`).get(month)
-        ?.n ?? 0;
+    const rows = this.sql(`SELECT doc FROM ${t.invoices} WHERE month = ? ORDER BY meter LIMIT ? OFFSET ?`).all(
+      month,
+      first + 1,
+      offset,
+    ) as Array<{ doc: string }>;
+    const total = (this.sql(`SELECT count(*) AS n FROM ${t.invoices} WHERE month = ?`).get(month) as { n: number }).n;
     return Promise.resolve({
       totalCount: total,
       hasNextPage: rows.length > first,
@@ -247,20 +332,23 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   invoice(id: string): Promise<InvoiceDoc | null> {
     const at = id.indexOf(':');
     if (at < 0) return Promise.resolve(null);
-    const row = this.db
-      .prepare<[string, string], { doc: string }>(`SELECT doc FROM ${this.t.invoices} WHERE month = ? AND meter = ?`)
-      .get(id.slice(0, at), id.slice(at + 1));
+    const row = this.sql(`SELECT doc FROM ${this.t.invoices} WHERE month = ? AND meter = ?`).get(
+      id.slice(0, at),
+      id.slice(at + 1),
+    ) as { doc: string } | undefined;
     return Promise.resolve(row === undefined ? null : (JSON.parse(row.doc) as InvoiceDoc));
   }
 
   latestInvoices(meter: string, count: number): Promise<InvoiceDoc[]> {
     return Promise.resolve(
-      this.db
-        .prepare<[string, number], { doc: string }>(
-          `SELECT doc FROM ${this.t.invoices} WHERE meter = ? ORDER BY month DESC LIMIT ?`,
-        )
-        .all(meter, count)
-        .map((row) => JSON.parse(row.doc) as InvoiceDoc),
+      (
+        this.sql(`SELECT doc FROM ${this.t.invoices} WHERE meter = ? ORDER BY month DESC LIMIT ?`).all(
+          meter,
+          count,
+        ) as Array<{
+          doc: string;
+        }>
+      ).map((row) => JSON.parse(row.doc) as InvoiceDoc),
     );
   }
 
@@ -268,10 +356,16 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   dump(): Record<string, unknown[]> {
     const { t } = this;
     return {
-      readings: this.db.prepare(`SELECT * FROM ${t.readings} ORDER BY meter, start_ms`).all(),
       prices: this.db.prepare(`SELECT * FROM ${t.prices} ORDER BY market, start_ms`).all(),
       daily: this.db.prepare(`SELECT * FROM ${t.daily} ORDER BY meter, date`).all(),
+      staged: this.db.prepare(`SELECT * FROM ${t.staged} ORDER BY upload_id, meter, date`).all(),
       invoices: this.db.prepare(`SELECT * FROM ${t.invoices} ORDER BY month, meter`).all(),
     };
   }
+}
+
+type MeterDayColumns = DailyRow & SlotColumns & { applied_position: string | null };
+
+function meterDayOf(row: MeterDayColumns): MeterDayRow {
+  return { ...toDaily(row), ...slotsOf(row), appliedPosition: row.applied_position };
 }

@@ -18,12 +18,13 @@ interface EventRow {
   stream_name: string;
   revision: number;
   type: string;
-  data: string;
+  /** JSON text, or a BLOB for a binary payload. */
+  data: string | Buffer;
   metadata: string;
   created_ms: number;
 }
 
-/** Events fetched per query: a readings event is up to ~200 KB of JSON, so pages stay small. */
+/** Events fetched per query: a readings event is up to ~500 KB of binary, so pages stay small. */
 const PAGE_SIZE = 64;
 
 export interface SqliteEventStoreOptions {
@@ -102,7 +103,7 @@ export class SqliteEventStore implements EventStore {
           streamName,
           revision,
           event.type,
-          JSON.stringify(event.data),
+          event.data instanceof Uint8Array ? event.data : JSON.stringify(event.data),
           JSON.stringify(event.metadata ?? {}),
           created,
         );
@@ -312,7 +313,7 @@ function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row.event_id,
     type: row.type,
-    data: JSON.parse(row.data) as unknown,
+    data: typeof row.data === 'string' ? (JSON.parse(row.data) as unknown) : new Uint8Array(row.data),
     metadata: JSON.parse(row.metadata) as Record<string, JsonValue>,
     streamName: row.stream_name,
     revision: row.revision,

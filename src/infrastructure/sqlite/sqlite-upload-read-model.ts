@@ -156,6 +156,17 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     });
   }
 
+  unfinishedUploads(): Promise<UploadStatusDoc[]> {
+    return Promise.resolve(
+      this.db
+        .prepare<[], { doc: string }>(
+          `SELECT doc FROM ${this.uploads} WHERE status = 'RECEIVED' ORDER BY seq LIMIT 1000`,
+        )
+        .all()
+        .map((row) => JSON.parse(row.doc) as UploadStatusDoc),
+    );
+  }
+
   findValidatedBySha256(sha256: string): Promise<UploadStatusDoc | null> {
     const row = this.db
       .prepare<[string], { doc: string }>(

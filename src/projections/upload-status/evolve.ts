@@ -1,7 +1,12 @@
 import type { UploadEvent } from '../../domain/readings/events';
 import { describeValidated } from '../../domain/readings/upload-messages';
 
-export type UploadStatus = 'RECEIVED' | 'VALIDATED' | 'REJECTED';
+/**
+ * RECEIVED while rows are validated; then VALIDATED (its readings take effect), REJECTED (the file is
+ * unusable), FAILED (the event log refused a write) or INTERRUPTED (the server stopped mid-file). Only
+ * a VALIDATED upload's readings are billed.
+ */
+export type UploadStatus = 'RECEIVED' | 'VALIDATED' | 'REJECTED' | 'FAILED' | 'INTERRUPTED';
 
 export interface UploadStatusDoc {
   uploadId: string;
@@ -69,8 +74,8 @@ export function evolveUploadStatus(
     case 'FileReceived':
       return next;
     case 'ReadingsAccepted':
-      next.acceptedRows += event.data.readings.length;
-      next.totalRows += event.data.readings.length;
+      next.acceptedRows += event.data.count;
+      next.totalRows += event.data.count;
       return next;
     case 'RowsRejected':
       next.rejectedRows += event.data.rows.length;
@@ -91,7 +96,17 @@ export function evolveUploadStatus(
         message: describeValidated(event.data),
       };
     case 'FileRejected':
-      return { ...next, status: 'REJECTED', finishedAt: event.data.rejectedAt, message: event.data.reason };
+      // Logs written before UploadInterrupted existed marked an interrupted upload this way.
+      return {
+        ...next,
+        status: event.data.code === 'INTERRUPTED' ? 'INTERRUPTED' : 'REJECTED',
+        finishedAt: event.data.rejectedAt,
+        message: event.data.reason,
+      };
+    case 'UploadFailed':
+      return { ...next, status: 'FAILED', finishedAt: event.data.failedAt, message: event.data.reason };
+    case 'UploadInterrupted':
+      return { ...next, status: 'INTERRUPTED', finishedAt: event.data.interruptedAt, message: event.data.reason };
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled upload event ${JSON.stringify(unhandled)}`);

@@ -1,5 +1,5 @@
 import type { UploadEvent } from '../../domain/readings/events';
-import { isUploadEvent, UPLOAD_STREAM_PREFIX } from '../../domain/readings/events';
+import { toUploadEvent, UPLOAD_STREAM_PREFIX } from '../../domain/readings/events';
 import type { RecordedEvent } from '../../ports/event-store';
 import type { RejectedRowRecord, UploadProjectionStore } from '../../ports/upload-read-model';
 import type { Projection } from '../projection';
@@ -31,14 +31,16 @@ export class UploadStatusProjection implements Projection {
   async handle(events: readonly RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1];
     if (last === undefined) return;
-    const relevant = events.filter((e) => e.streamName.startsWith(UPLOAD_STREAM_PREFIX) && isUploadEvent(e));
-    const ids = relevant.map((e) => e.streamName.slice(UPLOAD_STREAM_PREFIX.length));
+    const relevant = events.flatMap((recorded) => {
+      const event = recorded.streamName.startsWith(UPLOAD_STREAM_PREFIX) ? toUploadEvent(recorded) : null;
+      return event === null ? [] : [{ recorded, event }];
+    });
+    const ids = relevant.map(({ recorded }) => recorded.streamName.slice(UPLOAD_STREAM_PREFIX.length));
     const docs = await this.store.loadUploads(ids);
     const changed = new Map<string, UploadStatusDoc>();
     const rejectedRows: RejectedRowRecord[] = [];
-    relevant.forEach((recorded, i) => {
+    relevant.forEach(({ recorded, event }, i) => {
       const uploadId = ids[i]!;
-      const event = { type: recorded.type, data: recorded.data } as UploadEvent;
       const current = changed.get(uploadId) ?? docs.get(uploadId) ?? null;
       const next = evolveUploadStatus(current, { event, revision: recorded.revision, position: recorded.position });
       if (next === null || next === current) return;

@@ -1,5 +1,4 @@
-import type { UploadEvent } from '../../domain/readings/events';
-import { isUploadEvent, uploadStreamName } from '../../domain/readings/events';
+import { toUploadEvent, uploadStreamName } from '../../domain/readings/events';
 import type { EventStore } from '../../ports/event-store';
 import type { UploadStatusDoc } from './evolve';
 import { evolveUploadStatus, isFinished } from './evolve';
@@ -30,8 +29,8 @@ export function watchUploadValidation(
         const step = await events.next();
         if (step.done === true) return finish();
         const recorded = step.value;
-        if (!isUploadEvent(recorded)) continue;
-        const event = { type: recorded.type, data: recorded.data } as UploadEvent;
+        const event = toUploadEvent(recorded);
+        if (event === null) continue;
         const next = evolveUploadStatus(doc, { event, revision: recorded.revision, position: recorded.position });
         if (next === null || next === doc) continue;
         doc = next;

@@ -5,10 +5,15 @@ export enum UploadStatus {
   RECEIVED = 'RECEIVED',
   VALIDATED = 'VALIDATED',
   REJECTED = 'REJECTED',
+  FAILED = 'FAILED',
+  INTERRUPTED = 'INTERRUPTED',
 }
 registerEnumType(UploadStatus, {
   name: 'UploadStatus',
-  description: 'RECEIVED while rows are being validated; VALIDATED or REJECTED (whole file unusable) at the end.',
+  description:
+    'RECEIVED while rows are being validated; at the end VALIDATED (its readings take effect), REJECTED (the whole ' +
+    'file is unusable), FAILED (the event log refused a write) or INTERRUPTED (the server stopped mid-file). Only a ' +
+    "VALIDATED upload's readings are billed; a FAILED or INTERRUPTED file can be uploaded again.",
 });
 
 @ObjectType('UploadReceipt', { description: 'The state of one uploaded readings file.' })

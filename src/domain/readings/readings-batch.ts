@@ -1,0 +1,249 @@
+/**
+ * Accepted readings as columns: the payload of a `ReadingsAccepted` event. Version 2 of the event stores
+ * it as binary (about 10 bytes a reading instead of 35 of JSON, and decoded without parsing text);
+ * version 1 events (JSON tuples) are upcast to the same columns, so logs written before still replay.
+ *
+ * Binary layout, little-endian, every column aligned to its element size:
+ *   0  'RDGS'             magic
+ *   4  u16 version (2)
+ *   6  u16 flags          bit 0: values are f64 (else u32); bit 1: meter indexes are u32 (else u16);
+ *                         bit 2: starts are absolute f64 ms (else i32 seconds after the base)
+ *   8  u32 count
+ *  12  u32 header bytes   length of the JSON header
+ *  16  f64 base start     epoch ms
+ *  24  JSON header        {"uploadId","batch","meters":[...]} (the meters dictionary)
+ *      starts, values, meter indexes
+ */
+import { toMicro } from '../billing/money';
+
+export interface ReadingsBatch extends ReadingsColumns {
+  uploadId: string;
+  batch: number;
+}
+
+export interface ReadingsColumns {
+  /** Meter ids, each once, in order of first appearance. */
+  meters: string[];
+  /** Per reading: index into `meters`. */
+  meter: Uint32Array;
+  /** Per reading: interval start, epoch ms (UTC). */
+  startMs: Float64Array;
+  /** Per reading: energy in micro-kWh, an exact integer. */
+  kwhMicro: Float64Array;
+}
+
+/** What a version 1 event held: [meter, interval start epoch ms, kWh] tuples. */
+export interface ReadingsAcceptedV1Data {
+  uploadId: string;
+  batch: number;
+  readings: Array<[meter: string, startMs: number, kwh: number]>;
+}
+
+const MAGIC = 0x53474452; // 'RDGS' read as a little-endian u32
+const VERSION = 2;
+const VALUES_F64 = 1;
+const METERS_U32 = 2;
+const STARTS_F64 = 4;
+const FIXED_BYTES = 24;
+
+const align = (offset: number, size: number): number => Math.ceil(offset / size) * size;
+
+/** The meters dictionary of one batch is kept well under the event store's 1 MiB append limit. */
+const MAX_METER_ID_BYTES_PER_BATCH = 256 * 1024;
+
+/** Collects accepted readings into columns, up to a fixed number of readings (or meter ids) per batch. */
+export class ReadingsBatchBuilder {
+  private readonly meterIndex = new Map<string, number>();
+  private meters: string[] = [];
+  private meterIdBytes = 0;
+  private meter: Uint32Array;
+  private startMs: Float64Array;
+  private kwhMicro: Float64Array;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    this.meter = new Uint32Array(capacity);
+    this.startMs = new Float64Array(capacity);
+    this.kwhMicro = new Float64Array(capacity);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  get full(): boolean {
+    return this.size >= this.capacity || this.meterIdBytes >= MAX_METER_ID_BYTES_PER_BATCH;
+  }
+
+  add(meter: string, startMs: number, kwhMicro: number): void {
+    let index = this.meterIndex.get(meter);
+    if (index === undefined) {
+      index = this.meters.length;
+      this.meters.push(meter);
+      this.meterIndex.set(meter, index);
+      this.meterIdBytes += meter.length + 3;
+    }
+    const at = this.size++;
+    this.meter[at] = index;
+    this.startMs[at] = startMs;
+    this.kwhMicro[at] = kwhMicro;
+  }
+
+  /** The readings so far; the builder starts empty again. */
+  take(): ReadingsColumns {
+    const taken: ReadingsColumns = {
+      meters: this.meters,
+      meter: this.meter.slice(0, this.size),
+      startMs: this.startMs.slice(0, this.size),
+      kwhMicro: this.kwhMicro.slice(0, this.size),
+    };
+    this.meters = [];
+    this.meterIndex.clear();
+    this.meterIdBytes = 0;
+    this.size = 0;
+    return taken;
+  }
+}
+
+export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
+  const count = batch.startMs.length;
+  let base = Number.POSITIVE_INFINITY;
+  let maxValue = 0;
+  for (let i = 0; i < count; i++) {
+    if (batch.startMs[i]! < base) base = batch.startMs[i]!;
+    const value = batch.kwhMicro[i]!;
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`reading ${i} has energy ${value} micro-kWh`);
+    if (value > maxValue) maxValue = value;
+  }
+  if (count === 0) base = 0;
+  let startsAsSeconds = true;
+  for (let i = 0; i < count && startsAsSeconds; i++) {
+    const seconds = (batch.startMs[i]! - base) / 1000;
+    startsAsSeconds = Number.isInteger(seconds) && seconds <= 0x7fffffff;
+  }
+  const valuesF64 = maxValue > 0xffffffff;
+  const metersU32 = batch.meters.length > 0xffff;
+  const header = new TextEncoder().encode(
+    JSON.stringify({ uploadId: batch.uploadId, batch: batch.batch, meters: batch.meters }),
+  );
+
+  const startsAt = align(FIXED_BYTES + header.length, 8);
+  const startsBytes = count * (startsAsSeconds ? 4 : 8);
+  const valuesAt = align(startsAt + startsBytes, 8);
+  const valuesBytes = count * (valuesF64 ? 8 : 4);
+  const metersAt = align(valuesAt + valuesBytes, 4);
+  const total = metersAt + count * (metersU32 ? 4 : 2);
+
+  const buffer = new ArrayBuffer(total);
+  const view = new DataView(buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint16(4, VERSION, true);
+  view.setUint16(
+    6,
+    (valuesF64 ? VALUES_F64 : 0) | (metersU32 ? METERS_U32 : 0) | (startsAsSeconds ? 0 : STARTS_F64),
+    true,
+  );
+  view.setUint32(8, count, true);
+  view.setUint32(12, header.length, true);
+  view.setFloat64(16, base, true);
+  new Uint8Array(buffer, FIXED_BYTES, header.length).set(header);
+  if (startsAsSeconds) {
+    const starts = new Int32Array(buffer, startsAt, count);
+    for (let i = 0; i < count; i++) starts[i] = (batch.startMs[i]! - base) / 1000;
+  } else new Float64Array(buffer, startsAt, count).set(batch.startMs);
+  (valuesF64 ? new Float64Array(buffer, valuesAt, count) : new Uint32Array(buffer, valuesAt, count)).set(
+    batch.kwhMicro,
+  );
+  (metersU32 ? new Uint32Array(buffer, metersAt, count) : new Uint16Array(buffer, metersAt, count)).set(batch.meter);
+  return new Uint8Array(buffer);
+}
+
+export function isReadingsBatchBytes(data: unknown): data is Uint8Array {
+  return data instanceof Uint8Array && data.byteLength >= FIXED_BYTES && readU32(data, 0) === MAGIC;
+}
+
+/** The number of readings in a payload of either version, without decoding the readings. */
+export function readingsCountOf(data: unknown): number {
+  if (isReadingsBatchBytes(data)) return readU32(data, 8);
+  return v1Data(data).readings.length;
+}
+
+/** uploadId and batch number of a payload of either version. */
+export function readingsHeaderOf(data: unknown): { uploadId: string; batch: number; count: number } {
+  if (isReadingsBatchBytes(data)) {
+    const { uploadId, batch } = parseHeader(data);
+    return { uploadId, batch, count: readU32(data, 8) };
+  }
+  const v1 = v1Data(data);
+  return { uploadId: v1.uploadId, batch: v1.batch, count: v1.readings.length };
+}
+
+/** The readings of a payload of either version, as columns. */
+export function decodeReadingsBatch(data: unknown): ReadingsBatch {
+  if (!isReadingsBatchBytes(data)) return upcastV1(v1Data(data));
+  // Typed views need aligned offsets: copy (into a buffer of its own) when the payload is not aligned.
+  const bytes = data.byteOffset % 8 === 0 ? data : new Uint8Array(data);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(4, true);
+  if (version !== VERSION) throw new Error(`readings payload version ${version} is not known`);
+  const flags = view.getUint16(6, true);
+  const count = view.getUint32(8, true);
+  const headerBytes = view.getUint32(12, true);
+  const base = view.getFloat64(16, true);
+  const header = parseHeader(bytes);
+  const startsAsSeconds = (flags & STARTS_F64) === 0;
+  const valuesF64 = (flags & VALUES_F64) !== 0;
+  const metersU32 = (flags & METERS_U32) !== 0;
+  const startsAt = align(FIXED_BYTES + headerBytes, 8);
+  const valuesAt = align(startsAt + count * (startsAsSeconds ? 4 : 8), 8);
+  const metersAt = align(valuesAt + count * (valuesF64 ? 8 : 4), 4);
+  if (metersAt + count * (metersU32 ? 4 : 2) > bytes.byteLength) throw new Error('readings payload is truncated');
+  const at = bytes.byteOffset;
+
+  const startMs = new Float64Array(count);
+  if (startsAsSeconds) {
+    const seconds = new Int32Array(bytes.buffer, at + startsAt, count);
+    for (let i = 0; i < count; i++) startMs[i] = base + seconds[i]! * 1000;
+  } else startMs.set(new Float64Array(bytes.buffer, at + startsAt, count));
+  const kwhMicro = new Float64Array(count);
+  kwhMicro.set(
+    valuesF64
+      ? new Float64Array(bytes.buffer, at + valuesAt, count)
+      : new Uint32Array(bytes.buffer, at + valuesAt, count),
+  );
+  const meter = new Uint32Array(count);
+  meter.set(
+    metersU32
+      ? new Uint32Array(bytes.buffer, at + metersAt, count)
+      : new Uint16Array(bytes.buffer, at + metersAt, count),
+  );
+  for (let i = 0; i < count; i++) {
+    if (meter[i]! >= header.meters.length)
+      throw new Error(`reading ${i} names meter ${meter[i]} of ${header.meters.length}`);
+  }
+  return { uploadId: header.uploadId, batch: header.batch, meters: header.meters, meter, startMs, kwhMicro };
+}
+
+function upcastV1(data: ReadingsAcceptedV1Data): ReadingsBatch {
+  const builder = new ReadingsBatchBuilder(data.readings.length);
+  for (const [meter, start, kwh] of data.readings) builder.add(meter, start, toMicro(kwh));
+  return { uploadId: data.uploadId, batch: data.batch, ...builder.take() };
+}
+
+function v1Data(data: unknown): ReadingsAcceptedV1Data {
+  const candidate = data as Partial<ReadingsAcceptedV1Data> | null;
+  if (candidate === null || typeof candidate !== 'object' || !Array.isArray(candidate.readings)) {
+    throw new Error('a ReadingsAccepted payload is neither version 2 (binary) nor version 1 (JSON readings)');
+  }
+  return candidate as ReadingsAcceptedV1Data;
+}
+
+function parseHeader(bytes: Uint8Array): { uploadId: string; batch: number; meters: string[] } {
+  const length = readU32(bytes, 12);
+  const text = new TextDecoder().decode(bytes.subarray(FIXED_BYTES, FIXED_BYTES + length));
+  return JSON.parse(text) as { uploadId: string; batch: number; meters: string[] };
+}
+
+function readU32(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+}
