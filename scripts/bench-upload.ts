@@ -1,16 +1,33 @@
 /**
- * npm run bench [-- --meters 350 --month 2026-10 --max-rss-mb 300]
+ * npm run bench [-- --meters 350 --month 2026-10 --sizes 1,4 --runs 3 --peers ../shared/bench]
  *
- * Generates a month of 15-minute readings (350 meters x 31 days = about 1.04 million rows), starts the
- * server as a child process on a fresh data directory, uploads the file over HTTP multipart, and reports
- * the wall time and the server's peak resident memory (VmHWM from /proc). Exits 1 over the memory target.
+ * For each size (a multiple of --meters), generates a month of 15-minute readings and the month's
+ * hourly prices, starts the service as `npm start` does on a fresh data directory, uploads the readings
+ * and then the prices over GraphQL multipart, and waits until the month's invoices are queryable at the
+ * prices' log position. Reports upload time, time to invoices ready, rows/s, the server's peak RSS
+ * (VmHWM), the store size, a full replay of all projections, and the median latency of `invoices(month)`
+ * and of one meter's invoice. In the same run it times the DuckDB peer and, when pandas is installed,
+ * the pandas peer on the same files (median of --runs), checks that every invoice equals DuckDB's to
+ * the cent, and prints ours/DuckDB and ours/pandas. Results go to bench/results/<date>-<size>x.json.
+ * The peers live outside the project (`../shared/bench`, with DuckDB from
+ * `npm install --prefix ~/.cache/peers @duckdb/node-api`); without them only our figures are reported.
  */
-import { createWriteStream, mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { emptyCounts, generateReadings } from '../src/tools/readings-generator';
-import { peakRssMb, startChildServer } from './lib/child-server';
+import { cpus, homedir, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { emptyCounts, generatePrices, generateReadings } from '../src/tools/readings-generator';
+import { peakRssMb, postFile, query, startChildServer } from './lib/child-server';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -19,13 +36,16 @@ const option = (name: string, fallback: string): string => {
 };
 const meters = Number(option('meters', '350'));
 const month = option('month', '2026-10');
-const maxRssMb = Number(option('max-rss-mb', '300'));
+const sizes = option('sizes', '1,4').split(',').map(Number);
+const runs = Number(option('runs', '3'));
+const peers = resolve(option('peers', '../shared/bench'));
+const peerModules = option('peer-modules', join(homedir(), '.cache/peers/node_modules'));
+const tz = 'Europe/Sofia';
 
-async function writeReadings(path: string) {
-  const counts = emptyCounts();
+async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
   const out = createWriteStream(path);
   let buffer: string[] = [];
-  for (const line of generateReadings({ month, meters, errorRate: 0.001, seed: 7 }, counts)) {
+  for (const line of lines) {
     buffer.push(line);
     if (buffer.length >= 20_000) {
       if (!out.write(`${buffer.join('\n')}\n`)) await once(out, 'drain');
@@ -34,59 +54,231 @@ async function writeReadings(path: string) {
   }
   out.end(`${buffer.join('\n')}\n`);
   await once(out, 'close');
-  return counts;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+const directoryBytes = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce(
+    (sum, entry) =>
+      sum + (entry.isDirectory() ? directoryBytes(join(dir, entry.name)) : statSync(join(dir, entry.name)).size),
+    0,
+  );
+
+/** Runs a peer `runs` times; its wall time (median) and its answer (CSV) of the last run. */
+function timePeer(command: string, commandArgs: string[], env: Record<string, string>) {
+  const seconds: number[] = [];
+  let output = '';
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    output = execFileSync(command, commandArgs, {
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+    seconds.push((performance.now() - started) / 1000);
+  }
+  return { seconds: median(seconds), runs: seconds.map((s) => Number(s.toFixed(2))), output };
+}
+
+async function ours(readings: string, prices: string, work: string) {
+  const dataDir = join(work, 'data');
+  const server = await startChildServer({ DATA_DIR: dataDir, BILLING_TZ: tz });
+  try {
+    const idleRss = peakRssMb(server.pid);
+    const started = performance.now();
+    const upload = await postFile(
+      server.url,
+      'mutation($f: Upload!) { uploadReadings(file: $f) { status totalRows acceptedRows rejectedRows position } }',
+      readings,
+      'readings.csv',
+    );
+    const uploaded = performance.now();
+    const imported = await postFile(
+      server.url,
+      'mutation($f: Upload!) { importPrices(file: $f) { days points position } }',
+      prices,
+      'prices.csv',
+    );
+    const invoices = new Map<
+      string,
+      { energyCost: string; totalKwh: number; intervals: number; unpricedIntervals: number }
+    >();
+    let after: string | null = null;
+    for (;;) {
+      const page: any = await query(
+        server.url,
+        `query($m: String!, $a: String, $p: String) { invoices(month: $m, first: 500, after: $a, atLeast: $p) {
+          edges { node { meter totalKwh energyCost intervals unpricedIntervals } } pageInfo { hasNextPage endCursor } } }`,
+        { m: month, a: after, p: imported.importPrices.position },
+      );
+      for (const edge of page.invoices.edges) invoices.set(edge.node.meter, edge.node);
+      if (!page.invoices.pageInfo.hasNextPage) break;
+      after = page.invoices.pageInfo.endCursor;
+    }
+    const ready = performance.now();
+    const peak = peakRssMb(server.pid);
+
+    const latency = async (text: string, variables: Record<string, unknown>): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        const t = performance.now();
+        await query(server.url, text, variables);
+        times.push(performance.now() - t);
+      }
+      return Number(median(times.slice(1)).toFixed(2)); // the first warms up
+    };
+    const monthLatencyMs = await latency(
+      'query($m: String!) { invoices(month: $m, first: 500) { totalCount edges { node { meter energyCost totalKwh status } } } }',
+      { m: month },
+    );
+    const meterLatencyMs = await latency(
+      'query($m: String!) { invoices(month: $m, meter: "MP000001") { edges { node { meter energyCost totalKwh status } } } }',
+      { m: month },
+    );
+    const replay = await query(server.url, 'mutation { replayProjections { projections events millis } }');
+    return {
+      receipt: upload.uploadReadings,
+      uploadSeconds: (uploaded - started) / 1000,
+      invoicesReadySeconds: (ready - started) / 1000,
+      invoices,
+      serverIdleRssMb: Math.round(idleRss),
+      serverPeakRssMb: Math.round(peak),
+      replaySeconds: replay.replayProjections.millis / 1000,
+      replayEvents: replay.replayProjections.events,
+      monthLatencyMs,
+      meterLatencyMs,
+      storeMegabytes: Number((directoryBytes(dataDir) / 1e6).toFixed(1)),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function compareWithDuckDb(
+  mine: Map<string, { energyCost: string; totalKwh: number; intervals: number; unpricedIntervals: number }>,
+  csv: string,
+): string[] {
+  const mismatches: string[] = [];
+  const rows = csv.trim().split('\n').slice(1);
+  for (const row of rows) {
+    const [meter, , kwh, cost, intervals, unpriced] = row.split(',') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const got = mine.get(meter);
+    if (
+      got === undefined ||
+      got.energyCost !== Number(cost).toFixed(2) ||
+      Math.abs(got.totalKwh - Number(kwh)) > 1e-6 ||
+      got.intervals !== Number(intervals) ||
+      got.unpricedIntervals !== Number(unpriced)
+    ) {
+      mismatches.push(`${meter}: ours ${JSON.stringify(got)}, DuckDB ${row}`);
+    }
+  }
+  if (rows.length !== mine.size) mismatches.push(`ours has ${mine.size} invoices, DuckDB ${rows.length}`);
+  return mismatches;
+}
+
+async function benchSize(size: number) {
+  const work = mkdtempSync(join(tmpdir(), 'billing-bench-'));
+  try {
+    const readings = join(work, 'readings.csv');
+    const prices = join(work, 'prices.csv');
+    const counts = emptyCounts();
+    await writeLines(readings, generateReadings({ month, meters: meters * size, errorRate: 0.001, seed: 7 }, counts));
+    await writeLines(prices, generatePrices({ month }));
+    const bytes = statSync(readings).size;
+    process.stdout.write(`${size}x: ${counts.rows} rows (${(bytes / 1e6).toFixed(1)} MB), ${meters * size} meters\n`);
+
+    const service = await ours(readings, prices, work);
+    if (service.receipt.acceptedRows !== counts.valid) {
+      throw new Error(`accepted ${service.receipt.acceptedRows} rows, the generator made ${counts.valid} valid ones`);
+    }
+    const result: Record<string, unknown> = {
+      size,
+      meters: meters * size,
+      rows: counts.rows,
+      megabytes: Number((bytes / 1e6).toFixed(1)),
+      uploadSeconds: Number(service.uploadSeconds.toFixed(2)),
+      invoicesReadySeconds: Number(service.invoicesReadySeconds.toFixed(2)),
+      rowsPerSecond: Math.round(counts.rows / service.invoicesReadySeconds),
+      serverIdleRssMb: service.serverIdleRssMb,
+      serverPeakRssMb: service.serverPeakRssMb,
+      storeMegabytes: service.storeMegabytes,
+      replaySeconds: Number(service.replaySeconds.toFixed(2)),
+      replayEvents: service.replayEvents,
+      invoicesMonthMedianMs: service.monthLatencyMs,
+      invoiceOneMeterMedianMs: service.meterLatencyMs,
+    };
+
+    const duckScript = join(peers, 'peer-duckdb.mjs');
+    if (existsSync(duckScript) && existsSync(join(peerModules, '@duckdb'))) {
+      const duck = timePeer(process.execPath, [duckScript, readings, prices, month, tz], { NODE_PATH: peerModules });
+      const mismatches = compareWithDuckDb(service.invoices, duck.output);
+      Object.assign(result, {
+        duckdbSeconds: Number(duck.seconds.toFixed(2)),
+        duckdbRuns: duck.runs,
+        oursOverDuckdb: Number((service.invoicesReadySeconds / duck.seconds).toFixed(2)),
+        replayOverDuckdb: Number((service.replaySeconds / duck.seconds).toFixed(2)),
+        invoicesEqualDuckdb: mismatches.length === 0,
+      });
+      for (const line of mismatches.slice(0, 10)) process.stderr.write(`${line}\n`);
+    } else process.stdout.write(`  DuckDB peer not found (${duckScript}, ${peerModules}): skipped\n`);
+
+    const pandasScript = join(peers, 'peer-pandas.py');
+    let pandas = false;
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import pandas'], { stdio: 'ignore' });
+      pandas = existsSync(pandasScript);
+    } catch {
+      pandas = false;
+    }
+    if (pandas) {
+      const peer = timePeer('/usr/bin/python3', [pandasScript, readings, prices, month, tz], {});
+      Object.assign(result, {
+        pandasSeconds: Number(peer.seconds.toFixed(2)),
+        pandasRuns: peer.runs,
+        pandasOverOurs: Number((peer.seconds / service.invoicesReadySeconds).toFixed(2)),
+      });
+    } else process.stdout.write('  pandas peer not installed (apt-get install python3-pandas): skipped\n');
+    return result;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'billing-bench-'));
-  const file = join(work, 'readings.csv');
-  const counts = await writeReadings(file);
-  const bytes = statSync(file).size;
-  process.stdout.write(`generated ${counts.rows} rows (${(bytes / 1e6).toFixed(1)} MB), ${counts.valid} valid\n`);
-
-  const server = await startChildServer({ DATA_DIR: join(work, 'data') });
-  try {
-    const idleRss = peakRssMb(server.pid);
-    const form = new FormData();
-    form.append(
-      'operations',
-      JSON.stringify({
-        query: 'mutation($f: Upload!) { uploadReadings(file: $f) { status totalRows acceptedRows rejectedRows } }',
-        variables: { f: null },
-      }),
-    );
-    form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-    form.append('0', await openAsBlob(file), 'readings.csv');
-    const started = performance.now();
-    const response = await fetch(server.url, {
-      method: 'POST',
-      headers: { 'Apollo-Require-Preflight': 'true' },
-      body: form,
-    });
-    const body = (await response.json()) as { data?: { uploadReadings: Record<string, unknown> }; errors?: unknown };
-    const seconds = (performance.now() - started) / 1000;
-    const peak = peakRssMb(server.pid);
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    const receipt = body.data!.uploadReadings;
-    const result = {
-      rows: counts.rows,
-      megabytes: Number((bytes / 1e6).toFixed(1)),
-      seconds: Number(seconds.toFixed(2)),
-      rowsPerSecond: Math.round(counts.rows / seconds),
-      serverIdleRssMb: Math.round(idleRss),
-      serverPeakRssMb: Math.round(peak),
-      receipt,
-    };
+  const machine = { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const date = new Date().toISOString().slice(0, 10);
+  const results: Array<Record<string, unknown>> = [];
+  for (const size of sizes) {
+    const result = { date, machine, ...(await benchSize(size)) };
+    results.push(result);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (receipt.acceptedRows !== counts.valid)
-      throw new Error(`accepted ${String(receipt.acceptedRows)} != ${counts.valid}`);
-    if (peak > maxRssMb) {
-      process.stderr.write(`peak RSS ${peak.toFixed(0)} MB is over the ${maxRssMb} MB target\n`);
-      process.exitCode = 1;
-    }
-  } finally {
-    await server.stop();
-    rmSync(work, { recursive: true, force: true });
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(join('bench/results', `${date}-${size}x.json`), `${JSON.stringify(result, null, 2)}\n`);
+  }
+  const base = results.find((r) => r.size === 1);
+  const big = results.find((r) => r.size === 4);
+  if (base !== undefined && big !== undefined) {
+    process.stdout.write(
+      `4x/1x: time ${((big.invoicesReadySeconds as number) / (base.invoicesReadySeconds as number)).toFixed(2)}, ` +
+        `peak RSS ${((big.serverPeakRssMb as number) / (base.serverPeakRssMb as number)).toFixed(2)}\n`,
+    );
+  }
+  if (results.some((r) => r.invoicesEqualDuckdb === false)) {
+    process.stderr.write('invoices differ from DuckDB\n');
+    process.exitCode = 1;
   }
 }
 

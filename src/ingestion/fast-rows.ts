@@ -21,7 +21,6 @@ export class FastRowReader {
   /** Strictly below the per-reading limit, so the boundary itself goes to the exact rules. */
   private readonly maxMicro: number;
   private readonly fieldStarts = new Int32Array(MAX_FIELDS + 1);
-  private lastMeterBytes: Buffer | null = null;
 
   constructor(
     private readonly columns: ColumnIndexes,
@@ -76,12 +75,7 @@ export class FastRowReader {
         b === 0x2d;
       if (!ok) return false;
     }
-    // Rows of one meter often follow each other: reuse its string instead of making a new one.
-    const last = this.lastMeterBytes;
-    if (last === null || last.length !== length || buffer.compare(last, 0, length, start, end) !== 0) {
-      this.meter = buffer.toString('latin1', start, end);
-      this.lastMeterBytes = Buffer.from(buffer.subarray(start, end));
-    }
+    this.meter = buffer.toString('latin1', start, end);
     return true;
   }
 

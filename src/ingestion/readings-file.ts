@@ -6,7 +6,7 @@ import { ReadingsBatchBuilder, type ReadingsColumns } from '../domain/readings/r
 import { RowValidator, type RowOutcome, type ValidationRules } from '../domain/readings/row-validator';
 import type { ZonedClock } from '../domain/time/zoned-time';
 import { FastRowReader } from './fast-rows';
-import type { FileLayout, FileProblem } from './spool';
+import { splitQuotedLine, type FileLayout, type FileProblem } from './spool';
 
 export interface ValidationSink {
   accepted(readings: ReadingsColumns): Promise<void>;
@@ -72,7 +72,7 @@ export function validateReadingsFile(
 ): Promise<FileValidationResult> {
   const records = new RecordHandler(options, sink);
   const layout = options.layout;
-  return layout !== undefined && !layout.quotes && layout.lineEnding !== 'mixed'
+  return layout !== undefined && layout.quotes !== 'irregular' && layout.lineEnding !== 'mixed'
     ? scanLines(path, layout.lineEnding, records)
     : parseWithCsv(path, options.maxRecordBytes, records);
 }
@@ -189,9 +189,11 @@ class RecordHandler {
 }
 
 const LF = 0x0a;
+const QUOTE = 0x22;
 
 /**
- * The fast path: one record per line, split at commas. Rows the fast reader accepts are claimed in the
+ * The fast path: one record per line, split at commas (quoted fields, which the spool found to open and
+ * close on their line, are unquoted as csv-parse does). Rows the fast reader accepts are claimed in the
  * validator's duplicate index; every other line (and the header) is decoded and handed to the rules.
  */
 async function scanLines(
@@ -217,9 +219,12 @@ async function scanLines(
         continue;
       }
       let start = 0;
+      let quote = buffer.indexOf(QUOTE);
       while (start <= last) {
         const end = buffer.indexOf(LF, start);
-        const problem = handleLine(buffer, start, end - trim, line, records);
+        if (quote !== -1 && quote < start) quote = buffer.indexOf(QUOTE, start);
+        const quoted = quote !== -1 && quote < end;
+        const problem = handleLine(buffer, start, end - trim, line, records, quoted);
         if (problem !== null) return { kind: 'rejected', problem };
         if (records.due) await records.flush();
         line += 1;
@@ -229,7 +234,7 @@ async function scanLines(
     }
     if (carry !== null && carry.length > 0) {
       const end = trim === 1 && carry[carry.length - 1] === 0x0d ? carry.length - 1 : carry.length;
-      const problem = handleLine(carry, 0, end, line, records);
+      const problem = handleLine(carry, 0, end, line, records, carry.includes(QUOTE));
       if (problem !== null) return { kind: 'rejected', problem };
     }
   } finally {
@@ -244,7 +249,9 @@ function handleLine(
   end: number,
   line: number,
   records: RecordHandler,
+  quoted: boolean,
 ): FileProblem | null {
+  if (quoted) return records.record(line, splitQuotedLine(buffer.toString('utf8', start, end)));
   const fast = records.fast;
   if (fast !== null && fast.read(buffer, start, end)) {
     if (records.validator!.claim(fast.meter, fast.startMs, line) === 0) {

@@ -16,7 +16,8 @@ export interface FileProblem {
  * one kind of line end has exactly one record per line, which the fast scanner reads.
  */
 export interface FileLayout {
-  quotes: boolean;
+  /** 'fields': every quote belongs to a quoted field that opens and closes on its line ("a, b", "x""y"). */
+  quotes: 'none' | 'fields' | 'irregular';
   lineEnding: 'LF' | 'CRLF' | 'mixed';
 }
 
@@ -51,6 +52,8 @@ const HEAD_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const NOTHING = Buffer.alloc(0);
 
 /**
  * Lands the uploaded bytes in a file while hashing them and measuring line lengths, so a duplicate,
@@ -68,7 +71,8 @@ export async function spoolUpload(
     writeError = error;
   });
   const head: Buffer[] = [];
-  let quotes = false;
+  let quotes: FileLayout['quotes'] = 'none';
+  let lineHead: Buffer = NOTHING; // the current line's bytes from earlier chunks
   let carriageReturns = 0;
   let crlf = 0;
   let previousByte = -1;
@@ -91,18 +95,28 @@ export async function spoolUpload(
         headBytes += chunk.length;
       }
       if (tooLong === null) {
-        quotes ||= chunk.includes(QUOTE);
         for (let at = chunk.indexOf(CARRIAGE_RETURN); at !== -1; at = chunk.indexOf(CARRIAGE_RETURN, at + 1))
           carriageReturns += 1;
+        let quote = quotes === 'irregular' ? -1 : chunk.indexOf(QUOTE);
         let start = 0;
         for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
           lineBytes += at - start;
           if (lineBytes > limits.maxLineBytes) break;
           if ((at > 0 ? chunk[at - 1] : previousByte) === CARRIAGE_RETURN) crlf += 1;
+          if (quote !== -1 && quote < at) {
+            // Lines with quotes are rare: check each one whole.
+            const text = Buffer.concat([lineHead, chunk.subarray(start, at)]);
+            quotes = quotedFieldsOnly(text) ? 'fields' : 'irregular';
+            quote = quotes === 'irregular' ? -1 : chunk.indexOf(QUOTE, at + 1);
+          }
+          lineHead = NOTHING;
           line += 1;
           lineBytes = 0;
           start = at + 1;
         }
+        if (quotes !== 'irregular')
+          lineHead =
+            lineHead === NOTHING && start === chunk.length ? NOTHING : Buffer.concat([lineHead, chunk.subarray(start)]);
         if (lineBytes <= limits.maxLineBytes) lineBytes += chunk.length - start;
         if (lineBytes > limits.maxLineBytes) {
           tooLong = {
@@ -126,10 +140,72 @@ export async function spoolUpload(
     if (writeError !== null) throw new SpoolWriteError(writeError);
     throw error;
   }
+  if (lineHead.includes(QUOTE) && quotes !== 'irregular') quotes = quotedFieldsOnly(lineHead) ? 'fields' : 'irregular';
   const problem = inspectHead(Buffer.concat(head), byteSize) ?? tooLong;
   // Lines counted are the line breaks: every one preceded by a carriage return, and no other one, is CRLF.
   const lineEnding = carriageReturns === 0 ? 'LF' : carriageReturns === crlf && crlf === line - 1 ? 'CRLF' : 'mixed';
   return { path, byteSize, sha256: hash.digest('hex'), problem, layout: { quotes, lineEnding } };
+}
+
+/**
+ * Whether every quote of the line belongs to a field that is quoted whole: it opens at the field's start,
+ * closes at its end, and doubles the quotes inside. Such a line is one record, read the same by csv-parse
+ * and by `splitQuotedLine`; anything else (a line break inside quotes, a stray quote) is left to csv-parse.
+ */
+export function quotedFieldsOnly(line: Uint8Array): boolean {
+  let at = 0;
+  const end = line.length;
+  for (;;) {
+    if (line[at] === QUOTE) {
+      at += 1;
+      for (;;) {
+        if (at >= end) return false; // not closed on this line
+        if (line[at] === QUOTE) {
+          if (line[at + 1] === QUOTE) at += 2;
+          else break;
+        } else at += 1;
+      }
+      at += 1; // the closing quote: the field must end here
+      if (at < end && line[at] !== COMMA && !(line[at] === CARRIAGE_RETURN && at === end - 1)) return false;
+    } else {
+      while (at < end && line[at] !== COMMA) {
+        if (line[at] === QUOTE) return false;
+        at += 1;
+      }
+    }
+    if (at >= end || line[at] === CARRIAGE_RETURN) return true;
+    at += 1; // the comma
+  }
+}
+
+/** The fields of a line that `quotedFieldsOnly` accepted, as csv-parse gives them. */
+export function splitQuotedLine(line: string): string[] {
+  const fields: string[] = [];
+  let at = 0;
+  for (;;) {
+    if (line.charCodeAt(at) === QUOTE) {
+      let value = '';
+      at += 1;
+      for (;;) {
+        const next = line.indexOf('"', at);
+        value += line.slice(at, next);
+        if (line.charCodeAt(next + 1) === QUOTE) {
+          value += '"';
+          at = next + 2;
+        } else {
+          at = next + 1;
+          break;
+        }
+      }
+      fields.push(value);
+    } else {
+      const comma = line.indexOf(',', at);
+      fields.push(line.slice(at, comma === -1 ? line.length : comma));
+      at = comma === -1 ? line.length : comma;
+    }
+    if (at >= line.length) return fields;
+    at += 1;
+  }
 }
 
 function inspectHead(head: Buffer, byteSize: number): FileProblem | null {
