@@ -173,6 +173,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         maxLineBytes: config.maxLineBytes,
         now: () => new Date(),
         newId: randomUUID,
+        singleWriter: config.eventStore.kind === 'sqlite',
         log: (m, f) => logger.warn(m, f),
         onFinished: (receipt) => metrics.uploadFinished(receipt),
       }),

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { FileClaimEvent } from '../domain/readings/file-claims';
 import { claimHolder, fileClaimStreamName } from '../domain/readings/file-claims';
 import type { FileReceived, FileRejected, FileValidated, RejectedRow, UploadEvent } from '../domain/readings/events';
-import { uploadStreamName } from '../domain/readings/events';
+import { toUploadEvent, uploadStreamName } from '../domain/readings/events';
 import { encodeReadingsBatch, type ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
 import { describeValidated } from '../domain/readings/upload-messages';
@@ -13,7 +13,7 @@ import type { EventStore, ExpectedRevision } from '../ports/event-store';
 import { WrongExpectedRevisionError } from '../ports/event-store';
 import type { UploadQueries } from '../ports/upload-read-model';
 import type { UploadStatusDoc } from '../projections/upload-status/evolve';
-import { isFinished } from '../projections/upload-status/evolve';
+import { evolveUploadStatus, isFinished } from '../projections/upload-status/evolve';
 import { watchUploadValidation } from '../projections/upload-status/watch';
 import { uploadEventId } from './event-ids';
 import { SinkFailure, validateReadingsFile } from './readings-file';
@@ -71,6 +71,11 @@ export interface UploadServiceDeps {
   onFinished?: (receipt: UploadReceipt) => void;
   /** How long an upload waits for an identical one in progress before giving up (default 10 minutes). */
   identicalUploadWaitMs?: number;
+  /**
+   * This service is the log's only writer of uploads (the embedded store: one process owns the file), so
+   * an unfinished upload it is not processing now was cut off and can be marked INTERRUPTED at once.
+   */
+  singleWriter?: boolean;
 }
 
 /**
@@ -80,6 +85,7 @@ export interface UploadServiceDeps {
  */
 export class UploadService {
   private readonly claims: FileClaims;
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly deps: UploadServiceDeps) {
     this.claims = new FileClaims(deps.eventStore, deps.now);
@@ -98,30 +104,55 @@ export class UploadService {
   async interruptUnfinishedUploads(): Promise<string[]> {
     const marked: string[] = [];
     for (const doc of await this.deps.uploads.unfinishedUploads()) {
-      const writer = new UploadStreamWriter(this.deps.eventStore, doc.uploadId, doc.revision);
-      try {
-        await writer.append({
-          type: 'UploadInterrupted',
-          data: {
-            uploadId: doc.uploadId,
-            reason:
-              'the server stopped before the file was processed to the end; none of its readings take effect: upload the file again',
-            interruptedAt: this.deps.now().toISOString(),
-          },
-        });
-      } catch (error) {
-        if (error instanceof WrongExpectedRevisionError) continue; // it moved on meanwhile: not ours to mark
-        throw error;
-      }
-      if (doc.sha256 !== null) await this.claims.release(doc.sha256, doc.uploadId, 'upload interrupted');
-      marked.push(doc.uploadId);
+      if (!this.inFlight.has(doc.uploadId) && (await this.interrupt(doc))) marked.push(doc.uploadId);
     }
     return marked;
   }
 
+  /** Marks an unfinished upload INTERRUPTED and gives its claim back; false when it moved on meanwhile. */
+  private async interrupt(doc: UploadStatusDoc): Promise<boolean> {
+    const writer = new UploadStreamWriter(this.deps.eventStore, doc.uploadId, doc.revision);
+    try {
+      await writer.append({
+        type: 'UploadInterrupted',
+        data: {
+          uploadId: doc.uploadId,
+          reason:
+            'processing stopped before the end of the file (the server stopped, or the log refused a write); none of its readings take effect: upload the file again',
+          interruptedAt: this.deps.now().toISOString(),
+        },
+      });
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) return false;
+      throw error;
+    }
+    if (doc.sha256 !== null) await this.claims.release(doc.sha256, doc.uploadId, 'upload interrupted');
+    return true;
+  }
+
+  /** The upload's status as its stream tells it now (null when it has no stream). */
+  private async currentStatusOf(uploadId: string): Promise<UploadStatusDoc | null> {
+    let doc: UploadStatusDoc | null = null;
+    for await (const recorded of this.deps.eventStore.readStream(uploadStreamName(uploadId))) {
+      const event = toUploadEvent(recorded);
+      if (event !== null)
+        doc = evolveUploadStatus(doc, { event, revision: recorded.revision, position: recorded.position });
+    }
+    return doc;
+  }
+
   private async handle(command: UploadCommand): Promise<UploadReceipt> {
+    const uploadId = command.uploadId ?? this.deps.newId();
+    this.inFlight.add(uploadId);
+    try {
+      return await this.process(uploadId, command);
+    } finally {
+      this.inFlight.delete(uploadId);
+    }
+  }
+
+  private async process(uploadId: string, command: UploadCommand): Promise<UploadReceipt> {
     const { deps } = this;
-    const uploadId = command.uploadId ?? deps.newId();
     const writer = new UploadStreamWriter(deps.eventStore, uploadId);
     if (await writer.exists()) throw new UploadIdInUseError(uploadId);
 
@@ -225,6 +256,14 @@ export class UploadService {
           return legacy.uploadId;
         }
         return null;
+      }
+      if (this.deps.singleWriter === true && !this.inFlight.has(claim.holder)) {
+        // Nobody processes it: it was cut off (a stop, or a log that refused even the FAILED marker).
+        const current = await this.currentStatusOf(claim.holder);
+        if (current !== null && !isFinished(current)) {
+          await this.interrupt(current);
+          continue;
+        }
       }
       const holder = await this.finalStatusOf(claim.holder, deadline);
       if (holder === null) throw new IdenticalUploadInProgressError(claim.holder);

@@ -11,6 +11,9 @@ export function openSqliteDatabase(file: string): SqliteDatabase {
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode is durable across application crashes; a power cut may lose the last commits.
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  // Another process (a CLI tool, a replay) may hold the write lock: wait for it. Write transactions
+  // begin IMMEDIATE (`.immediate()`), so a writer takes the lock up front and this wait applies, instead
+  // of failing at once when a read snapshot it began with went stale.
+  db.pragma('busy_timeout = 15000');
   return db;
 }

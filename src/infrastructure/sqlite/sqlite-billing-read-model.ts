@@ -137,11 +137,13 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
 
   run(program: () => BillingProgram): Promise<void> {
     try {
-      this.db.transaction(() => {
-        const steps = program();
-        let step = steps.next();
-        while (step.done !== true) step = steps.next(this.answer(step.value));
-      })();
+      this.db
+        .transaction(() => {
+          const steps = program();
+          let step = steps.next();
+          while (step.done !== true) step = steps.next(this.answer(step.value));
+        })
+        .immediate();
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));

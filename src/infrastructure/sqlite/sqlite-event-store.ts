@@ -81,37 +81,39 @@ export class SqliteEventStore implements EventStore {
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): AppendResult =>
-    this.db.transaction((): AppendResult => {
-      const current = this.currentRevision(streamName);
-      const first = events[0];
-      if (first !== undefined) {
-        const replay = this.findRetriedAppend(streamName, events);
-        if (replay !== null) return replay;
-      }
-      this.checkExpected(streamName, expected, current);
-      let revision = current ?? -1;
-      let position = -1;
-      const insert = this.db.prepare(
-        `INSERT INTO events (event_id, stream_name, revision, type, data, metadata, created_ms)
+    this.db
+      .transaction((): AppendResult => {
+        const current = this.currentRevision(streamName);
+        const first = events[0];
+        if (first !== undefined) {
+          const replay = this.findRetriedAppend(streamName, events);
+          if (replay !== null) return replay;
+        }
+        this.checkExpected(streamName, expected, current);
+        let revision = current ?? -1;
+        let position = -1;
+        const insert = this.db.prepare(
+          `INSERT INTO events (event_id, stream_name, revision, type, data, metadata, created_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const created = this.now();
-      for (const event of events) {
-        revision += 1;
-        const info = insert.run(
-          event.id,
-          streamName,
-          revision,
-          event.type,
-          event.data instanceof Uint8Array ? event.data : JSON.stringify(event.data),
-          JSON.stringify(event.metadata ?? {}),
-          created,
         );
-        position = Number(info.lastInsertRowid);
-      }
-      if (position < 0) position = this.headPositionSync() ?? 0;
-      return { nextExpectedRevision: revision, position: String(position) };
-    })();
+        const created = this.now();
+        for (const event of events) {
+          revision += 1;
+          const info = insert.run(
+            event.id,
+            streamName,
+            revision,
+            event.type,
+            event.data instanceof Uint8Array ? event.data : JSON.stringify(event.data),
+            JSON.stringify(event.metadata ?? {}),
+            created,
+          );
+          position = Number(info.lastInsertRowid);
+        }
+        if (position < 0) position = this.headPositionSync() ?? 0;
+        return { nextExpectedRevision: revision, position: String(position) };
+      })
+      .immediate();
 
   /** A retry of an append already stored (same ids, same stream, same order) returns the original result. */
   private findRetriedAppend(streamName: string, events: readonly EventToAppend[]): AppendResult | null {

@@ -78,15 +78,17 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     const insertRow = this.db.prepare(
       `INSERT OR IGNORE INTO ${this.rejected} (upload_id, line, raw, reasons) VALUES (?, ?, ?, ?)`,
     );
-    this.db.transaction(() => {
-      for (const doc of changes.uploads) {
-        upsert.run(doc.uploadId, doc.sha256, doc.status, doc.duplicateOf, JSON.stringify(doc));
-      }
-      for (const row of changes.rejectedRows) {
-        insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
-      }
-      this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
-    })();
+    this.db
+      .transaction(() => {
+        for (const doc of changes.uploads) {
+          upsert.run(doc.uploadId, doc.sha256, doc.status, doc.duplicateOf, JSON.stringify(doc));
+        }
+        for (const row of changes.rejectedRows) {
+          insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
+        }
+        this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
+      })
+      .immediate();
     return Promise.resolve();
   }
 

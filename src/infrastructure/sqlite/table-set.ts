@@ -43,27 +43,31 @@ export class TableSet {
 
   /** Empties the model: drops the tables, lets `createTables` make them again, forgets the checkpoint. */
   reset(createTables: () => void): void {
-    this.db.transaction(() => {
-      for (const base of this.names) this.db.exec(`DROP TABLE IF EXISTS ${this.name(base)}`);
-      createTables();
-      this.checkpoints.delete(this.checkpointName);
-    })();
+    this.db
+      .transaction(() => {
+        for (const base of this.names) this.db.exec(`DROP TABLE IF EXISTS ${this.name(base)}`);
+        createTables();
+        this.checkpoints.delete(this.checkpointName);
+      })
+      .immediate();
   }
 
   /** Replaces the live tables by these ones and hands over the checkpoint, in one transaction. */
   promote(): void {
     if (this.suffix === '') return;
-    this.db.transaction(() => {
-      for (const base of this.names) {
-        this.db.exec(`DROP TABLE IF EXISTS ${base}`);
-        this.db.exec(`ALTER TABLE ${this.name(base)} RENAME TO ${base}`);
-      }
-      // Indexes keep their names through a rename: give them the live names.
-      for (const index of this.indexes) {
-        this.db.exec(`DROP INDEX IF EXISTS ${this.name(index.table)}${index.name}`);
-        this.db.exec(`CREATE INDEX IF NOT EXISTS ${index.table}${index.name} ON ${index.table} (${index.columns})`);
-      }
-      this.checkpoints.move(this.checkpointName, this.projection);
-    })();
+    this.db
+      .transaction(() => {
+        for (const base of this.names) {
+          this.db.exec(`DROP TABLE IF EXISTS ${base}`);
+          this.db.exec(`ALTER TABLE ${this.name(base)} RENAME TO ${base}`);
+        }
+        // Indexes keep their names through a rename: give them the live names.
+        for (const index of this.indexes) {
+          this.db.exec(`DROP INDEX IF EXISTS ${this.name(index.table)}${index.name}`);
+          this.db.exec(`CREATE INDEX IF NOT EXISTS ${index.table}${index.name} ON ${index.table} (${index.columns})`);
+        }
+        this.checkpoints.move(this.checkpointName, this.projection);
+      })
+      .immediate();
   }
 }
