@@ -1,6 +1,7 @@
 import { daysOfMonth, expectedIntervals, localDay } from '../../src/domain/billing/calendar';
 import type { DailyUsageDoc, PriceInterval } from '../../src/domain/billing/daily-usage';
-import { computeDailyUsage, priceFor } from '../../src/domain/billing/daily-usage';
+import { priceFor } from '../../src/domain/billing/daily-usage';
+import { emptySlots, putReading, totalsOf } from '../../src/domain/billing/meter-day';
 import { computeInvoice } from '../../src/domain/billing/invoice';
 import { costFemto, formatEurPerKwh, formatEuros, toMicro } from '../../src/domain/billing/money';
 import { ZonedClock } from '../../src/domain/time/zoned-time';
@@ -77,18 +78,26 @@ describe('priceFor', () => {
   });
 });
 
-describe('computeDailyUsage and computeInvoice', () => {
+describe('meter-day totals and computeInvoice', () => {
   const day = localDay(clock, '2026-10-25');
-  const starts = [day.start, day.start + QUARTER, day.start + 2 * QUARTER];
   const prices = new Map<number, PriceInterval>([
     [day.start, { start: day.start, end: day.start + HOUR, priceMicro: toMicro(-10.5) }],
   ]);
-  const usage = computeDailyUsage(
-    { meter: 'MP1', day, starts, kwhMicro: [toMicro(0.5), toMicro(0.25), toMicro(1)] },
-    prices,
-    15,
-    100,
-  );
+  const slots = emptySlots(day, 15);
+  [0.5, 0.25, 1].forEach((kwh, i) => putReading(slots, day.start + i * QUARTER, toMicro(kwh)));
+  const usage = totalsOf({ meter: 'MP1', date: day.date }, slots, prices, 100);
+
+  it('sums exactly past the float range: large terms are folded into the BigInt', () => {
+    const big = emptySlots(day, 15);
+    const hourly = new Map<number, PriceInterval>([
+      [day.start, { start: day.start, end: day.start + HOUR, priceMicro: 3_000_000_000 }],
+    ]);
+    for (let i = 0; i < 4; i++) putReading(big, day.start + i * QUARTER, 9_999_999_999 - i);
+    const totals = totalsOf({ meter: 'MP1', date: day.date }, big, hourly, 100);
+    const exact = [0, 1, 2, 3].reduce((sum, i) => sum + costFemto(9_999_999_999 - i, 3_000_000_000), 0n);
+    expect(totals.costFemto).toBe(exact.toString());
+    expect(totals).toMatchObject({ intervals: 4, pricedIntervals: 4 });
+  });
 
   it('sums, keeps min and max, and prices negative prices as credits', () => {
     expect(usage).toMatchObject({

@@ -1,19 +1,8 @@
-import type { LocalDay } from './calendar';
-import { costFemto } from './money';
-
 /** A price interval as the billing rules use it: [start, end) in epoch ms, price in micro-EUR/MWh. */
 export interface PriceInterval {
   start: number;
   end: number;
   priceMicro: number;
-}
-
-export interface MeterDayReadings {
-  meter: string;
-  day: LocalDay;
-  /** Interval starts (epoch ms) and energies (micro-kWh) of the current readings of that meter-day. */
-  starts: readonly number[];
-  kwhMicro: readonly number[];
 }
 
 export interface DailyUsageDoc {
@@ -53,45 +42,4 @@ export function priceFor(prices: ReadonlyMap<number, PriceInterval>, start: numb
     t = until;
   }
   return covered === durationMs ? Math.round(weighted / durationMs) : null;
-}
-
-/** Usage and exact cost of one meter on one local day, from its current readings and the day's prices. */
-export function computeDailyUsage(
-  input: MeterDayReadings,
-  prices: ReadonlyMap<number, PriceInterval>,
-  resolutionMinutes: number,
-  expectedIntervals: number,
-): DailyUsageDoc {
-  const durationMs = resolutionMinutes * 60_000;
-  let total = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let priced = 0;
-  let pricedKwh = 0;
-  let cost = 0n;
-  for (let i = 0; i < input.starts.length; i++) {
-    const kwh = input.kwhMicro[i]!;
-    total += kwh;
-    if (kwh < min) min = kwh;
-    if (kwh > max) max = kwh;
-    const price = priceFor(prices, input.starts[i]!, durationMs);
-    if (price !== null) {
-      priced += 1;
-      pricedKwh += kwh;
-      cost += costFemto(kwh, price);
-    }
-  }
-  const intervals = input.starts.length;
-  return {
-    meter: input.meter,
-    date: input.day.date,
-    totalKwhMicro: total,
-    minKwhMicro: intervals === 0 ? 0 : min,
-    maxKwhMicro: intervals === 0 ? 0 : max,
-    intervals,
-    expectedIntervals,
-    pricedIntervals: priced,
-    pricedKwhMicro: pricedKwh,
-    costFemto: cost.toString(),
-  };
 }

@@ -6,6 +6,7 @@
 import type { LocalDay } from './calendar';
 import type { DailyUsageDoc, PriceInterval } from './daily-usage';
 import { priceFor } from './daily-usage';
+import { costFemto } from './money';
 
 export interface MeterDayKey {
   meter: string;
@@ -109,7 +110,7 @@ export function totalsOf(
     const term = kwh * price;
     if (term > -SAFE && term < SAFE && partial + term > -SAFE && partial + term < SAFE) partial += term;
     else {
-      cost += BigInt(partial) + BigInt(kwh) * BigInt(price);
+      cost += BigInt(partial) + costFemto(kwh, price);
       partial = 0;
     }
   }

@@ -162,12 +162,6 @@ export function isReadingsBatchBytes(data: unknown): data is Uint8Array {
   return data instanceof Uint8Array && data.byteLength >= FIXED_BYTES && readU32(data, 0) === MAGIC;
 }
 
-/** The number of readings in a payload of either version, without decoding the readings. */
-export function readingsCountOf(data: unknown): number {
-  if (isReadingsBatchBytes(data)) return readU32(data, 8);
-  return v1Data(data).readings.length;
-}
-
 /** uploadId and batch number of a payload of either version. */
 export function readingsHeaderOf(data: unknown): { uploadId: string; batch: number; count: number } {
   if (isReadingsBatchBytes(data)) {
