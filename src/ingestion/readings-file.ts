@@ -144,8 +144,11 @@ class RecordHandler {
 
   /** Whether a batch is due: checked after every record, so both paths cut batches at the same rows. */
   get due(): boolean {
+    return this.builder.full || this.rejectedFull;
+  }
+
+  private get rejectedFull(): boolean {
     return (
-      this.builder.full ||
       this.rejected.length >= this.limits.rejectedRowsPerEvent ||
       this.rejectedBytes >= this.limits.rejectedBytesPerEvent
     );
@@ -155,11 +158,7 @@ class RecordHandler {
   async flush(all = false): Promise<void> {
     try {
       if (this.builder.full || (all && this.builder.length > 0)) await this.sink.accepted(this.builder.take());
-      if (
-        this.rejected.length >= this.limits.rejectedRowsPerEvent ||
-        this.rejectedBytes >= this.limits.rejectedBytesPerEvent ||
-        (all && this.rejected.length > 0)
-      ) {
+      if (this.rejectedFull || (all && this.rejected.length > 0)) {
         const full = this.rejected;
         this.rejected = [];
         this.rejectedBytes = 0;

@@ -134,7 +134,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
       for await (const event of state.subscription) {
         buffer.push(event);
         flushing ??= flush();
-        if (batchLength(buffer) < buffer.length || buffer.length >= MAX_BATCH) await flushing;
+        if (batchReady(buffer)) await flushing;
       }
       await flushing;
     } catch (error) {
@@ -269,7 +269,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
     const from = after === null ? {} : { after };
     for await (const event of this.eventStore.readAll({ ...from, streamPrefixes: this.streamPrefixes })) {
       batch.push(event);
-      if (batch.length >= MAX_BATCH || batchLength(batch) < batch.length) {
+      if (batchReady(batch)) {
         await projection.handle(batch);
         count += batch.length;
         batch = [];
@@ -319,6 +319,11 @@ function batchLength(events: readonly RecordedEvent[]): number {
     if (bytes > MAX_BATCH_BYTES && i > 0) return i;
   }
   return limit;
+}
+
+/** Whether these events hold a whole batch (by count or by bytes). */
+function batchReady(events: readonly RecordedEvent[]): boolean {
+  return events.length >= MAX_BATCH || batchLength(events) < events.length;
 }
 
 export class UnknownProjectionError extends Error {

@@ -3,7 +3,7 @@ import { daysOfMonth, expectedIntervals, localDay, monthOfDate } from '../../dom
 import type { PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
 import { computeInvoice } from '../../domain/billing/invoice';
-import type { MeterDayKey, MeterDayRow, StagedDay } from '../../domain/billing/meter-day';
+import type { DaySlots, MeterDayKey, MeterDayRow, StagedDay } from '../../domain/billing/meter-day';
 import { emptySlots, meterDayKey, overlay, putReading, totalsOf } from '../../domain/billing/meter-day';
 import { toMicro } from '../../domain/billing/money';
 import type { MarketPricesPublished } from '../../domain/billing/prices-events';
@@ -199,7 +199,7 @@ export class BillingProjection implements Projection {
 
   private *billed(
     key: MeterDayKey,
-    slots: MeterDayRow | StagedDay | ReturnType<typeof overlay>,
+    slots: DaySlots,
     appliedPosition: string | null,
     batch: BatchState,
   ): Generator<BillingRequest, MeterDayRow, unknown> {
