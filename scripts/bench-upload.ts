@@ -27,7 +27,8 @@ import { once } from 'node:events';
 import { cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { emptyCounts, generatePrices, generateReadings } from '../src/tools/readings-generator';
-import { peakRssMb, postFile, query, startChildServer } from './lib/child-server';
+import { peakRssMb, query, startChildServer } from './lib/child-server';
+import { compareInvoices, loadMonth, peerAnswer } from './lib/invoices';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -90,37 +91,7 @@ async function ours(readings: string, prices: string, work: string) {
   const server = await startChildServer({ DATA_DIR: dataDir, BILLING_TZ: tz });
   try {
     const idleRss = peakRssMb(server.pid);
-    const started = performance.now();
-    const upload = await postFile(
-      server.url,
-      'mutation($f: Upload!) { uploadReadings(file: $f) { status totalRows acceptedRows rejectedRows position } }',
-      readings,
-      'readings.csv',
-    );
-    const uploaded = performance.now();
-    const imported = await postFile(
-      server.url,
-      'mutation($f: Upload!) { importPrices(file: $f) { days points position } }',
-      prices,
-      'prices.csv',
-    );
-    const invoices = new Map<
-      string,
-      { energyCost: string; totalKwh: number; intervals: number; unpricedIntervals: number }
-    >();
-    let after: string | null = null;
-    for (;;) {
-      const page: any = await query(
-        server.url,
-        `query($m: String!, $a: String, $p: String) { invoices(month: $m, first: 500, after: $a, atLeast: $p) {
-          edges { node { meter totalKwh energyCost intervals unpricedIntervals } } pageInfo { hasNextPage endCursor } } }`,
-        { m: month, a: after, p: imported.importPrices.position },
-      );
-      for (const edge of page.invoices.edges) invoices.set(edge.node.meter, edge.node);
-      if (!page.invoices.pageInfo.hasNextPage) break;
-      after = page.invoices.pageInfo.endCursor;
-    }
-    const ready = performance.now();
+    const loaded = await loadMonth(server.url, readings, prices, month);
     const peak = peakRssMb(server.pid);
 
     const latency = async (text: string, variables: Record<string, unknown>): Promise<number> => {
@@ -142,10 +113,10 @@ async function ours(readings: string, prices: string, work: string) {
     );
     const replay = await query(server.url, 'mutation { replayProjections { projections events millis } }');
     return {
-      receipt: upload.uploadReadings,
-      uploadSeconds: (uploaded - started) / 1000,
-      invoicesReadySeconds: (ready - started) / 1000,
-      invoices,
+      receipt: loaded.receipt,
+      uploadSeconds: loaded.uploadSeconds,
+      invoicesReadySeconds: loaded.readySeconds,
+      invoices: loaded.invoices,
       serverIdleRssMb: Math.round(idleRss),
       serverPeakRssMb: Math.round(peak),
       replaySeconds: replay.replayProjections.millis / 1000,
@@ -157,36 +128,6 @@ async function ours(readings: string, prices: string, work: string) {
   } finally {
     await server.stop();
   }
-}
-
-function compareWithDuckDb(
-  mine: Map<string, { energyCost: string; totalKwh: number; intervals: number; unpricedIntervals: number }>,
-  csv: string,
-): string[] {
-  const mismatches: string[] = [];
-  const rows = csv.trim().split('\n').slice(1);
-  for (const row of rows) {
-    const [meter, , kwh, cost, intervals, unpriced] = row.split(',') as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const got = mine.get(meter);
-    if (
-      got === undefined ||
-      got.energyCost !== Number(cost).toFixed(2) ||
-      Math.abs(got.totalKwh - Number(kwh)) > 1e-6 ||
-      got.intervals !== Number(intervals) ||
-      got.unpricedIntervals !== Number(unpriced)
-    ) {
-      mismatches.push(`${meter}: ours ${JSON.stringify(got)}, DuckDB ${row}`);
-    }
-  }
-  if (rows.length !== mine.size) mismatches.push(`ours has ${mine.size} invoices, DuckDB ${rows.length}`);
-  return mismatches;
 }
 
 async function benchSize(size: number) {
@@ -224,7 +165,7 @@ async function benchSize(size: number) {
     const duckScript = join(peers, 'peer-duckdb.mjs');
     if (existsSync(duckScript) && existsSync(join(peerModules, '@duckdb'))) {
       const duck = timePeer(process.execPath, [duckScript, readings, prices, month, tz], { NODE_PATH: peerModules });
-      const mismatches = compareWithDuckDb(service.invoices, duck.output);
+      const mismatches = compareInvoices(peerAnswer(duck.output), service.invoices);
       Object.assign(result, {
         duckdbSeconds: Number(duck.seconds.toFixed(2)),
         duckdbRuns: duck.runs,

@@ -12,41 +12,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { referenceInvoices, referencePrices, referenceReadings } from '../test/support/reference-billing';
-import { peakRssMb, postFile, query, startChildServer } from './lib/child-server';
+import { peakRssMb, startChildServer } from './lib/child-server';
+import { compareInvoices, loadMonth, peerAnswer, type ExpectedInvoice } from './lib/invoices';
 
-interface Expected {
-  totalKwh: number;
-  energyCost: string;
-  intervals: number;
-  unpricedIntervals: number;
-}
-
-function peerAnswer(file: string): Map<string, Expected> {
-  const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1);
-  return new Map(
-    rows.map((row) => {
-      const [meter, , kwh, cost, intervals, unpriced] = row.split(',') as [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      return [
-        meter,
-        {
-          totalKwh: Number(kwh),
-          energyCost: Number(cost).toFixed(2),
-          intervals: Number(intervals),
-          unpricedIntervals: Number(unpriced),
-        },
-      ];
-    }),
-  );
-}
-
-function referenceAnswer(readings: string, prices: string, month: string, tz: string): Map<string, Expected> {
+function referenceAnswer(readings: string, prices: string, month: string, tz: string): Map<string, ExpectedInvoice> {
   const invoices = referenceInvoices(
     referenceReadings(readFileSync(readings, 'utf8')),
     referencePrices(readFileSync(prices, 'utf8')),
@@ -73,64 +42,22 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const tz = process.env.BILLING_TZ ?? 'Europe/Sofia';
-  const expected = peerFile ? peerAnswer(peerFile) : referenceAnswer(readings, prices, month, tz);
+  const expected = peerFile ? peerAnswer(readFileSync(peerFile, 'utf8')) : referenceAnswer(readings, prices, month, tz);
   const work = mkdtempSync(join(tmpdir(), 'billing-compare-'));
   const server = await startChildServer({ DATA_DIR: join(work, 'data'), BILLING_TZ: tz });
   try {
-    const started = performance.now();
-    const upload = await postFile(
-      server.url,
-      'mutation($f: Upload!) { uploadReadings(file: $f) { acceptedRows rejectedRows position } }',
-      readings,
-      'readings.csv',
-    );
-    const uploaded = performance.now();
-    const imported = await postFile(
-      server.url,
-      'mutation($f: Upload!) { importPrices(file: $f) { days points position } }',
-      prices,
-      'prices.csv',
-    );
-    const invoices = new Map<string, any>();
-    let after: string | null = null;
-    for (;;) {
-      const page: any = await query(
-        server.url,
-        `query($m: String!, $a: String, $p: String) { invoices(month: $m, first: 500, after: $a, atLeast: $p) {
-          edges { node { meter totalKwh energyCost intervals unpricedIntervals status } } pageInfo { hasNextPage endCursor } } }`,
-        { m: month, a: after, p: imported.importPrices.position },
-      );
-      for (const edge of page.invoices.edges) invoices.set(edge.node.meter, edge.node);
-      if (!page.invoices.pageInfo.hasNextPage) break;
-      after = page.invoices.pageInfo.endCursor;
-    }
-    const finished = performance.now();
-
-    const mismatches: string[] = [];
-    for (const [meter, want] of expected) {
-      const got = invoices.get(meter);
-      if (got === undefined) mismatches.push(`${meter}: no invoice`);
-      else if (
-        got.energyCost !== want.energyCost ||
-        Math.abs(got.totalKwh - want.totalKwh) > 1e-6 ||
-        got.intervals !== want.intervals ||
-        got.unpricedIntervals !== want.unpricedIntervals
-      ) {
-        mismatches.push(`${meter}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
-      }
-    }
-    for (const meter of invoices.keys())
-      if (!expected.has(meter)) mismatches.push(`${meter}: not in the peer's answer`);
+    const loaded = await loadMonth(server.url, readings, prices, month);
+    const mismatches = compareInvoices(expected, loaded.invoices);
     process.stdout.write(
       `${JSON.stringify(
         {
           against: peerFile ? `peer ${peerFile}` : 'in-repo reference',
-          invoices: invoices.size,
+          invoices: loaded.invoices.size,
           mismatches: mismatches.length,
-          acceptedRows: upload.uploadReadings.acceptedRows,
-          rejectedRows: upload.uploadReadings.rejectedRows,
-          uploadSeconds: Number(((uploaded - started) / 1000).toFixed(2)),
-          wholePathSeconds: Number(((finished - started) / 1000).toFixed(2)),
+          acceptedRows: loaded.receipt.acceptedRows,
+          rejectedRows: loaded.receipt.rejectedRows,
+          uploadSeconds: Number(loaded.uploadSeconds.toFixed(2)),
+          wholePathSeconds: Number(loaded.readySeconds.toFixed(2)),
           serverPeakRssMb: Math.round(peakRssMb(server.pid)),
         },
         null,
