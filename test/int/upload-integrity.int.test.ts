@@ -86,16 +86,19 @@ async function harness(): Promise<Harness> {
   };
 }
 
-/** The event store, refusing every append from the n-th on (as a full disk or a locked file does). */
-function failingFrom(store: EventStore, n: number): EventStore {
+/** The event store, refusing the appends `refuse` names (with its message), as a full disk or a locked file does. */
+function refusing(
+  store: EventStore,
+  refuse: (n: number, events: Parameters<EventStore['appendToStream']>[1]) => string | null,
+): EventStore {
   let appends = 0;
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'appendToStream') {
         return (...args: Parameters<EventStore['appendToStream']>) => {
           appends += 1;
-          if (appends >= n) return Promise.reject(new Error('SQLITE_FULL: database or disk is full'));
-          return target.appendToStream(...args);
+          const message = refuse(appends, args[1]);
+          return message === null ? target.appendToStream(...args) : Promise.reject(new Error(message));
         };
       }
       const value: unknown = Reflect.get(target, property, receiver);
@@ -127,7 +130,8 @@ describe('upload integrity', () => {
   it('ends an upload whose write fails as FAILED, bills none of it, and takes the same file again', async () => {
     const csv = month(1);
     // FileReceived, the claim, one readings event, then the log refuses.
-    const failed = await h.upload(csv, failingFrom(h.backends.eventStore, 4));
+    const full = refusing(h.backends.eventStore, (n) => (n >= 4 ? 'SQLITE_FULL: database or disk is full' : null));
+    const failed = await h.upload(csv, full);
     expect(failed.status).toBe('FAILED');
     expect(failed.message).toContain('database or disk is full');
     expect(failed.message).toContain('none of its readings take effect');
@@ -150,20 +154,10 @@ describe('upload integrity', () => {
 
   it('records FAILED when the log refuses a readings write but takes the marker', async () => {
     let refused = false;
-    const once = new Proxy(h.backends.eventStore, {
-      get(target, property, receiver) {
-        if (property === 'appendToStream') {
-          return (...args: Parameters<EventStore['appendToStream']>) => {
-            if (!refused && args[1][0]?.type === 'ReadingsAccepted') {
-              refused = true;
-              return Promise.reject(new Error('SQLITE_BUSY: database is locked'));
-            }
-            return target.appendToStream(...args);
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
+    const once = refusing(h.backends.eventStore, (_n, events) => {
+      if (refused || events[0]?.type !== 'ReadingsAccepted') return null;
+      refused = true;
+      return 'SQLITE_BUSY: database is locked';
     });
     const csv = `${HEADER}\nMP1,2026-10-01T00:00:00+03:00,1\nMP1,2026-10-01T00:15:00+03:00,bad\n`;
     const failed = await h.upload(csv, once);
