@@ -32,6 +32,8 @@ export interface Config {
   projectorLeaseMs: number;
   /** How long a start waits for an external backend before failing. */
   backendConnectTimeoutMs: number;
+  /** Worker threads that parse and validate uploaded files (0: on the main thread). */
+  validationWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     readStore: { kind: 'sqlite' },
     projectorLeaseMs: integer('PROJECTOR_LEASE_MS', 15_000, 1_000, 600_000),
     backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
+    validationWorkers: integer('VALIDATION_WORKERS', 1, 0, 16),
   };
   const source = text('PRICE_SOURCE', 'entsoe');
   if (source === 'entsoe' || source === 'energy-charts' || source === 'csv') config.priceSource = source;

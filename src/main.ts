@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-import { startServer } from './server';
+import { startServer, type RunningServer } from './server';
 
 async function main(): Promise<void> {
   let config;
@@ -14,11 +14,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
-  process.stdout.write(`energy-billing ready at ${server.url}\n`);
+  // Signals are ours from the start: one that comes while the server starts stops it as soon as it is up.
+  let stopRequested: string | null = null;
+  let server: RunningServer | null = null;
   const shutdown = (signal: string): void => {
+    if (stopRequested !== null) return;
+    stopRequested = signal;
+    if (server !== null) stop(server, signal);
+  };
+  const stop = (running: RunningServer, signal: string): void => {
     logger.info('shutting down', { signal });
-    server.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error('shutdown failed', { error: String(error) });
@@ -26,8 +32,14 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  server = await startServer(config, logger);
+  if (stopRequested !== null) {
+    stop(server, stopRequested);
+    return;
+  }
+  process.stdout.write(`energy-billing ready at ${server.url}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -25,6 +25,7 @@ import type { Logger } from './logger';
 import { ProjectionRunner } from './projections/runner';
 import { CheckpointWaiter } from './projections/checkpoint-waiter';
 import { LeasedProjector, ProjectorNotHereError } from './projections/leased-projector';
+import { ValidationWorkers } from './ingestion/validation-workers';
 import { projectionProgress } from './projections/progress';
 import { SERVICE_STREAM_PREFIXES } from './projections/stream-prefixes';
 import { ServiceMetrics } from './observability/metrics';
@@ -145,50 +146,70 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   const publisher = new PricePublisher(eventStore, () => new Date());
   let services: Services | null = null;
   let apollo: ApolloServer<GraphQLContext> | null = null;
-  if (config.role !== 'projector') {
-    const spoolDir = join(config.dataDir, 'incoming');
-    mkdirSync(spoolDir, { recursive: true });
-    clearLeftovers(spoolDir);
-    services = {
-      eventStore,
-      uploadQueries: readStore.uploadQueries,
-      consistency,
-      billing: readStore.billing,
-      billingSettings: { clock, market: config.priceArea },
-      projections: {
-        rebuild: (names) =>
-          projector?.isLeader === true
-            ? projections.rebuild(names)
-            : Promise.reject(new ProjectorNotHereError(config.role)),
-      },
-      priceImport: new PriceImportService({ eventStore, publisher, clock, market: config.priceArea }),
-      priceScrape: scrapeServiceFor(config, clock, eventStore, publisher),
-      uploads: new UploadService({
+  let validationWorkers: ValidationWorkers | null = null;
+  try {
+    if (config.role !== 'projector') {
+      const spoolDir = join(config.dataDir, 'incoming');
+      mkdirSync(spoolDir, { recursive: true });
+      clearLeftovers(spoolDir);
+      validationWorkers =
+        config.validationWorkers > 0
+          ? new ValidationWorkers(config.validationWorkers, (m, f) => logger.error(m, f))
+          : null;
+      services = {
         eventStore,
-        uploads: readStore.uploadQueries,
-        clock,
-        rules: { resolutionMinutes: config.readingResolutionMinutes, maxKwhPerReading: config.maxKwhPerReading },
-        spoolDir,
-        maxUploadBytes: config.maxUploadBytes,
-        maxLineBytes: config.maxLineBytes,
-        now: () => new Date(),
-        newId: randomUUID,
-        singleWriter: config.eventStore.kind === 'sqlite',
-        log: (m, f) => logger.warn(m, f),
-        onFinished: (receipt) => metrics.uploadFinished(receipt),
-      }),
-    };
-    if (config.eventStore.kind === 'sqlite') {
-      // One process owns the embedded log, so an upload still unfinished now was cut off by a stop.
-      await consistency.waitForPosition(null, 10_000);
-      const interrupted = await services.uploads.interruptUnfinishedUploads();
-      if (interrupted.length > 0)
-        logger.warn('uploads cut off by the last stop marked INTERRUPTED', { uploads: interrupted });
+        uploadQueries: readStore.uploadQueries,
+        consistency,
+        billing: readStore.billing,
+        billingSettings: { clock, market: config.priceArea },
+        projections: {
+          rebuild: (names) =>
+            projector?.isLeader === true
+              ? projections.rebuild(names)
+              : Promise.reject(new ProjectorNotHereError(config.role)),
+        },
+        priceImport: new PriceImportService({ eventStore, publisher, clock, market: config.priceArea }),
+        priceScrape: scrapeServiceFor(config, clock, eventStore, publisher),
+        uploads: new UploadService({
+          eventStore,
+          uploads: readStore.uploadQueries,
+          clock,
+          rules: { resolutionMinutes: config.readingResolutionMinutes, maxKwhPerReading: config.maxKwhPerReading },
+          spoolDir,
+          maxUploadBytes: config.maxUploadBytes,
+          maxLineBytes: config.maxLineBytes,
+          now: () => new Date(),
+          newId: randomUUID,
+          singleWriter: config.eventStore.kind === 'sqlite',
+          validateFile: validationWorkers?.validate,
+          log: (m, f) => logger.warn(m, f),
+          onFinished: (receipt) => metrics.uploadFinished(receipt),
+        }),
+      };
+      if (config.eventStore.kind === 'sqlite') {
+        // One process owns the embedded log, so an upload still unfinished now was cut off by a stop.
+        await consistency.waitForPosition(null, 10_000);
+        const interrupted = await services.uploads.interruptUnfinishedUploads();
+        if (interrupted.length > 0)
+          logger.warn('uploads cut off by the last stop marked INTERRUPTED', { uploads: interrupted });
+      }
+      apollo = await mountGraphQL(app, httpServer, config, logger, services);
     }
-    apollo = await mountGraphQL(app, httpServer, config, logger, services);
-  }
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // A start that fails half-way (a port in use, a backend gone) leaves no thread or lease behind.
+    await apollo?.stop().catch(() => undefined);
+    await validationWorkers?.close().catch(() => undefined);
+    await projector?.stop().catch(() => undefined);
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   const url = config.role === 'projector' ? `http://${host}:${port}/readyz` : `http://${host}:${port}${GRAPHQL_PATH}`;
@@ -214,6 +235,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
       if (apollo !== null) await apollo.stop();
       else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await projector?.stop();
+      await validationWorkers?.close();
       await backends.close();
     },
   };
@@ -245,6 +267,9 @@ async function mountGraphQL(
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
+    // main.ts owns the signals: Apollo's own handler would re-send SIGTERM and end the process before the
+    // projector lease is released and the stores are closed.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter((m, f) => logger.error(m, f)),
     plugins: [

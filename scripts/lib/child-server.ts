@@ -20,7 +20,9 @@ function startArguments(): string[] {
 /** Starts the server as `npm start` does, in a child process on a loopback port, for benchmarks and comparisons. */
 export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
   const port = 40_000 + Math.floor(Math.random() * 10_000);
-  const child = spawn(process.execPath, startArguments(), {
+  // BENCH_NODE_ARGS adds node flags to the server only, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, ...startArguments()], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -3,7 +3,12 @@ import { parse, type CsvError } from 'csv-parse';
 import type { RejectedRow, RejectionReason } from '../domain/readings/events';
 import { resolveHeader } from '../domain/readings/header';
 import { ReadingsBatchBuilder, type ReadingsColumns } from '../domain/readings/readings-batch';
-import { RowValidator, type RowOutcome, type ValidationRules } from '../domain/readings/row-validator';
+import {
+  RowValidator,
+  type MeterClaims,
+  type RowOutcome,
+  type ValidationRules,
+} from '../domain/readings/row-validator';
 import type { ZonedClock } from '../domain/time/zoned-time';
 import { FastRowReader } from './fast-rows';
 import { splitQuotedLine, type FileLayout, type FileProblem } from './spool';
@@ -84,6 +89,8 @@ export function validateReadingsFile(
 class RecordHandler {
   validator: RowValidator | null = null;
   fast: FastRowReader | null = null;
+  /** The validator's claims of each meter the fast reader met, by its meter key. */
+  readonly fastClaims: MeterClaims[] = [];
   private readonly builder: ReadingsBatchBuilder;
   private readonly limits: BatchLimits;
   private rejected: RejectedRow[] = [];
@@ -220,7 +227,8 @@ async function scanLines(
       let start = 0;
       let quote = buffer.indexOf(QUOTE);
       while (start <= last) {
-        const end = buffer.indexOf(LF, start);
+        let end = start;
+        while (buffer[end] !== LF) end++; // lines are short: a loop beats a native call per line
         if (quote !== -1 && quote < start) quote = buffer.indexOf(QUOTE, start);
         const quoted = quote !== -1 && quote < end;
         const problem = handleLine(buffer, start, end - trim, line, records, quoted);
@@ -253,7 +261,9 @@ function handleLine(
   if (quoted) return records.record(line, splitQuotedLine(buffer.toString('utf8', start, end)));
   const fast = records.fast;
   if (fast !== null && fast.read(buffer, start, end)) {
-    if (records.validator!.claim(fast.meter, fast.startMs, line) === 0) {
+    const validator = records.validator!;
+    const claims = (records.fastClaims[fast.meterKey] ??= validator.claimsOf(fast.meter));
+    if (validator.claimIn(claims, fast.startMs, line) === 0) {
       records.acceptFast(fast.meter, fast.startMs, fast.kwhMicro);
       return null;
     }

@@ -16,7 +16,8 @@ import type { UploadStatusDoc } from '../projections/upload-status/evolve';
 import { evolveUploadStatus, isFinished } from '../projections/upload-status/evolve';
 import { watchUploadValidation } from '../projections/upload-status/watch';
 import { uploadEventId } from './event-ids';
-import { SinkFailure, validateReadingsFile } from './readings-file';
+import { SinkFailure } from './readings-file';
+import { validateInProcess, type FileValidator } from './validation-workers';
 import { spoolUpload } from './spool';
 
 export type UploadStatusName = 'RECEIVED' | 'VALIDATED' | 'REJECTED' | 'FAILED' | 'INTERRUPTED';
@@ -76,6 +77,8 @@ export interface UploadServiceDeps {
    * an unfinished upload it is not processing now was cut off and can be marked INTERRUPTED at once.
    */
   singleWriter?: boolean;
+  /** Reads a landed file through the rules (default: on this thread; the server uses worker threads). */
+  validateFile?: FileValidator;
 }
 
 /**
@@ -196,7 +199,7 @@ export class UploadService {
       claimed = spooled.sha256;
 
       let batch = 0;
-      const result = await validateReadingsFile(
+      const result = await (deps.validateFile ?? validateInProcess)(
         spoolPath,
         { clock: deps.clock, rules: deps.rules, maxRecordBytes: deps.maxLineBytes, layout: spooled.layout },
         {

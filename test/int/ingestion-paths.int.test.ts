@@ -11,11 +11,16 @@ import type { ReadingsColumns } from '../../src/domain/readings/readings-batch';
 import { ZonedClock } from '../../src/domain/time/zoned-time';
 import { validateReadingsFile, type BatchLimits } from '../../src/ingestion/readings-file';
 import { spoolUpload } from '../../src/ingestion/spool';
+import { ValidationWorkers } from '../../src/ingestion/validation-workers';
 import { generateReadings } from '../../src/tools/readings-generator';
 
 const HEADER = 'metering_point_id,timestamp,kwh';
 const work = mkdtempSync(join(tmpdir(), 'ingestion-paths-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const workers = new ValidationWorkers(1, () => undefined);
+afterAll(async () => {
+  await workers.close();
+  rmSync(work, { recursive: true, force: true });
+});
 
 const generated = (seed: number, errorRate: number, meters = 12, days = 3) =>
   [...generateReadings({ month: '2026-10', days, meters, errorRate, seed })].join('\n');
@@ -96,20 +101,26 @@ interface Recorded {
   result: unknown;
 }
 
-async function read(path: string, fast: boolean, batch: BatchLimits): Promise<{ recorded: Recorded; layout: unknown }> {
+/** `fast`: in process, through the scanner where the layout allows; `csv`: in process, csv-parse only; `worker`: as the server does. */
+async function read(
+  path: string,
+  mode: 'fast' | 'csv' | 'worker',
+  batch: BatchLimits,
+): Promise<{ recorded: Recorded; layout: unknown }> {
   const spooled = await spoolUpload(createReadStream(path), `${path}.spooled`, {
     maxLineBytes: 65_536,
     maxUploadBytes: 1e9,
   });
   const events: Recorded['events'] = [];
-  const result = await validateReadingsFile(
+  const validate = mode === 'worker' ? workers.validate : validateReadingsFile;
+  const result = await validate(
     spooled.path,
     {
       clock: new ZonedClock('Europe/Sofia'),
       rules: { resolutionMinutes: 15, maxKwhPerReading: 10_000 },
       maxRecordBytes: 65_536,
       batch,
-      ...(fast ? { layout: spooled.layout } : {}),
+      ...(mode === 'csv' ? {} : { layout: spooled.layout }),
     },
     {
       accepted: (readings) => Promise.resolve(void events.push({ kind: 'accepted', readings })),
@@ -126,16 +137,18 @@ describe('the fast scanner and csv-parse give identical events', () => {
   it.each(files)('%s', async (name, content) => {
     const path = join(work, `${name.replace(/\W+/g, '-')}.csv`);
     writeFileSync(path, content);
-    const fast = await read(path, true, batch);
-    const slow = await read(path, false, batch);
+    const fast = await read(path, 'fast', batch);
+    const slow = await read(path, 'csv', batch);
     expect(fast.recorded).toEqual(slow.recorded);
+    const inWorker = await read(path, 'worker', batch);
+    expect(inWorker.recorded).toEqual(fast.recorded);
   });
 
   it('reads the generated files through the fast path (their quotes open and close on the line)', async () => {
     const path = join(work, 'layout.csv');
     writeFileSync(path, generated(3, 0.01));
-    expect((await read(path, true, batch)).layout).toEqual({ quotes: 'fields', lineEnding: 'LF' });
+    expect((await read(path, 'fast', batch)).layout).toEqual({ quotes: 'fields', lineEnding: 'LF' });
     writeFileSync(path, `${HEADER}\nMP1,"2026-10-01T00:00:00Z\n",1\n`);
-    expect((await read(path, true, batch)).layout).toEqual({ quotes: 'irregular', lineEnding: 'LF' });
+    expect((await read(path, 'fast', batch)).layout).toEqual({ quotes: 'irregular', lineEnding: 'LF' });
   });
 });

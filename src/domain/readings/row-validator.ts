@@ -40,7 +40,7 @@ export class RowValidator {
    * First line of every accepted (meter, interval): per meter and UTC day, one slot per interval.
    * Typed arrays keep a million readings in a few MB where a Map entry each would take about 100 MB.
    */
-  private readonly firstLines = new Map<string, Map<number, Uint32Array>>();
+  private readonly firstLines = new Map<string, MeterClaims>();
   private readonly gridMs: number;
   private readonly slotsPerDay: number;
   private minStart = Number.POSITIVE_INFINITY;
@@ -102,17 +102,29 @@ export class RowValidator {
    * field-by-field rules above and the ingestion's fast scanner go through here, so they agree on duplicates.
    */
   claim(meter: string, instant: number, line: number): number {
-    let days = this.firstLines.get(meter);
-    if (days === undefined) {
-      days = new Map();
-      this.firstLines.set(meter, days);
+    return this.claimIn(this.claimsOf(meter), instant, line);
+  }
+
+  /** The claims of one meter, for a caller that meets the same meter often and keeps it at hand. */
+  claimsOf(meter: string): MeterClaims {
+    let claims = this.firstLines.get(meter);
+    if (claims === undefined) {
+      claims = new MeterClaims();
+      this.firstLines.set(meter, claims);
     }
+    return claims;
+  }
+
+  /** `claim` for a meter's claims already at hand. */
+  claimIn(claims: MeterClaims, instant: number, line: number): number {
     const day = Math.floor(instant / DAY_MS);
-    let slots = days.get(day);
+    let slots = claims.lastDay === day ? claims.lastSlots! : claims.days.get(day);
     if (slots === undefined) {
       slots = new Uint32Array(this.slotsPerDay);
-      days.set(day, slots);
+      claims.days.set(day, slots);
     }
+    claims.lastDay = day;
+    claims.lastSlots = slots;
     // Instants on the grid are a whole interval apart, so each has its own slot.
     const slot = Math.floor((instant - day * DAY_MS) / this.gridMs);
     const firstLine = slots[slot]!;
@@ -198,6 +210,13 @@ export class RowValidator {
     }
     return decimalToMicro(text);
   }
+}
+
+/** One meter's claimed intervals: the first line of each slot, per UTC day (the last day used kept at hand). */
+export class MeterClaims {
+  readonly days = new Map<number, Uint32Array>();
+  lastDay = Number.NaN;
+  lastSlots: Uint32Array | null = null;
 }
 
 /** A plain decimal with at most 6 decimals (and within the per-reading limit) as an exact count of millionths. */
