@@ -29,14 +29,11 @@ async function main(): Promise<void> {
     }
     const runner = new ProjectionRunner(
       backends.eventStore,
-      backends.readStore.projectionDefinitions(
-        {
-          clock: new ZonedClock(config.billingTimeZone),
-          resolutionMinutes: config.readingResolutionMinutes,
-          market: config.priceArea,
-        },
-        (a, b) => backends.eventStore.comparePositions(a, b),
-      ),
+      backends.readStore.projectionDefinitions({
+        clock: new ZonedClock(config.billingTimeZone),
+        resolutionMinutes: config.readingResolutionMinutes,
+        market: config.priceArea,
+      }),
       backends.readStore.versions,
       logger,
       { streamPrefixes: SERVICE_STREAM_PREFIXES },

@@ -66,14 +66,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
   const { eventStore, readStore } = backends;
   const clock = new ZonedClock(config.billingTimeZone);
-  const definitions = readStore.projectionDefinitions(
-    {
-      clock,
-      resolutionMinutes: config.readingResolutionMinutes,
-      market: config.priceArea,
-    },
-    (a, b) => eventStore.comparePositions(a, b),
-  );
+  const definitions = readStore.projectionDefinitions({
+    clock,
+    resolutionMinutes: config.readingResolutionMinutes,
+    market: config.priceArea,
+  });
   const projectionNames = definitions.map((d) => d.name);
   const projections = new ProjectionRunner(eventStore, definitions, readStore.versions, logger, {
     streamPrefixes: SERVICE_STREAM_PREFIXES,

@@ -22,7 +22,8 @@ import { SqliteUploadReadModel } from './sqlite/sqlite-upload-read-model';
 /** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
 export const PROJECTION_VERSIONS = {
   [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
-  [BILLING_PROJECTION]: 2, // 2: meter-day rows; an upload's readings take effect when it is validated
+  [BILLING_PROJECTION]: 3, // 2: meter-day rows; an upload's readings take effect when it is validated
+  // 3: readings staged as their batches, applied uploads recorded, slots stored compact
 } as const;
 
 export interface HealthCheck {
@@ -36,11 +37,8 @@ export interface ReadStore {
   versions: ProjectionVersions;
   checkpoints: ProjectionCheckpoints;
   lease: ProjectorLease;
-  /** The service's projections over this store's models; positions are compared as the event store orders them. */
-  projectionDefinitions(
-    rules: BillingRules,
-    comparePositions: (a: string, b: string) => number,
-  ): ProjectionDefinition[];
+  /** The service's projections over this store's models. */
+  projectionDefinitions(rules: BillingRules): ProjectionDefinition[];
   health: HealthCheck;
   close(): Promise<void>;
 }
@@ -152,14 +150,13 @@ export async function openReadStore(
       versions: new MongoProjectionVersions(store),
       checkpoints: new MongoCheckpoints(store),
       lease: new MongoProjectorLease(store),
-      projectionDefinitions: (rules, comparePositions) =>
+      projectionDefinitions: (rules) =>
         projectionDefinitions(
           {
             uploads: (suffix) => new MongoUploadReadModel(store, suffix),
             billing: (suffix) => new MongoBillingReadModel(store, suffix),
           },
           rules,
-          comparePositions,
         ),
       health: { name: 'mongodb', check: () => store.ping() },
       close: () => store.close(),
@@ -172,14 +169,13 @@ export async function openReadStore(
     versions: new SqliteProjectionVersions(db),
     checkpoints: new SqliteCheckpoints(db),
     lease: new SqliteProjectorLease(db),
-    projectionDefinitions: (rules, comparePositions) =>
+    projectionDefinitions: (rules) =>
       projectionDefinitions(
         {
           uploads: (suffix) => new SqliteUploadReadModel(db, suffix),
           billing: (suffix) => new SqliteBillingReadModel(db, suffix),
         },
         rules,
-        comparePositions,
       ),
     health: {
       name: 'sqlite-read-models',
@@ -204,7 +200,6 @@ function projectionDefinitions(
     billing: ReadModelFactory<BillingProjectionStore>;
   },
   rules: BillingRules,
-  comparePositions: (a: string, b: string) => number,
 ): ProjectionDefinition[] {
   return [
     {
@@ -216,7 +211,7 @@ function projectionDefinitions(
     {
       name: BILLING_PROJECTION,
       version: PROJECTION_VERSIONS[BILLING_PROJECTION],
-      create: (suffix) => new BillingProjection(models.billing(suffix), rules, comparePositions),
+      create: (suffix) => new BillingProjection(models.billing(suffix), rules),
       promote: async (suffix) => models.billing(suffix).promote(),
     },
   ];

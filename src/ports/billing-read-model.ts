@@ -1,6 +1,6 @@
 import type { DailyUsageDoc, PriceInterval } from '../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../domain/billing/invoice';
-import type { MeterDayKey, MeterDayRow, StagedDay } from '../domain/billing/meter-day';
+import type { MeterDayKey, MeterDayRow } from '../domain/billing/meter-day';
 import type { Page } from './pagination';
 
 export interface PriceDay {
@@ -17,25 +17,35 @@ export interface PriceDay {
  * bounded by the pages asked for.
  */
 export type BillingRequest =
-  | { op: 'stagedDays'; uploadId: string; keys: readonly MeterDayKey[] }
-  | { op: 'stagedPage'; uploadId: string; after: MeterDayKey | null; limit: number }
-  | { op: 'putStaged'; days: readonly StagedDay[] }
+  /** Keeps a readings event's batch (its binary payload) until its upload is validated or dropped. */
+  | { op: 'stageBatch'; uploadId: string; batch: number; bytes: Uint8Array }
+  | { op: 'stagedBatches'; uploadId: string; afterBatch: number; limit: number }
   | { op: 'dropStaged'; uploadId: string }
+  /** Whether the upload's readings took effect already (a redelivered `FileValidated` changes nothing). */
+  | { op: 'uploadApplied'; uploadId: string }
+  | { op: 'markApplied'; uploadId: string; position: string }
   | { op: 'meterDays'; keys: readonly MeterDayKey[] }
   | { op: 'meterDaysOfDate'; date: string; afterMeter: string | null; limit: number }
   | { op: 'putMeterDays'; days: readonly MeterDayRow[] }
   | { op: 'prices'; market: string; from: number; to: number }
   | { op: 'putPriceDay'; day: PriceDay }
-  | { op: 'dailyOfMonth'; meter: string; month: string }
+  /** The daily rows of these meters in the month, by meter then date. */
+  | { op: 'dailyOfMonth'; meters: readonly string[]; month: string }
   | { op: 'putInvoices'; invoices: readonly InvoiceDoc[] }
   | { op: 'checkpoint'; position: string };
 
+export interface StagedBatch {
+  batch: number;
+  bytes: Uint8Array;
+}
+
 /** The answer each request gets. */
 export interface BillingAnswers {
-  stagedDays: StagedDay[];
-  stagedPage: StagedDay[];
-  putStaged: void;
+  stageBatch: void;
+  stagedBatches: StagedBatch[];
   dropStaged: void;
+  uploadApplied: boolean;
+  markApplied: void;
   meterDays: MeterDayRow[];
   meterDaysOfDate: MeterDayRow[];
   putMeterDays: void;

@@ -4,12 +4,13 @@
  */
 import type { DailyUsageDoc, PriceInterval } from '../../src/domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../src/domain/billing/invoice';
-import type { MeterDayKey, MeterDayRow, StagedDay } from '../../src/domain/billing/meter-day';
+import type { MeterDayKey, MeterDayRow } from '../../src/domain/billing/meter-day';
 import type {
   BillingProjectionStore,
   BillingQueries,
   BillingRequest,
   PriceDay,
+  StagedBatch,
 } from '../../src/ports/billing-read-model';
 import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../src/ports/projection-state';
 import type { UploadProjectionStore, UploadQueries } from '../../src/ports/upload-read-model';
@@ -102,18 +103,18 @@ function slots(kwhMicro: number) {
   return { dayStart: 1_790_000_000_000, intervalMinutes: 15, values, present };
 }
 
-export function stagedDay(uploadId: string, meter: string, date: string, kwhMicro: number): StagedDay {
-  return { uploadId, meter, date, ...slots(kwhMicro) };
+/** A staged readings batch: its bytes stand for the event's payload, which the store keeps as it is. */
+export function stagedBatch(batch: number, fill: number, length = 64): StagedBatch {
+  return { batch, bytes: new Uint8Array(length).fill(fill) };
 }
 
-export function meterDay(
-  meter: string,
-  date: string,
-  totalKwhMicro: number,
-  appliedPosition: string | null = null,
-): MeterDayRow {
-  return { ...dailyDoc(meter, date, totalKwhMicro), ...slots(totalKwhMicro), appliedPosition };
+export function meterDay(meter: string, date: string, totalKwhMicro: number): MeterDayRow {
+  return { ...dailyDoc(meter, date, totalKwhMicro), ...slots(totalKwhMicro) };
 }
+
+/** Staged batches as plain bytes, whatever byte type the driver hands back. */
+const plainBatches = (batches: unknown): StagedBatch[] =>
+  (batches as StagedBatch[]).map(({ batch, bytes }) => ({ batch, bytes: new Uint8Array(bytes) }));
 
 const sortByKey = (rows: MeterDayRow[]): MeterDayRow[] =>
   [...rows].sort((a, b) => (a.meter === b.meter ? a.date.localeCompare(b.date) : a.meter.localeCompare(b.meter)));
@@ -255,35 +256,46 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         })),
       });
 
-      it("stages an upload's meter-days by key and in (meter, date) pages, and drops them per upload", async () => {
+      it("keeps an upload's staged batches as they are, pages them in batch order, and drops them per upload", async () => {
         const store = fixture.billing('');
         await run(store, [
-          { op: 'putStaged', days: [stagedDay('u1', 'M2', '2026-10-01', 5), stagedDay('u1', 'M1', '2026-10-02', 3)] },
-          { op: 'putStaged', days: [stagedDay('u1', 'M1', '2026-10-01', 1), stagedDay('u2', 'M1', '2026-10-01', 9)] },
-          { op: 'putStaged', days: [stagedDay('u1', 'M1', '2026-10-01', 2)] },
+          { op: 'stageBatch', uploadId: 'u1', ...stagedBatch(2, 2) },
+          { op: 'stageBatch', uploadId: 'u1', ...stagedBatch(0, 0, 600_000) },
+          { op: 'stageBatch', uploadId: 'u2', ...stagedBatch(0, 9) },
+          { op: 'stageBatch', uploadId: 'u1', ...stagedBatch(1, 1) },
+          // A redelivered event stages the same batch again.
+          { op: 'stageBatch', uploadId: 'u1', ...stagedBatch(1, 1) },
           { op: 'checkpoint', position: '1' },
         ]);
-        const [byKey, page1, page2, rest] = await run(store, [
-          {
-            op: 'stagedDays',
-            uploadId: 'u1',
-            keys: [key('M1', '2026-10-01'), key('M9', '2026-10-01'), key('M2', '2026-10-02')],
-          },
-          { op: 'stagedPage', uploadId: 'u1', after: null, limit: 2 },
-          { op: 'stagedPage', uploadId: 'u1', after: key('M1', '2026-10-02'), limit: 2 },
-          { op: 'stagedPage', uploadId: 'u1', after: key('M2', '2026-10-01'), limit: 2 },
+        const [first, next, rest] = await run(store, [
+          { op: 'stagedBatches', uploadId: 'u1', afterBatch: -1, limit: 2 },
+          { op: 'stagedBatches', uploadId: 'u1', afterBatch: 1, limit: 2 },
+          { op: 'stagedBatches', uploadId: 'u1', afterBatch: 2, limit: 2 },
         ]);
-        expect(byKey).toEqual([stagedDay('u1', 'M1', '2026-10-01', 2)]);
-        expect(page1).toEqual([stagedDay('u1', 'M1', '2026-10-01', 2), stagedDay('u1', 'M1', '2026-10-02', 3)]);
-        expect(page2).toEqual([stagedDay('u1', 'M2', '2026-10-01', 5)]);
+        expect(plainBatches(first)).toEqual([stagedBatch(0, 0, 600_000), stagedBatch(1, 1)]);
+        expect(plainBatches(next)).toEqual([stagedBatch(2, 2)]);
         expect(rest).toEqual([]);
         const [afterDrop, other] = await run(store, [
           { op: 'dropStaged', uploadId: 'u1' },
-          { op: 'stagedPage', uploadId: 'u1', after: null, limit: 10 },
-          { op: 'stagedPage', uploadId: 'u2', after: null, limit: 10 },
+          { op: 'stagedBatches', uploadId: 'u1', afterBatch: -1, limit: 10 },
+          { op: 'stagedBatches', uploadId: 'u2', afterBatch: -1, limit: 10 },
         ]).then((answers) => answers.slice(1));
         expect(afterDrop).toEqual([]);
-        expect(other).toEqual([stagedDay('u2', 'M1', '2026-10-01', 9)]);
+        expect(plainBatches(other)).toEqual([stagedBatch(0, 9)]);
+      });
+
+      it('remembers which uploads took effect', async () => {
+        const store = fixture.billing('');
+        const [before] = await run(store, [{ op: 'uploadApplied', uploadId: 'u1' }]);
+        await run(store, [
+          { op: 'markApplied', uploadId: 'u1', position: '5' },
+          { op: 'markApplied', uploadId: 'u1', position: '5' },
+        ]);
+        const [after, other] = await run(store, [
+          { op: 'uploadApplied', uploadId: 'u1' },
+          { op: 'uploadApplied', uploadId: 'u2' },
+        ]);
+        expect([before, after, other]).toEqual([false, true, false]);
       });
 
       it('keeps billed meter-days with their slots, pages a date by meter, and answers the daily queries', async () => {
@@ -297,26 +309,31 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
               meterDay('M1', '2026-10-02', 20),
             ],
           },
-          { op: 'putMeterDays', days: [meterDay('M1', '2026-10-02', 25, '7')] },
+          { op: 'putMeterDays', days: [meterDay('M1', '2026-10-02', 25)] },
+          { op: 'putMeterDays', days: [meterDay('M3', '2026-10-02', 1), meterDay('M3', '2026-11-01', 1)] },
           { op: 'checkpoint', position: '4' },
         ]);
         const [byKey, ofDate, ofDateAfter, month] = await run(store, [
           { op: 'meterDays', keys: [key('M1', '2026-10-02'), key('M2', '2026-10-02'), key('M2', '2026-10-01')] },
           { op: 'meterDaysOfDate', date: '2026-10-01', afterMeter: null, limit: 1 },
           { op: 'meterDaysOfDate', date: '2026-10-01', afterMeter: 'M1', limit: 5 },
-          { op: 'dailyOfMonth', meter: 'M1', month: '2026-10' },
+          { op: 'dailyOfMonth', meters: ['M3', 'M1'], month: '2026-10' },
         ]);
         expect(sortByKey(byKey as MeterDayRow[])).toEqual([
-          meterDay('M1', '2026-10-02', 25, '7'),
+          meterDay('M1', '2026-10-02', 25),
           meterDay('M2', '2026-10-01', 30),
         ]);
         expect(ofDate).toEqual([meterDay('M1', '2026-10-01', 10)]);
         expect(ofDateAfter).toEqual([meterDay('M2', '2026-10-01', 30)]);
-        expect(month).toEqual([dailyDoc('M1', '2026-10-01', 10), dailyDoc('M1', '2026-10-02', 25)]);
+        expect(month).toEqual([
+          dailyDoc('M1', '2026-10-01', 10),
+          dailyDoc('M1', '2026-10-02', 25),
+          dailyDoc('M3', '2026-10-02', 1),
+        ]);
         expect(await store.dailyUsage('M1', '2026-10-02', '2026-10-02')).toEqual([dailyDoc('M1', '2026-10-02', 25)]);
         expect(await store.dailyTotals('2026-10-01')).toEqual({ date: '2026-10-01', meters: 2, totalKwhMicro: 40 });
-        expect(await store.dailyTotals('2026-11-01')).toBeNull();
-        expect(await store.meters()).toEqual(['M1', 'M2']);
+        expect(await store.dailyTotals('2026-12-01')).toBeNull();
+        expect(await store.meters()).toEqual(['M1', 'M2', 'M3']);
         expect(await store.getCheckpoint()).toBe('4');
       });
 
@@ -398,21 +415,22 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
       it('runs the same program twice to the same state', async () => {
         const store = fixture.billing('');
         const program: BillingRequest[] = [
-          { op: 'putStaged', days: [stagedDay('u1', 'M1', '1970-01-01', 4)] },
+          { op: 'stageBatch', uploadId: 'u1', ...stagedBatch(0, 4) },
+          { op: 'markApplied', uploadId: 'u0', position: '1' },
           { op: 'putPriceDay', day: priceDay('1970-01-01', 0, 1, 9) },
-          { op: 'putMeterDays', days: [meterDay('M1', '1970-01-01', 4, '3')] },
+          { op: 'putMeterDays', days: [meterDay('M1', '1970-01-01', 4)] },
           { op: 'putInvoices', invoices: [invoiceDoc('M1', '1970-01', 4)] },
           { op: 'checkpoint', position: '1' },
         ];
         await run(store, program);
         await run(store, program);
         const [staged, days, prices] = await run(store, [
-          { op: 'stagedPage', uploadId: 'u1', after: null, limit: 10 },
+          { op: 'stagedBatches', uploadId: 'u1', afterBatch: -1, limit: 10 },
           { op: 'meterDaysOfDate', date: '1970-01-01', afterMeter: null, limit: 10 },
           { op: 'prices', market: 'BG', from: 0, to: hour },
         ]);
         expect(staged).toHaveLength(1);
-        expect(days).toEqual([meterDay('M1', '1970-01-01', 4, '3')]);
+        expect(days).toEqual([meterDay('M1', '1970-01-01', 4)]);
         expect(prices).toHaveLength(1);
         expect((await store.invoices('1970-01', null, 10, null)).totalCount).toBe(1);
       });

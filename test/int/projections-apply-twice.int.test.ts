@@ -144,15 +144,11 @@ describe.each([
   it('billing: the second delivery changes nothing', async () => {
     const db = openSqliteDatabase(':memory:');
     const store = new SqliteBillingReadModel(db);
-    const projection = new BillingProjection(
-      store,
-      {
-        clock: new ZonedClock('Europe/Sofia'),
-        resolutionMinutes: 15,
-        market: 'BG',
-      },
-      (a, b) => Number(a) - Number(b),
-    );
+    const projection = new BillingProjection(store, {
+      clock: new ZonedClock('Europe/Sofia'),
+      resolutionMinutes: 15,
+      market: 'BG',
+    });
     for (const batch of batches) await projection.handle(batch);
     const once = store.dump();
     for (const batch of batches) await projection.handle(batch);
@@ -177,5 +173,62 @@ describe.each([
     expect(await store.getUpload(uploadId)).toMatchObject({ status: 'VALIDATED', acceptedRows: 100, rejectedRows: 1 });
     expect((await store.listRejectedRows(uploadId, 10, null)).totalCount).toBe(1);
     db.close();
+  });
+});
+
+describe('billing: an upload gathered a few meter-days at a time', () => {
+  // Three batches of readings of 5 meters over 3 days, the rows of each batch in no particular order,
+  // a meter-day spread over several batches; then prices and the upload's validation.
+  const id = 'u-big';
+  const big = `upload-${id}`;
+  const readings: Array<[string, number, number]> = [];
+  for (let meter = 1; meter <= 5; meter++) {
+    for (let slot = 0; slot < 3 * 96; slot += 1 + (meter % 3)) {
+      readings.push([`M${meter}`, t0 + slot * 900_000, meter * 1000 + slot]);
+    }
+  }
+  readings.sort((a, b) => ((a[2] * 7919) % 101) - ((b[2] * 7919) % 101));
+  const third = Math.ceil(readings.length / 3);
+  const bigEvents: RecordedEvent[] = [0, 1, 2].map((batch) => {
+    const builder = new ReadingsBatchBuilder(third);
+    for (const [meter, start, kwh] of readings.slice(batch * third, (batch + 1) * third))
+      builder.add(meter, start, kwh);
+    return recorded(big, batch, {
+      type: 'ReadingsAccepted',
+      data: encodeReadingsBatch({ uploadId: id, batch, ...builder.take() }),
+    });
+  });
+  bigEvents.push(
+    events.find((e) => e.type === 'MarketPricesPublished')!,
+    recorded(big, 3, {
+      type: 'FileValidated',
+      data: {
+        uploadId: id,
+        totalRows: readings.length,
+        acceptedRows: readings.length,
+        rejectedRows: 0,
+        meters: 5,
+        firstIntervalStart: null,
+        lastIntervalStart: null,
+        duplicateOf: null,
+        validatedAt: 'now',
+      },
+    }),
+  );
+
+  it('gives the same model as gathering it all at once', async () => {
+    const rules = { clock: new ZonedClock('Europe/Sofia'), resolutionMinutes: 15, market: 'BG' };
+    const project = async (limits?: { batchesPerRead: number; daysInMemory: number }) => {
+      const db = openSqliteDatabase(':memory:');
+      const store = new SqliteBillingReadModel(db);
+      await new BillingProjection(store, rules, limits).handle(bigEvents);
+      const dump = store.dump();
+      db.close();
+      return dump;
+    };
+    const whole = await project();
+    expect(whole.daily).toHaveLength(5 * 3);
+    expect(whole.invoices).toHaveLength(5);
+    expect(await project({ batchesPerRead: 1, daysInMemory: 2 })).toEqual(whole);
   });
 });

@@ -40,9 +40,7 @@ async function harness(): Promise<Harness> {
   const { eventStore, readStore } = backends;
   const runner = new ProjectionRunner(
     eventStore,
-    readStore.projectionDefinitions({ clock, resolutionMinutes: 15, market: config.priceArea }, (a, b) =>
-      eventStore.comparePositions(a, b),
-    ),
+    readStore.projectionDefinitions({ clock, resolutionMinutes: 15, market: config.priceArea }),
     readStore.versions,
     silent,
     { streamPrefixes: SERVICE_STREAM_PREFIXES },

@@ -1,7 +1,14 @@
 import { daysOfMonth, expectedIntervals, localDay } from '../../src/domain/billing/calendar';
 import type { DailyUsageDoc, PriceInterval } from '../../src/domain/billing/daily-usage';
 import { priceFor } from '../../src/domain/billing/daily-usage';
-import { emptySlots, putReading, totalsOf } from '../../src/domain/billing/meter-day';
+import {
+  decodeSlots,
+  emptySlots,
+  encodeSlots,
+  putReading,
+  slotPricesOf,
+  totalsOf,
+} from '../../src/domain/billing/meter-day';
 import { computeInvoice } from '../../src/domain/billing/invoice';
 import { costFemto, formatEurPerKwh, formatEuros, toMicro } from '../../src/domain/billing/money';
 import { ZonedClock } from '../../src/domain/time/zoned-time';
@@ -85,7 +92,12 @@ describe('meter-day totals and computeInvoice', () => {
   ]);
   const slots = emptySlots(day, 15);
   [0.5, 0.25, 1].forEach((kwh, i) => putReading(slots, day.start + i * QUARTER, toMicro(kwh)));
-  const usage = totalsOf({ meter: 'MP1', date: day.date }, slots, prices, 100);
+  const usage = totalsOf(
+    { meter: 'MP1', date: day.date },
+    slots,
+    slotPricesOf(prices, day.start, 15, slots.values.length),
+    100,
+  );
 
   it('sums exactly past the float range: large terms are folded into the BigInt', () => {
     const big = emptySlots(day, 15);
@@ -93,7 +105,12 @@ describe('meter-day totals and computeInvoice', () => {
       [day.start, { start: day.start, end: day.start + HOUR, priceMicro: 3_000_000_000 }],
     ]);
     for (let i = 0; i < 4; i++) putReading(big, day.start + i * QUARTER, 9_999_999_999 - i);
-    const totals = totalsOf({ meter: 'MP1', date: day.date }, big, hourly, 100);
+    const totals = totalsOf(
+      { meter: 'MP1', date: day.date },
+      big,
+      slotPricesOf(hourly, day.start, 15, big.values.length),
+      100,
+    );
     const exact = [0, 1, 2, 3].reduce((sum, i) => sum + costFemto(9_999_999_999 - i, 3_000_000_000), 0n);
     expect(totals.costFemto).toBe(exact.toString());
     expect(totals).toMatchObject({ intervals: 4, pricedIntervals: 4 });
@@ -125,5 +142,53 @@ describe('meter-day totals and computeInvoice', () => {
     month[3] = full('2026-11-04', 90);
     const invoice = computeInvoice('MP1', '2026-11', month, 30 * 96);
     expect(invoice).toMatchObject({ status: 'MISSING_PRICES', unpricedIntervals: 6, id: '2026-11:MP1' });
+  });
+});
+
+describe('stored meter-day slots (encodeSlots / decodeSlots)', () => {
+  const slotsWith = (count: number, readings: Array<[number, number]>) => {
+    const values = new Float64Array(count);
+    const present = new Uint8Array(count);
+    for (const [slot, value] of readings) {
+      values[slot] = value;
+      present[slot] = 1;
+    }
+    return { values, present };
+  };
+
+  it('keeps whole micro-kWh below 2^32 as 4 bytes each, and reads them back equal', () => {
+    const slots = slotsWith(96, [
+      [0, 0],
+      [1, 197_700],
+      [95, 4_294_967_295],
+    ]);
+    const bytes = encodeSlots(slots);
+    expect(bytes.byteLength).toBe(3 + 12 + 3 * 4);
+    expect(decodeSlots(bytes)).toEqual(slots);
+  });
+
+  it('falls back to 8 bytes each when a value does not fit (large, or not whole)', () => {
+    for (const odd of [4_294_967_296, 0.5, 12_345_678_901_234]) {
+      const slots = slotsWith(100, [
+        [3, 1],
+        [99, odd],
+      ]);
+      const bytes = encodeSlots(slots);
+      expect(bytes.byteLength).toBe(3 + 13 + 2 * 8);
+      expect(decodeSlots(bytes)).toEqual(slots);
+    }
+  });
+
+  it('keeps an empty day and a present zero apart', () => {
+    const empty = slotsWith(92, []);
+    expect(decodeSlots(encodeSlots(empty))).toEqual(empty);
+    const zero = slotsWith(92, [[91, 0]]);
+    expect(decodeSlots(encodeSlots(zero)).present[91]).toBe(1);
+  });
+
+  it('refuses bytes that are not stored slots', () => {
+    expect(() => decodeSlots(new Uint8Array([9, 0, 0]))).toThrow('unknown format 9');
+    const cut = encodeSlots(slotsWith(96, [[0, 1]])).subarray(0, 17);
+    expect(() => decodeSlots(cut)).toThrow();
   });
 });

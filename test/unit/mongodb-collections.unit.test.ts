@@ -8,9 +8,7 @@ import {
   meterDayDocument,
   meterDayOf,
   meterDayWrites,
-  stagedDayDocument,
-  stagedDayOf,
-  stagedDayWrites,
+  stagedBatchWrite,
   redactUrl,
   rejectedRowWrites,
   UPLOAD_COLLECTIONS,
@@ -20,14 +18,15 @@ import { Binary, MongoNetworkError, MongoNotConnectedError, MongoServerError } f
 import { mapMongoError, withPortErrors } from '../../src/infrastructure/mongodb/errors';
 import { leaseFilter } from '../../src/infrastructure/mongodb/mongo-projection-state';
 import { ReadStoreUnavailableError } from '../../src/ports/read-store-errors';
-import { invoiceDoc, meterDay, stagedDay, uploadDoc } from '../contract/read-models.contract';
+import { invoiceDoc, meterDay, uploadDoc } from '../contract/read-models.contract';
 
 describe('MongoDB read-model mapping', () => {
   it('puts a unique index on the natural key of every read-model collection', () => {
     const naturalKeys: Record<string, string[]> = {
       uploads: ['uploadId'],
       rejected_rows: ['uploadId', 'line'],
-      staged_days: ['uploadId', 'meter', 'date'],
+      staged_batches: ['uploadId', 'batch'],
+      applied_uploads: ['uploadId'],
       prices: ['market', 'start'],
       daily_usage: ['meter', 'date'],
       invoices: ['month', 'meter'],
@@ -42,7 +41,7 @@ describe('MongoDB read-model mapping', () => {
 
   it('serves each query filter from an index prefix', () => {
     const keysOf = (base: string) => (INDEXES[base] ?? []).map((index) => Object.keys(index.key).join(','));
-    expect(keysOf('staged_days')).toContain('uploadId,meter,date'); // an upload's staged days, in pages
+    expect(keysOf('staged_batches')).toContain('uploadId,batch'); // an upload's staged batches, in pages
     expect(keysOf('prices')).toContain('market,deliveryDate'); // replace a delivery day
     expect(keysOf('daily_usage')).toContain('date,meter'); // dailyTotals(date), a date's days by meter
     expect(keysOf('invoices')).toContain('meter,month'); // latestInvoices(meter)
@@ -104,20 +103,18 @@ describe('MongoDB read-model mapping', () => {
   });
 
   it('upserts readings, days and invoices on their natural keys', () => {
-    const day = meterDay('M', '2026-10-01', 7, '5');
+    const day = meterDay('M', '2026-10-01', 7);
     expect(meterDayWrites([day])).toEqual([
       { replaceOne: { filter: { meter: 'M', date: '2026-10-01' }, replacement: meterDayDocument(day), upsert: true } },
     ]);
-    const staged = stagedDay('u1', 'M', '2026-10-01', 7);
-    expect(stagedDayWrites([staged])).toEqual([
-      {
-        replaceOne: {
-          filter: { uploadId: 'u1', meter: 'M', date: '2026-10-01' },
-          replacement: stagedDayDocument(staged),
-          upsert: true,
-        },
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(stagedBatchWrite('u1', 4, bytes)).toEqual({
+      replaceOne: {
+        filter: { uploadId: 'u1', batch: 4 },
+        replacement: { uploadId: 'u1', batch: 4, data: new Binary(bytes) },
+        upsert: true,
       },
-    ]);
+    });
     const invoice = invoiceDoc('M', '2026-10', 7);
     expect(invoiceWrites([invoice])).toEqual([
       { replaceOne: { filter: { month: '2026-10', meter: 'M' }, replacement: invoice, upsert: true } },
@@ -125,19 +122,18 @@ describe('MongoDB read-model mapping', () => {
   });
 
   it("stores a meter-day's slots as binary and reads them back equal", () => {
-    const day = meterDay('M', '2026-10-01', 7, '5');
+    const day = meterDay('M', '2026-10-01', 7);
     const document = meterDayDocument(day);
-    expect(document.values.value().byteLength).toBe(96 * 8);
-    expect(document.present.value().byteLength).toBe(96);
+    // Four readings as u32 behind a 3-byte head and 12 bytes of presence bits.
+    expect(document.slots.value().byteLength).toBe(3 + 12 + 4 * 4);
     expect(document).not.toHaveProperty('_id');
+    expect(document).not.toHaveProperty('values');
     expect(meterDayOf(document)).toEqual(day);
     // Read back from a buffer at an odd offset, as a driver may hand it over.
-    const shifted = new Uint8Array(96 * 8 + 1);
-    shifted.set(document.values.value(), 1);
-    const odd = { ...document, values: new Binary(shifted.subarray(1)) };
-    expect(meterDayOf(odd).values).toEqual(day.values);
-    const staged = stagedDay('u1', 'M', '2026-10-01', 3);
-    expect(stagedDayOf(stagedDayDocument(staged))).toEqual(staged);
+    const shifted = new Uint8Array(document.slots.value().byteLength + 1);
+    shifted.set(document.slots.value(), 1);
+    const odd = { ...document, slots: new Binary(shifted.subarray(1)) };
+    expect(meterDayOf(odd)).toEqual(day);
   });
 
   it('replaces a whole delivery day of prices: delete first, then upsert each interval', () => {

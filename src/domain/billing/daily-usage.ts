@@ -26,11 +26,10 @@ export interface DailyUsageDoc {
  */
 export function priceFor(prices: ReadonlyMap<number, PriceInterval>, start: number, durationMs: number): number | null {
   const hourStart = start - (((start % 3_600_000) + 3_600_000) % 3_600_000);
-  for (const candidate of [start, hourStart]) {
-    const interval = prices.get(candidate);
-    if (interval !== undefined && interval.start <= start && interval.end >= start + durationMs)
-      return interval.priceMicro;
-  }
+  const own = prices.get(start);
+  if (own !== undefined && own.end >= start + durationMs) return own.priceMicro;
+  const hour = prices.get(hourStart);
+  if (hour !== undefined && hour.end >= start + durationMs) return hour.priceMicro;
   let covered = 0;
   let weighted = 0;
   for (let t = start; t < start + durationMs;) {

@@ -6,7 +6,7 @@
 import { Binary, type AnyBulkWriteOperation, type IndexDescription } from 'mongodb';
 import type { DailyUsageDoc } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import type { DaySlots, MeterDayKey, MeterDayRow, StagedDay } from '../../domain/billing/meter-day';
+import { decodeSlots, encodeSlots, type MeterDayKey, type MeterDayRow } from '../../domain/billing/meter-day';
 import type { PriceDay } from '../../ports/billing-read-model';
 import type { RejectedRowRecord } from '../../ports/upload-read-model';
 import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
@@ -15,7 +15,8 @@ export const UPLOADS = 'uploads';
 export const REJECTED_ROWS = 'rejected_rows';
 export const PRICES = 'prices';
 export const DAILY_USAGE = 'daily_usage';
-export const STAGED_DAYS = 'staged_days';
+export const STAGED_BATCHES = 'staged_batches';
+export const APPLIED_UPLOADS = 'applied_uploads';
 export const INVOICES = 'invoices';
 export const CHECKPOINTS = 'projection_checkpoints';
 export const VERSIONS = 'projection_versions';
@@ -23,7 +24,7 @@ export const LEASES = 'projector_lease';
 
 /** The collections of each projection's read model, renamed together when a rebuild is promoted. */
 export const UPLOAD_COLLECTIONS = [UPLOADS, REJECTED_ROWS] as const;
-export const BILLING_COLLECTIONS = [PRICES, DAILY_USAGE, STAGED_DAYS, INVOICES] as const;
+export const BILLING_COLLECTIONS = [PRICES, DAILY_USAGE, STAGED_BATCHES, APPLIED_UPLOADS, INVOICES] as const;
 
 /** One unique index per natural key, plus what the queries filter and sort on. */
 export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
@@ -34,7 +35,8 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { status: 1, seq: 1 }, name: 'status_seq' },
   ],
   [REJECTED_ROWS]: [{ key: { uploadId: 1, line: 1 }, name: 'upload_line_unique', unique: true }],
-  [STAGED_DAYS]: [{ key: { uploadId: 1, meter: 1, date: 1 }, name: 'upload_meter_date_unique', unique: true }],
+  [STAGED_BATCHES]: [{ key: { uploadId: 1, batch: 1 }, name: 'upload_batch_unique', unique: true }],
+  [APPLIED_UPLOADS]: [{ key: { uploadId: 1 }, name: 'upload_unique', unique: true }],
   [PRICES]: [
     { key: { market: 1, start: 1 }, name: 'market_start_unique', unique: true },
     { key: { market: 1, deliveryDate: 1 }, name: 'market_delivery_date' },
@@ -97,65 +99,38 @@ export function rejectedRowWrites(rows: readonly RejectedRowRecord[]): AnyBulkWr
   }));
 }
 
-/** A meter-day's slots as stored: the values and presence flags as binary. */
-interface SlotFields {
+/** A meter-day as stored: its daily figures, and its slots compact (`encodeSlots`) as binary. */
+export interface MeterDayDocument extends DailyUsageDoc {
   dayStart: number;
   intervalMinutes: number;
-  values: Binary;
-  present: Binary;
+  slots: Binary;
 }
 
-export interface MeterDayDocument extends DailyUsageDoc, SlotFields {
-  appliedPosition: string | null;
-}
-
-export interface StagedDayDocument extends MeterDayKey, SlotFields {
+/** A readings event's batch (its binary payload), kept until its upload is validated or dropped. */
+export interface StagedBatchDocument {
   uploadId: string;
+  batch: number;
+  data: Binary;
 }
 
-const bytes = (array: Float64Array | Uint8Array): Binary =>
-  new Binary(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-
-function slotFields(slots: DaySlots): SlotFields {
-  return {
-    dayStart: slots.dayStart,
-    intervalMinutes: slots.intervalMinutes,
-    values: bytes(slots.values),
-    present: bytes(slots.present),
-  };
-}
-
-function slotsOf(doc: SlotFields): DaySlots {
-  return {
-    dayStart: doc.dayStart,
-    intervalMinutes: doc.intervalMinutes,
-    // Copied: a Float64Array needs an 8-byte aligned buffer of its own.
-    values: new Float64Array(new Uint8Array(doc.values.value()).buffer),
-    present: new Uint8Array(doc.present.value()),
-  };
+export interface AppliedUploadDocument {
+  uploadId: string;
+  position: string;
 }
 
 export function meterDayDocument(row: MeterDayRow): MeterDayDocument {
-  const { dayStart: _s, intervalMinutes: _i, values: _v, present: _p, ...rest } = row;
-  return { ...rest, ...slotFields(row) };
+  const { values: _v, present: _p, ...rest } = row;
+  return { ...rest, slots: new Binary(encodeSlots(row)) };
 }
 
 export function meterDayOf(doc: MeterDayDocument): MeterDayRow {
-  const { dayStart: _s, intervalMinutes: _i, values: _v, present: _p, ...rest } = doc;
-  return { ...rest, ...slotsOf(doc) };
-}
-
-export function stagedDayDocument(day: StagedDay): StagedDayDocument {
-  return { uploadId: day.uploadId, meter: day.meter, date: day.date, ...slotFields(day) };
-}
-
-export function stagedDayOf(doc: StagedDayDocument): StagedDay {
-  return { uploadId: doc.uploadId, meter: doc.meter, date: doc.date, ...slotsOf(doc) };
+  const { slots, ...rest } = doc;
+  return { ...rest, ...decodeSlots(slots.value()) };
 }
 
 /** The daily figures of a meter-day document, without its slots (what the queries read). */
 export const DAILY_FIELDS = {
-  projection: { _id: 0, dayStart: 0, intervalMinutes: 0, values: 0, present: 0, appliedPosition: 0 },
+  projection: { _id: 0, dayStart: 0, intervalMinutes: 0, slots: 0 },
 } as const;
 
 /** Documents of these (meter, date) keys: a query on the keys' meters and dates, narrowed to the exact keys here. */
@@ -166,26 +141,25 @@ export function keysFilter(keys: readonly MeterDayKey[]): { meter: { $in: string
   };
 }
 
-/** The page after (meter, date) in (meter, date) order. */
-export function afterKeyFilter(after: MeterDayKey | null): Record<string, unknown> {
-  if (after === null) return {};
-  return { $or: [{ meter: { $gt: after.meter } }, { meter: after.meter, date: { $gt: after.date } }] };
-}
-
 export function meterDayWrites(days: readonly MeterDayRow[]): AnyBulkWriteOperation<MeterDayDocument>[] {
   return days.map((day) => ({
     replaceOne: { filter: { meter: day.meter, date: day.date }, replacement: meterDayDocument(day), upsert: true },
   }));
 }
 
-export function stagedDayWrites(days: readonly StagedDay[]): AnyBulkWriteOperation<StagedDayDocument>[] {
-  return days.map((day) => ({
+/** Staging a batch again (a redelivery) writes the same document. */
+export function stagedBatchWrite(
+  uploadId: string,
+  batch: number,
+  bytes: Uint8Array,
+): AnyBulkWriteOperation<StagedBatchDocument> {
+  return {
     replaceOne: {
-      filter: { uploadId: day.uploadId, meter: day.meter, date: day.date },
-      replacement: stagedDayDocument(day),
+      filter: { uploadId, batch },
+      replacement: { uploadId, batch, data: new Binary(bytes) },
       upsert: true,
     },
-  }));
+  };
 }
 
 export interface PriceDocument {

@@ -14,7 +14,7 @@ import type {
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import { MongoCollectionSet } from './collection-set';
 import {
-  afterKeyFilter,
+  APPLIED_UPLOADS,
   BILLING_COLLECTIONS,
   DAILY_FIELDS,
   DAILY_USAGE,
@@ -26,25 +26,26 @@ import {
   parseInvoiceId,
   priceDayWrites,
   PRICES,
-  STAGED_DAYS,
-  stagedDayOf,
-  stagedDayWrites,
+  STAGED_BATCHES,
+  stagedBatchWrite,
   WITHOUT_ID,
+  type AppliedUploadDocument,
   type MeterDayDocument,
   type PriceDocument,
-  type StagedDayDocument,
+  type StagedBatchDocument,
 } from './collections';
 import type { MongoReadStore } from './mongo-database';
 
 interface BillingCollections {
   prices: Collection<PriceDocument>;
   daily: Collection<MeterDayDocument>;
-  staged: Collection<StagedDayDocument>;
+  staged: Collection<StagedBatchDocument>;
+  applied: Collection<AppliedUploadDocument>;
   invoices: Collection<InvoiceDoc>;
 }
 
 /**
- * Prices, billed meter-days, staged meter-days and invoices in MongoDB; `suffix` selects live or rebuild
+ * Prices, billed meter-days, staged readings batches, applied uploads and invoices in MongoDB; `suffix` selects live or rebuild
  * collections. A billing program runs inside one session transaction (majority), with the checkpoint, so
  * readers see a batch whole or not at all.
  */
@@ -62,7 +63,8 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
     return {
       prices: await this.collections.collection<PriceDocument>(PRICES),
       daily: await this.collections.collection<MeterDayDocument>(DAILY_USAGE),
-      staged: await this.collections.collection<StagedDayDocument>(STAGED_DAYS),
+      staged: await this.collections.collection<StagedBatchDocument>(STAGED_BATCHES),
+      applied: await this.collections.collection<AppliedUploadDocument>(APPLIED_UPLOADS),
       invoices: await this.collections.collection<InvoiceDoc>(INVOICES),
     };
   }
@@ -88,26 +90,28 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
 
   private async answer(c: BillingCollections, request: BillingRequest, session: ClientSession): Promise<BillingAnswer> {
     switch (request.op) {
-      case 'stagedDays': {
+      case 'stageBatch':
+        await c.staged.bulkWrite([stagedBatchWrite(request.uploadId, request.batch, request.bytes)], { session });
+        return undefined;
+      case 'stagedBatches': {
         const docs = await c.staged
-          .find({ uploadId: request.uploadId, ...keysFilter(request.keys) }, { ...WITHOUT_ID, session })
-          .toArray();
-        return onlyKeys(docs, request.keys).map(stagedDayOf);
-      }
-      case 'stagedPage': {
-        const docs = await c.staged
-          .find({ uploadId: request.uploadId, ...afterKeyFilter(request.after) }, { ...WITHOUT_ID, session })
-          .sort({ meter: 1, date: 1 })
+          .find({ uploadId: request.uploadId, batch: { $gt: request.afterBatch } }, { ...WITHOUT_ID, session })
+          .sort({ batch: 1 })
           .limit(request.limit)
           .toArray();
-        return docs.map(stagedDayOf);
+        return docs.map((doc) => ({ batch: doc.batch, bytes: doc.data.value() }));
       }
-      case 'putStaged':
-        if (request.days.length > 0)
-          await c.staged.bulkWrite(stagedDayWrites(request.days), { ordered: false, session });
-        return undefined;
       case 'dropStaged':
         await c.staged.deleteMany({ uploadId: request.uploadId }, { session });
+        return undefined;
+      case 'uploadApplied':
+        return (await c.applied.findOne({ uploadId: request.uploadId }, { ...WITHOUT_ID, session })) !== null;
+      case 'markApplied':
+        await c.applied.replaceOne(
+          { uploadId: request.uploadId },
+          { uploadId: request.uploadId, position: request.position },
+          { upsert: true, session },
+        );
         return undefined;
       case 'meterDays': {
         const docs = await c.daily.find(keysFilter(request.keys), { ...WITHOUT_ID, session }).toArray();
@@ -130,7 +134,13 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
         await c.prices.bulkWrite(priceDayWrites([request.day]), { ordered: true, session });
         return undefined;
       case 'dailyOfMonth':
-        return this.dailyOf(c.daily, request.meter, `${request.month}-01`, `${request.month}-31`, session);
+        return (await c.daily
+          .find(
+            { meter: { $in: [...request.meters] }, date: { $gte: `${request.month}-01`, $lte: `${request.month}-31` } },
+            { ...DAILY_FIELDS, session },
+          )
+          .sort({ meter: 1, date: 1 })
+          .toArray()) as unknown as DailyUsageDoc[];
       case 'putInvoices':
         if (request.invoices.length > 0)
           await c.invoices.bulkWrite(invoiceWrites(request.invoices), { ordered: false, session });

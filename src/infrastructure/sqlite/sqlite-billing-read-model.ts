@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import type { MeterDayKey, MeterDayRow, StagedDay } from '../../domain/billing/meter-day';
+import { decodeSlots, encodeSlots, type MeterDayKey, type MeterDayRow } from '../../domain/billing/meter-day';
 import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type {
   BillingAnswer,
@@ -15,16 +15,17 @@ import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import type { SqliteDatabase } from './database';
 import { TableSet } from './table-set';
 
-const TABLES = ['rm_prices', 'rm_daily_usage', 'rm_staged_days', 'rm_invoices'];
+const TABLES = ['rm_prices', 'rm_daily_usage', 'rm_staged_batches', 'rm_applied_uploads', 'rm_invoices'];
 const INDEXES = [
   { table: 'rm_daily_usage', name: '_by_date', columns: 'date, meter' },
   { table: 'rm_invoices', name: '_by_meter', columns: 'meter, month' },
   { table: 'rm_prices', name: '_by_day', columns: 'market, delivery_date' },
 ];
 
-/** The daily figures, without the slots (what queries read). */
-const DAILY_COLUMNS = `meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals, expected_intervals,
-  priced_intervals, priced_kwh_micro, cost_femto`;
+/** The daily figures, without the slots (what queries read), named as `DailyUsageDoc` has them. */
+const DAILY_FIELDS = `meter, date, total_kwh_micro AS totalKwhMicro, min_kwh_micro AS minKwhMicro,
+  max_kwh_micro AS maxKwhMicro, intervals, expected_intervals AS expectedIntervals,
+  priced_intervals AS pricedIntervals, priced_kwh_micro AS pricedKwhMicro, cost_femto AS costFemto`;
 
 interface DailyRow {
   meter: string;
@@ -42,8 +43,7 @@ interface DailyRow {
 interface SlotColumns {
   interval_minutes: number;
   day_start: number;
-  slot_values: Buffer;
-  slot_present: Buffer;
+  slots: Buffer;
 }
 
 const toDaily = (row: DailyRow): DailyUsageDoc => ({
@@ -62,13 +62,8 @@ const toDaily = (row: DailyRow): DailyUsageDoc => ({
 const slotsOf = (row: SlotColumns) => ({
   dayStart: row.day_start,
   intervalMinutes: row.interval_minutes,
-  // Copied: a Float64Array needs an 8-byte aligned buffer of its own.
-  values: new Float64Array(new Uint8Array(row.slot_values).buffer),
-  present: new Uint8Array(row.slot_present),
+  ...decodeSlots(row.slots),
 });
-
-const bytesOf = (array: Float64Array | Uint8Array): Buffer =>
-  Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 
 /**
  * Prices, billed meter-days (readings as slots, daily totals, exact cost), staged meter-days of uploads
@@ -78,7 +73,7 @@ const bytesOf = (array: Float64Array | Uint8Array): Buffer =>
  */
 export class SqliteBillingReadModel implements BillingProjectionStore, BillingQueries {
   readonly tables: TableSet;
-  private readonly t: Record<'prices' | 'daily' | 'staged' | 'invoices', string>;
+  private readonly t: Record<'prices' | 'daily' | 'staged' | 'applied' | 'invoices', string>;
   private readonly statements = new Map<string, Statement>();
 
   constructor(
@@ -89,7 +84,8 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     this.t = {
       prices: this.tables.name('rm_prices'),
       daily: this.tables.name('rm_daily_usage'),
-      staged: this.tables.name('rm_staged_days'),
+      staged: this.tables.name('rm_staged_batches'),
+      applied: this.tables.name('rm_applied_uploads'),
       invoices: this.tables.name('rm_invoices'),
     };
     this.createTables();
@@ -97,8 +93,13 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
 
   private createTables(): void {
     const { t } = this;
+    // Tables of earlier versions of this model (rebuilt from the log when the version changes).
+    this.db.exec(
+      `DROP TABLE IF EXISTS ${this.tables.name('rm_readings')}; DROP TABLE IF EXISTS ${this.tables.name('rm_staged_days')}`,
+    );
+    const daily = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t.daily) as Array<{ name: string }>;
+    if (daily.length > 0 && !daily.some((column) => column.name === 'slots')) this.db.exec(`DROP TABLE ${t.daily}`);
     this.db.exec(`
-      DROP TABLE IF EXISTS ${this.tables.name('rm_readings')};
       CREATE TABLE IF NOT EXISTS ${t.prices} (
         market TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, price_micro INTEGER NOT NULL,
         delivery_date TEXT NOT NULL,
@@ -107,13 +108,13 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL, min_kwh_micro INTEGER NOT NULL,
         max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL, expected_intervals INTEGER NOT NULL,
         priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL, cost_femto TEXT NOT NULL,
-        interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slot_values BLOB NOT NULL,
-        slot_present BLOB NOT NULL, applied_position TEXT,
+        interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slots BLOB NOT NULL,
         PRIMARY KEY (meter, date)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS ${t.staged} (
-        upload_id TEXT NOT NULL, meter TEXT NOT NULL, date TEXT NOT NULL, interval_minutes INTEGER NOT NULL,
-        day_start INTEGER NOT NULL, slot_values BLOB NOT NULL, slot_present BLOB NOT NULL,
-        PRIMARY KEY (upload_id, meter, date)) WITHOUT ROWID;
+        upload_id TEXT NOT NULL, batch INTEGER NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (upload_id, batch));
+      CREATE TABLE IF NOT EXISTS ${t.applied} (
+        upload_id TEXT NOT NULL PRIMARY KEY, position TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS ${t.invoices} (
         month TEXT NOT NULL, meter TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (month, meter)) WITHOUT ROWID;
@@ -153,33 +154,31 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   private answer(request: BillingRequest): BillingAnswer {
     const { t } = this;
     switch (request.op) {
-      case 'stagedDays': {
-        const select = this.sql(`SELECT * FROM ${t.staged} WHERE upload_id = ? AND meter = ? AND date = ?`);
-        return request.keys.flatMap((key) => {
-          const row = select.get(request.uploadId, key.meter, key.date) as (SlotColumns & MeterDayKey) | undefined;
-          return row === undefined ? [] : [this.staged(request.uploadId, row)];
-        });
-      }
-      case 'stagedPage': {
-        const after = request.after ?? { meter: '', date: '' };
-        return (
-          this.sql(
-            `SELECT * FROM ${t.staged} WHERE upload_id = ? AND (meter, date) > (?, ?) ORDER BY meter, date LIMIT ?`,
-          ).all(request.uploadId, after.meter, after.date, request.limit) as Array<SlotColumns & MeterDayKey>
-        ).map((row) => this.staged(request.uploadId, row));
-      }
-      case 'putStaged': {
-        const put = this.sql(
-          `INSERT OR REPLACE INTO ${t.staged} (upload_id, meter, date, interval_minutes, day_start, slot_values, slot_present)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      case 'stageBatch':
+        this.sql(`INSERT OR REPLACE INTO ${t.staged} (upload_id, batch, data) VALUES (?, ?, ?)`).run(
+          request.uploadId,
+          request.batch,
+          request.bytes,
         );
-        for (const d of request.days) {
-          put.run(d.uploadId, d.meter, d.date, d.intervalMinutes, d.dayStart, bytesOf(d.values), bytesOf(d.present));
-        }
         return undefined;
-      }
+      case 'stagedBatches':
+        return (
+          this.sql(`SELECT batch, data FROM ${t.staged} WHERE upload_id = ? AND batch > ? ORDER BY batch LIMIT ?`).all(
+            request.uploadId,
+            request.afterBatch,
+            request.limit,
+          ) as Array<{ batch: number; data: Buffer }>
+        ).map((row) => ({ batch: row.batch, bytes: row.data }));
       case 'dropStaged':
         this.sql(`DELETE FROM ${t.staged} WHERE upload_id = ?`).run(request.uploadId);
+        return undefined;
+      case 'uploadApplied':
+        return this.sql(`SELECT 1 FROM ${t.applied} WHERE upload_id = ?`).get(request.uploadId) !== undefined;
+      case 'markApplied':
+        this.sql(`INSERT OR REPLACE INTO ${t.applied} (upload_id, position) VALUES (?, ?)`).run(
+          request.uploadId,
+          request.position,
+        );
         return undefined;
       case 'meterDays': {
         const select = this.sql(`SELECT * FROM ${t.daily} WHERE meter = ? AND date = ?`);
@@ -200,7 +199,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         const put = this.sql(
           `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
              expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, interval_minutes, day_start,
-             slot_values, slot_present, applied_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             slots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         );
         for (const d of request.days) {
           put.run(
@@ -216,9 +215,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
             d.costFemto,
             d.intervalMinutes,
             d.dayStart,
-            bytesOf(d.values),
-            bytesOf(d.present),
-            d.appliedPosition,
+            encodeSlots(d),
           );
         }
         return undefined;
@@ -235,7 +232,10 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         return undefined;
       }
       case 'dailyOfMonth':
-        return this.dailySync(request.meter, `${request.month}-01`, `${request.month}-31`);
+        return this.sql(
+          `SELECT ${DAILY_FIELDS} FROM ${t.daily}
+           WHERE meter IN (SELECT value FROM json_each(?)) AND date >= ? AND date <= ? ORDER BY meter, date`,
+        ).all(JSON.stringify(request.meters), `${request.month}-01`, `${request.month}-31`) as DailyUsageDoc[];
       case 'putInvoices': {
         const put = this.sql(`INSERT OR REPLACE INTO ${t.invoices} (month, meter, doc) VALUES (?, ?, ?)`);
         for (const invoice of request.invoices) put.run(invoice.month, invoice.meter, JSON.stringify(invoice));
@@ -251,10 +251,6 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     }
   }
 
-  private staged(uploadId: string, row: SlotColumns & MeterDayKey): StagedDay {
-    return { uploadId, meter: row.meter, date: row.date, ...slotsOf(row) };
-  }
-
   private pricesSync(market: string, from: number, to: number): PriceInterval[] {
     return this.sql(
       `SELECT start_ms AS start, end_ms AS end, price_micro AS priceMicro FROM ${this.t.prices}
@@ -263,11 +259,9 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   }
 
   private dailySync(meter: string, fromDate: string, toDate: string): DailyUsageDoc[] {
-    return (
-      this.sql(
-        `SELECT ${DAILY_COLUMNS} FROM ${this.t.daily} WHERE meter = ? AND date >= ? AND date <= ? ORDER BY date`,
-      ).all(meter, fromDate, toDate) as DailyRow[]
-    ).map(toDaily);
+    return this.sql(
+      `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE meter = ? AND date >= ? AND date <= ? ORDER BY date`,
+    ).all(meter, fromDate, toDate) as DailyUsageDoc[];
   }
 
   reset(): Promise<void> {
@@ -360,14 +354,15 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     return {
       prices: this.db.prepare(`SELECT * FROM ${t.prices} ORDER BY market, start_ms`).all(),
       daily: this.db.prepare(`SELECT * FROM ${t.daily} ORDER BY meter, date`).all(),
-      staged: this.db.prepare(`SELECT * FROM ${t.staged} ORDER BY upload_id, meter, date`).all(),
+      staged: this.db.prepare(`SELECT * FROM ${t.staged} ORDER BY upload_id, batch`).all(),
+      applied: this.db.prepare(`SELECT * FROM ${t.applied} ORDER BY upload_id`).all(),
       invoices: this.db.prepare(`SELECT * FROM ${t.invoices} ORDER BY month, meter`).all(),
     };
   }
 }
 
-type MeterDayColumns = DailyRow & SlotColumns & { applied_position: string | null };
+type MeterDayColumns = DailyRow & SlotColumns;
 
 function meterDayOf(row: MeterDayColumns): MeterDayRow {
-  return { ...toDaily(row), ...slotsOf(row), appliedPosition: row.applied_position };
+  return { ...toDaily(row), ...slotsOf(row) };
 }

@@ -1,15 +1,19 @@
 import type { LocalDay } from '../../domain/billing/calendar';
 import { daysOfMonth, expectedIntervals, localDay, monthOfDate } from '../../domain/billing/calendar';
-import type { PriceInterval } from '../../domain/billing/daily-usage';
-import type { InvoiceDoc } from '../../domain/billing/invoice';
+import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import { computeInvoice } from '../../domain/billing/invoice';
-import type { DaySlots, MeterDayKey, MeterDayRow, StagedDay } from '../../domain/billing/meter-day';
-import { emptySlots, meterDayKey, overlay, putReading, totalsOf } from '../../domain/billing/meter-day';
+import type { DaySlots, MeterDayKey, MeterDayRow } from '../../domain/billing/meter-day';
+import { emptySlots, meterDayKey, overlay, putReading, slotPricesOf, totalsOf } from '../../domain/billing/meter-day';
 import { toMicro } from '../../domain/billing/money';
 import type { MarketPricesPublished } from '../../domain/billing/prices-events';
 import type { FileValidated } from '../../domain/readings/events';
 import { UPLOAD_STREAM_PREFIX } from '../../domain/readings/events';
-import { decodeReadingsBatch } from '../../domain/readings/readings-batch';
+import {
+  decodeReadingsBatch,
+  encodeReadingsBatch,
+  isReadingsBatchBytes,
+  readingsHeaderOf,
+} from '../../domain/readings/readings-batch';
 import type { ZonedClock } from '../../domain/time/zoned-time';
 import type {
   BillingAnswers,
@@ -30,8 +34,19 @@ export interface BillingRules {
   market: string;
 }
 
-/** Staged and billed meter-days are read and written this many at a time. */
+/** Billed meter-days are read and written this many at a time. */
 const PAGE = 1_000;
+/** Invoices are re-summed for this many meters at a time (a month of daily rows each). */
+const INVOICE_PAGE = 200;
+
+export interface BillingLimits {
+  /** Staged batches read at a time (50,000 readings, about 500 KB, each). */
+  batchesPerRead: number;
+  /** An upload's meter-days gathered in memory before they are overlaid on the billed ones (about 1 KB each). */
+  daysInMemory: number;
+}
+
+export const DEFAULT_BILLING_LIMITS: BillingLimits = { batchesPerRead: 4, daysInMemory: 16_384 };
 const DAY_MS = 86_400_000;
 
 /** Price intervals of a publication, in the form the billing rules use. */
@@ -52,14 +67,17 @@ function* ask<R extends BillingRequest>(request: R): Generator<BillingRequest, B
   return (yield request) as BillingAnswers[R['op']];
 }
 
+/** An upload's readings of one meter-day, gathered while its upload takes effect. */
+interface UploadDay extends MeterDayKey, DaySlots {}
+
 /**
- * Daily usage, prices and invoices. An upload's readings are staged per meter-day as its events arrive
- * and take effect all at once when its `FileValidated` event does: each of its meter-days is overlaid on
- * the billed one (the later validated file wins every reading it holds), totalled and priced once. A
- * rejected, failed or interrupted upload's staged readings are dropped. A price day re-prices that day's
- * meter-days. The invoices of every (meter, month) touched are re-summed from their days. A batch is one
- * program run in one atomic commit with the checkpoint; a billed meter-day remembers the position of the
- * upload applied to it, so a redelivered `FileValidated` changes nothing.
+ * Daily usage, prices and invoices. A readings event's batch is staged as it is (its binary payload)
+ * until its upload's `FileValidated`; then the upload's readings take effect all at once: gathered per
+ * meter-day, each overlaid on the billed day (the later validated file wins every reading it holds),
+ * totalled and priced once. A rejected, failed or interrupted upload's staged batches are dropped. A
+ * price day re-prices that day's meter-days. The invoices of every (meter, month) touched are re-summed
+ * from their days. A batch is one program run in one atomic commit with the checkpoint; an applied
+ * upload is recorded in the same commit, so a redelivered `FileValidated` changes nothing.
  */
 export class BillingProjection implements Projection {
   readonly name = BILLING_PROJECTION;
@@ -67,7 +85,7 @@ export class BillingProjection implements Projection {
   constructor(
     private readonly store: BillingProjectionStore,
     private readonly rules: BillingRules,
-    private readonly comparePositions: (a: string, b: string) => number,
+    private readonly limits: BillingLimits = DEFAULT_BILLING_LIMITS,
   ) {}
 
   getCheckpoint(): Promise<string | null> {
@@ -85,98 +103,116 @@ export class BillingProjection implements Projection {
 
   *program(events: readonly RecordedEvent[]): BillingProgram {
     const batch = new BatchState(this.rules);
+    // Prices first. A meter-day's totals depend only on its readings and on the prices once the batch is
+    // done, so pricing with the batch's final prices gives what following the events one by one would,
+    // and an upload whose prices come in the same batch is priced once, not twice.
     for (const event of events) {
-      if (event.streamName.startsWith(UPLOAD_STREAM_PREFIX)) {
-        const uploadId = event.streamName.slice(UPLOAD_STREAM_PREFIX.length);
-        switch (event.type) {
-          case 'ReadingsAccepted':
-            yield* this.stage(uploadId, event.data, batch);
-            break;
-          case 'FileValidated':
-            if ((event.data as FileValidated['data']).duplicateOf === null)
-              yield* this.apply(uploadId, event.position, batch);
-            break;
-          case 'FileRejected':
-          case 'UploadFailed':
-          case 'UploadInterrupted':
-            yield* ask({ op: 'dropStaged', uploadId });
-            break;
-          default:
-            break;
-        }
-      } else if (event.type === 'MarketPricesPublished') {
-        const day = priceDayOf(event as unknown as MarketPricesPublished);
-        if (day.market !== this.rules.market) continue;
-        yield* ask({ op: 'putPriceDay', day });
-        batch.pricesChanged(day.deliveryDate);
-      }
+      if (event.type !== 'MarketPricesPublished' || event.streamName.startsWith(UPLOAD_STREAM_PREFIX)) continue;
+      const day = priceDayOf(event as unknown as MarketPricesPublished);
+      if (day.market !== this.rules.market) continue;
+      yield* ask({ op: 'putPriceDay', day });
+      batch.pricesChanged(day.deliveryDate);
     }
     yield* this.reprice(batch);
+    for (const event of events) {
+      if (!event.streamName.startsWith(UPLOAD_STREAM_PREFIX)) continue;
+      const uploadId = event.streamName.slice(UPLOAD_STREAM_PREFIX.length);
+      switch (event.type) {
+        case 'ReadingsAccepted': {
+          // Binary (v2) payloads are staged as they are; a v1 JSON payload is staged in the v2 form.
+          // A batch redelivered after its upload took effect is not staged again.
+          if (yield* ask({ op: 'uploadApplied', uploadId })) break;
+          const bytes = isReadingsBatchBytes(event.data)
+            ? event.data
+            : encodeReadingsBatch(decodeReadingsBatch(event.data));
+          yield* ask({ op: 'stageBatch', uploadId, batch: readingsHeaderOf(bytes).batch, bytes });
+          break;
+        }
+        case 'FileValidated':
+          if ((event.data as FileValidated['data']).duplicateOf === null)
+            yield* this.apply(uploadId, event.position, batch);
+          break;
+        case 'FileRejected':
+        case 'UploadFailed':
+        case 'UploadInterrupted':
+          yield* ask({ op: 'dropStaged', uploadId });
+          break;
+        default:
+          break;
+      }
+    }
     yield* this.invoices(batch);
     yield* ask({ op: 'checkpoint', position: events[events.length - 1]!.position });
   }
 
-  /** Merges a readings event into the upload's staged meter-days. */
-  private *stage(uploadId: string, data: unknown, batch: BatchState): BillingProgram {
-    const readings = decodeReadingsBatch(data);
+  /**
+   * The upload's staged readings take effect: gathered per meter-day, overlaid on the billed days,
+   * totalled and priced. At most `daysInMemory` meter-days are gathered at a time; a day met again after
+   * a flush is overlaid again, which gives the same result since a file holds each reading once.
+   */
+  private *apply(uploadId: string, position: string, batch: BatchState): BillingProgram {
+    if (yield* ask({ op: 'uploadApplied', uploadId })) {
+      yield* ask({ op: 'dropStaged', uploadId });
+      return;
+    }
     const interval = this.rules.resolutionMinutes;
-    const byMeter: Array<Map<number, StagedDay>> = readings.meters.map(() => new Map());
-    for (let i = 0; i < readings.startMs.length; i++) {
-      const meterIndex = readings.meter[i]!;
-      const start = readings.startMs[i]!;
-      const day = batch.dayAt(start);
-      const days = byMeter[meterIndex]!;
-      let staged = days.get(day.number);
-      if (staged === undefined) {
-        staged = {
-          uploadId,
-          meter: readings.meters[meterIndex]!,
-          date: day.day.date,
-          ...emptySlots(day.day, interval),
-        };
-        days.set(day.number, staged);
+    let days = new Map<string, UploadDay>();
+    let afterBatch = -1;
+    for (;;) {
+      const staged = yield* ask({ op: 'stagedBatches', uploadId, afterBatch, limit: this.limits.batchesPerRead });
+      for (const { batch: number, bytes } of staged) {
+        const readings = decodeReadingsBatch(bytes);
+        const perMeter: Array<Map<number, UploadDay>> = readings.meters.map(() => new Map());
+        for (let i = 0; i < readings.startMs.length; i++) {
+          const meterIndex = readings.meter[i]!;
+          const start = readings.startMs[i]!;
+          const day = batch.dayAt(start);
+          const ofMeter = perMeter[meterIndex]!;
+          let gathered = ofMeter.get(day.number);
+          if (gathered === undefined) {
+            const meter = readings.meters[meterIndex]!;
+            const key = meterDayKey(meter, day.day.date);
+            gathered = days.get(key);
+            if (gathered === undefined) {
+              gathered = { meter, date: day.day.date, ...emptySlots(day.day, interval) };
+              days.set(key, gathered);
+            }
+            ofMeter.set(day.number, gathered);
+          }
+          if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
+            throw new Error(
+              `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${interval}-minute grid`,
+            );
+          }
+        }
+        afterBatch = number;
+        if (days.size >= this.limits.daysInMemory) {
+          yield* this.overlayBilled([...days.values()], batch);
+          days = new Map();
+        }
       }
-      if (!putReading(staged, start, readings.kwhMicro[i]!)) {
-        throw new Error(
-          `upload ${uploadId}: reading of ${staged.meter} at ${new Date(start).toISOString()} is not on the ${interval}-minute grid`,
-        );
-      }
+      if (staged.length < this.limits.batchesPerRead) break;
     }
-    const days = byMeter.flatMap((m) => [...m.values()]);
-    for (let from = 0; from < days.length; from += PAGE) {
-      const page = days.slice(from, from + PAGE);
-      const earlier = yield* ask({ op: 'stagedDays', uploadId, keys: page });
-      const byKey = new Map(earlier.map((d) => [meterDayKey(d.meter, d.date), d]));
-      const merged = page.map((d) => {
-        const before = byKey.get(meterDayKey(d.meter, d.date));
-        return before === undefined ? d : { ...d, ...overlay(before, d) };
-      });
-      yield* ask({ op: 'putStaged', days: merged });
-    }
+    yield* this.overlayBilled([...days.values()], batch);
+    yield* ask({ op: 'markApplied', uploadId, position });
+    yield* ask({ op: 'dropStaged', uploadId });
   }
 
-  /** The upload's staged meter-days take effect: overlaid on the billed ones, totalled and priced. */
-  private *apply(uploadId: string, position: string, batch: BatchState): BillingProgram {
-    let after: MeterDayKey | null = null;
-    for (;;) {
-      const page: StagedDay[] = yield* ask({ op: 'stagedPage', uploadId, after, limit: PAGE });
-      if (page.length === 0) break;
+  /** Overlays an upload's meter-days on the billed ones, in pages, and bills them. */
+  private *overlayBilled(days: UploadDay[], batch: BatchState): BillingProgram {
+    for (let from = 0; from < days.length; from += PAGE) {
+      const page = days.slice(from, from + PAGE);
       const billed = yield* ask({ op: 'meterDays', keys: page });
       const byKey = new Map(billed.map((d) => [meterDayKey(d.meter, d.date), d]));
+      yield* batch.loadPrices(page);
       const rows: MeterDayRow[] = [];
-      for (const staged of page) {
-        batch.touched(staged.meter, staged.date);
-        const current = byKey.get(meterDayKey(staged.meter, staged.date)) ?? null;
-        // Already applied (a redelivery): the row holds this upload and any validated after it.
-        if (current?.appliedPosition != null && this.comparePositions(current.appliedPosition, position) >= 0) continue;
-        const slots = overlay(current, staged);
-        rows.push(yield* this.billed(staged, slots, position, batch));
+      for (const day of page) {
+        batch.touched(day.meter, day.date);
+        const slots = overlay(byKey.get(meterDayKey(day.meter, day.date)) ?? null, day);
+        rows.push(batch.billed(day, slots));
       }
       yield* ask({ op: 'putMeterDays', days: rows });
-      if (page.length < PAGE) break;
-      after = page[page.length - 1]!;
     }
-    yield* ask({ op: 'dropStaged', uploadId });
   }
 
   /** Re-prices every billed meter-day of each date whose prices changed in this batch. */
@@ -185,10 +221,11 @@ export class BillingProjection implements Projection {
       let afterMeter: string | null = null;
       for (;;) {
         const page: MeterDayRow[] = yield* ask({ op: 'meterDaysOfDate', date, afterMeter, limit: PAGE });
+        yield* batch.loadPrices(page);
         const rows: MeterDayRow[] = [];
         for (const row of page) {
           batch.touched(row.meter, row.date);
-          rows.push(yield* this.billed(row, row, row.appliedPosition, batch));
+          rows.push(batch.billed(row, row));
         }
         yield* ask({ op: 'putMeterDays', days: rows });
         if (page.length < PAGE) break;
@@ -197,34 +234,20 @@ export class BillingProjection implements Projection {
     }
   }
 
-  private *billed(
-    key: MeterDayKey,
-    slots: DaySlots,
-    appliedPosition: string | null,
-    batch: BatchState,
-  ): Generator<BillingRequest, MeterDayRow, unknown> {
-    const day = batch.day(key.date);
-    const prices = yield* batch.pricesOf(day, this.rules.market);
-    const { dayStart, intervalMinutes, values, present } = slots;
-    const totals = totalsOf(key, slots, prices, expectedIntervals(day, intervalMinutes));
-    return { ...totals, dayStart, intervalMinutes, values, present, appliedPosition };
-  }
-
   /** Re-sums the invoice of every (meter, month) a billed meter-day of this batch belongs to. */
   private *invoices(batch: BatchState): BillingProgram {
-    let invoices: InvoiceDoc[] = [];
-    for (const [month, meters] of batch.touchedMonths) {
+    for (const [month, touched] of batch.touchedMonths) {
       const expected = batch.expectedOfMonth(month);
-      for (const meter of meters) {
-        const days = yield* ask({ op: 'dailyOfMonth', meter, month });
-        invoices.push(computeInvoice(meter, month, days, expected));
-        if (invoices.length >= PAGE) {
-          yield* ask({ op: 'putInvoices', invoices });
-          invoices = [];
-        }
+      const meters = [...touched].sort();
+      for (let from = 0; from < meters.length; from += INVOICE_PAGE) {
+        const page = meters.slice(from, from + INVOICE_PAGE);
+        const rows = yield* ask({ op: 'dailyOfMonth', meters: page, month });
+        const byMeter = new Map<string, DailyUsageDoc[]>(page.map((meter) => [meter, []]));
+        for (const row of rows) byMeter.get(row.meter)?.push(row);
+        const invoices = page.map((meter) => computeInvoice(meter, month, byMeter.get(meter)!, expected));
+        yield* ask({ op: 'putInvoices', invoices });
       }
     }
-    if (invoices.length > 0) yield* ask({ op: 'putInvoices', invoices });
   }
 }
 
@@ -235,6 +258,7 @@ class BatchState {
   private readonly days = new Map<string, LocalDay>();
   private readonly daysByNumber = new Map<number, { number: number; day: LocalDay }>();
   private readonly prices = new Map<string, Map<number, PriceInterval>>();
+  private readonly slotPrices = new Map<string, { grid: string; table: Float64Array }>();
   private readonly expectedByMonth = new Map<string, number>();
   private lastDay: { number: number; day: LocalDay } | null = null;
 
@@ -263,19 +287,46 @@ class BatchState {
     return found;
   }
 
-  *pricesOf(day: LocalDay, market: string): Generator<BillingRequest, Map<number, PriceInterval>, unknown> {
-    let prices = this.prices.get(day.date);
-    if (prices === undefined) {
+  /** Makes sure the prices of these meter-days' dates are at hand for `billed`. */
+  *loadPrices(keys: readonly MeterDayKey[]): Generator<BillingRequest, void, unknown> {
+    for (const { date } of keys) {
+      if (this.prices.has(date)) continue;
+      const day = this.day(date);
       // Hourly intervals may start before local midnight in zones with half-hour offsets: look an hour back.
-      const intervals = yield* ask({ op: 'prices', market, from: day.start - 3_600_000, to: day.end });
-      prices = new Map(intervals.map((p) => [p.start, p]));
-      this.prices.set(day.date, prices);
+      const intervals = yield* ask({
+        op: 'prices',
+        market: this.rules.market,
+        from: day.start - 3_600_000,
+        to: day.end,
+      });
+      this.prices.set(date, new Map(intervals.map((p) => [p.start, p])));
+      this.slotPrices.delete(date);
     }
-    return prices;
+  }
+
+  /** A meter-day billed: its slots with their totals and cost under its date's prices (`loadPrices` first). */
+  billed(key: MeterDayKey, slots: DaySlots): MeterDayRow {
+    const day = this.day(key.date);
+    const { dayStart, intervalMinutes, values, present } = slots;
+    const totals = totalsOf(key, slots, this.slotPricesOf(day, slots), expectedIntervals(day, intervalMinutes));
+    return { ...totals, dayStart, intervalMinutes, values, present };
+  }
+
+  /** The price of each slot of the day's grid, computed once per date and grid. */
+  private slotPricesOf(day: LocalDay, slots: DaySlots): Float64Array {
+    const grid = `${slots.dayStart}/${slots.intervalMinutes}/${slots.values.length}`;
+    const cached = this.slotPrices.get(day.date);
+    if (cached !== undefined && cached.grid === grid) return cached.table;
+    const prices = this.prices.get(day.date);
+    if (prices === undefined) throw new Error(`prices of ${day.date} were not loaded`);
+    const table = slotPricesOf(prices, slots.dayStart, slots.intervalMinutes, slots.values.length);
+    this.slotPrices.set(day.date, { grid, table });
+    return table;
   }
 
   pricesChanged(date: string): void {
     this.prices.delete(date);
+    this.slotPrices.delete(date);
     this.repricedDates.add(date);
   }
 
