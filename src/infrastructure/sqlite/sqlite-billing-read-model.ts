@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import { decodeSlots, encodeSlots, type MeterDayKey, type MeterDayRow } from '../../domain/billing/meter-day';
+import { decodeSlots, encodeSlots, type MeterDayRow } from '../../domain/billing/meter-day';
 import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type {
   BillingAnswer,
