@@ -36,6 +36,8 @@ interface WorkerSlot {
 
 /** A worker's heap limit: one file's duplicate index and a few batches need far less. */
 const WORKER_HEAP_MB = 256;
+/** Its young generation: a file is read in short-lived buffers and strings, a small nursery collects them cheaply. */
+const WORKER_YOUNG_MB = 8;
 
 /**
  * Validation in worker threads, so parsing a file uses another core while this thread writes its
@@ -99,7 +101,7 @@ export class ValidationWorkers {
     const worker = new Worker(join(__dirname, `validation-worker${compiled ? '.js' : '.ts'}`), {
       // Under tsx the worker needs tsx's loader itself: its hooks do not reach worker threads on Node 20.
       execArgv: compiled ? [] : ['--require', 'tsx/cjs'],
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
     });
     const slot: WorkerSlot = { worker, jobs: new Map() };
     worker.on('message', (message: FromWorker) => this.received(slot, message));

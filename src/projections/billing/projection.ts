@@ -46,7 +46,7 @@ export interface BillingLimits {
   daysInMemory: number;
 }
 
-export const DEFAULT_BILLING_LIMITS: BillingLimits = { batchesPerRead: 4, daysInMemory: 16_384 };
+export const DEFAULT_BILLING_LIMITS: BillingLimits = { batchesPerRead: 4, daysInMemory: 8_192 };
 const DAY_MS = 86_400_000;
 
 /** Price intervals of a publication, in the form the billing rules use. */
