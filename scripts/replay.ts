@@ -5,6 +5,7 @@
  * refuses to run while a server projects; on a running server use the replayProjections mutation.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { ZonedClock } from '../src/domain/time/zoned-time';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const backends = await openBackends(config, logger);
-  const holder = `replay-cli:${randomUUID().slice(0, 8)}`;
+  const holder = `${hostname()}:${process.pid}:replay-${randomUUID().slice(0, 8)}`;
   const { lease } = backends.readStore;
   try {
     if (!(await lease.tryAcquire(holder, REPLAY_LEASE_MS, Date.now()))) {

@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,10 +106,16 @@ it('kill -9 in the middle of an upload: it is INTERRUPTED after the restart, not
   const dataDir = join(work, 'mid-upload');
   const first = startServer(dataDir);
   const url = await first.ready;
-  const uploading = uploadFile(url, readingsCsv, 'october.csv', { uploadId: 'crash-1' }).catch(() => null);
+  const id = randomUUID();
+  let answered: unknown = null;
+  const uploading = uploadFile(url, readingsCsv, 'october.csv', { uploadId: id }).then(
+    (answer) => (answered = answer),
+    () => null, // the kill cuts the request off
+  );
   // Kill as soon as some of its readings are in the log, before it is validated.
   for (;;) {
-    const status = await uploadStatus(url, 'crash-1');
+    if (answered !== null) throw new Error(`the upload was answered before the kill: ${JSON.stringify(answered)}`);
+    const status = await uploadStatus(url, id);
     if (status !== null && status.status !== 'RECEIVED')
       throw new Error(`the upload finished (${status.status}) before the kill`);
     if (status !== null && status.acceptedRows > 0) break;
@@ -120,9 +127,9 @@ it('kill -9 in the middle of an upload: it is INTERRUPTED after the restart, not
   const again = await second.ready;
   try {
     // Marked at start, before the server answers; the status projection shows it once it has caught up.
-    let status = await uploadStatus(again, 'crash-1');
+    let status = await uploadStatus(again, id);
     for (let polls = 0; status?.status !== 'INTERRUPTED' && polls < 500; polls++)
-      status = await uploadStatus(again, 'crash-1');
+      status = await uploadStatus(again, id);
     expect(status?.status).toBe('INTERRUPTED');
     expect((await invoicesAt(again, null)).size).toBe(0);
 

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
 import { SqliteBillingReadModel } from '../../src/infrastructure/sqlite/sqlite-billing-read-model';
 import {
+  localHolderIsGone,
   SqliteCheckpoints,
   SqliteProjectionVersions,
   SqliteProjectorLease,
@@ -27,5 +29,33 @@ readModelContract('SQLite (embedded)', () => {
       rmSync(dir, { recursive: true, force: true });
       return Promise.resolve();
     },
+  });
+});
+
+describe('the embedded projector lease', () => {
+  const HOUR = 3_600_000;
+  /** The pid of a process that has ended. */
+  const deadPid = (): number => {
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    return child.pid!;
+  };
+
+  it('is given up at once by a holder on this host whose process is gone (a kill -9), not by a live or remote one', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const lease = new SqliteProjectorLease(db);
+    const now = Date.now();
+    expect(await lease.tryAcquire(`${hostname()}:${process.ppid}:live`, HOUR, now)).toBe(true);
+    expect(await lease.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBe(false);
+    await lease.release(`${hostname()}:${process.ppid}:live`);
+    // A holder of another host may be alive there: its lease runs out as usual.
+    expect(await lease.tryAcquire(`elsewhere.example:${deadPid()}:remote`, HOUR, now)).toBe(true);
+    expect(await lease.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBe(false);
+    db.close();
+
+    const fresh = new SqliteProjectorLease(openSqliteDatabase(':memory:'));
+    expect(await fresh.tryAcquire(`${hostname()}:${deadPid()}:crashed`, HOUR, now)).toBe(true);
+    expect(await fresh.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBe(true);
+    expect(localHolderIsGone(`${hostname()}:${process.pid}:next`)).toBe(false);
+    expect(localHolderIsGone('replay-cli:1234')).toBe(false);
   });
 });
