@@ -1,4 +1,5 @@
 import type { ColumnIndexes, ValidationRules } from '../domain/readings/row-validator';
+import { daysInMonth } from '../domain/readings/timestamp';
 import type { ZonedClock } from '../domain/time/zoned-time';
 
 const COMMA = 0x2c;
@@ -197,12 +198,6 @@ export class FastRowReader {
 }
 
 const POWERS_OF_TEN = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
-  return DAYS_IN_MONTH[month - 1]!;
-}
 
 /** The number written by two ASCII digits, or a negative number when either is not a digit. */
 function twoDigits(buffer: Buffer, at: number): number {

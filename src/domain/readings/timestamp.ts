@@ -14,7 +14,8 @@ const invalid = (message: string): TimestampResult => ({
   reason: { code: 'TIMESTAMP_INVALID', field: 'timestamp', message },
 });
 
-function daysInMonth(year: number, month: number): number {
+/** Days of a month (1-12) of a year. */
+export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
