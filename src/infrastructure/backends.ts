@@ -22,8 +22,9 @@ import { SqliteUploadReadModel } from './sqlite/sqlite-upload-read-model';
 /** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
 export const PROJECTION_VERSIONS = {
   [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
-  [BILLING_PROJECTION]: 3, // 2: meter-day rows; an upload's readings take effect when it is validated
+  [BILLING_PROJECTION]: 4, // 2: meter-day rows; an upload's readings take effect when it is validated
   // 3: readings staged as their batches, applied uploads recorded, slots stored compact
+  // 4: SQLite keeps a meter-day's slots apart from its daily figures (re-pricing rewrites the small rows)
 } as const;
 
 export interface HealthCheck {

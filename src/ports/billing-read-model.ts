@@ -1,6 +1,6 @@
 import type { DailyUsageDoc, PriceInterval } from '../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../domain/billing/invoice';
-import type { MeterDayKey, MeterDayRow } from '../domain/billing/meter-day';
+import type { MeterDayKey, MeterDayRow, MeterDaySlots } from '../domain/billing/meter-day';
 import type { Page } from './pagination';
 
 export interface PriceDay {
@@ -24,9 +24,14 @@ export type BillingRequest =
   /** Whether the upload's readings took effect already (a redelivered `FileValidated` changes nothing). */
   | { op: 'uploadApplied'; uploadId: string }
   | { op: 'markApplied'; uploadId: string; position: string }
+  /** The billed slots of these meter-days (those that have any). */
   | { op: 'meterDays'; keys: readonly MeterDayKey[] }
+  /** The billed slots of a date's meter-days, by meter, a page at a time. */
   | { op: 'meterDaysOfDate'; date: string; afterMeter: string | null; limit: number }
+  /** Writes meter-days whole: slots and daily figures. */
   | { op: 'putMeterDays'; days: readonly MeterDayRow[] }
+  /** Replaces the daily figures of meter-days that exist, their slots unchanged (a day re-priced). */
+  | { op: 'putDayTotals'; days: readonly DailyUsageDoc[] }
   | { op: 'prices'; market: string; from: number; to: number }
   | { op: 'putPriceDay'; day: PriceDay }
   /** The daily rows of these meters in the month, by meter then date. */
@@ -46,9 +51,10 @@ export interface BillingAnswers {
   dropStaged: void;
   uploadApplied: boolean;
   markApplied: void;
-  meterDays: MeterDayRow[];
-  meterDaysOfDate: MeterDayRow[];
+  meterDays: MeterDaySlots[];
+  meterDaysOfDate: MeterDaySlots[];
   putMeterDays: void;
+  putDayTotals: void;
   prices: PriceInterval[];
   putPriceDay: void;
   dailyOfMonth: DailyUsageDoc[];

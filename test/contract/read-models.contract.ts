@@ -4,7 +4,7 @@
  */
 import type { DailyUsageDoc, PriceInterval } from '../../src/domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../src/domain/billing/invoice';
-import type { MeterDayKey, MeterDayRow } from '../../src/domain/billing/meter-day';
+import type { MeterDayKey, MeterDayRow, MeterDaySlots } from '../../src/domain/billing/meter-day';
 import type {
   BillingProjectionStore,
   BillingQueries,
@@ -116,8 +116,19 @@ export function meterDay(meter: string, date: string, totalKwhMicro: number): Me
 const plainBatches = (batches: unknown): StagedBatch[] =>
   (batches as StagedBatch[]).map(({ batch, bytes }) => ({ batch, bytes: new Uint8Array(bytes) }));
 
-const sortByKey = (rows: MeterDayRow[]): MeterDayRow[] =>
+const sortByKey = (rows: MeterDaySlots[]): MeterDaySlots[] =>
   [...rows].sort((a, b) => (a.meter === b.meter ? a.date.localeCompare(b.date) : a.meter.localeCompare(b.meter)));
+
+/** What `meterDays`/`meterDaysOfDate` promise: a meter-day's key and slots (a store may give more). */
+const slotsPart = (rows: unknown): MeterDaySlots[] =>
+  (rows as MeterDaySlots[]).map(({ meter, date, dayStart, intervalMinutes, values, present }) => ({
+    meter,
+    date,
+    dayStart,
+    intervalMinutes,
+    values,
+    present,
+  }));
 
 /** Runs these requests as one program on the store and gives back each answer. */
 export async function run(store: BillingProjectionStore, requests: readonly BillingRequest[]): Promise<unknown[]> {
@@ -319,12 +330,11 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
           { op: 'meterDaysOfDate', date: '2026-10-01', afterMeter: 'M1', limit: 5 },
           { op: 'dailyOfMonth', meters: ['M3', 'M1'], month: '2026-10' },
         ]);
-        expect(sortByKey(byKey as MeterDayRow[])).toEqual([
-          meterDay('M1', '2026-10-02', 25),
-          meterDay('M2', '2026-10-01', 30),
-        ]);
-        expect(ofDate).toEqual([meterDay('M1', '2026-10-01', 10)]);
-        expect(ofDateAfter).toEqual([meterDay('M2', '2026-10-01', 30)]);
+        expect(sortByKey(slotsPart(byKey))).toEqual(
+          slotsPart([meterDay('M1', '2026-10-02', 25), meterDay('M2', '2026-10-01', 30)]),
+        );
+        expect(slotsPart(ofDate)).toEqual(slotsPart([meterDay('M1', '2026-10-01', 10)]));
+        expect(slotsPart(ofDateAfter)).toEqual(slotsPart([meterDay('M2', '2026-10-01', 30)]));
         expect(month).toEqual([
           dailyDoc('M1', '2026-10-01', 10),
           dailyDoc('M1', '2026-10-02', 25),
@@ -335,6 +345,24 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         expect(await store.dailyTotals('2026-12-01')).toBeNull();
         expect(await store.meters()).toEqual(['M1', 'M2', 'M3']);
         expect(await store.getCheckpoint()).toBe('4');
+      });
+
+      it('re-prices a meter-day: its daily figures change, its slots stay, an absent day is not made', async () => {
+        const store = fixture.billing('');
+        await run(store, [{ op: 'putMeterDays', days: [meterDay('M1', '2026-10-01', 10)] }]);
+        const repriced = {
+          ...dailyDoc('M1', '2026-10-01', 10),
+          pricedIntervals: 4,
+          costFemto: '123456789012345678901',
+        };
+        await run(store, [
+          { op: 'putDayTotals', days: [repriced, dailyDoc('M9', '2026-10-01', 5)] },
+          { op: 'checkpoint', position: '2' },
+        ]);
+        const [days] = await run(store, [{ op: 'meterDaysOfDate', date: '2026-10-01', afterMeter: null, limit: 10 }]);
+        expect(slotsPart(days)).toEqual(slotsPart([meterDay('M1', '2026-10-01', 10)]));
+        expect(await store.dailyUsage('M1', '2026-10-01', '2026-10-01')).toEqual([repriced]);
+        expect(await store.dailyUsage('M9', '2026-10-01', '2026-10-01')).toEqual([]);
       });
 
       it('replaces every price interval of a delivery day with its latest publication', async () => {
@@ -430,7 +458,7 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
           { op: 'prices', market: 'BG', from: 0, to: hour },
         ]);
         expect(staged).toHaveLength(1);
-        expect(days).toEqual([meterDay('M1', '1970-01-01', 4)]);
+        expect(slotsPart(days)).toEqual(slotsPart([meterDay('M1', '1970-01-01', 4)]));
         expect(prices).toHaveLength(1);
         expect((await store.invoices('1970-01', null, 10, null)).totalCount).toBe(1);
       });
@@ -453,7 +481,7 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         const after = fixture.billing('');
         expect(await after.meters()).toEqual(['NEW']);
         const [days] = await run(after, [{ op: 'meterDays', keys: [key('NEW', '2026-10-01')] }]);
-        expect(days).toEqual([meterDay('NEW', '2026-10-01', 5)]);
+        expect(slotsPart(days)).toEqual(slotsPart([meterDay('NEW', '2026-10-01', 5)]));
         expect((await after.invoice('2026-10:NEW'))?.totalKwhMicro).toBe(5);
         expect(await after.getCheckpoint()).toBe('8');
         expect(await fixture.checkpoints.get('billing')).toBe('8');

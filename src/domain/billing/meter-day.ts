@@ -21,6 +21,9 @@ export interface DaySlots {
   present: Uint8Array;
 }
 
+/** A meter-day's readings, keyed. */
+export interface MeterDaySlots extends MeterDayKey, DaySlots {}
+
 /** A meter-day as billed: its readings and its totals and cost. */
 export interface MeterDayRow extends DailyUsageDoc, DaySlots {}
 
@@ -46,7 +49,8 @@ export function putReading(slots: DaySlots, startMs: number, kwhMicro: number): 
 /**
  * The readings of a meter-day once an upload's readings of that day take effect: every reading the
  * upload holds replaces the one before (the later validated file wins), the others stay. An upload at
- * another resolution replaces the whole day.
+ * another resolution replaces the whole day. Neither argument is changed; the upload's day itself is
+ * the answer when it replaces the whole day.
  */
 export function overlay(current: DaySlots | null, upload: DaySlots): DaySlots {
   if (
@@ -54,7 +58,7 @@ export function overlay(current: DaySlots | null, upload: DaySlots): DaySlots {
     current.intervalMinutes !== upload.intervalMinutes ||
     current.values.length !== upload.values.length
   ) {
-    return { ...upload, values: upload.values.slice(), present: upload.present.slice() };
+    return upload;
   }
   const values = current.values.slice();
   const present = current.present.slice();

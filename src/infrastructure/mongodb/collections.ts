@@ -147,6 +147,13 @@ export function meterDayWrites(days: readonly MeterDayRow[]): AnyBulkWriteOperat
   }));
 }
 
+/** A re-priced meter-day: its daily figures replaced, its slots left as they are. */
+export function dayTotalsWrites(days: readonly DailyUsageDoc[]): AnyBulkWriteOperation<MeterDayDocument>[] {
+  return days.map((day) => ({
+    updateOne: { filter: { meter: day.meter, date: day.date }, update: { $set: { ...day } } },
+  }));
+}
+
 /** Staging a batch again (a redelivery) writes the same document. */
 export function stagedBatchWrite(
   uploadId: string,

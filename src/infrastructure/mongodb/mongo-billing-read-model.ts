@@ -17,6 +17,7 @@ import {
   APPLIED_UPLOADS,
   BILLING_COLLECTIONS,
   DAILY_FIELDS,
+  dayTotalsWrites,
   DAILY_USAGE,
   INVOICES,
   invoiceWrites,
@@ -127,6 +128,10 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
       }
       case 'putMeterDays':
         if (request.days.length > 0) await c.daily.bulkWrite(meterDayWrites(request.days), { ordered: false, session });
+        return undefined;
+      case 'putDayTotals':
+        if (request.days.length > 0)
+          await c.daily.bulkWrite(dayTotalsWrites(request.days), { ordered: false, session });
         return undefined;
       case 'prices':
         return this.priceIntervals(c.prices, request.market, request.from, request.to, session);

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import { decodeSlots, encodeSlots, type MeterDayRow } from '../../domain/billing/meter-day';
+import { decodeSlots, encodeSlots, type MeterDaySlots } from '../../domain/billing/meter-day';
 import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type {
   BillingAnswer,
@@ -15,7 +15,14 @@ import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import type { SqliteDatabase } from './database';
 import { TableSet } from './table-set';
 
-const TABLES = ['rm_prices', 'rm_daily_usage', 'rm_staged_batches', 'rm_applied_uploads', 'rm_invoices'];
+const TABLES = [
+  'rm_prices',
+  'rm_daily_usage',
+  'rm_day_slots',
+  'rm_staged_batches',
+  'rm_applied_uploads',
+  'rm_invoices',
+];
 const INDEXES = [
   { table: 'rm_daily_usage', name: '_by_date', columns: 'date, meter' },
   { table: 'rm_invoices', name: '_by_meter', columns: 'meter, month' },
@@ -27,53 +34,32 @@ const DAILY_FIELDS = `meter, date, total_kwh_micro AS totalKwhMicro, min_kwh_mic
   max_kwh_micro AS maxKwhMicro, intervals, expected_intervals AS expectedIntervals,
   priced_intervals AS pricedIntervals, priced_kwh_micro AS pricedKwhMicro, cost_femto AS costFemto`;
 
-interface DailyRow {
+interface SlotColumns {
   meter: string;
   date: string;
-  total_kwh_micro: number;
-  min_kwh_micro: number;
-  max_kwh_micro: number;
-  intervals: number;
-  expected_intervals: number;
-  priced_intervals: number;
-  priced_kwh_micro: number;
-  cost_femto: string;
-}
-
-interface SlotColumns {
   interval_minutes: number;
   day_start: number;
   slots: Buffer;
 }
 
-const toDaily = (row: DailyRow): DailyUsageDoc => ({
+const slotsOf = (row: SlotColumns): MeterDaySlots => ({
   meter: row.meter,
   date: row.date,
-  totalKwhMicro: row.total_kwh_micro,
-  minKwhMicro: row.min_kwh_micro,
-  maxKwhMicro: row.max_kwh_micro,
-  intervals: row.intervals,
-  expectedIntervals: row.expected_intervals,
-  pricedIntervals: row.priced_intervals,
-  pricedKwhMicro: row.priced_kwh_micro,
-  costFemto: row.cost_femto,
-});
-
-const slotsOf = (row: SlotColumns) => ({
   dayStart: row.day_start,
   intervalMinutes: row.interval_minutes,
   ...decodeSlots(row.slots),
 });
 
 /**
- * Prices, billed meter-days (readings as slots, daily totals, exact cost), staged meter-days of uploads
- * not yet validated, and invoices, in SQLite; `suffix` selects live or rebuild tables. A billing program
+ * Prices, billed meter-days (daily figures with their exact cost in one table, readings as slots in
+ * another, so re-pricing a day rewrites only the small rows), staged batches of uploads not yet
+ * validated, and invoices, in SQLite; `suffix` selects live or rebuild tables. A billing program
  * runs synchronously inside one transaction, so a batch takes effect whole and queries on this
  * connection never see half of it.
  */
 export class SqliteBillingReadModel implements BillingProjectionStore, BillingQueries {
   readonly tables: TableSet;
-  private readonly t: Record<'prices' | 'daily' | 'staged' | 'applied' | 'invoices', string>;
+  private readonly t: Record<'prices' | 'daily' | 'slots' | 'staged' | 'applied' | 'invoices', string>;
   private readonly statements = new Map<string, Statement>();
 
   constructor(
@@ -84,6 +70,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     this.t = {
       prices: this.tables.name('rm_prices'),
       daily: this.tables.name('rm_daily_usage'),
+      slots: this.tables.name('rm_day_slots'),
       staged: this.tables.name('rm_staged_batches'),
       applied: this.tables.name('rm_applied_uploads'),
       invoices: this.tables.name('rm_invoices'),
@@ -98,7 +85,12 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       `DROP TABLE IF EXISTS ${this.tables.name('rm_readings')}; DROP TABLE IF EXISTS ${this.tables.name('rm_staged_days')}`,
     );
     const daily = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t.daily) as Array<{ name: string }>;
-    if (daily.length > 0 && !daily.some((column) => column.name === 'slots')) this.db.exec(`DROP TABLE ${t.daily}`);
+    // Version 3 kept the slots in the daily table; version 2 had neither.
+    if (
+      daily.length > 0 &&
+      (daily.some((column) => column.name === 'slots') || !daily.some((c) => c.name === 'cost_femto'))
+    )
+      this.db.exec(`DROP TABLE ${t.daily}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS ${t.prices} (
         market TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, price_micro INTEGER NOT NULL,
@@ -108,8 +100,10 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL, min_kwh_micro INTEGER NOT NULL,
         max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL, expected_intervals INTEGER NOT NULL,
         priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL, cost_femto TEXT NOT NULL,
-        interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slots BLOB NOT NULL,
         PRIMARY KEY (meter, date)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ${t.slots} (
+        date TEXT NOT NULL, meter TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL,
+        slots BLOB NOT NULL, PRIMARY KEY (date, meter));
       CREATE TABLE IF NOT EXISTS ${t.staged} (
         upload_id TEXT NOT NULL, batch INTEGER NOT NULL, data BLOB NOT NULL,
         PRIMARY KEY (upload_id, batch));
@@ -181,42 +175,43 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         );
         return undefined;
       case 'meterDays': {
-        const select = this.sql(`SELECT * FROM ${t.daily} WHERE meter = ? AND date = ?`);
+        const select = this.sql(`SELECT * FROM ${t.slots} WHERE date = ? AND meter = ?`);
         return request.keys.flatMap((key) => {
-          const row = select.get(key.meter, key.date) as MeterDayColumns | undefined;
-          return row === undefined ? [] : [meterDayOf(row)];
+          const row = select.get(key.date, key.meter) as SlotColumns | undefined;
+          return row === undefined ? [] : [slotsOf(row)];
         });
       }
       case 'meterDaysOfDate':
         return (
-          this.sql(`SELECT * FROM ${t.daily} WHERE date = ? AND meter > ? ORDER BY meter LIMIT ?`).all(
+          this.sql(`SELECT * FROM ${t.slots} WHERE date = ? AND meter > ? ORDER BY meter LIMIT ?`).all(
             request.date,
             request.afterMeter ?? '',
             request.limit,
-          ) as MeterDayColumns[]
-        ).map(meterDayOf);
+          ) as SlotColumns[]
+        ).map(slotsOf);
       case 'putMeterDays': {
-        const put = this.sql(
+        const putSlots = this.sql(
+          `INSERT OR REPLACE INTO ${t.slots} (date, meter, interval_minutes, day_start, slots) VALUES (?, ?, ?, ?, ?)`,
+        );
+        const putDaily = this.sql(
           `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
-             expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, interval_minutes, day_start,
-             slots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             expected_intervals, priced_intervals, priced_kwh_micro, cost_femto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         );
         for (const d of request.days) {
-          put.run(
-            d.meter,
-            d.date,
-            d.totalKwhMicro,
-            d.minKwhMicro,
-            d.maxKwhMicro,
-            d.intervals,
-            d.expectedIntervals,
-            d.pricedIntervals,
-            d.pricedKwhMicro,
-            d.costFemto,
-            d.intervalMinutes,
-            d.dayStart,
-            encodeSlots(d),
-          );
+          putSlots.run(d.date, d.meter, d.intervalMinutes, d.dayStart, encodeSlots(d));
+          putDaily.run(...dailyValues(d));
+        }
+        return undefined;
+      }
+      case 'putDayTotals': {
+        const update = this.sql(
+          `UPDATE ${t.daily} SET total_kwh_micro = ?, min_kwh_micro = ?, max_kwh_micro = ?, intervals = ?,
+             expected_intervals = ?, priced_intervals = ?, priced_kwh_micro = ?, cost_femto = ?
+           WHERE meter = ? AND date = ?`,
+        );
+        for (const d of request.days) {
+          const [meter, date, ...figures] = dailyValues(d);
+          update.run(...figures, meter, date);
         }
         return undefined;
       }
@@ -354,6 +349,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     return {
       prices: this.db.prepare(`SELECT * FROM ${t.prices} ORDER BY market, start_ms`).all(),
       daily: this.db.prepare(`SELECT * FROM ${t.daily} ORDER BY meter, date`).all(),
+      slots: this.db.prepare(`SELECT * FROM ${t.slots} ORDER BY date, meter`).all(),
       staged: this.db.prepare(`SELECT * FROM ${t.staged} ORDER BY upload_id, batch`).all(),
       applied: this.db.prepare(`SELECT * FROM ${t.applied} ORDER BY upload_id`).all(),
       invoices: this.db.prepare(`SELECT * FROM ${t.invoices} ORDER BY month, meter`).all(),
@@ -361,8 +357,20 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   }
 }
 
-type MeterDayColumns = DailyRow & SlotColumns;
-
-function meterDayOf(row: MeterDayColumns): MeterDayRow {
-  return { ...toDaily(row), ...slotsOf(row) };
+/** A meter-day's daily figures as bound parameters, in column order. */
+function dailyValues(
+  d: DailyUsageDoc,
+): [string, string, number, number, number, number, number, number, number, string] {
+  return [
+    d.meter,
+    d.date,
+    d.totalKwhMicro,
+    d.minKwhMicro,
+    d.maxKwhMicro,
+    d.intervals,
+    d.expectedIntervals,
+    d.pricedIntervals,
+    d.pricedKwhMicro,
+    d.costFemto,
+  ];
 }

@@ -2,7 +2,7 @@ import type { LocalDay } from '../../domain/billing/calendar';
 import { daysOfMonth, expectedIntervals, localDay, monthOfDate } from '../../domain/billing/calendar';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import { computeInvoice } from '../../domain/billing/invoice';
-import type { DaySlots, MeterDayKey, MeterDayRow } from '../../domain/billing/meter-day';
+import type { DaySlots, MeterDayKey, MeterDayRow, MeterDaySlots } from '../../domain/billing/meter-day';
 import { emptySlots, meterDayKey, overlay, putReading, slotPricesOf, totalsOf } from '../../domain/billing/meter-day';
 import { toMicro } from '../../domain/billing/money';
 import type { MarketPricesPublished } from '../../domain/billing/prices-events';
@@ -220,14 +220,15 @@ export class BillingProjection implements Projection {
     for (const date of batch.repricedDates) {
       let afterMeter: string | null = null;
       for (;;) {
-        const page: MeterDayRow[] = yield* ask({ op: 'meterDaysOfDate', date, afterMeter, limit: PAGE });
+        const page: MeterDaySlots[] = yield* ask({ op: 'meterDaysOfDate', date, afterMeter, limit: PAGE });
         yield* batch.loadPrices(page);
-        const rows: MeterDayRow[] = [];
-        for (const row of page) {
-          batch.touched(row.meter, row.date);
-          rows.push(batch.billed(row, row));
+        const totals: DailyUsageDoc[] = [];
+        for (const day of page) {
+          batch.touched(day.meter, day.date);
+          totals.push(batch.totals(day, day));
         }
-        yield* ask({ op: 'putMeterDays', days: rows });
+        // The slots stay as they are: only the figures change.
+        yield* ask({ op: 'putDayTotals', days: totals });
         if (page.length < PAGE) break;
         afterMeter = page[page.length - 1]!.meter;
       }
@@ -304,12 +305,16 @@ class BatchState {
     }
   }
 
+  /** A meter-day's totals and cost under its date's prices (`loadPrices` first). */
+  totals(key: MeterDayKey, slots: DaySlots): DailyUsageDoc {
+    const day = this.day(key.date);
+    return totalsOf(key, slots, this.slotPricesOf(day, slots), expectedIntervals(day, slots.intervalMinutes));
+  }
+
   /** A meter-day billed: its slots with their totals and cost under its date's prices (`loadPrices` first). */
   billed(key: MeterDayKey, slots: DaySlots): MeterDayRow {
-    const day = this.day(key.date);
     const { dayStart, intervalMinutes, values, present } = slots;
-    const totals = totalsOf(key, slots, this.slotPricesOf(day, slots), expectedIntervals(day, intervalMinutes));
-    return { ...totals, dayStart, intervalMinutes, values, present };
+    return { ...this.totals(key, slots), dayStart, intervalMinutes, values, present };
   }
 
   /** The price of each slot of the day's grid, computed once per date and grid. */
