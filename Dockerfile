@@ -2,11 +2,9 @@
 # The energy-billing service: build with the dev toolchain, run the compiled JavaScript with production
 # dependencies only, as the unprivileged `node` user. One image for every ROLE (all, api, projector).
 
-FROM node:20-bookworm-slim AS toolchain
-# better-sqlite3 (the embedded backend) compiles from source when no prebuilt binary matches.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# Node 24, the line CI tests (package.json engines: >= 22.15). better-sqlite3 13 carries its prebuilt
+# binaries in the npm package, so no compiler is needed.
+FROM node:24-bookworm-slim AS toolchain
 WORKDIR /app
 COPY package.json package-lock.json ./
 
@@ -20,7 +18,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     DATA_DIR=/data \
     PORT=4000
