@@ -9,12 +9,19 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** The node arguments of `npm start` (package.json), so measurements run the server as users do. */
-function startArguments(): string[] {
+/** The environment settings and node arguments of `npm start` (package.json), so measurements run the server as users do. */
+function startCommand(): { env: Record<string, string>; args: string[] } {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
-  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  const words = pkg.scripts.start.split(/\s+/);
+  const env: Record<string, string> = {};
+  // Leading NAME=value words are environment settings, as the shell reads them.
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const [name, ...value] = words.shift()!.split('=');
+    env[name!] = value.join('=');
+  }
+  const [command, ...args] = words;
   if (command !== 'node') throw new Error(`expected npm start to run node, found '${pkg.scripts.start}'`);
-  return args;
+  return { env, args };
 }
 
 /** Starts the server as `npm start` does, in a child process on a loopback port, for benchmarks and comparisons. */
@@ -22,8 +29,9 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
   const port = 40_000 + Math.floor(Math.random() * 10_000);
   // BENCH_NODE_ARGS adds node flags to the server only, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, ...startArguments()], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+  const start = startCommand();
+  const child = spawn(process.execPath, [...extra, ...start.args], {
+    env: { ...process.env, ...start.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
