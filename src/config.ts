@@ -34,6 +34,14 @@ export interface Config {
   backendConnectTimeoutMs: number;
   /** Worker threads that parse and validate uploaded files (0: on the main thread). */
   validationWorkers: number;
+  /** Uploads processed at once; more are refused with TOO_MANY_REQUESTS. */
+  maxConcurrentUploads: number;
+  /** Open GraphQL WebSocket connections; more are refused at the handshake (HTTP 503). */
+  webSocketMaxConnections: number;
+  /** Subscriptions running at once on one WebSocket connection. */
+  webSocketMaxSubscriptions: number;
+  /** How long a `fileValidation` subscription waits for an upload that has not started. */
+  uploadWatchStartMs: number;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +131,10 @@ export function loadConfig(env: Env = process.env): Config {
     projectorLeaseMs: integer('PROJECTOR_LEASE_MS', 15_000, 1_000, 600_000),
     backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
     validationWorkers: integer('VALIDATION_WORKERS', 1, 0, 16),
+    maxConcurrentUploads: integer('MAX_CONCURRENT_UPLOADS', 4, 1, 64),
+    webSocketMaxConnections: integer('WS_MAX_CONNECTIONS', 200, 1, 100_000),
+    webSocketMaxSubscriptions: integer('WS_MAX_SUBSCRIPTIONS', 10, 1, 1_000),
+    uploadWatchStartMs: integer('UPLOAD_WATCH_START_MS', 600_000, 100, 86_400_000),
   };
   const source = text('PRICE_SOURCE', 'entsoe');
   if (source === 'entsoe' || source === 'energy-charts' || source === 'csv') config.priceSource = source;

@@ -1,5 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -7,13 +8,15 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config';
 import { ZonedClock } from './domain/time/zoned-time';
 import { createErrorFormatter } from './graphql/errors';
+import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql/limits';
 import { buildGraphQLSchema } from './graphql/schema';
 import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { PriceImportService } from './pricing/price-import-service';
@@ -159,6 +162,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         consistency,
         billing: readStore.billing,
         billingSettings: { clock, market: config.priceArea },
+        uploadWatchStartMs: config.uploadWatchStartMs,
         projections: {
           rebuild: (names) =>
             projector?.isLeader === true
@@ -179,6 +183,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
           newId: randomUUID,
           singleWriter: config.eventStore.kind === 'sqlite',
           validateFile: validationWorkers?.validate,
+          maxConcurrentUploads: config.maxConcurrentUploads,
           log: (m, f) => logger.warn(m, f),
           onFinished: (receipt) => metrics.uploadFinished(receipt),
         }),
@@ -246,10 +251,43 @@ async function mountGraphQL(
   services: Services,
 ): Promise<ApolloServer<GraphQLContext>> {
   const schema = await buildGraphQLSchema();
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const wsProtection = webSocketProtection();
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    // A bigger message closes its socket (1009) before it is parsed: one connection_init cannot fill the heap.
+    maxPayload: GRAPHQL_LIMITS.webSocketMessageBytes,
+    verifyClient: (_info, accept) => {
+      if (wsServer.clients.size < config.webSocketMaxConnections) accept(true);
+      else accept(false, 503, 'too many WebSocket connections (WS_MAX_CONNECTIONS)');
+    },
+  });
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
+      validate: wsProtection.validate,
+      onSubscribe: (ctx, _id, payload) => {
+        // The one being subscribed is counted already.
+        if (Object.keys(ctx.subscriptions).length > config.webSocketMaxSubscriptions) {
+          return [
+            new GraphQLError(
+              `at most ${config.webSocketMaxSubscriptions} subscriptions run at once on one connection (WS_MAX_SUBSCRIPTIONS)`,
+              { extensions: { code: 'TOO_MANY_REQUESTS' } },
+            ),
+          ];
+        }
+        try {
+          wsProtection.parse(payload.query);
+        } catch (error) {
+          // Answered as an error message; a parse failure inside graphql-ws would close the whole socket.
+          return [
+            new GraphQLError(error instanceof Error ? error.message : String(error), {
+              extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+            }),
+          ];
+        }
+        return undefined;
+      },
       context: (ctx): GraphQLContext => {
         const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         return { ...roleFor(typeof auth === 'string' ? auth : undefined, config), services };
@@ -261,15 +299,23 @@ async function mountGraphQL(
     wsServer,
   );
 
+  const armor = apolloProtection();
+  const production = process.env.NODE_ENV === 'production';
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    introspection: !production,
     // main.ts owns the signals: Apollo's own handler would re-send SIGTERM and end the process before the
     // projector lease is released and the stores are closed.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter((m, f) => logger.error(m, f)),
     plugins: [
+      ...armor.plugins,
+      // The default landing page loads its scripts from a CDN; in production there is none at all.
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         serverWillStart: () =>
@@ -284,13 +330,37 @@ async function mountGraphQL(
   await apollo.start();
   app.use(
     GRAPHQL_PATH,
-    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1 }),
-    express.json({ limit: '1mb' }),
+    graphqlUploadExpress({
+      maxFileSize: config.maxUploadBytes,
+      maxFiles: 1,
+      maxFieldSize: GRAPHQL_LIMITS.multipartFieldBytes,
+    }),
+    express.json({ limit: GRAPHQL_LIMITS.jsonBodyBytes }),
     expressMiddleware(apollo, {
       context: ({ req }) => Promise.resolve({ ...roleFor(req.headers.authorization, config), services }),
     }),
+    requestErrorAsGraphQL,
   );
   return apollo;
+}
+
+/**
+ * A request refused before GraphQL ran (a body over its limit, JSON or multipart that does not parse)
+ * is answered as a GraphQL error in JSON, never with Express's HTML page, its stack or the server's paths.
+ */
+function requestErrorAsGraphQL(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status;
+  const httpStatus = typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
+  const code = httpStatus === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+  const message =
+    httpStatus === 413
+      ? 'the request body is larger than this endpoint takes'
+      : `the request could not be read: ${error instanceof Error ? error.message.split('\n')[0] : 'malformed body'}`;
+  res.status(httpStatus).json({ errors: [{ message, extensions: { code } }] });
 }
 
 interface ReadinessReport {

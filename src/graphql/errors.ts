@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
-import { UploadIdInUseError } from '../ingestion/upload-service';
+import { TooManyUploadsError, UploadIdInUseError } from '../ingestion/upload-service';
 import { UploadTooLargeError } from '../ingestion/spool';
 import { InvalidCursorError } from '../ports/pagination';
 import { PriceFileError } from '../pricing/price-import-service';
@@ -27,6 +27,7 @@ const PASS_THROUGH = new Set([
   'PRICE_SOURCE_FAILED',
   'BACKEND_UNAVAILABLE',
   'NOT_ON_THIS_INSTANCE',
+  'TOO_MANY_REQUESTS',
 ]);
 
 function classify(error: unknown): { code: string; message: string } | null {
@@ -42,6 +43,7 @@ function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof EventStoreUnavailableError || error instanceof ReadStoreUnavailableError) {
     return { code: 'BACKEND_UNAVAILABLE', message: `${error.message}; try again shortly` };
   }
+  if (error instanceof TooManyUploadsError) return { code: 'TOO_MANY_REQUESTS', message: error.message };
   if (error instanceof ProjectorNotHereError) return { code: 'NOT_ON_THIS_INSTANCE', message: error.message };
   if (error instanceof AuthenticationError) {
     return { code: 'UNAUTHENTICATED', message: 'send Authorization: Bearer <token> with a valid token' };

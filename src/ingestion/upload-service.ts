@@ -49,6 +49,14 @@ export class UploadIdInUseError extends Error {
   }
 }
 
+/** As many uploads as the service takes at once are running: the client tries again later. */
+export class TooManyUploadsError extends Error {
+  constructor(readonly limit: number) {
+    super(`${limit} uploads are being processed already (MAX_CONCURRENT_UPLOADS); try again when one has finished`);
+    this.name = 'TooManyUploadsError';
+  }
+}
+
 /** A byte-identical file is being processed by another upload and did not finish in time. */
 export class IdenticalUploadInProgressError extends Error {
   constructor(readonly otherUploadId: string) {
@@ -79,6 +87,8 @@ export interface UploadServiceDeps {
   singleWriter?: boolean;
   /** Reads a landed file through the rules (default: on this thread; the server uses worker threads). */
   validateFile?: FileValidator;
+  /** Uploads processed at once; one more is refused with `TooManyUploadsError` before its file is read. */
+  maxConcurrentUploads?: number;
 }
 
 /**
@@ -145,6 +155,8 @@ export class UploadService {
   }
 
   private async handle(command: UploadCommand): Promise<UploadReceipt> {
+    const limit = this.deps.maxConcurrentUploads ?? Number.POSITIVE_INFINITY;
+    if (this.inFlight.size >= limit) throw new TooManyUploadsError(limit);
     const uploadId = command.uploadId ?? this.deps.newId();
     this.inFlight.add(uploadId);
     try {

@@ -21,6 +21,8 @@ export interface Services {
   priceImport: PriceImportService;
   priceScrape: PriceScrapeService;
   projections: Pick<ProjectionRunner, 'rebuild'>;
+  /** How long `fileValidation` waits for an upload that has not started before it ends with an error. */
+  uploadWatchStartMs: number;
 }
 
 export interface GraphQLContext {

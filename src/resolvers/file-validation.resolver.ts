@@ -14,7 +14,9 @@ export class FileValidationResolver {
       'Subscribing after the upload finished gives the final result at once.',
     subscribe: ({ args, context }) => {
       const { services } = context as GraphQLContext;
-      return watchUploadValidation(services.eventStore, (args as { uploadId: string }).uploadId);
+      return watchUploadValidation(services.eventStore, (args as { uploadId: string }).uploadId, {
+        startTimeoutMs: services.uploadWatchStartMs,
+      });
     },
   })
   fileValidation(@Arg('uploadId', () => ID) _uploadId: string, @Root() doc: UploadStatusDoc): FileValidationUpdateType {

@@ -1,0 +1,53 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
+import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import { parse, specifiedRules, validate } from 'graphql';
+
+/**
+ * How big a request may be. A document is refused before it runs when it is too deep or has too many
+ * aliases, tokens or directives (graphql-armor); the bodies and WebSocket messages
+ * that carry documents are capped before they are parsed. The service's own queries (README, console,
+ * bench) stay far inside these limits.
+ */
+export const GRAPHQL_LIMITS = {
+  maxDepth: 10,
+  maxAliases: 15,
+  maxTokens: 2_000,
+  maxDirectives: 20,
+  /** A JSON request body. */
+  jsonBodyBytes: 1024 * 1024,
+  /** The `operations` and `map` fields of a multipart upload (the file itself has its own limit). */
+  multipartFieldBytes: 256 * 1024,
+  /** One WebSocket message (a `connection_init` with its token, a subscribe with its document). */
+  webSocketMessageBytes: 64 * 1024,
+} as const;
+
+const ARMOR_CONFIG: GraphQLArmorConfig = {
+  maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true },
+  maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
+  maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
+  maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
+  // Off: armor's cost multiplies by `first`, and every list here caps `first` itself with a clear
+  // BAD_USER_INPUT; tokens, aliases and depth bound the rest (15 aliases x 500 invoices at most).
+  costLimit: { enabled: false },
+};
+
+/** Apollo's share: validation rules, the token-limiting parser plugin, no batched HTTP requests. */
+export function apolloProtection(): ReturnType<ApolloArmor['protect']> {
+  return new ApolloArmor(ARMOR_CONFIG).protect();
+}
+
+/**
+ * The same limits for graphql-ws, which parses and validates subscriptions itself: a parse that stops
+ * at the token limit, and validation with the standard rules plus armor's.
+ */
+export function webSocketProtection(): {
+  parse: (source: string) => DocumentNode;
+  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+} {
+  const rules: ValidationRule[] = [...specifiedRules, ...apolloProtection().validationRules];
+  return {
+    parse: (source) => parse(source, { maxTokens: GRAPHQL_LIMITS.maxTokens }),
+    validate: (schema, document) => validate(schema, document, rules),
+  };
+}
