@@ -10,6 +10,8 @@ export interface Config {
   maxKwhPerReading: number;
   maxUploadBytes: number;
   maxLineBytes: number;
+  /** `off`: no authentication, every caller is an admin (local development only). */
+  auth: 'on' | 'off';
   adminToken: string | null;
   viewerToken: string | null;
   /** Bidding zone whose day-ahead prices bill the readings (ENTSO-E EIC code). */
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxKwhPerReading: decimal('MAX_KWH_PER_READING', 10_000),
     maxUploadBytes: integer('MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
     maxLineBytes: integer('MAX_LINE_BYTES', 64 * 1024, 64, 16 * 1024 * 1024),
+    auth: 'on',
     adminToken: optional('ADMIN_TOKEN'),
     viewerToken: optional('VIEWER_TOKEN'),
     priceArea: text('PRICE_AREA', '10YCA-BULGARIA-R'),
@@ -143,6 +146,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.priceSource === 'csv' && config.priceSourceUrl === '') {
     problems.push('PRICE_SOURCE=csv needs PRICE_SOURCE_URL: the URL or file path of a timestamp,price_eur_mwh CSV');
   }
+  const auth = text('AUTH', 'on');
+  if (auth === 'on' || auth === 'off') config.auth = auth;
+  else problems.push(`AUTH='${auth}' must be on or off`);
   const scrape = text('PRICE_SCRAPE', 'on');
   if (scrape === 'on' || scrape === 'off') config.priceScrape = scrape === 'on';
   else problems.push(`PRICE_SCRAPE='${scrape}' must be on or off`);

@@ -39,6 +39,16 @@ async function main(): Promise<void> {
     stop(server, stopRequested);
     return;
   }
+  if (server.firstAdminKey !== null) {
+    process.stdout.write(
+      [
+        'energy-billing: first start, so an admin API key was created. It is shown only this once (only its hash',
+        'is stored); keep it, send it as "Authorization: Bearer <key>", and make other keys with createApiKey:',
+        `  ${server.firstAdminKey}`,
+        '',
+      ].join('\n'),
+    );
+  }
   process.stdout.write(`energy-billing ready at ${server.url}\n`);
 }
 

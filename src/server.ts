@@ -15,6 +15,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config';
 import { ZonedClock } from './domain/time/zoned-time';
+import { ApiKeyService } from './access/api-key-service';
 import { createErrorFormatter } from './graphql/errors';
 import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql/limits';
 import { buildGraphQLSchema } from './graphql/schema';
@@ -34,7 +35,6 @@ import { SERVICE_STREAM_PREFIXES } from './projections/stream-prefixes';
 import { ServiceMetrics } from './observability/metrics';
 import type { ConsistencyWaiter } from './ports/consistency';
 import type { GraphQLContext, Services } from './resolvers/context';
-import { roleFor } from './resolvers/context';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -43,6 +43,8 @@ export interface RunningServer {
   port: number;
   /** Null in ROLE=projector, which serves no GraphQL. */
   services: Services | null;
+  /** The admin key made on the first start (no key, no token yet): to be shown once. */
+  firstAdminKey: string | null;
   projections: ProjectionRunner;
   metrics: ServiceMetrics;
   stop(): Promise<void>;
@@ -147,6 +149,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   let services: Services | null = null;
   let apollo: ApolloServer<GraphQLContext> | null = null;
   let validationWorkers: ValidationWorkers | null = null;
+  let firstAdminKey: string | null = null;
   try {
     if (config.role !== 'projector') {
       const spoolDir = join(config.dataDir, 'incoming');
@@ -163,6 +166,11 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         billing: readStore.billing,
         billingSettings: { clock, market: config.priceArea },
         uploadWatchStartMs: config.uploadWatchStartMs,
+        access: new ApiKeyService(
+          eventStore,
+          { auth: config.auth, adminToken: config.adminToken, viewerToken: config.viewerToken },
+          () => new Date(),
+        ),
         projections: {
           rebuild: (names) =>
             projector?.isLeader === true
@@ -195,6 +203,16 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         if (interrupted.length > 0)
           logger.warn('uploads cut off by the last stop marked INTERRUPTED', { uploads: interrupted });
       }
+      if (config.auth === 'off') {
+        logger.warn('AUTH=off: every caller is an admin, with no key; use this for local development only');
+      }
+      const first = await services.access.bootstrap();
+      if (first !== null) {
+        firstAdminKey = first.key;
+        logger.warn('created the first admin API key (only its hash is stored); it is printed once on stdout', {
+          keyId: first.doc.keyId,
+        });
+      }
       apollo = await mountGraphQL(app, httpServer, config, logger, services);
     }
 
@@ -221,7 +239,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
     eventStore: config.eventStore.kind,
     readStore: config.readStore.kind,
     dataDir: config.dataDir,
-    auth: config.adminToken === null && config.viewerToken === null ? 'off (no ADMIN_TOKEN/VIEWER_TOKEN set)' : 'on',
+    auth: config.auth === 'off' ? 'off (AUTH=off)' : 'on',
   });
 
   let stopped = false;
@@ -229,6 +247,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
     url,
     port,
     services,
+    firstAdminKey,
     projections,
     metrics,
     stop: async () => {
@@ -288,9 +307,10 @@ async function mountGraphQL(
         }
         return undefined;
       },
-      context: (ctx): GraphQLContext => {
+      // Checked again for every subscription: a key revoked meanwhile is refused at once.
+      context: async (ctx): Promise<GraphQLContext> => {
         const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        return { ...roleFor(typeof auth === 'string' ? auth : undefined, config), services };
+        return { ...(await services.access.authenticate(typeof auth === 'string' ? auth : undefined)), services };
       },
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn('subscription error', { errors: errors.map((e) => e.message) });
@@ -337,7 +357,7 @@ async function mountGraphQL(
     }),
     express.json({ limit: GRAPHQL_LIMITS.jsonBodyBytes }),
     expressMiddleware(apollo, {
-      context: ({ req }) => Promise.resolve({ ...roleFor(req.headers.authorization, config), services }),
+      context: async ({ req }) => ({ ...(await services.access.authenticate(req.headers.authorization)), services }),
     }),
     requestErrorAsGraphQL,
   );

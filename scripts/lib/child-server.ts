@@ -31,7 +31,16 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const start = startCommand();
   const child = spawn(process.execPath, [...extra, ...start.args], {
-    env: { ...process.env, ...start.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    // AUTH=off: these local measurements send no key (the key check is one small read per request).
+    env: {
+      ...process.env,
+      ...start.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      AUTH: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
+import { ApiKeyInputError } from '../access/api-key-service';
 import { TooManyUploadsError, UploadIdInUseError } from '../ingestion/upload-service';
 import { UploadTooLargeError } from '../ingestion/spool';
 import { InvalidCursorError } from '../ports/pagination';
@@ -34,6 +35,7 @@ function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof UploadTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: error.message };
   if (
     error instanceof UploadIdInUseError ||
+    error instanceof ApiKeyInputError ||
     error instanceof InvalidCursorError ||
     error instanceof PriceFileError ||
     error instanceof UnknownProjectionError

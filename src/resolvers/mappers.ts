@@ -22,6 +22,7 @@ export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
     lastIntervalStart: doc.lastIntervalStart,
     receivedAt: doc.receivedAt,
     finishedAt: doc.finishedAt,
+    uploadedBy: doc.uploadedBy,
   };
 }
 
@@ -36,6 +37,7 @@ export function receiptFromCommand(receipt: UploadReceipt): UploadReceiptType {
     lastIntervalStart: null,
     receivedAt: null,
     finishedAt: null,
+    uploadedBy: null,
   };
 }
 

@@ -22,7 +22,15 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function startServer(dataDir: string): { child: ReturnType<typeof spawn>; ready: Promise<string> } {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PRICE_SCRAPE: 'off' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      PRICE_SCRAPE: 'off',
+      AUTH: 'off',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<string>((resolveReady, reject) => {

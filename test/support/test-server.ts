@@ -19,7 +19,14 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'billing-int-'));
   const config: Config = {
-    ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PRICE_SCRAPE: 'off', ...env }),
+    // Auth is off unless a test configures tokens or AUTH itself (test/int/auth.int.test.ts covers it).
+    ...loadConfig({
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      PRICE_SCRAPE: 'off',
+      AUTH: env.ADMIN_TOKEN !== undefined || env.VIEWER_TOKEN !== undefined ? 'on' : 'off',
+      ...env,
+    }),
     port: 0,
     host: '127.0.0.1',
   };

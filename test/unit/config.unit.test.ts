@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       billingTimeZone: 'Europe/Sofia',
       readingResolutionMinutes: 15,
       adminToken: null,
+      auth: 'on',
+      maxConcurrentUploads: 4,
     });
     expect(config.dataDir).toMatch(/data$/);
   });
@@ -20,6 +22,7 @@ describe('loadConfig', () => {
         BILLING_TZ: 'Mars/Base',
         READING_RESOLUTION_MINUTES: '7',
         MAX_KWH_PER_READING: '-1',
+        AUTH: 'maybe',
       });
     } catch (e) {
       error = e;
@@ -27,6 +30,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     expect(problems).toContain("PORT='eighty' must be a whole number from 0 to 65535");
+    expect(problems).toContain("AUTH='maybe' must be on or off");
     expect(problems).toContain("BILLING_TZ='Mars/Base' is not an IANA time zone");
     expect(problems).toContain("READING_RESOLUTION_MINUTES='7' must be one of 1, 5, 10, 15, 30, 60");
     expect(problems).toContain('MAX_KWH_PER_READING');

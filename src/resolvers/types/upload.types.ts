@@ -65,6 +65,9 @@ export class UploadReceiptType {
 
   @Field(() => String, { nullable: true })
   finishedAt!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The name of the API key (or token) that uploaded the file.' })
+  uploadedBy!: string | null;
 }
 
 @ObjectType('RejectionReason')
