@@ -44,6 +44,8 @@ export interface Config {
   webSocketMaxSubscriptions: number;
   /** How long a `fileValidation` subscription waits for an upload that has not started. */
   uploadWatchStartMs: number;
+  /** A projection further behind the log than this makes its projector unready. */
+  readyMaxLagSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     webSocketMaxConnections: integer('WS_MAX_CONNECTIONS', 200, 1, 100_000),
     webSocketMaxSubscriptions: integer('WS_MAX_SUBSCRIPTIONS', 10, 1, 1_000),
     uploadWatchStartMs: integer('UPLOAD_WATCH_START_MS', 600_000, 100, 86_400_000),
+    readyMaxLagSeconds: integer('READY_MAX_LAG_SECONDS', 300, 1, 86_400),
   };
   const source = text('PRICE_SOURCE', 'entsoe');
   if (source === 'entsoe' || source === 'energy-charts' || source === 'csv') config.priceSource = source;

@@ -130,7 +130,12 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
     res.json({ status: 'ok', role: config.role });
   });
   app.get('/readyz', (_req, res) => {
-    void readiness(backends.health, projector, projections).then((report) => {
+    const progress = () =>
+      projectionProgress(eventStore, readStore.checkpoints, projectionNames, SERVICE_STREAM_PREFIXES, Date.now());
+    void readiness(backends.health, projector, projections, progress, {
+      role: config.role,
+      maxLagSeconds: config.readyMaxLagSeconds,
+    }).then((report) => {
       res.status(report.status === 'ready' ? 200 : 503).json({ ...report, role: config.role });
     });
   });
@@ -385,17 +390,27 @@ function requestErrorAsGraphQL(error: unknown, _req: Request, res: Response, nex
 
 interface ReadinessReport {
   status: 'ready' | 'degraded';
+  /** Why it is degraded, one line each. */
+  problems: string[];
   backends: Array<{ name: string; ok: boolean; error?: string }>;
   projector: { leader: boolean } | null;
-  projections: ReturnType<ProjectionRunner['status']>;
+  projections: Array<ReturnType<ProjectionRunner['status']>[number] & { lagSeconds: number | null }>;
 }
 
-/** Ready when every backend answers and no projection this process runs is failing. */
+/**
+ * Ready when every backend answers and the projections this process is there to run are running: not
+ * failing, not stalled (the oldest event a projection has not handled is at most `maxLagSeconds` old),
+ * and, in ROLE=all, this process holds the projector lease (it alone can project). A standby projector
+ * (ROLE=projector without the lease) and API instances report lag but are not made unready by it.
+ */
 async function readiness(
   checks: readonly HealthCheck[],
   projector: LeasedProjector | null,
   projections: ProjectionRunner,
+  progress: () => Promise<Array<{ name: string; lagSeconds: number }>>,
+  settings: { role: Config['role']; maxLagSeconds: number },
 ): Promise<ReadinessReport> {
+  const problems: string[] = [];
   const backendsReport = await Promise.all(
     checks.map(async (health) => {
       try {
@@ -406,17 +421,50 @@ async function readiness(
         );
         return { name: health.name, ok: true };
       } catch (error) {
-        return { name: health.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+        const message = error instanceof Error ? error.message : String(error);
+        problems.push(`backend ${health.name}: ${message}`);
+        return { name: health.name, ok: false, error: message };
       }
     }),
   );
-  const running = projector?.isLeader === true ? projections.status() : [];
-  const ok = backendsReport.every((b) => b.ok) && running.every((p) => p.failed === null);
+  const leader = projector?.isLeader === true;
+  if (settings.role === 'all' && projector !== null && !leader) {
+    problems.push('this process runs the projections but does not hold the projector lease: they are not running');
+  }
+  const running = leader ? projections.status() : [];
+  for (const p of running) if (p.failed !== null) problems.push(`projection ${p.name} is failing: ${p.failed}`);
+  let lags: Map<string, number> | null = null;
+  try {
+    lags = new Map(
+      (await withTimeout(progress(), HEALTH_TIMEOUT_MS, 'projection progress did not answer in time')).map((p) => [
+        p.name,
+        p.lagSeconds,
+      ]),
+    );
+  } catch (error) {
+    problems.push(`projection progress unknown: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (leader && lags !== null) {
+    for (const [name, lag] of lags) {
+      if (lag > settings.maxLagSeconds)
+        problems.push(`projection ${name} is ${Math.round(lag)} s behind the log (READY_MAX_LAG_SECONDS)`);
+    }
+  }
+  const names = running.length > 0 ? running.map((p) => p.name) : [...(lags?.keys() ?? [])];
   return {
-    status: ok ? 'ready' : 'degraded',
+    status: problems.length === 0 ? 'ready' : 'degraded',
+    problems,
     backends: backendsReport,
-    projector: projector === null ? null : { leader: projector.isLeader },
-    projections: running,
+    projector: projector === null ? null : { leader },
+    projections: names.map((name) => {
+      const live = running.find((p) => p.name === name);
+      return {
+        name,
+        position: live?.position ?? null,
+        failed: live?.failed ?? null,
+        lagSeconds: lags?.get(name) ?? null,
+      };
+    }),
   };
 }
 

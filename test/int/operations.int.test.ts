@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
+import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
 import { startTestServer, uploadFile, type TestServer } from '../support/test-server';
 
 const base = (url: string): string => url.replace(/\/graphql$/, '');
@@ -29,6 +30,7 @@ describe('operations endpoints', () => {
     const body = (await ready.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       status: 'ready',
+      problems: [],
       role: 'all',
       backends: [
         { name: 'sqlite-event-store', ok: true },
@@ -59,6 +61,39 @@ describe('operations endpoints', () => {
     expect(text).toContain('energy_billing_projection_lag_seconds{projection="upload-status",role="all"} 0');
     expect(text).toContain('energy_billing_projection_lag_seconds{projection="billing",role="all"} 0');
     expect(text).toContain('# TYPE energy_billing_price_scrape_runs_total counter');
+  });
+});
+
+describe('readiness follows the projector lease', () => {
+  it('turns 503 naming the reason while another holder has the lease, and ready again once it is back', async () => {
+    const test = await startTestServer({ PROJECTOR_LEASE_MS: '1000' });
+    const readyz = async () => {
+      const response = await fetch(`${base(test.url)}/readyz`);
+      return { status: response.status, body: (await response.json()) as { problems: string[] } };
+    };
+    /** Asks until the answer has the status (the lease is renewed every third of its 1 s lifetime). */
+    const until = async (status: number) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const answer = await readyz();
+        if (answer.status === status || Date.now() > deadline) return answer;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const db = openSqliteDatabase(join(test.config.dataDir, 'energy-billing.sqlite'));
+    try {
+      expect((await readyz()).status).toBe(200);
+      // Another host takes the lease (its holder cannot be checked from here, so it counts as alive).
+      db.prepare(`UPDATE projector_lease SET holder = 'elsewhere:1:thief', expires_ms = ?`).run(Date.now() + 60_000);
+      const lost = await until(503);
+      expect(lost.status).toBe(503);
+      expect(lost.body.problems.join('\n')).toMatch(/does not hold the projector lease/);
+      db.prepare(`DELETE FROM projector_lease WHERE holder = 'elsewhere:1:thief'`).run();
+      expect((await until(200)).status).toBe(200);
+    } finally {
+      db.close();
+      await test.close();
+    }
   });
 });
 
