@@ -20,6 +20,7 @@ import { createErrorFormatter } from './graphql/errors';
 import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql/limits';
 import { buildGraphQLSchema } from './graphql/schema';
 import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
+import { prepareDataDir } from './infrastructure/data-dir';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
 import { scrapeServiceFor } from './pricing/scrape-service';
@@ -59,6 +60,8 @@ const HEALTH_TIMEOUT_MS = 2_000;
  * projector lease; ROLE=all (the default) does both. Every role serves /healthz, /readyz and /metrics.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // Both backends keep landed uploads in DATA_DIR; the embedded one its database too.
+  prepareDataDir(config.dataDir);
   const backends = await openBackends(config, logger);
   try {
     return await serve(config, logger, backends);

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { ApiKeyInputError } from '../access/api-key-service';
 import { TooManyUploadsError, UploadIdInUseError } from '../ingestion/upload-service';
-import { UploadTooLargeError } from '../ingestion/spool';
+import { SpoolWriteError, UploadTooLargeError } from '../ingestion/spool';
 import { InvalidCursorError } from '../ports/pagination';
 import { PriceFileError } from '../pricing/price-import-service';
 import { UnknownProjectionError } from '../projections/runner';
@@ -29,6 +29,7 @@ const PASS_THROUGH = new Set([
   'BACKEND_UNAVAILABLE',
   'NOT_ON_THIS_INSTANCE',
   'TOO_MANY_REQUESTS',
+  'STORAGE_UNAVAILABLE',
 ]);
 
 function classify(error: unknown): { code: string; message: string } | null {
@@ -45,6 +46,7 @@ function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof EventStoreUnavailableError || error instanceof ReadStoreUnavailableError) {
     return { code: 'BACKEND_UNAVAILABLE', message: `${error.message}; try again shortly` };
   }
+  if (error instanceof SpoolWriteError) return { code: 'STORAGE_UNAVAILABLE', message: error.message };
   if (error instanceof TooManyUploadsError) return { code: 'TOO_MANY_REQUESTS', message: error.message };
   if (error instanceof ProjectorNotHereError) return { code: 'NOT_ON_THIS_INSTANCE', message: error.message };
   if (error instanceof AuthenticationError) {

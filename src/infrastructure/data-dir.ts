@@ -1,0 +1,65 @@
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** DATA_DIR cannot be used: the message says which directory and why, in words. */
+export class DataDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirError';
+  }
+}
+
+const REASONS: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'no space left on the disk',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+};
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return `${REASONS[code] ?? (error instanceof Error ? error.message : String(error))}${code === '' ? '' : ` (${code})`}`;
+}
+
+/** The nearest existing ancestor of a path. */
+function existingAncestor(path: string): string {
+  let at = path;
+  for (;;) {
+    try {
+      accessSync(at, constants.F_OK);
+      return at;
+    } catch {
+      const parent = dirname(at);
+      if (parent === at) return at;
+      at = parent;
+    }
+  }
+}
+
+/**
+ * Makes DATA_DIR (and its parents) when missing and proves it writable with a probe file, so a start on
+ * a read-only, full or foreign directory fails at once saying so, not later with a driver's message.
+ */
+export function prepareDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const ancestor = existingAncestor(dir);
+    let why = reasonOf(error);
+    try {
+      accessSync(ancestor, constants.W_OK);
+    } catch (denied) {
+      why = reasonOf(denied);
+    }
+    throw new DataDirError(`DATA_DIR ${dir} cannot be created in ${ancestor}: ${why}`);
+  }
+  const probe = `${dir}/.write-check-${process.pid}`;
+  try {
+    writeFileSync(probe, 'ok');
+  } catch (error) {
+    throw new DataDirError(`DATA_DIR ${dir} is not writable: ${reasonOf(error)}`);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
