@@ -3,6 +3,7 @@
  * and a start against an unreachable production backend failing fast with a clear message.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
@@ -122,6 +123,27 @@ describe('start against an unreachable production backend', () => {
     await expect(
       start({ EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: 'esdb://127.0.0.1:9?tls=false' }),
     ).rejects.toThrow(/EventStoreDB .*(unavailable|did not answer|refused).*127\.0\.0\.1:9/);
+  });
+
+  it('fails within the connect timeout (+1 s) against hosts that accept connections and never answer', async () => {
+    // A port that takes the TCP connection and then says nothing (a hung server, a wrong firewall rule).
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      for (const env of [
+        { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: `esdb://127.0.0.1:${port}?tls=false` },
+        { READ_STORE: 'mongodb', MONGODB_URL: `mongodb://127.0.0.1:${port}/billing` },
+      ]) {
+        const started = Date.now();
+        await expect(start(env)).rejects.toThrow(/did not answer within 500 ms/);
+        expect(Date.now() - started).toBeLessThan(1_500);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('fails fast when MongoDB does not answer, without showing the password', async () => {

@@ -73,7 +73,11 @@ export class EventStoreDbEventStore implements EventStore {
     try {
       await store.ping();
     } catch (error) {
-      await client.dispose().catch(() => undefined);
+      // Closing a channel that never connected must not hold the failed start either.
+      await Promise.race([
+        client.dispose().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 1_000)),
+      ]);
       throw error;
     }
     return store;
@@ -231,20 +235,38 @@ export class EventStoreDbEventStore implements EventStore {
     return comparePositions(a, b);
   }
 
+  /**
+   * Reads the last event of the log, raced against `pingTimeoutMs` and cancelled when the time is up:
+   * the client gives `readAll` an infinite deadline whatever it is asked, so against a host that accepts
+   * the connection and never answers the read would otherwise wait for good (and each `/readyz` would
+   * leave one more hung call behind).
+   */
   async ping(): Promise<void> {
-    try {
-      const read = this.client.readAll({
-        direction: BACKWARDS,
-        fromPosition: END,
-        maxCount: 1,
-        deadline: this.pingTimeoutMs,
-      });
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new EventStoreUnavailableError(`EventStoreDB did not answer within ${this.pingTimeoutMs} ms`)),
+        this.pingTimeoutMs,
+      );
+    });
+    const drained = (async () => {
       for await (const resolved of read) void resolved;
+      finished = true;
+    })();
+    drained.catch(() => undefined); // a read cancelled after the timeout ends with an error nobody waits for
+    try {
+      await Promise.race([drained, timedOut]);
     } catch (error) {
+      if (error instanceof EventStoreUnavailableError) throw error;
       const mapped = mapEsdbError(error, {});
       throw mapped instanceof EventStoreUnavailableError
         ? mapped
         : new EventStoreUnavailableError(`EventStoreDB did not answer: ${String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      if (!finished) await read.cancel().catch(() => undefined);
     }
   }
 
