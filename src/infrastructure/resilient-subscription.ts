@@ -11,13 +11,31 @@ export interface ResilienceOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   onDrop?: (error: unknown, attempt: number, retryInMs: number) => void;
+  /**
+   * Whether an error is worth resubscribing after (the server unreachable, a leader change, a deadline);
+   * any other (access denied, a deleted stream, an event that cannot be read) ends the subscription with
+   * it, so its consumer fails visibly instead of looping. Default: every error is transient.
+   */
+  isTransient?: (error: unknown) => boolean;
+  /** What a failure that is not transient is thrown as (default: as it came). */
+  fatal?: (error: unknown) => unknown;
   /** Waits; replaced in tests. */
   sleep?: (ms: number, signal: { cancelled: boolean; wake: () => void }) => Promise<void>;
 }
 
+/** The server ended a catch-up subscription that nobody closed. */
+export class SubscriptionEndedError extends Error {
+  constructor() {
+    super('the server ended the subscription');
+    this.name = 'SubscriptionEndedError';
+  }
+}
+
 /**
- * A subscription that survives dropped connections: when the source fails it waits (with exponential
- * backoff) and opens a new one from the last event it delivered, so no event is skipped or delivered twice.
+ * A subscription that survives dropped connections: when the source fails with a transient error, or
+ * ends although nobody closed it, it waits (with exponential backoff) and opens a new one from the last
+ * event it delivered, so no event is skipped or delivered twice. Any other error ends it, thrown to the
+ * consumer.
  */
 export function resilientSubscription(
   open: (lastDelivered: RecordedEvent | null) => SubscriptionSource,
@@ -44,6 +62,7 @@ export function resilientSubscription(
     let failures = 0;
     while (!closed) {
       source = open(last);
+      let dropped: unknown;
       try {
         for await (const event of source.events) {
           if (closed) return;
@@ -51,12 +70,21 @@ export function resilientSubscription(
           last = event;
           yield event;
         }
-        return; // the source ended on its own: closed by us
+        if (closed) return;
+        // A catch-up subscription has no end: one the server ended is resumed like a dropped one.
+        dropped = new SubscriptionEndedError();
       } catch (error) {
         if (closed) return;
+        if (!(options.isTransient?.(error) ?? true)) {
+          await source.cancel().catch(() => undefined);
+          throw options.fatal === undefined ? error : options.fatal(error);
+        }
+        dropped = error;
+      }
+      {
         failures += 1;
         const wait = Math.min(max, initial * 2 ** (failures - 1));
-        options.onDrop?.(error, failures, wait);
+        options.onDrop?.(dropped, failures, wait);
         await source.cancel().catch(() => undefined);
         await sleep(wait, pause);
       }

@@ -132,10 +132,11 @@ describe('start against an unreachable production backend', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     try {
-      for (const env of [
+      const backends: Array<Record<string, string>> = [
         { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: `esdb://127.0.0.1:${port}?tls=false` },
         { READ_STORE: 'mongodb', MONGODB_URL: `mongodb://127.0.0.1:${port}/billing` },
-      ]) {
+      ];
+      for (const env of backends) {
         const started = Date.now();
         await expect(start(env)).rejects.toThrow(/did not answer within 500 ms/);
         expect(Date.now() - started).toBeLessThan(1_500);

@@ -7,6 +7,7 @@ import {
   decodePosition,
   encodePosition,
   fromEsdbCurrentRevision,
+  isTransientEsdbError,
   mapEsdbError,
   matchesAllFilter,
   toEsdbExpectedRevision,
@@ -79,6 +80,17 @@ describe('EventStoreDB mapping', () => {
       expect(mapEsdbError(refused, {})).toBeInstanceOf(EventStoreUnavailableError);
       const other = new Error('bug');
       expect(mapEsdbError(other, {})).toBe(other);
+    });
+
+    it('resubscribes after unavailable, refused, not-leader and deadline errors only', () => {
+      const unavailable = new UnavailableError({ code: 14, details: 'gone', metadata: {} } as never);
+      expect(isTransientEsdbError(unavailable)).toBe(true);
+      expect(isTransientEsdbError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(true);
+      expect(isTransientEsdbError(Object.assign(new Error('leader moved'), { type: 'not-leader' }))).toBe(true);
+      expect(isTransientEsdbError(Object.assign(new Error('deadline'), { type: 'deadline-exceeded' }))).toBe(true);
+      expect(isTransientEsdbError(Object.assign(new Error('denied'), { type: 'access-denied' }))).toBe(false);
+      expect(isTransientEsdbError(Object.assign(new Error('deleted'), { type: 'stream-deleted' }))).toBe(false);
+      expect(isTransientEsdbError(new Error('cannot decode the event'))).toBe(false);
     });
   });
 

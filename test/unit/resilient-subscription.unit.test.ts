@@ -58,19 +58,73 @@ describe('resilientSubscription', () => {
     expect(cancelled.count).toBeGreaterThanOrEqual(3);
   });
 
+  it('resumes a subscription the server ended (a catch-up subscription has no end) from the last event', async () => {
+    const log = Array.from({ length: 4 }, (_, i) => recorded(i));
+    const opened: Array<string | null> = [];
+    const drops: string[] = [];
+    // The first connection ends quietly after two events; the next one goes on from the third.
+    const subscription = resilientSubscription(
+      (last) => {
+        opened.push(last?.position ?? null);
+        const from = last === null ? 0 : last.revision + 1;
+        const events = opened.length === 1 ? log.slice(0, 2) : log.slice(from);
+        return {
+          events: (async function* () {
+            yield* events;
+          })(),
+          cancel: () => Promise.resolve(),
+        };
+      },
+      {
+        onDrop: (error, attempt) => drops.push(`${attempt}: ${(error as Error).message}`),
+        sleep: () => Promise.resolve(),
+      },
+    );
+    const seen: number[] = [];
+    for await (const event of subscription) {
+      seen.push(event.revision);
+      if (seen.length === 4) break;
+    }
+    await subscription.close();
+    expect(seen).toEqual([0, 1, 2, 3]);
+    expect(opened).toEqual([null, '1']);
+    expect(drops).toEqual(['1: the server ended the subscription']);
+  });
+
+  it('ends with a fatal error at once, without resubscribing, so its consumer fails visibly', async () => {
+    let opens = 0;
+    const cancelled = { count: 0 };
+    const subscription = resilientSubscription(
+      () => {
+        opens += 1;
+        return {
+          events: (async function* () {
+            yield recorded(0);
+            throw Object.assign(new Error('access denied'), { type: 'access-denied' });
+          })(),
+          cancel: () => Promise.resolve(void (cancelled.count += 1)),
+        };
+      },
+      {
+        isTransient: (error) => (error as { type?: string }).type === 'unavailable',
+        fatal: (error) => new Error(`mapped: ${(error as Error).message}`),
+        sleep: () => Promise.resolve(),
+      },
+    );
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const event of subscription) seen.push(event.revision);
+      })(),
+    ).rejects.toThrow('mapped: access denied');
+    expect(seen).toEqual([0]);
+    expect(opens).toBe(1);
+    expect(cancelled.count).toBe(1);
+  });
+
   it('tells about each drop and ends promptly when closed during a backoff', async () => {
     const drops: string[] = [];
     let wake: (() => void) | null = null;
-    const subscription = resilientSubscription(() => flakySource([], 0, 0, { count: 0 }), {
-      onDrop: (error, attempt) => drops.push(`${attempt}: ${(error as Error).message}`),
-      sleep: () => new Promise<void>((resolve) => (wake = resolve)),
-    });
-    // The empty source ends at once: the subscription finishes without error.
-    const events: RecordedEvent[] = [];
-    for await (const event of subscription) events.push(event);
-    expect(events).toEqual([]);
-    expect(drops).toEqual([]);
-
     const failing = resilientSubscription(
       () => ({
         events: flakySource([recorded(0)], 0, 0, { count: 0 }).events,

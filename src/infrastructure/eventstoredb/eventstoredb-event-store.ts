@@ -33,6 +33,7 @@ import {
   toEsdbExpectedRevision,
   toRecordedEvent,
   type EsdbRecordedEvent,
+  isTransientEsdbError,
 } from './mapping';
 
 export interface EventStoreDbOptions {
@@ -280,7 +281,8 @@ export class EventStoreDbEventStore implements EventStore {
     keep: (event: RecordedEvent) => boolean,
   ): AsyncGenerator<RecordedEvent> {
     for await (const resolved of source) {
-      if (resolved.event === undefined) continue;
+      // Server-side events ($streamDeleted, $metadata) may pass a stream-name filter: never the service's.
+      if (resolved.event === undefined || resolved.event.type.startsWith('$')) continue;
       const recorded = this.recorded(resolved);
       if (keep(recorded)) yield recorded;
     }
@@ -293,6 +295,8 @@ export class EventStoreDbEventStore implements EventStore {
   private resubscribeOptions(target: string): ResilienceOptions {
     return {
       ...this.options.resubscribe,
+      isTransient: isTransientEsdbError,
+      fatal: (error) => mapEsdbError(error, {}),
       onDrop: (error, attempt, retryInMs) => this.options.onSubscriptionDropped?.(target, error, attempt, retryInMs),
     };
   }

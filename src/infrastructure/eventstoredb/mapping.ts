@@ -184,6 +184,11 @@ function isJsonObject(value: unknown): value is Record<string, JsonValue> {
 /** Error kinds of the client, by their `type` field (the client's ErrorType values). */
 const UNAVAILABLE_TYPES = new Set(['unavailable', 'deadline-exceeded', 'cancelled', 'not-leader', 'timeout']);
 
+/** Errors a resubscription can outlive: the server unreachable or changing leader, a deadline. */
+export function isTransientEsdbError(error: unknown): boolean {
+  return mapEsdbError(error, {}) instanceof EventStoreUnavailableError;
+}
+
 /** The port's errors for what the client throws; anything unknown passes through unchanged. */
 export function mapEsdbError(error: unknown, context: { streamName?: string; expected?: ExpectedRevision }): unknown {
   if (typeof error !== 'object' || error === null) return error;
