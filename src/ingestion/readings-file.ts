@@ -25,6 +25,7 @@ export type FileValidationResult =
       totalRows: number;
       acceptedRows: number;
       rejectedRows: number;
+      roundedRows: number;
       meters: number;
       firstIntervalStart: number | null;
       lastIntervalStart: number | null;
@@ -98,6 +99,7 @@ class RecordHandler {
   totalRows = 0;
   acceptedRows = 0;
   rejectedRows = 0;
+  roundedRows = 0;
 
   constructor(
     private readonly options: ValidationOptions,
@@ -121,8 +123,10 @@ class RecordHandler {
     const outcome: RowOutcome = fields.some(hasReplacementCharacter)
       ? { accepted: false, reasons: [encodingReason] }
       : this.validator.validate(line, fields);
-    if (outcome.accepted) this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
-    else this.reject({ line, raw: toRaw(fields), reasons: outcome.reasons });
+    if (outcome.accepted) {
+      if (outcome.rounded) this.roundedRows += 1;
+      this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
+    } else this.reject({ line, raw: toRaw(fields), reasons: outcome.reasons });
     return null;
   }
 
@@ -186,6 +190,7 @@ class RecordHandler {
       kind: 'validated',
       totalRows: this.totalRows,
       acceptedRows: this.acceptedRows,
+      roundedRows: this.roundedRows,
       rejectedRows: this.rejectedRows,
       meters: this.validator.meterCount,
       firstIntervalStart: range?.first ?? null,

@@ -29,6 +29,8 @@ export interface UploadReceipt {
   totalRows: number;
   acceptedRows: number;
   rejectedRows: number;
+  /** Accepted rows whose kWh had more than 6 decimals, rounded half up. */
+  roundedRows: number;
   duplicateOf: string | null;
   position: string;
   message: string | null;
@@ -202,6 +204,7 @@ export class UploadService {
           totalRows: 0,
           acceptedRows: 0,
           rejectedRows: 0,
+          roundedRows: 0,
           meters: 0,
           firstIntervalStart: null,
           lastIntervalStart: null,
@@ -238,6 +241,7 @@ export class UploadService {
         totalRows: result.totalRows,
         acceptedRows: result.acceptedRows,
         rejectedRows: result.rejectedRows,
+        roundedRows: result.roundedRows,
         meters: result.meters,
         firstIntervalStart: isoOrNull(result.firstIntervalStart),
         lastIntervalStart: isoOrNull(result.lastIntervalStart),
@@ -325,6 +329,7 @@ export class UploadService {
       totalRows: summary.totalRows,
       acceptedRows: summary.acceptedRows,
       rejectedRows: summary.rejectedRows,
+      roundedRows: summary.roundedRows ?? 0,
       duplicateOf: summary.duplicateOf,
       position,
       message: describeValidated(summary),
@@ -403,6 +408,7 @@ function emptyReceipt(uploadId: string, fileName: string, position: string): Upl
     totalRows: 0,
     acceptedRows: 0,
     rejectedRows: 0,
+    roundedRows: 0,
     duplicateOf: null,
     position,
     message: null,

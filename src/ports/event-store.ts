@@ -69,7 +69,19 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
+/** An append over what the store takes in one atomic write: refused whole, nothing written. */
+export class AppendTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AppendTooLargeError';
+  }
+}
+
 export interface EventStore {
+  /**
+   * Appends the events in one atomic write (all or none) when the stream is at the expected revision;
+   * an append over the store's limit is refused with `AppendTooLargeError`, nothing written.
+   */
   appendToStream(
     streamName: string,
     events: readonly EventToAppend[],

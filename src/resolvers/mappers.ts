@@ -12,6 +12,7 @@ export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
     totalRows: doc.totalRows,
     acceptedRows: doc.acceptedRows,
     rejectedRows: doc.rejectedRows,
+    roundedRows: doc.roundedRows ?? 0,
     duplicateOf: doc.duplicateOf,
     position: doc.position,
     message: doc.message,

@@ -137,6 +137,22 @@ describe('uploadReadings over HTTP multipart', () => {
     expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 2, rejectedRows: 0 });
   });
 
+  it('rounds kWh with more than 6 decimals half up, counts them, and bills the rounded value', async () => {
+    const receipt = await upload(
+      `${HEADER}\nMP-R,2026-10-01T00:00:00+03:00,1.4529999\nMP-R,2026-10-01T00:15:00+03:00,0.1234565\nMP-R,2026-10-01T00:30:00+03:00,0.25\n`,
+    );
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 3, rejectedRows: 0, roundedRows: 2 });
+    expect(receipt.message).toBe('3 of 3 rows accepted (2 with kWh rounded to 6 decimals), 0 rejected');
+    await t.server.services!.consistency.waitForPosition(receipt.position, 5_000);
+    const usage = await graphql(
+      t.url,
+      '{ dailyUsage(meter: "MP-R", from: "2026-10-01", to: "2026-10-01") { totalKwh } }',
+    );
+    expect(usage.data).toEqual({ dailyUsage: [{ totalKwh: 1.826457 }] });
+    const status = await graphql(t.url, `{ upload(id: "${receipt.uploadId}") { roundedRows } }`);
+    expect(status.data).toEqual({ upload: { roundedRows: 2 } });
+  });
+
   it('reads quoted fields, columns in any order and extra columns', async () => {
     const receipt = await upload(
       `"KWH","note","Metering_Point_Id","timestamp"\n"0.5","a, b","MP-2","2026-10-01T00:00:00Z"\n"1.5","""q""",MP-2,2026-10-01T00:15:00Z\n`,

@@ -64,7 +64,7 @@ export async function graphql<T = Record<string, any>>(
 
 export const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $uploadId: ID) {
   uploadReadings(file: $file, uploadId: $uploadId) {
-    uploadId fileName status totalRows acceptedRows rejectedRows duplicateOf position message
+    uploadId fileName status totalRows acceptedRows rejectedRows roundedRows duplicateOf position message
   }
 }`;
 

@@ -2,7 +2,7 @@ import { ANY, NO_STREAM, STREAM_EXISTS, WrongExpectedVersionError, UnavailableEr
 import {
   allStreamFilter,
   appendSizeOf,
-  chunkForAppend,
+  checkAppendSize,
   comparePositions,
   decodePosition,
   encodePosition,
@@ -13,7 +13,11 @@ import {
   toEsdbExpectedRevision,
   toRecordedEvent,
 } from '../../src/infrastructure/eventstoredb/mapping';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../src/ports/event-store';
+import {
+  AppendTooLargeError,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+} from '../../src/ports/event-store';
 
 describe('EventStoreDB mapping', () => {
   describe('positions', () => {
@@ -97,20 +101,14 @@ describe('EventStoreDB mapping', () => {
   describe('append size', () => {
     const event = (i: number, bytes: number) => ({ id: `id-${i}`, type: 'T', data: { pad: 'x'.repeat(bytes) } });
 
-    it('splits an append into ordered chunks under the limit, keeping every event once', () => {
+    it('takes an append under the limit whole and refuses one over it, naming the event or the count', () => {
       const events = Array.from({ length: 10 }, (_, i) => event(i, 300));
       const size = appendSizeOf(events[0]!);
-      const chunks = chunkForAppend(events, size * 3);
-      expect(chunks.map((c) => c.length)).toEqual([3, 3, 3, 1]);
-      expect(chunks.flat()).toEqual(events);
-      for (const chunk of chunks)
-        expect(chunk.reduce((sum, e) => sum + appendSizeOf(e), 0)).toBeLessThanOrEqual(size * 3);
-    });
-
-    it('keeps a small append whole and refuses an event over the limit with its id', () => {
-      expect(chunkForAppend([event(1, 10), event(2, 10)], 10_000)).toHaveLength(1);
-      expect(chunkForAppend([], 10_000)).toEqual([]);
-      expect(() => chunkForAppend([event(9, 5_000)], 1_000)).toThrow(
+      expect(() => checkAppendSize(events, size * 10)).not.toThrow();
+      expect(() => checkAppendSize([], 10)).not.toThrow();
+      expect(() => checkAppendSize(events, size * 10 - 1)).toThrow(AppendTooLargeError);
+      expect(() => checkAppendSize(events, size * 3)).toThrow(/an append of 10 events is \d+ bytes, over .* limit/);
+      expect(() => checkAppendSize([event(9, 5_000)], 1_000)).toThrow(
         /event id-9 \(T\) is \d+ bytes, over .* 1000 bytes/,
       );
     });

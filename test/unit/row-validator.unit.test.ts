@@ -42,6 +42,7 @@ describe('RowValidator', () => {
     expect(validator().validate(2, ['MP1', '2026-10-01T00:15:00+03:00', '0.1234'])).toEqual({
       accepted: true,
       reading: { meter: 'MP1', startMs: Date.parse('2026-09-30T21:15:00Z'), kwhMicro: 123_400 },
+      rounded: false,
     });
     expect(validator().validate(2, ['MP1', '2026-10-01T00:15:00+03:00', '999.999999'])).toMatchObject({
       reading: { kwhMicro: 999_999_999 },
@@ -52,11 +53,25 @@ describe('RowValidator', () => {
   });
 
   it.each([
+    ['1.4529999', 1_453_000],
+    ['0.1234565', 123_457],
+    ['0.1234564999', 123_456],
+    ['0.0000004', 0],
+    ['999.9999995', 1_000_000_000],
+    ['2.00000000', 2_000_000],
+  ])('accepts %s, more than 6 decimals, rounded half up to %i micro-kWh and marked rounded', (kwh, micro) => {
+    expect(validator().validate(2, ['MP1', '2026-10-01T00:15:00Z', kwh])).toEqual({
+      accepted: true,
+      reading: { meter: 'MP1', startMs: Date.parse('2026-10-01T00:15:00Z'), kwhMicro: micro },
+      rounded: true,
+    });
+  });
+
+  it.each([
     [['MP1', '2026-10-01T00:15:00Z', '-0.5'], ['KWH_NEGATIVE']],
     [['MP1', '2026-10-01T00:15:00Z', 'abc'], ['KWH_INVALID']],
     [['MP1', '2026-10-01T00:15:00Z', '0,5x'], ['KWH_INVALID']],
     [['MP1', '2026-10-01T00:15:00Z', '1e3'], ['KWH_INVALID']],
-    [['MP1', '2026-10-01T00:15:00Z', '0.1234567'], ['KWH_PRECISION']],
     [['MP1', '2026-10-01T00:15:00Z', '1000.5'], ['KWH_TOO_LARGE']],
     [['MP1', '2026-10-01T00:15:00Z', ''], ['KWH_MISSING']],
     [['', '2026-10-01T00:15:00Z', '1'], ['METER_ID_MISSING']],

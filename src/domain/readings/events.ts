@@ -90,6 +90,8 @@ export interface FileValidated {
     totalRows: number;
     acceptedRows: number;
     rejectedRows: number;
+    /** Accepted rows whose kWh had more than 6 decimals, rounded half up to 6 (absent in older events: 0). */
+    roundedRows?: number;
     meters: number;
     firstIntervalStart: string | null;
     lastIntervalStart: string | null;

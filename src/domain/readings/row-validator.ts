@@ -22,7 +22,13 @@ export interface AcceptedReading {
   kwhMicro: number;
 }
 
-export type RowOutcome = { accepted: true; reading: AcceptedReading } | { accepted: false; reasons: RejectionReason[] };
+export type RowOutcome =
+  | {
+      accepted: true;
+      reading: AcceptedReading;
+      /** its kWh had more than 6 decimals and was rounded */ rounded: boolean;
+    }
+  | { accepted: false; reasons: RejectionReason[] };
 
 const METER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const PLAIN_DECIMAL = /^\d+(?:\.(\d+))?$/;
@@ -79,8 +85,8 @@ export class RowValidator {
     const reasons: RejectionReason[] = [];
     const meter = this.checkMeter((fields[this.columns.meter] ?? '').trim(), reasons);
     const instant = this.checkTimestamp((fields[this.columns.timestamp] ?? '').trim(), reasons);
-    const kwhMicro = this.checkKwh((fields[this.columns.kwh] ?? '').trim(), reasons);
-    if (meter === null || instant === null || kwhMicro === null) return { accepted: false, reasons };
+    const kwh = this.checkKwh((fields[this.columns.kwh] ?? '').trim(), reasons);
+    if (meter === null || instant === null || kwh === null) return { accepted: false, reasons };
     const firstLine = this.claim(meter, instant, line);
     if (firstLine !== 0) {
       return {
@@ -93,7 +99,7 @@ export class RowValidator {
         ],
       };
     }
-    return { accepted: true, reading: { meter, startMs: instant, kwhMicro } };
+    return { accepted: true, reading: { meter, startMs: instant, kwhMicro: kwh.micro }, rounded: kwh.rounded };
   }
 
   /**
@@ -173,7 +179,7 @@ export class RowValidator {
     return parsed.instant;
   }
 
-  private checkKwh(text: string, reasons: RejectionReason[]): number | null {
+  private checkKwh(text: string, reasons: RejectionReason[]): { micro: number; rounded: boolean } | null {
     if (text === '') {
       reasons.push({ code: 'KWH_MISSING', field: 'kwh', message: 'kwh is empty' });
       return null;
@@ -191,15 +197,6 @@ export class RowValidator {
       }
       return null;
     }
-    const decimals = match[1]?.length ?? 0;
-    if (decimals > MAX_KWH_DECIMALS) {
-      reasons.push({
-        code: 'KWH_PRECISION',
-        field: 'kwh',
-        message: `kwh ${shorten(text)} has ${decimals} decimals; at most ${MAX_KWH_DECIMALS} (1 mWh) are kept exactly`,
-      });
-      return null;
-    }
     if (Number(text) > this.rules.maxKwhPerReading) {
       reasons.push({
         code: 'KWH_TOO_LARGE',
@@ -208,8 +205,20 @@ export class RowValidator {
       });
       return null;
     }
-    return decimalToMicro(text);
+    return roundedDecimalToMicro(text);
   }
+}
+
+/**
+ * A plain decimal as an exact count of millionths, rounded half up at the sixth decimal when it has more
+ * (meter exports often carry float noise such as 1.4529999: it is 1.453000, not an error).
+ */
+export function roundedDecimalToMicro(text: string): { micro: number; rounded: boolean } {
+  const dot = text.indexOf('.');
+  if (dot < 0 || text.length - dot - 1 <= MAX_KWH_DECIMALS) return { micro: decimalToMicro(text), rounded: false };
+  const kept = text.slice(0, dot + 1 + MAX_KWH_DECIMALS);
+  const next = text.charCodeAt(dot + 1 + MAX_KWH_DECIMALS) - 48;
+  return { micro: decimalToMicro(kept) + (next >= 5 ? 1 : 0), rounded: true };
 }
 
 /** One meter's claimed intervals: the first line of each slot, per UTC day (the last day used kept at hand). */

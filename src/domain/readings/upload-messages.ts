@@ -3,11 +3,13 @@ export function describeValidated(data: {
   totalRows: number;
   acceptedRows: number;
   rejectedRows: number;
+  roundedRows?: number;
   duplicateOf: string | null;
 }): string {
   if (data.duplicateOf !== null) {
     return `byte-identical to upload ${data.duplicateOf}, which was already validated; no readings were added`;
   }
   if (data.totalRows === 0) return 'the file has a header but no data rows';
-  return `${data.acceptedRows} of ${data.totalRows} rows accepted, ${data.rejectedRows} rejected`;
+  const rounded = (data.roundedRows ?? 0) > 0 ? ` (${data.roundedRows} with kWh rounded to 6 decimals)` : '';
+  return `${data.acceptedRows} of ${data.totalRows} rows accepted${rounded}, ${data.rejectedRows} rejected`;
 }

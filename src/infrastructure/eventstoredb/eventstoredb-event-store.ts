@@ -23,7 +23,7 @@ import { EventStoreUnavailableError } from '../../ports/event-store';
 import { resilientSubscription, type ResilienceOptions } from '../resilient-subscription';
 import {
   allStreamFilter,
-  chunkForAppend,
+  checkAppendSize,
   comparePositions,
   decodePosition,
   DEFAULT_MAX_APPEND_BYTES,
@@ -89,42 +89,39 @@ export class EventStoreDbEventStore implements EventStore {
     events: readonly EventToAppend[],
     { expectedRevision }: { expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
-    let expected = expectedRevision;
-    let last: EsdbAppendResult | null = null;
+    if (events.length === 0) {
+      // An empty append changes nothing: answer with where the stream stands.
+      const current = await this.lastOf(streamName);
+      return {
+        nextExpectedRevision: current?.revision ?? -1,
+        position: current?.position ?? (await this.headPosition()) ?? '',
+      };
+    }
+    checkAppendSize(events, this.maxAppendBytes);
+    let last: EsdbAppendResult;
     try {
-      for (const chunk of chunkForAppend(events, this.maxAppendBytes)) {
-        last = await this.client.appendToStream(
-          streamName,
-          chunk.map((event) =>
-            event.data instanceof Uint8Array
-              ? binaryEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata ?? {} })
-              : jsonEvent({
-                  id: event.id,
-                  type: event.type,
-                  data: event.data as Record<string, unknown>,
-                  metadata: event.metadata ?? {},
-                }),
-          ),
-          { expectedRevision: toEsdbExpectedRevision(expected) },
-        );
-        expected = Number(last.nextExpectedRevision);
-      }
+      last = await this.client.appendToStream(
+        streamName,
+        events.map((event) =>
+          event.data instanceof Uint8Array
+            ? binaryEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata ?? {} })
+            : jsonEvent({
+                id: event.id,
+                type: event.type,
+                data: event.data as Record<string, unknown>,
+                metadata: event.metadata ?? {},
+              }),
+        ),
+        { expectedRevision: toEsdbExpectedRevision(expectedRevision) },
+      );
     } catch (error) {
-      throw mapEsdbError(error, { streamName, expected });
+      throw mapEsdbError(error, { streamName, expected: expectedRevision });
     }
-    if (last !== null) {
-      const revision = Number(last.nextExpectedRevision);
-      // Only the last chunk's position is answered; look it up only when the server left it out.
-      const position =
-        last.position === undefined ? await this.positionOf(streamName, revision) : encodePosition(last.position);
-      return { nextExpectedRevision: revision, position };
-    }
-    // An empty append changes nothing: answer with where the stream stands.
-    const current = await this.lastOf(streamName);
-    return {
-      nextExpectedRevision: current?.revision ?? -1,
-      position: current?.position ?? (await this.headPosition()) ?? '',
-    };
+    const revision = Number(last.nextExpectedRevision);
+    // Look the position up only when the server left it out.
+    const position =
+      last.position === undefined ? await this.positionOf(streamName, revision) : encodePosition(last.position);
+    return { nextExpectedRevision: revision, position };
   }
 
   private async positionOf(streamName: string, revision: number): Promise<string> {

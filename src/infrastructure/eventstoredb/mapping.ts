@@ -15,7 +15,7 @@ import {
   type Position,
 } from '@eventstore/db-client';
 import type { EventToAppend, ExpectedRevision, JsonValue, RecordedEvent } from '../../ports/event-store';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../ports/event-store';
+import { AppendTooLargeError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../../ports/event-store';
 
 /** EventStoreDB refuses appends over 1 MiB by default (`MaxAppendSize`); stay under it with room for framing. */
 export const DEFAULT_MAX_APPEND_BYTES = 960 * 1024;
@@ -72,33 +72,21 @@ export function fromEsdbCurrentRevision(current: CurrentRevision): number | 'no_
 }
 
 /**
- * Splits one append into consecutive appends that each stay under the server's size limit. The caller
- * appends them in order, each expecting the revision the previous one left.
+ * An append is one atomic write or none: one over the server's limit for a single append is refused
+ * whole, never split into several writes (which a failure half-way would leave half done, and whose
+ * wrong-version errors would name a chunk's revision). The service's own appends stay far below it
+ * (readings batches of 50,000 at about 600 KB, rejected rows up to 256 KB).
  */
-export function chunkForAppend(
-  events: readonly EventToAppend[],
-  maxBytes: number = DEFAULT_MAX_APPEND_BYTES,
-): EventToAppend[][] {
-  const chunks: EventToAppend[][] = [];
-  let current: EventToAppend[] = [];
-  let bytes = 0;
-  for (const event of events) {
-    const size = appendSizeOf(event);
-    if (size > maxBytes) {
-      throw new Error(
-        `event ${event.id} (${event.type}) is ${size} bytes, over the event store's append limit of ${maxBytes} bytes`,
-      );
-    }
-    if (current.length > 0 && bytes + size > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(event);
-    bytes += size;
+export function checkAppendSize(events: readonly EventToAppend[], maxBytes: number = DEFAULT_MAX_APPEND_BYTES): void {
+  let total = 0;
+  for (const event of events) total += appendSizeOf(event);
+  if (total > maxBytes) {
+    const what =
+      events.length === 1 ? `event ${events[0]!.id} (${events[0]!.type})` : `an append of ${events.length} events`;
+    throw new AppendTooLargeError(
+      `${what} is ${total} bytes, over the event store's append limit of ${maxBytes} bytes`,
+    );
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 /** Bytes the server counts for an event: its data (JSON or binary) and metadata, its type and id. */

@@ -20,6 +20,8 @@ export interface UploadStatusDoc {
   totalRows: number;
   acceptedRows: number;
   rejectedRows: number;
+  /** Accepted rows whose kWh was rounded to 6 decimals (absent in documents of older versions: 0). */
+  roundedRows?: number;
   meters: number;
   firstIntervalStart: string | null;
   lastIntervalStart: string | null;
@@ -88,6 +90,7 @@ export function evolveUploadStatus(
         totalRows: event.data.totalRows,
         acceptedRows: event.data.acceptedRows,
         rejectedRows: event.data.rejectedRows,
+        roundedRows: event.data.roundedRows ?? 0,
         meters: event.data.meters,
         firstIntervalStart: event.data.firstIntervalStart,
         lastIntervalStart: event.data.lastIntervalStart,

@@ -36,6 +36,9 @@ export class UploadReceiptType {
   @Field(() => Int)
   rejectedRows!: number;
 
+  @Field(() => Int, { description: 'Accepted rows whose kWh had more than 6 decimals, rounded half up to 6.' })
+  roundedRows!: number;
+
   @Field(() => ID, { nullable: true, description: 'The earlier upload this file is byte-identical to.' })
   duplicateOf!: string | null;
 
