@@ -21,6 +21,7 @@ import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql
 import { buildGraphQLSchema } from './graphql/schema';
 import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { prepareDataDir } from './infrastructure/data-dir';
+import { exportsRouter } from './http/exports';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
 import { scrapeServiceFor } from './pricing/scrape-service';
@@ -221,6 +222,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
           keyId: first.doc.keyId,
         });
       }
+      app.use('/exports', exportsRouter({ billing: services.billing, access: services.access }));
       apollo = await mountGraphQL(app, httpServer, config, logger, services);
     }
 

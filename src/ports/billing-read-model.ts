@@ -86,6 +86,15 @@ export interface DailyTotalsRow {
 
 export interface BillingQueries {
   dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]>;
+  /**
+   * Daily rows of every meter (or one) between two dates, by meter then date, the `limit` after the
+   * (meter, date) key `after`: for exports that page through them.
+   */
+  dailyUsagePage(
+    range: { fromDate: string; toDate: string; meter: string | null },
+    after: { meter: string; date: string } | null,
+    limit: number,
+  ): Promise<DailyUsageDoc[]>;
   dailyTotals(date: string): Promise<DailyTotalsRow | null>;
   meters(): Promise<string[]>;
   prices(market: string, from: number, to: number): Promise<PriceInterval[]>;

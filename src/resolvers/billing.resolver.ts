@@ -3,16 +3,13 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { datesBetween, localDay, parseLocalDate, parseMonth } from '../domain/billing/calendar';
-import { formatEuros } from '../domain/billing/money';
-import type { DailyUsageDoc } from '../domain/billing/daily-usage';
-import type { InvoiceDoc } from '../domain/billing/invoice';
+import { dailyUsageDto, invoiceDto, kwh } from './billing-dto';
 import type { GraphQLContext } from './context';
 import { connectionOf } from './types/connection';
 import {
   DailyTotalsType,
   DailyUsageType,
   InvoiceConnection,
-  InvoiceStatus,
   InvoiceType,
   MonthlyTotalType,
   PriceImportReceiptType,
@@ -56,41 +53,6 @@ async function consistentAt(context: GraphQLContext, atLeast: string | null | un
       extensions: { code: 'CONSISTENCY_TIMEOUT' },
     });
   }
-}
-
-const kwh = (micro: number): number => micro / 1e6;
-
-export function dailyUsageDto(doc: DailyUsageDoc): DailyUsageType {
-  return {
-    meter: doc.meter,
-    date: doc.date,
-    totalKwh: kwh(doc.totalKwhMicro),
-    minKwh: kwh(doc.minKwhMicro),
-    maxKwh: kwh(doc.maxKwhMicro),
-    avgKwh: doc.intervals === 0 ? 0 : kwh(doc.totalKwhMicro) / doc.intervals,
-    intervals: doc.intervals,
-    expectedIntervals: doc.expectedIntervals,
-    complete: doc.intervals === doc.expectedIntervals,
-    energyCost: formatEuros(BigInt(doc.costFemto)),
-    unpricedIntervals: doc.intervals - doc.pricedIntervals,
-  };
-}
-
-export function invoiceDto(doc: InvoiceDoc): InvoiceType {
-  return {
-    id: doc.id,
-    meter: doc.meter,
-    month: doc.month,
-    totalKwh: kwh(doc.totalKwhMicro),
-    energyCost: doc.energyCost,
-    currency: doc.currency,
-    averagePricePerKwh: doc.averagePricePerKwh,
-    averageDailyKwh: doc.averageDailyKwh,
-    intervals: doc.intervals,
-    expectedIntervals: doc.expectedIntervals,
-    unpricedIntervals: doc.unpricedIntervals,
-    status: InvoiceStatus[doc.status],
-  };
 }
 
 @Resolver()

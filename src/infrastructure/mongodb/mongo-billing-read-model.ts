@@ -203,6 +203,30 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
 
   // ---- queries ----
 
+  async dailyUsagePage(
+    range: { fromDate: string; toDate: string; meter: string | null },
+    after: { meter: string; date: string } | null,
+    limit: number,
+  ): Promise<DailyUsageDoc[]> {
+    const dates = { $gte: range.fromDate, $lte: range.toDate };
+    const filter =
+      range.meter !== null
+        ? { meter: range.meter, date: after === null ? dates : { ...dates, $gt: after.date } }
+        : after === null
+          ? { date: dates }
+          : {
+              date: dates,
+              $or: [{ meter: { $gt: after.meter } }, { meter: after.meter, date: { $gt: after.date } }],
+            };
+    return (await (
+      await this.all()
+    ).daily
+      .find(filter, DAILY_FIELDS)
+      .sort({ meter: 1, date: 1 })
+      .limit(limit)
+      .toArray()) as unknown as DailyUsageDoc[];
+  }
+
   async dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {
     return this.dailyOf((await this.all()).daily, meter, fromDate, toDate);
   }

@@ -275,6 +275,31 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     return Promise.resolve(this.dailySync(meter, fromDate, toDate));
   }
 
+  dailyUsagePage(
+    range: { fromDate: string; toDate: string; meter: string | null },
+    after: { meter: string; date: string } | null,
+    limit: number,
+  ): Promise<DailyUsageDoc[]> {
+    const key = after ?? { meter: '', date: '' };
+    const rows =
+      range.meter === null
+        ? this.sql(
+            `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE (meter, date) > (?, ?) AND date >= ? AND date <= ?
+             ORDER BY meter, date LIMIT ?`,
+          ).all(key.meter, key.date, range.fromDate, range.toDate, limit)
+        : this.sql(
+            `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE meter = ? AND date > ? AND date >= ? AND date <= ?
+             ORDER BY date LIMIT ?`,
+          ).all(
+            range.meter,
+            after === null || after.meter !== range.meter ? '' : key.date,
+            range.fromDate,
+            range.toDate,
+            limit,
+          );
+    return Promise.resolve(rows as DailyUsageDoc[]);
+  }
+
   dailyTotals(date: string): Promise<DailyTotalsRow | null> {
     const row = this.sql(
       `SELECT count(*) AS meters, sum(total_kwh_micro) AS total FROM ${this.t.daily} WHERE date = ? AND intervals > 0`,
