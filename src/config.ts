@@ -46,6 +46,8 @@ export interface Config {
   uploadWatchStartMs: number;
   /** A projection further behind the log than this makes its projector unready. */
   readyMaxLagSeconds: number;
+  /** Mutations one caller (API key) may send a minute, on average; bursts up to the same number. */
+  mutationsPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     webSocketMaxSubscriptions: integer('WS_MAX_SUBSCRIPTIONS', 10, 1, 1_000),
     uploadWatchStartMs: integer('UPLOAD_WATCH_START_MS', 600_000, 100, 86_400_000),
     readyMaxLagSeconds: integer('READY_MAX_LAG_SECONDS', 300, 1, 86_400),
+    mutationsPerMinute: integer('MUTATIONS_PER_MINUTE', 60, 1, 100_000),
   };
   const source = text('PRICE_SOURCE', 'entsoe');
   if (source === 'entsoe' || source === 'energy-charts' || source === 'csv') config.priceSource = source;

@@ -18,6 +18,7 @@ import { ZonedClock } from './domain/time/zoned-time';
 import { ApiKeyService } from './access/api-key-service';
 import { createErrorFormatter } from './graphql/errors';
 import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql/limits';
+import { mutationRateLimit } from './graphql/mutation-rate-limit';
 import { buildGraphQLSchema } from './graphql/schema';
 import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { prepareDataDir } from './infrastructure/data-dir';
@@ -344,6 +345,7 @@ async function mountGraphQL(
     formatError: createErrorFormatter((m, f) => logger.error(m, f)),
     plugins: [
       ...armor.plugins,
+      mutationRateLimit(config.mutationsPerMinute),
       // The default landing page loads its scripts from a CDN; in production there is none at all.
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -159,6 +159,35 @@ describe('request limits', () => {
     await stillServing(test.url);
   });
 
+  it("refuses a caller's mutations over MUTATIONS_PER_MINUTE with TOO_MANY_REQUESTS, other keys and queries unaffected", async () => {
+    const limited = await startTestServer({
+      ADMIN_TOKEN: 'admin-token',
+      VIEWER_TOKEN: 'viewer-token',
+      MUTATIONS_PER_MINUTE: '2',
+    });
+    try {
+      const admin = { authorization: 'Bearer admin-token' };
+      const key = 'mutation { createApiKey(name: "k-NAME", role: VIEWER) { apiKey { id } } }';
+      const answers = [];
+      for (const name of ['one', 'two', 'three'])
+        answers.push(await graphql(limited.url, key.replace('NAME', name), {}, admin));
+      expect(answers.map((a) => a.errors?.[0]?.extensions?.code ?? 'ok')).toEqual(['ok', 'ok', 'TOO_MANY_REQUESTS']);
+      expect(answers[2]!.errors?.[0]?.message).toMatch(/more than 2 mutations a minute .* try again in 30 s/);
+      expect(answers[2]!.status).toBe(429);
+      expect((await graphql(limited.url, '{ meters }', {}, admin)).errors).toBeUndefined();
+      // The viewer's own bucket is full (its mutation is refused for its role, not its rate).
+      const viewer = await graphql(
+        limited.url,
+        key.replace('NAME', 'four'),
+        {},
+        { authorization: 'Bearer viewer-token' },
+      );
+      expect(viewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('refuses an upload over MAX_CONCURRENT_UPLOADS with TOO_MANY_REQUESTS, then takes the next one', async () => {
     // The first upload's file arrives slowly: it holds the only slot until its last bytes are sent.
     let release: () => void = () => undefined;
