@@ -16,7 +16,7 @@ import {
 } from '../../src/infrastructure/mongodb/collections';
 import { Binary, MongoNetworkError, MongoNotConnectedError, MongoServerError } from 'mongodb';
 import { mapMongoError, withPortErrors } from '../../src/infrastructure/mongodb/errors';
-import { leaseFilter } from '../../src/infrastructure/mongodb/mongo-projection-state';
+import { leaseUpdate } from '../../src/infrastructure/mongodb/mongo-projection-state';
 import { ReadStoreUnavailableError } from '../../src/ports/read-store-errors';
 import { invoiceDoc, meterDay, uploadDoc } from '../contract/read-models.contract';
 
@@ -172,11 +172,17 @@ describe('MongoDB read-model mapping', () => {
     expect(parseInvoiceId('nocolon')).toBeNull();
   });
 
-  it('lets the lease be taken by its holder or after it ran out, never otherwise', () => {
-    expect(leaseFilter('p1', 1000)).toEqual({
-      _id: 'projector',
-      $or: [{ holder: 'p1' }, { expiresAt: { $lt: 1000 } }],
-    });
+  it('lets the lease be taken by its holder or after it ran out on the server clock, never otherwise', () => {
+    expect(leaseUpdate('p1', 15_000)).toEqual([
+      { $set: { _take: { $or: [{ $eq: ['$holder', 'p1'] }, { $lt: ['$expiresAt', '$$NOW'] }] } } },
+      {
+        $set: {
+          holder: { $cond: ['$_take', 'p1', '$holder'] },
+          expiresAt: { $cond: ['$_take', { $add: ['$$NOW', 15_000] }, '$expiresAt'] },
+        },
+      },
+      { $unset: '_take' },
+    ]);
   });
 
   it('never shows a password of a connection string', () => {

@@ -1,4 +1,4 @@
-import { MongoServerError, type ClientSession } from 'mongodb';
+import { MongoServerError, type ClientSession, type Document } from 'mongodb';
 import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../ports/projection-state';
 import { CHECKPOINTS, LEASES, VERSIONS } from './collections';
 import type { MongoReadStore } from './mongo-database';
@@ -61,7 +61,8 @@ export class MongoProjectionVersions implements ProjectionVersions {
 interface LeaseDocument {
   _id: string;
   holder: string;
-  expiresAt: number;
+  /** On the server's clock. */
+  expiresAt: Date;
 }
 
 const LEASE_ID = 'projector';
@@ -79,15 +80,21 @@ export class MongoProjectorLease implements ProjectorLease {
     return this.store.db.collection<LeaseDocument>(LEASES);
   }
 
-  async tryAcquire(holder: string, ttlMs: number, now: number): Promise<boolean> {
+  /**
+   * Takes or renews the lease on the database server's clock (`$$NOW`), so projectors whose clocks
+   * disagree never both hold it. One atomic update decides (upsert of the lease document; an update
+   * pipeline, since `$expr` may not select an upsert); the answer says who holds it after. `now` is the
+   * port's, unused here.
+   */
+  async tryAcquire(holder: string, ttlMs: number, _now: number): Promise<boolean> {
     try {
-      await this.collection.updateOne(
-        leaseFilter(holder, now),
-        { $set: { holder, expiresAt: now + ttlMs } },
-        { upsert: true },
-      );
-      return true;
+      const lease = await this.collection.findOneAndUpdate({ _id: LEASE_ID }, leaseUpdate(holder, ttlMs), {
+        upsert: true,
+        returnDocument: 'after',
+      });
+      return lease?.holder === holder;
     } catch (error) {
+      // Two first upserts at once: the other one made the document, and holds the lease.
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
       throw error;
     }
@@ -98,7 +105,20 @@ export class MongoProjectorLease implements ProjectorLease {
   }
 }
 
-/** Matches the lease document when `holder` may take it at `now`. */
-export function leaseFilter(holder: string, now: number) {
-  return { _id: LEASE_ID, $or: [{ holder }, { expiresAt: { $lt: now } }] };
+/**
+ * The update that gives the lease to `holder` when it holds it already or the lease ran out (by the
+ * server's clock; a lease written by an older version, with a number for `expiresAt`, counts as run
+ * out), and leaves it as it is otherwise.
+ */
+export function leaseUpdate(holder: string, ttlMs: number): Document[] {
+  return [
+    { $set: { _take: { $or: [{ $eq: ['$holder', holder] }, { $lt: ['$expiresAt', '$$NOW'] }] } } },
+    {
+      $set: {
+        holder: { $cond: ['$_take', holder, '$holder'] },
+        expiresAt: { $cond: ['$_take', { $add: ['$$NOW', ttlMs] }, '$expiresAt'] },
+      },
+    },
+    { $unset: '_take' },
+  ];
 }
