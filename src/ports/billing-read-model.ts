@@ -32,6 +32,21 @@ export type BillingRequest =
   | { op: 'putMeterDays'; days: readonly MeterDayRow[] }
   /** Replaces the daily figures of meter-days that exist, their slots unchanged (a day re-priced). */
   | { op: 'putDayTotals'; days: readonly DailyUsageDoc[] }
+  /**
+   * An upload's meter-days prepared ahead of its taking effect, in several short commits (kept apart
+   * from the billed ones, which readers see): read back while preparing, written, and finally applied
+   * to the billed days in one commit, or dropped.
+   */
+  | { op: 'pendingDays'; uploadId: string; keys: readonly MeterDayKey[] }
+  | { op: 'putPendingDays'; uploadId: string; days: readonly MeterDayRow[] }
+  /** Records that every pending day of the upload is written (`applyPending` then applies them). */
+  | { op: 'markPrepared'; uploadId: string }
+  /**
+   * Replaces the billed meter-days by the upload's pending ones, when it was prepared whole; answers
+   * whether it was, and the (meter, month) pairs it touched.
+   */
+  | { op: 'applyPending'; uploadId: string }
+  | { op: 'dropPending'; uploadId: string }
   | { op: 'prices'; market: string; from: number; to: number }
   | { op: 'putPriceDay'; day: PriceDay }
   /** The daily rows of these meters in the month, by meter then date. */
@@ -55,6 +70,11 @@ export interface BillingAnswers {
   meterDaysOfDate: MeterDaySlots[];
   putMeterDays: void;
   putDayTotals: void;
+  pendingDays: MeterDaySlots[];
+  putPendingDays: void;
+  markPrepared: void;
+  applyPending: { prepared: boolean; touched: Array<{ meter: string; month: string }> };
+  dropPending: void;
   prices: PriceInterval[];
   putPriceDay: void;
   dailyOfMonth: DailyUsageDoc[];

@@ -347,6 +347,52 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         expect(await store.getCheckpoint()).toBe('4');
       });
 
+      it('keeps the pending meter-days of an upload apart and applies them in one commit once prepared', async () => {
+        const store = fixture.billing('');
+        await run(store, [{ op: 'putMeterDays', days: [meterDay('M1', '2026-10-01', 10)] }]);
+        await run(store, [
+          {
+            op: 'putPendingDays',
+            uploadId: 'u1',
+            days: [meterDay('M1', '2026-10-01', 77), meterDay('M2', '2026-11-02', 5)],
+          },
+          { op: 'putPendingDays', uploadId: 'u2', days: [meterDay('M9', '2026-10-01', 1)] },
+          { op: 'checkpoint', position: '3' },
+        ]);
+        // Pending days are not billed ones: readers do not see them.
+        expect(await store.dailyUsage('M1', '2026-10-01', '2026-10-01')).toEqual([dailyDoc('M1', '2026-10-01', 10)]);
+        const [pending, notPrepared] = await run(store, [
+          { op: 'pendingDays', uploadId: 'u1', keys: [key('M1', '2026-10-01'), key('M9', '2026-10-01')] },
+          { op: 'applyPending', uploadId: 'u1' },
+        ]);
+        expect(slotsPart(pending)).toEqual(slotsPart([meterDay('M1', '2026-10-01', 77)]));
+        expect(notPrepared).toEqual({ prepared: false, touched: [] });
+        expect(await store.dailyUsage('M1', '2026-10-01', '2026-10-01')).toEqual([dailyDoc('M1', '2026-10-01', 10)]);
+
+        const [, applied] = await run(store, [
+          { op: 'markPrepared', uploadId: 'u1' },
+          { op: 'applyPending', uploadId: 'u1' },
+          { op: 'dropPending', uploadId: 'u1' },
+          { op: 'checkpoint', position: '4' },
+        ]);
+        const touched = (applied as { prepared: boolean; touched: Array<{ meter: string; month: string }> }).touched;
+        expect((applied as { prepared: boolean }).prepared).toBe(true);
+        expect([...touched].sort((a, b) => a.meter.localeCompare(b.meter))).toEqual([
+          { meter: 'M1', month: '2026-10' },
+          { meter: 'M2', month: '2026-11' },
+        ]);
+        expect(await store.dailyUsage('M1', '2026-10-01', '2026-10-01')).toEqual([dailyDoc('M1', '2026-10-01', 77)]);
+        const [billed, left, other] = await run(store, [
+          { op: 'meterDays', keys: [key('M2', '2026-11-02')] },
+          { op: 'pendingDays', uploadId: 'u1', keys: [key('M1', '2026-10-01')] },
+          { op: 'pendingDays', uploadId: 'u2', keys: [key('M9', '2026-10-01')] },
+        ]);
+        expect(slotsPart(billed)).toEqual(slotsPart([meterDay('M2', '2026-11-02', 5)]));
+        expect(left).toEqual([]);
+        expect(slotsPart(other)).toEqual(slotsPart([meterDay('M9', '2026-10-01', 1)]));
+        expect(await store.dailyUsage('M9', '2026-10-01', '2026-10-01')).toEqual([]);
+      });
+
       it('re-prices a meter-day: its daily figures change, its slots stay, an absent day is not made', async () => {
         const store = fixture.billing('');
         await run(store, [{ op: 'putMeterDays', days: [meterDay('M1', '2026-10-01', 10)] }]);

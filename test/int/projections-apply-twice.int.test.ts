@@ -2,6 +2,7 @@
  * Every projection shell, on real SQLite: the same events delivered twice (a redelivery after a crash
  * between the writes and the next batch) leave the read model exactly as after the first delivery.
  */
+import type { BillingProjectionStore } from '../../src/ports/billing-read-model';
 import { randomUUID } from 'node:crypto';
 import type { MarketPricesPublished } from '../../src/domain/billing/prices-events';
 import type { ReadingsAccepted, UploadEvent } from '../../src/domain/readings/events';
@@ -230,5 +231,54 @@ describe('billing: an upload gathered a few meter-days at a time', () => {
     expect(whole.daily).toHaveLength(5 * 3);
     expect(whole.invoices).toHaveLength(5);
     expect(await project({ batchesPerRead: 1, daysInMemory: 2 })).toEqual(whole);
+    expect(whole.pending).toEqual([]);
+    expect(whole.prepared).toEqual([]);
+  });
+
+  it('gives the same model when the upload is applied inside one program, without its preparation', async () => {
+    const rules = { clock: new ZonedClock('Europe/Sofia'), resolutionMinutes: 15, market: 'BG' };
+    const prepared = openSqliteDatabase(':memory:');
+    const preparedStore = new SqliteBillingReadModel(prepared);
+    await new BillingProjection(preparedStore, rules).handle(bigEvents);
+    const direct = openSqliteDatabase(':memory:');
+    const directStore = new SqliteBillingReadModel(direct);
+    const projection = new BillingProjection(directStore, rules);
+    await directStore.run(() => projection.program(bigEvents));
+    expect(directStore.dump()).toEqual(preparedStore.dump());
+    prepared.close();
+    direct.close();
+  });
+
+  it('prepares again from the start when a preparation was cut short, and applies once', async () => {
+    const rules = { clock: new ZonedClock('Europe/Sofia'), resolutionMinutes: 15, market: 'BG' };
+    const reference = openSqliteDatabase(':memory:');
+    const referenceStore = new SqliteBillingReadModel(reference);
+    await new BillingProjection(referenceStore, rules).handle(bigEvents);
+
+    // The first attempt stops after its first commit of pending days (the process died there).
+    const db = openSqliteDatabase(':memory:');
+    const store = new SqliteBillingReadModel(db);
+    let runs = 0;
+    const dying: BillingProjectionStore = {
+      getCheckpoint: () => store.getCheckpoint(),
+      reset: () => store.reset(),
+      run: async (program) => {
+        runs += 1;
+        if (runs === 3) throw new Error('killed');
+        return store.run(program);
+      },
+    };
+    await expect(
+      new BillingProjection(dying, rules, { batchesPerRead: 1, daysInMemory: 4 }).handle(bigEvents),
+    ).rejects.toThrow('killed');
+    expect(store.dump().pending?.length).toBeGreaterThan(0);
+    expect(store.dump().daily).toEqual([]); // nothing of the upload is billed yet
+    // Redelivered from the checkpoint, as the runner does after a restart.
+    const checkpoint = await store.getCheckpoint();
+    const rest = bigEvents.filter((e) => checkpoint === null || Number(e.position) > Number(checkpoint));
+    await new BillingProjection(store, rules).handle(rest);
+    expect(store.dump()).toEqual(referenceStore.dump());
+    reference.close();
+    db.close();
   });
 });

@@ -8,6 +8,9 @@ import {
   meterDayDocument,
   meterDayOf,
   meterDayWrites,
+  pendingDayWrites,
+  appliedPendingWrites,
+  type PendingDayDocument,
   stagedBatchWrite,
   redactUrl,
   rejectedRowWrites,
@@ -27,6 +30,8 @@ describe('MongoDB read-model mapping', () => {
       rejected_rows: ['uploadId', 'line'],
       staged_batches: ['uploadId', 'batch'],
       applied_uploads: ['uploadId'],
+      pending_days: ['uploadId', 'meter', 'date'],
+      prepared_uploads: ['uploadId'],
       prices: ['market', 'start'],
       daily_usage: ['meter', 'date'],
       invoices: ['month', 'meter'],
@@ -107,6 +112,17 @@ describe('MongoDB read-model mapping', () => {
     expect(meterDayWrites([day])).toEqual([
       { replaceOne: { filter: { meter: 'M', date: '2026-10-01' }, replacement: meterDayDocument(day), upsert: true } },
     ]);
+    // An upload's pending day carries its id; applied, it is the billed day's document exactly.
+    const [pending] = pendingDayWrites('u1', [day]);
+    expect(pending).toEqual({
+      replaceOne: {
+        filter: { uploadId: 'u1', meter: 'M', date: '2026-10-01' },
+        replacement: { uploadId: 'u1', ...meterDayDocument(day) },
+        upsert: true,
+      },
+    });
+    const pendingDocument = (pending as { replaceOne: { replacement: PendingDayDocument } }).replaceOne.replacement;
+    expect(appliedPendingWrites([pendingDocument])).toEqual(meterDayWrites([day]));
     const bytes = new Uint8Array([1, 2, 3]);
     expect(stagedBatchWrite('u1', 4, bytes)).toEqual({
       replaceOne: {

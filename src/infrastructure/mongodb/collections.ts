@@ -17,6 +17,8 @@ export const PRICES = 'prices';
 export const DAILY_USAGE = 'daily_usage';
 export const STAGED_BATCHES = 'staged_batches';
 export const APPLIED_UPLOADS = 'applied_uploads';
+export const PENDING_DAYS = 'pending_days';
+export const PREPARED_UPLOADS = 'prepared_uploads';
 export const INVOICES = 'invoices';
 export const CHECKPOINTS = 'projection_checkpoints';
 export const VERSIONS = 'projection_versions';
@@ -24,7 +26,15 @@ export const LEASES = 'projector_lease';
 
 /** The collections of each projection's read model, renamed together when a rebuild is promoted. */
 export const UPLOAD_COLLECTIONS = [UPLOADS, REJECTED_ROWS] as const;
-export const BILLING_COLLECTIONS = [PRICES, DAILY_USAGE, STAGED_BATCHES, APPLIED_UPLOADS, INVOICES] as const;
+export const BILLING_COLLECTIONS = [
+  PRICES,
+  DAILY_USAGE,
+  PENDING_DAYS,
+  PREPARED_UPLOADS,
+  STAGED_BATCHES,
+  APPLIED_UPLOADS,
+  INVOICES,
+] as const;
 
 /** One unique index per natural key, plus what the queries filter and sort on. */
 export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
@@ -37,6 +47,8 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [REJECTED_ROWS]: [{ key: { uploadId: 1, line: 1 }, name: 'upload_line_unique', unique: true }],
   [STAGED_BATCHES]: [{ key: { uploadId: 1, batch: 1 }, name: 'upload_batch_unique', unique: true }],
   [APPLIED_UPLOADS]: [{ key: { uploadId: 1 }, name: 'upload_unique', unique: true }],
+  [PENDING_DAYS]: [{ key: { uploadId: 1, meter: 1, date: 1 }, name: 'upload_meter_date_unique', unique: true }],
+  [PREPARED_UPLOADS]: [{ key: { uploadId: 1 }, name: 'upload_unique', unique: true }],
   [PRICES]: [
     { key: { market: 1, start: 1 }, name: 'market_start_unique', unique: true },
     { key: { market: 1, deliveryDate: 1 }, name: 'market_delivery_date' },
@@ -151,6 +163,33 @@ export function meterDayWrites(days: readonly MeterDayRow[]): AnyBulkWriteOperat
 export function dayTotalsWrites(days: readonly DailyUsageDoc[]): AnyBulkWriteOperation<MeterDayDocument>[] {
   return days.map((day) => ({
     updateOne: { filter: { meter: day.meter, date: day.date }, update: { $set: { ...day } } },
+  }));
+}
+
+/** An upload's meter-day prepared ahead of its taking effect. */
+export interface PendingDayDocument extends MeterDayDocument {
+  uploadId: string;
+}
+
+export function pendingDayWrites(
+  uploadId: string,
+  days: readonly MeterDayRow[],
+): AnyBulkWriteOperation<PendingDayDocument>[] {
+  return days.map((day) => ({
+    replaceOne: {
+      filter: { uploadId, meter: day.meter, date: day.date },
+      replacement: { uploadId, ...meterDayDocument(day) },
+      upsert: true,
+    },
+  }));
+}
+
+/** Pending days made billed days: the same document without the upload's id. */
+export function appliedPendingWrites(
+  pending: readonly PendingDayDocument[],
+): AnyBulkWriteOperation<MeterDayDocument>[] {
+  return pending.map(({ uploadId: _uploadId, ...day }) => ({
+    replaceOne: { filter: { meter: day.meter, date: day.date }, replacement: day, upsert: true },
   }));
 }
 

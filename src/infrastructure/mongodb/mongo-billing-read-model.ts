@@ -15,6 +15,7 @@ import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import { MongoCollectionSet } from './collection-set';
 import {
   APPLIED_UPLOADS,
+  appliedPendingWrites,
   BILLING_COLLECTIONS,
   DAILY_FIELDS,
   dayTotalsWrites,
@@ -25,6 +26,9 @@ import {
   meterDayOf,
   meterDayWrites,
   parseInvoiceId,
+  PENDING_DAYS,
+  pendingDayWrites,
+  PREPARED_UPLOADS,
   priceDayWrites,
   PRICES,
   STAGED_BATCHES,
@@ -32,6 +36,7 @@ import {
   WITHOUT_ID,
   type AppliedUploadDocument,
   type MeterDayDocument,
+  type PendingDayDocument,
   type PriceDocument,
   type StagedBatchDocument,
 } from './collections';
@@ -41,6 +46,8 @@ interface BillingCollections {
   prices: Collection<PriceDocument>;
   daily: Collection<MeterDayDocument>;
   staged: Collection<StagedBatchDocument>;
+  pending: Collection<PendingDayDocument>;
+  prepared: Collection<{ uploadId: string }>;
   applied: Collection<AppliedUploadDocument>;
   invoices: Collection<InvoiceDoc>;
 }
@@ -65,6 +72,8 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
       prices: await this.collections.collection<PriceDocument>(PRICES),
       daily: await this.collections.collection<MeterDayDocument>(DAILY_USAGE),
       staged: await this.collections.collection<StagedBatchDocument>(STAGED_BATCHES),
+      pending: await this.collections.collection<PendingDayDocument>(PENDING_DAYS),
+      prepared: await this.collections.collection<{ uploadId: string }>(PREPARED_UPLOADS),
       applied: await this.collections.collection<AppliedUploadDocument>(APPLIED_UPLOADS),
       invoices: await this.collections.collection<InvoiceDoc>(INVOICES),
     };
@@ -132,6 +141,46 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
       case 'putDayTotals':
         if (request.days.length > 0)
           await c.daily.bulkWrite(dayTotalsWrites(request.days), { ordered: false, session });
+        return undefined;
+      case 'pendingDays': {
+        const docs = await c.pending
+          .find({ uploadId: request.uploadId, ...keysFilter(request.keys) }, { ...WITHOUT_ID, session })
+          .toArray();
+        return onlyKeys(docs, request.keys).map(meterDayOf);
+      }
+      case 'putPendingDays':
+        if (request.days.length > 0)
+          await c.pending.bulkWrite(pendingDayWrites(request.uploadId, request.days), { ordered: false, session });
+        return undefined;
+      case 'markPrepared':
+        await c.prepared.replaceOne(
+          { uploadId: request.uploadId },
+          { uploadId: request.uploadId },
+          { upsert: true, session },
+        );
+        return undefined;
+      case 'applyPending': {
+        if ((await c.prepared.findOne({ uploadId: request.uploadId }, { session })) === null) {
+          return { prepared: false, touched: [] };
+        }
+        const touched = new Map<string, { meter: string; month: string }>();
+        let page: PendingDayDocument[] = [];
+        const flush = async (): Promise<void> => {
+          if (page.length > 0) await c.daily.bulkWrite(appliedPendingWrites(page), { ordered: false, session });
+          page = [];
+        };
+        for await (const doc of c.pending.find({ uploadId: request.uploadId }, { ...WITHOUT_ID, session })) {
+          page.push(doc);
+          const month = doc.date.slice(0, 7);
+          touched.set(`${doc.meter}\u0000${month}`, { meter: doc.meter, month });
+          if (page.length >= 1_000) await flush();
+        }
+        await flush();
+        return { prepared: true, touched: [...touched.values()] };
+      }
+      case 'dropPending':
+        await c.pending.deleteMany({ uploadId: request.uploadId }, { session });
+        await c.prepared.deleteMany({ uploadId: request.uploadId }, { session });
         return undefined;
       case 'prices':
         return this.priceIntervals(c.prices, request.market, request.from, request.to, session);

@@ -19,6 +19,8 @@ const TABLES = [
   'rm_prices',
   'rm_daily_usage',
   'rm_day_slots',
+  'rm_pending_days',
+  'rm_prepared_uploads',
   'rm_staged_batches',
   'rm_applied_uploads',
   'rm_invoices',
@@ -59,7 +61,10 @@ const slotsOf = (row: SlotColumns): MeterDaySlots => ({
  */
 export class SqliteBillingReadModel implements BillingProjectionStore, BillingQueries {
   readonly tables: TableSet;
-  private readonly t: Record<'prices' | 'daily' | 'slots' | 'staged' | 'applied' | 'invoices', string>;
+  private readonly t: Record<
+    'prices' | 'daily' | 'slots' | 'pending' | 'prepared' | 'staged' | 'applied' | 'invoices',
+    string
+  >;
   private readonly statements = new Map<string, Statement>();
 
   constructor(
@@ -71,6 +76,8 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       prices: this.tables.name('rm_prices'),
       daily: this.tables.name('rm_daily_usage'),
       slots: this.tables.name('rm_day_slots'),
+      pending: this.tables.name('rm_pending_days'),
+      prepared: this.tables.name('rm_prepared_uploads'),
       staged: this.tables.name('rm_staged_batches'),
       applied: this.tables.name('rm_applied_uploads'),
       invoices: this.tables.name('rm_invoices'),
@@ -104,6 +111,13 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       CREATE TABLE IF NOT EXISTS ${t.slots} (
         date TEXT NOT NULL, meter TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL,
         slots BLOB NOT NULL, PRIMARY KEY (date, meter));
+      CREATE TABLE IF NOT EXISTS ${t.pending} (
+        upload_id TEXT NOT NULL, meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL,
+        min_kwh_micro INTEGER NOT NULL, max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL,
+        expected_intervals INTEGER NOT NULL, priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL,
+        cost_femto TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slots BLOB NOT NULL,
+        PRIMARY KEY (upload_id, meter, date));
+      CREATE TABLE IF NOT EXISTS ${t.prepared} (upload_id TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS ${t.staged} (
         upload_id TEXT NOT NULL, batch INTEGER NOT NULL, data BLOB NOT NULL,
         PRIMARY KEY (upload_id, batch));
@@ -215,6 +229,53 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         }
         return undefined;
       }
+      case 'pendingDays': {
+        const select = this.sql(
+          `SELECT meter, date, interval_minutes, day_start, slots FROM ${t.pending} WHERE upload_id = ? AND meter = ? AND date = ?`,
+        );
+        return request.keys.flatMap((key) => {
+          const row = select.get(request.uploadId, key.meter, key.date) as SlotColumns | undefined;
+          return row === undefined ? [] : [slotsOf(row)];
+        });
+      }
+      case 'putPendingDays': {
+        const put = this.sql(
+          `INSERT OR REPLACE INTO ${t.pending} (upload_id, meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro,
+             intervals, expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, interval_minutes, day_start,
+             slots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const d of request.days) {
+          put.run(request.uploadId, ...dailyValues(d), d.intervalMinutes, d.dayStart, encodeSlots(d));
+        }
+        return undefined;
+      }
+      case 'markPrepared':
+        this.sql(`INSERT OR REPLACE INTO ${t.prepared} (upload_id) VALUES (?)`).run(request.uploadId);
+        return undefined;
+      case 'applyPending': {
+        if (this.sql(`SELECT 1 FROM ${t.prepared} WHERE upload_id = ?`).get(request.uploadId) === undefined) {
+          return { prepared: false, touched: [] };
+        }
+        // Row by row inside SQLite: no day passes through JavaScript, so the commit stays short.
+        this.sql(
+          `INSERT OR REPLACE INTO ${t.slots} (date, meter, interval_minutes, day_start, slots)
+           SELECT date, meter, interval_minutes, day_start, slots FROM ${t.pending} WHERE upload_id = ?`,
+        ).run(request.uploadId);
+        this.sql(
+          `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
+             expected_intervals, priced_intervals, priced_kwh_micro, cost_femto)
+           SELECT meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals, expected_intervals,
+             priced_intervals, priced_kwh_micro, cost_femto FROM ${t.pending} WHERE upload_id = ?`,
+        ).run(request.uploadId);
+        const touched = this.sql(
+          `SELECT DISTINCT meter, substr(date, 1, 7) AS month FROM ${t.pending} WHERE upload_id = ?`,
+        ).all(request.uploadId) as Array<{ meter: string; month: string }>;
+        return { prepared: true, touched };
+      }
+      case 'dropPending':
+        this.sql(`DELETE FROM ${t.pending} WHERE upload_id = ?`).run(request.uploadId);
+        this.sql(`DELETE FROM ${t.prepared} WHERE upload_id = ?`).run(request.uploadId);
+        return undefined;
       case 'prices':
         return this.pricesSync(request.market, request.from, request.to);
       case 'putPriceDay': {
@@ -375,6 +436,8 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       prices: this.db.prepare(`SELECT * FROM ${t.prices} ORDER BY market, start_ms`).all(),
       daily: this.db.prepare(`SELECT * FROM ${t.daily} ORDER BY meter, date`).all(),
       slots: this.db.prepare(`SELECT * FROM ${t.slots} ORDER BY date, meter`).all(),
+      pending: this.db.prepare(`SELECT * FROM ${t.pending} ORDER BY upload_id, meter, date`).all(),
+      prepared: this.db.prepare(`SELECT * FROM ${t.prepared} ORDER BY upload_id`).all(),
       staged: this.db.prepare(`SELECT * FROM ${t.staged} ORDER BY upload_id, batch`).all(),
       applied: this.db.prepare(`SELECT * FROM ${t.applied} ORDER BY upload_id`).all(),
       invoices: this.db.prepare(`SELECT * FROM ${t.invoices} ORDER BY month, meter`).all(),

@@ -62,6 +62,13 @@ export function priceDayOf(event: MarketPricesPublished): PriceDay {
   };
 }
 
+/** The upload a `FileValidated` makes take effect (not a duplicate's), or null for any other event. */
+function takesEffect(event: RecordedEvent): string | null {
+  if (event.type !== 'FileValidated' || !event.streamName.startsWith(UPLOAD_STREAM_PREFIX)) return null;
+  if ((event.data as FileValidated['data']).duplicateOf !== null) return null;
+  return event.streamName.slice(UPLOAD_STREAM_PREFIX.length);
+}
+
 /** Asks the store one thing and gets its typed answer. */
 function* ask<R extends BillingRequest>(request: R): Generator<BillingRequest, BillingAnswers[R['op']], unknown> {
   return (yield request) as BillingAnswers[R['op']];
@@ -96,9 +103,127 @@ export class BillingProjection implements Projection {
     return this.store.reset();
   }
 
+  /**
+   * Handles a batch in order. An upload that takes effect (its `FileValidated`) is first prepared in
+   * short commits, the event loop free between them: its meter-days gathered, overlaid on the billed
+   * ones and priced, into pending rows readers do not see; then one commit with its event applies them
+   * all (inside the store, no day through JavaScript), so readers see the upload whole or not at all
+   * and the server answers meanwhile. The events before it commit first, so the preparation sees what
+   * they did (staged batches, earlier uploads, prices).
+   */
   async handle(events: readonly RecordedEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.store.run(() => this.program(events));
+    let from = 0;
+    for (let i = 0; i < events.length; i++) {
+      const uploadId = takesEffect(events[i]!);
+      if (uploadId === null) continue;
+      if (i > from) await this.store.run(() => this.program(events.slice(from, i)));
+      await this.prepare(uploadId);
+      await this.store.run(() => this.program(events.slice(i, i + 1)));
+      from = i + 1;
+    }
+    if (from < events.length) await this.store.run(() => this.program(events.slice(from)));
+  }
+
+  /** Prepares an upload's pending meter-days, a page of staged batches per commit. */
+  private async prepare(uploadId: string): Promise<void> {
+    let afterBatch: number | null = null; // null: not started
+    for (;;) {
+      let next: { afterBatch: number; done: boolean } = { afterBatch: -1, done: true };
+      const from = afterBatch;
+      // A store may run a program again (a retried transaction): each run starts from `from`.
+      await this.store.run(() => {
+        next = { afterBatch: from ?? -1, done: false };
+        return this.prepareStep(uploadId, from, next);
+      });
+      if (next.done) return;
+      afterBatch = next.afterBatch;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private *prepareStep(
+    uploadId: string,
+    afterBatch: number | null,
+    next: { afterBatch: number; done: boolean },
+  ): BillingProgram {
+    if (afterBatch === null) {
+      // Leftovers of an attempt cut short are prepared again from the start.
+      if (yield* ask({ op: 'uploadApplied', uploadId })) {
+        next.done = true;
+        return;
+      }
+      yield* ask({ op: 'dropPending', uploadId });
+    }
+    const staged = yield* ask({
+      op: 'stagedBatches',
+      uploadId,
+      afterBatch: afterBatch ?? -1,
+      limit: this.limits.batchesPerRead,
+    });
+    const batch = new BatchState(this.rules);
+    let days = new Map<string, UploadDay>();
+    for (const { batch: number, bytes } of staged) {
+      this.gather(uploadId, bytes, days, batch);
+      next.afterBatch = number;
+      if (days.size >= this.limits.daysInMemory) {
+        yield* this.preparePending(uploadId, [...days.values()], batch);
+        days = new Map();
+      }
+    }
+    yield* this.preparePending(uploadId, [...days.values()], batch);
+    if (staged.length < this.limits.batchesPerRead) {
+      yield* ask({ op: 'markPrepared', uploadId });
+      next.done = true;
+    }
+  }
+
+  /** Overlays gathered days on the upload's pending ones (met before) or else the billed ones, priced. */
+  private *preparePending(uploadId: string, days: UploadDay[], batch: BatchState): BillingProgram {
+    for (let from = 0; from < days.length; from += PAGE) {
+      const page = days.slice(from, from + PAGE);
+      const pending = yield* ask({ op: 'pendingDays', uploadId, keys: page });
+      const pendingByKey = new Map(pending.map((d) => [meterDayKey(d.meter, d.date), d]));
+      const missing = page.filter((d) => !pendingByKey.has(meterDayKey(d.meter, d.date)));
+      const billed = missing.length === 0 ? [] : yield* ask({ op: 'meterDays', keys: missing });
+      const billedByKey = new Map(billed.map((d) => [meterDayKey(d.meter, d.date), d]));
+      yield* batch.loadPrices(page);
+      const rows: MeterDayRow[] = [];
+      for (const day of page) {
+        const key = meterDayKey(day.meter, day.date);
+        const slots = overlay(pendingByKey.get(key) ?? billedByKey.get(key) ?? null, day);
+        rows.push(batch.billed(day, slots));
+      }
+      yield* ask({ op: 'putPendingDays', uploadId, days: rows });
+    }
+  }
+
+  /** Adds a staged batch's readings to the gathered meter-days. */
+  private gather(uploadId: string, bytes: Uint8Array, days: Map<string, UploadDay>, batch: BatchState): void {
+    const interval = this.rules.resolutionMinutes;
+    const readings = decodeReadingsBatch(bytes);
+    const perMeter: Array<Map<number, UploadDay>> = readings.meters.map(() => new Map());
+    for (let i = 0; i < readings.startMs.length; i++) {
+      const meterIndex = readings.meter[i]!;
+      const start = readings.startMs[i]!;
+      const day = batch.dayAt(start);
+      const ofMeter = perMeter[meterIndex]!;
+      let gathered = ofMeter.get(day.number);
+      if (gathered === undefined) {
+        const meter = readings.meters[meterIndex]!;
+        const key = meterDayKey(meter, day.day.date);
+        gathered = days.get(key);
+        if (gathered === undefined) {
+          gathered = { meter, date: day.day.date, ...emptySlots(day.day, interval) };
+          days.set(key, gathered);
+        }
+        ofMeter.set(day.number, gathered);
+      }
+      if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
+        throw new Error(
+          `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${interval}-minute grid`,
+        );
+      }
+    }
   }
 
   *program(events: readonly RecordedEvent[]): BillingProgram {
@@ -130,12 +255,13 @@ export class BillingProjection implements Projection {
         }
         case 'FileValidated':
           if ((event.data as FileValidated['data']).duplicateOf === null)
-            yield* this.apply(uploadId, event.position, batch);
+            yield* this.applyPrepared(uploadId, event.position, batch);
           break;
         case 'FileRejected':
         case 'UploadFailed':
         case 'UploadInterrupted':
           yield* ask({ op: 'dropStaged', uploadId });
+          yield* ask({ op: 'dropPending', uploadId });
           break;
         default:
           break;
@@ -146,45 +272,38 @@ export class BillingProjection implements Projection {
   }
 
   /**
+   * The upload's prepared meter-days take effect in this commit. One that was not prepared (a program
+   * run by itself) is applied here from its staged batches instead.
+   */
+  private *applyPrepared(uploadId: string, position: string, batch: BatchState): BillingProgram {
+    if (yield* ask({ op: 'uploadApplied', uploadId })) {
+      yield* ask({ op: 'dropStaged', uploadId });
+      yield* ask({ op: 'dropPending', uploadId });
+      return;
+    }
+    const applied = yield* ask({ op: 'applyPending', uploadId });
+    if (!applied.prepared) {
+      yield* this.apply(uploadId, position, batch);
+      return;
+    }
+    for (const { meter, month } of applied.touched) batch.touchedMonth(meter, month);
+    yield* ask({ op: 'markApplied', uploadId, position });
+    yield* ask({ op: 'dropStaged', uploadId });
+    yield* ask({ op: 'dropPending', uploadId });
+  }
+
+  /**
    * The upload's staged readings take effect: gathered per meter-day, overlaid on the billed days,
    * totalled and priced. At most `daysInMemory` meter-days are gathered at a time; a day met again after
    * a flush is overlaid again, which gives the same result since a file holds each reading once.
    */
   private *apply(uploadId: string, position: string, batch: BatchState): BillingProgram {
-    if (yield* ask({ op: 'uploadApplied', uploadId })) {
-      yield* ask({ op: 'dropStaged', uploadId });
-      return;
-    }
-    const interval = this.rules.resolutionMinutes;
     let days = new Map<string, UploadDay>();
     let afterBatch = -1;
     for (;;) {
       const staged = yield* ask({ op: 'stagedBatches', uploadId, afterBatch, limit: this.limits.batchesPerRead });
       for (const { batch: number, bytes } of staged) {
-        const readings = decodeReadingsBatch(bytes);
-        const perMeter: Array<Map<number, UploadDay>> = readings.meters.map(() => new Map());
-        for (let i = 0; i < readings.startMs.length; i++) {
-          const meterIndex = readings.meter[i]!;
-          const start = readings.startMs[i]!;
-          const day = batch.dayAt(start);
-          const ofMeter = perMeter[meterIndex]!;
-          let gathered = ofMeter.get(day.number);
-          if (gathered === undefined) {
-            const meter = readings.meters[meterIndex]!;
-            const key = meterDayKey(meter, day.day.date);
-            gathered = days.get(key);
-            if (gathered === undefined) {
-              gathered = { meter, date: day.day.date, ...emptySlots(day.day, interval) };
-              days.set(key, gathered);
-            }
-            ofMeter.set(day.number, gathered);
-          }
-          if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
-            throw new Error(
-              `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${interval}-minute grid`,
-            );
-          }
-        }
+        this.gather(uploadId, bytes, days, batch);
         afterBatch = number;
         if (days.size >= this.limits.daysInMemory) {
           yield* this.overlayBilled([...days.values()], batch);
@@ -336,7 +455,10 @@ class BatchState {
   }
 
   touched(meter: string, date: string): void {
-    const month = monthOfDate(date);
+    this.touchedMonth(meter, monthOfDate(date));
+  }
+
+  touchedMonth(meter: string, month: string): void {
     let meters = this.touchedMonths.get(month);
     if (meters === undefined) {
       meters = new Set();
