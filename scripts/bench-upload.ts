@@ -5,7 +5,8 @@
  * hourly prices, starts the service as `npm start` does on a fresh data directory, uploads the readings
  * and then the prices over GraphQL multipart, and waits until the month's invoices are queryable at the
  * prices' log position. Reports upload time, time to invoices ready, rows/s, the server's peak RSS
- * (VmHWM), the store size, a full replay of all projections, and the median latency of `invoices(month)`
+ * (VmHWM), the longest the server's event loop was held meanwhile (from its /metrics), the store size,
+ * a full replay of all projections, and the median latency of `invoices(month)`
  * and of one meter's invoice. In the same run it times the DuckDB peer and, when pandas is installed,
  * the pandas peer on the same files (ours and the peers each the median of --runs), checks that every invoice equals DuckDB's to
  * the cent, and prints ours/DuckDB and ours/pandas. Results go to bench/results/<date>-<size>x.json.
@@ -86,13 +87,23 @@ function timePeer(command: string, commandArgs: string[], env: Record<string, st
   return { seconds: median(seconds), runs: seconds.map((s) => Number(s.toFixed(2))), output };
 }
 
+/** `nodejs_eventloop_lag_max_seconds` from the server's /metrics (prom-client resets it at each scrape). */
+async function eventLoopLagMaxSeconds(graphqlUrl: string): Promise<number> {
+  const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text.split('\n').find((l) => /^energy_billing_nodejs_eventloop_lag_max_seconds[ {]/.test(l));
+  return line === undefined ? Number.NaN : Number(line.trim().split(/\s+/).pop());
+}
+
 async function ours(readings: string, prices: string, work: string, run: number) {
   const dataDir = join(work, `data-${run}`);
   const server = await startChildServer({ DATA_DIR: dataDir, BILLING_TZ: tz });
   try {
     const idleRss = peakRssMb(server.pid);
+    await eventLoopLagMaxSeconds(server.url); // a scrape resets the server's event-loop delay histogram
     const loaded = await loadMonth(server.url, readings, prices, month);
     const peak = peakRssMb(server.pid);
+    // The longest the server's event loop was held while the month went from upload to invoices.
+    const eventLoopMaxMs = Math.round((await eventLoopLagMaxSeconds(server.url)) * 1000);
 
     const latency = async (text: string, variables: Record<string, unknown>): Promise<number> => {
       const times: number[] = [];
@@ -123,6 +134,7 @@ async function ours(readings: string, prices: string, work: string, run: number)
       replayEvents: replay.replayProjections.events,
       monthLatencyMs,
       meterLatencyMs,
+      eventLoopMaxMs,
       storeMegabytes: Number((directoryBytes(dataDir) / 1e6).toFixed(1)),
     };
   } finally {
@@ -165,6 +177,7 @@ async function benchSize(size: number) {
       replayEvents: service.replayEvents,
       invoicesMonthMedianMs: service.monthLatencyMs,
       invoiceOneMeterMedianMs: service.meterLatencyMs,
+      eventLoopMaxMs: Math.max(...serviceRuns.map((r) => r.eventLoopMaxMs)),
     };
 
     const duckScript = join(peers, 'peer-duckdb.mjs');
