@@ -127,6 +127,8 @@ export class ProjectionRunner implements ConsistencyWaiter {
         lastHandleMs = this.now() - started;
         state.position = batch[batch.length - 1]!.position;
         this.settleWaiters();
+        // An embedded store answers synchronously: let requests and timers in between two batches.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       flushing = null;
     };

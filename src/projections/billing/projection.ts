@@ -62,6 +62,9 @@ export function priceDayOf(event: MarketPricesPublished): PriceDay {
   };
 }
 
+/** Lets the event loop run what waits (requests, timers) between two commits of an embedded store. */
+const breather = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The upload a `FileValidated` makes take effect (not a duplicate's), or null for any other event. */
 function takesEffect(event: RecordedEvent): string | null {
   if (event.type !== 'FileValidated' || !event.streamName.startsWith(UPLOAD_STREAM_PREFIX)) return null;
@@ -119,6 +122,7 @@ export class BillingProjection implements Projection {
       if (i > from) await this.store.run(() => this.program(events.slice(from, i)));
       await this.prepare(uploadId);
       await this.store.run(() => this.program(events.slice(i, i + 1)));
+      await breather();
       from = i + 1;
     }
     if (from < events.length) await this.store.run(() => this.program(events.slice(from)));
@@ -137,7 +141,7 @@ export class BillingProjection implements Projection {
       });
       if (next.done) return;
       afterBatch = next.afterBatch;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await breather();
     }
   }
 
