@@ -12,7 +12,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { GraphQLError } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from './config';
 import { ZonedClock } from './domain/time/zoned-time';
 import { ApiKeyService } from './access/api-key-service';
@@ -292,10 +292,29 @@ async function mountGraphQL(
       else accept(false, 503, 'too many WebSocket connections (WS_MAX_CONNECTIONS)');
     },
   });
+  // Open connections by the API key they sent: a revoked key's connections are closed, subscriptions and all.
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const stopListening = services.access.onRevoked((keyId) => {
+    for (const socket of socketsByKey.get(keyId) ?? []) socket.close(4403, 'Forbidden: the API key was revoked');
+    socketsByKey.delete(keyId);
+  });
+  httpServer.once('close', stopListening);
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
       validate: wsProtection.validate,
+      onConnect: async (ctx) => {
+        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const caller = await services.access.authenticate(typeof auth === 'string' ? auth : undefined);
+        if (caller.keyId !== null) {
+          const sockets = socketsByKey.get(caller.keyId) ?? new Set();
+          socketsByKey.set(caller.keyId, sockets);
+          sockets.add(ctx.extra.socket);
+          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+        }
+        // Anonymous connections are let in: each subscription checks its caller.
+        return true;
+      },
       onSubscribe: (ctx, _id, payload) => {
         // The one being subscribed is counted already.
         if (Object.keys(ctx.subscriptions).length > config.webSocketMaxSubscriptions) {

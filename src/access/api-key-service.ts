@@ -51,6 +51,7 @@ function sameDigest(a: Buffer, b: Buffer): boolean {
 export class ApiKeyService {
   private keys: ReadonlyMap<string, ApiKeyDoc> = new Map();
   private revision = -1;
+  private readonly revokedListeners = new Set<(keyId: string) => void>();
   private readonly staticTokens: Array<{ digest: Buffer; caller: Caller }>;
 
   constructor(
@@ -157,6 +158,15 @@ export class ApiKeyService {
     return this.keys.get(keyId)!;
   }
 
+  /**
+   * Told of each revocation this instance learns of: at once for one made here, at its next check of
+   * the log for one made elsewhere. Returns the way to stop listening.
+   */
+  onRevoked(listener: (keyId: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
   /** Every key, newest first; never their secrets. */
   async list(): Promise<ApiKeyDoc[]> {
     await this.catchUp();
@@ -191,8 +201,14 @@ export class ApiKeyService {
       revision = recorded.revision;
     }
     if (revision > this.revision) {
+      const before = this.keys;
       this.keys = keys;
       this.revision = revision;
+      for (const [keyId, key] of keys) {
+        if (key.revokedAt !== null && before.get(keyId)?.revokedAt === null) {
+          for (const listener of this.revokedListeners) listener(keyId);
+        }
+      }
     }
   }
 }

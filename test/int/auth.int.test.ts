@@ -119,6 +119,17 @@ describe('auth, safe by default', () => {
         });
       try {
         expect(await subscribe()).toBe('data');
+        // A subscription still open when the key is revoked (an upload that has not started) is ended.
+        const open = new Promise<string>((resolveOutcome) => {
+          client.subscribe(
+            { query: 'subscription { fileValidation(uploadId: "not-yet") { status } }' },
+            {
+              next: () => resolveOutcome('data'),
+              error: (error) => resolveOutcome(`closed ${(error as { code?: number }).code}`),
+              complete: () => resolveOutcome('complete'),
+            },
+          );
+        });
         await graphql(
           server.url,
           'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
@@ -128,7 +139,8 @@ describe('auth, safe by default', () => {
         expect((await graphql(server.url, '{ meters }', {}, bearer(viewer.key))).errors?.[0]?.extensions?.code).toBe(
           'UNAUTHENTICATED',
         );
-        expect(await subscribe()).toMatch(/Bearer|authenticat/i);
+        expect(await open).toBe('closed 4403');
+        expect(await subscribe()).toMatch(/Bearer|authenticat|4403/i);
       } finally {
         await client.dispose();
       }
