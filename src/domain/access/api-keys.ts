@@ -29,13 +29,8 @@ export interface ApiKeyRevoked {
 
 export type ApiKeyEvent = ApiKeyCreated | ApiKeyRevoked;
 
-export interface ApiKeyDoc {
-  keyId: string;
-  name: string;
-  role: AccessRole;
-  secretSha256: string;
-  createdBy: string | null;
-  createdAt: string;
+/** A key as known from its events: what it was created with, and its revocation if any. */
+export interface ApiKeyDoc extends Readonly<ApiKeyCreated['data']> {
   revokedAt: string | null;
   revokedBy: string | null;
 }
