@@ -170,34 +170,14 @@ export class BillingProjection implements Projection {
       this.gather(uploadId, bytes, days, batch);
       next.afterBatch = number;
       if (days.size >= this.limits.daysInMemory) {
-        yield* this.preparePending(uploadId, [...days.values()], batch);
+        yield* this.overlayDays([...days.values()], batch, uploadId);
         days = new Map();
       }
     }
-    yield* this.preparePending(uploadId, [...days.values()], batch);
+    yield* this.overlayDays([...days.values()], batch, uploadId);
     if (staged.length < this.limits.batchesPerRead) {
       yield* ask({ op: 'markPrepared', uploadId });
       next.done = true;
-    }
-  }
-
-  /** Overlays gathered days on the upload's pending ones (met before) or else the billed ones, priced. */
-  private *preparePending(uploadId: string, days: UploadDay[], batch: BatchState): BillingProgram {
-    for (let from = 0; from < days.length; from += PAGE) {
-      const page = days.slice(from, from + PAGE);
-      const pending = yield* ask({ op: 'pendingDays', uploadId, keys: page });
-      const pendingByKey = new Map(pending.map((d) => [meterDayKey(d.meter, d.date), d]));
-      const missing = page.filter((d) => !pendingByKey.has(meterDayKey(d.meter, d.date)));
-      const billed = missing.length === 0 ? [] : yield* ask({ op: 'meterDays', keys: missing });
-      const billedByKey = new Map(billed.map((d) => [meterDayKey(d.meter, d.date), d]));
-      yield* batch.loadPrices(page);
-      const rows: MeterDayRow[] = [];
-      for (const day of page) {
-        const key = meterDayKey(day.meter, day.date);
-        const slots = overlay(pendingByKey.get(key) ?? billedByKey.get(key) ?? null, day);
-        rows.push(batch.billed(day, slots));
-      }
-      yield* ask({ op: 'putPendingDays', uploadId, days: rows });
     }
   }
 
@@ -310,31 +290,42 @@ export class BillingProjection implements Projection {
         this.gather(uploadId, bytes, days, batch);
         afterBatch = number;
         if (days.size >= this.limits.daysInMemory) {
-          yield* this.overlayBilled([...days.values()], batch);
+          yield* this.overlayDays([...days.values()], batch, null);
           days = new Map();
         }
       }
       if (staged.length < this.limits.batchesPerRead) break;
     }
-    yield* this.overlayBilled([...days.values()], batch);
+    yield* this.overlayDays([...days.values()], batch, null);
     yield* ask({ op: 'markApplied', uploadId, position });
     yield* ask({ op: 'dropStaged', uploadId });
   }
 
-  /** Overlays an upload's meter-days on the billed ones, in pages, and bills them. */
-  private *overlayBilled(days: UploadDay[], batch: BatchState): BillingProgram {
+  /**
+   * Overlays an upload's gathered meter-days, in pages, on the days they replace and prices them. With
+   * `pendingOf`, into that upload's pending rows (each on its pending day when met before, else on the
+   * billed one); without, straight into the billed days of this commit.
+   */
+  private *overlayDays(days: UploadDay[], batch: BatchState, pendingOf: string | null): BillingProgram {
     for (let from = 0; from < days.length; from += PAGE) {
       const page = days.slice(from, from + PAGE);
-      const billed = yield* ask({ op: 'meterDays', keys: page });
-      const byKey = new Map(billed.map((d) => [meterDayKey(d.meter, d.date), d]));
+      const pending = pendingOf === null ? [] : yield* ask({ op: 'pendingDays', uploadId: pendingOf, keys: page });
+      const pendingByKey = new Map(pending.map((d) => [meterDayKey(d.meter, d.date), d]));
+      const missing = page.filter((d) => !pendingByKey.has(meterDayKey(d.meter, d.date)));
+      const billed = missing.length === 0 ? [] : yield* ask({ op: 'meterDays', keys: missing });
+      const billedByKey = new Map(billed.map((d) => [meterDayKey(d.meter, d.date), d]));
       yield* batch.loadPrices(page);
       const rows: MeterDayRow[] = [];
       for (const day of page) {
-        batch.touched(day.meter, day.date);
-        const slots = overlay(byKey.get(meterDayKey(day.meter, day.date)) ?? null, day);
-        rows.push(batch.billed(day, slots));
+        const key = meterDayKey(day.meter, day.date);
+        if (pendingOf === null) batch.touched(day.meter, day.date);
+        rows.push(batch.billed(day, overlay(pendingByKey.get(key) ?? billedByKey.get(key) ?? null, day)));
       }
-      yield* ask({ op: 'putMeterDays', days: rows });
+      yield* ask(
+        pendingOf === null
+          ? { op: 'putMeterDays', days: rows }
+          : { op: 'putPendingDays', uploadId: pendingOf, days: rows },
+      );
     }
   }
 
