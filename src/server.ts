@@ -304,8 +304,7 @@ async function mountGraphQL(
       schema,
       validate: wsProtection.validate,
       onConnect: async (ctx) => {
-        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const caller = await services.access.authenticate(typeof auth === 'string' ? auth : undefined);
+        const caller = await services.access.authenticate(connectionAuthorization(ctx.connectionParams));
         if (caller.keyId !== null) {
           const sockets = socketsByKey.get(caller.keyId) ?? new Set();
           socketsByKey.set(caller.keyId, sockets);
@@ -339,8 +338,7 @@ async function mountGraphQL(
       },
       // Checked again for every subscription: a key revoked meanwhile is refused at once.
       context: async (ctx): Promise<GraphQLContext> => {
-        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        return { ...(await services.access.authenticate(typeof auth === 'string' ? auth : undefined)), services };
+        return { ...(await services.access.authenticate(connectionAuthorization(ctx.connectionParams))), services };
       },
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn('subscription error', { errors: errors.map((e) => e.message) });
@@ -393,6 +391,12 @@ async function mountGraphQL(
     requestErrorAsGraphQL,
   );
   return apollo;
+}
+
+/** The `Authorization` a graphql-ws client sent in its connection parameters. */
+function connectionAuthorization(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

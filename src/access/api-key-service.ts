@@ -59,24 +59,13 @@ export class ApiKeyService {
     private readonly settings: AccessSettings,
     private readonly now: () => Date,
   ) {
-    this.staticTokens = [
-      ...(settings.adminToken === null
-        ? []
-        : [
-            {
-              digest: sha256(settings.adminToken),
-              caller: { role: 'ADMIN', principal: 'admin', keyId: null } as Caller,
-            },
-          ]),
-      ...(settings.viewerToken === null
-        ? []
-        : [
-            {
-              digest: sha256(settings.viewerToken),
-              caller: { role: 'VIEWER', principal: 'viewer', keyId: null } as Caller,
-            },
-          ]),
+    const tokens: Array<[string | null, Caller]> = [
+      [settings.adminToken, { role: 'ADMIN', principal: 'admin', keyId: null }],
+      [settings.viewerToken, { role: 'VIEWER', principal: 'viewer', keyId: null }],
     ];
+    this.staticTokens = tokens.flatMap(([token, caller]) =>
+      token === null ? [] : [{ digest: sha256(token), caller }],
+    );
   }
 
   get authOff(): boolean {

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { ApiKeyService } from '../access/api-key-service';
-import { parseMonth } from '../domain/billing/calendar';
+import { datesBetween, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import type { BillingQueries } from '../ports/billing-read-model';
 import { dailyUsageDto, invoiceDto } from '../resolvers/billing-dto';
 
@@ -9,8 +9,6 @@ import { dailyUsageDto, invoiceDto } from '../resolvers/billing-dto';
 const PAGE = 1_000;
 /** Invoices pages are capped by the read model's own page size. */
 const INVOICE_PAGE = 500;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const MAX_DAYS = 366;
 
 const DAILY_COLUMNS = [
   'meter',
@@ -60,7 +58,7 @@ class ExportInputError extends Error {}
 
 function dateParam(req: Request, name: string): string {
   const value = req.query[name];
-  if (typeof value !== 'string' || !DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+  if (typeof value !== 'string' || parseLocalDate(value) === null) {
     throw new ExportInputError(`${name} must be a date YYYY-MM-DD`);
   }
   return value;
@@ -129,8 +127,8 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
       if (!(await authenticated(req, res))) return;
       const fromDate = dateParam(req, 'from');
       const toDate = dateParam(req, 'to');
-      const days = (Date.parse(toDate) - Date.parse(fromDate)) / 86_400_000;
-      if (days < 0 || days >= MAX_DAYS) throw new ExportInputError(`from..to must be 1 to ${MAX_DAYS} days`);
+      const days = datesBetween(fromDate, toDate).length;
+      if (days < 1 || days > MAX_RANGE_DAYS) throw new ExportInputError(`from..to must be 1 to ${MAX_RANGE_DAYS} days`);
       const meter = typeof req.query.meter === 'string' && req.query.meter !== '' ? req.query.meter : null;
       await stream(
         req,

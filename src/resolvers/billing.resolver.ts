@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { datesBetween, localDay, parseLocalDate, parseMonth } from '../domain/billing/calendar';
+import { datesBetween, localDay, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import { dailyUsageDto, invoiceDto, kwh } from './billing-dto';
 import type { GraphQLContext } from './context';
 import { connectionOf } from './types/connection';
@@ -20,7 +20,6 @@ import {
 import { pageSize } from './upload.resolver';
 
 const CONSISTENCY_TIMEOUT_MS = 10_000;
-const MAX_RANGE_DAYS = 366;
 
 const badInput = (message: string, argumentName: string): GraphQLError =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });

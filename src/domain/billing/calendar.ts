@@ -56,6 +56,9 @@ export function daysOfMonth(clock: ZonedClock, month: string): LocalDay[] {
 }
 
 /** Inclusive list of dates from `from` to `to`. */
+/** The most days one query or export of daily rows may cover. */
+export const MAX_RANGE_DAYS = 366;
+
 export function datesBetween(from: string, to: string): string[] {
   const start = parseLocalDate(from);
   const end = parseLocalDate(to);

@@ -21,6 +21,7 @@ import type {
   BillingProjectionStore,
   BillingRequest,
   PriceDay,
+  StagedBatch,
 } from '../../ports/billing-read-model';
 import type { RecordedEvent } from '../../ports/event-store';
 import type { Projection } from '../projection';
@@ -164,21 +165,34 @@ export class BillingProjection implements Projection {
       afterBatch: afterBatch ?? -1,
       limit: this.limits.batchesPerRead,
     });
-    const batch = new BatchState(this.rules);
-    let days = new Map<string, UploadDay>();
-    for (const { batch: number, bytes } of staged) {
-      this.gather(uploadId, bytes, days, batch);
-      next.afterBatch = number;
-      if (days.size >= this.limits.daysInMemory) {
-        yield* this.overlayDays([...days.values()], batch, uploadId);
-        days = new Map();
-      }
-    }
-    yield* this.overlayDays([...days.values()], batch, uploadId);
+    yield* this.overlayStaged(uploadId, staged, new BatchState(this.rules), uploadId);
+    if (staged.length > 0) next.afterBatch = staged[staged.length - 1]!.batch;
     if (staged.length < this.limits.batchesPerRead) {
       yield* ask({ op: 'markPrepared', uploadId });
       next.done = true;
     }
+  }
+
+  /**
+   * Gathers a page of staged batches per meter-day and overlays them (`overlayDays`), at most
+   * `daysInMemory` meter-days at a time; a day met again after a flush is overlaid again, which gives
+   * the same result since a file holds each reading once.
+   */
+  private *overlayStaged(
+    uploadId: string,
+    staged: readonly StagedBatch[],
+    batch: BatchState,
+    pendingOf: string | null,
+  ): BillingProgram {
+    let days = new Map<string, UploadDay>();
+    for (const { bytes } of staged) {
+      this.gather(uploadId, bytes, days, batch);
+      if (days.size >= this.limits.daysInMemory) {
+        yield* this.overlayDays([...days.values()], batch, pendingOf);
+        days = new Map();
+      }
+    }
+    yield* this.overlayDays([...days.values()], batch, pendingOf);
   }
 
   /** Adds a staged batch's readings to the gathered meter-days. */
@@ -277,26 +291,17 @@ export class BillingProjection implements Projection {
   }
 
   /**
-   * The upload's staged readings take effect: gathered per meter-day, overlaid on the billed days,
-   * totalled and priced. At most `daysInMemory` meter-days are gathered at a time; a day met again after
-   * a flush is overlaid again, which gives the same result since a file holds each reading once.
+   * The upload's staged readings take effect in this commit, a page of staged batches at a time:
+   * gathered per meter-day, overlaid on the billed days, totalled and priced.
    */
   private *apply(uploadId: string, position: string, batch: BatchState): BillingProgram {
-    let days = new Map<string, UploadDay>();
     let afterBatch = -1;
     for (;;) {
       const staged = yield* ask({ op: 'stagedBatches', uploadId, afterBatch, limit: this.limits.batchesPerRead });
-      for (const { batch: number, bytes } of staged) {
-        this.gather(uploadId, bytes, days, batch);
-        afterBatch = number;
-        if (days.size >= this.limits.daysInMemory) {
-          yield* this.overlayDays([...days.values()], batch, null);
-          days = new Map();
-        }
-      }
+      yield* this.overlayStaged(uploadId, staged, batch, null);
       if (staged.length < this.limits.batchesPerRead) break;
+      afterBatch = staged[staged.length - 1]!.batch;
     }
-    yield* this.overlayDays([...days.values()], batch, null);
     yield* ask({ op: 'markApplied', uploadId, position });
     yield* ask({ op: 'dropStaged', uploadId });
   }
