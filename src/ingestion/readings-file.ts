@@ -1,10 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { parse, type CsvError } from 'csv-parse';
 import type { RejectedRow, RejectionReason } from '../domain/readings/events';
-import { resolveHeader } from '../domain/readings/header';
+import { planFormat, type AppliedFormat, type FormatPlan, type ReadingsFormatRequest } from '../domain/readings/format';
 import { ReadingsBatchBuilder, type ReadingsColumns } from '../domain/readings/readings-batch';
 import {
+  FINEST_INTERVAL_MINUTES,
   RowValidator,
+  type IntervalSource,
   type MeterClaims,
   type RowOutcome,
   type ValidationRules,
@@ -26,9 +28,14 @@ export type FileValidationResult =
       acceptedRows: number;
       rejectedRows: number;
       roundedRows: number;
+      /** Rows the format's filter left out (other data series of an export): neither accepted nor rejected. */
+      skippedRows: number;
       meters: number;
       firstIntervalStart: number | null;
       lastIntervalStart: number | null;
+      format: AppliedFormat;
+      /** Each meter's interval and how it was found. */
+      meterIntervals: Array<{ meter: string; minutes: number; how: IntervalSource }>;
     };
 
 export interface BatchLimits {
@@ -52,6 +59,10 @@ export interface ValidationOptions {
   maxRecordBytes: number;
   /** From the spool: a file with one record per line is read by the fast scanner; without it, csv-parse reads it. */
   layout?: FileLayout;
+  /** How the file is laid out (dialect, columns, conventions); the base format by default. */
+  format?: ReadingsFormatRequest;
+  /** Interval of a meter with a single reading when none is declared. */
+  defaultIntervalMinutes?: number;
 }
 
 /** A write the sink could not make: it ends the upload as failed, never as a row error. */
@@ -78,9 +89,10 @@ export function validateReadingsFile(
 ): Promise<FileValidationResult> {
   const records = new RecordHandler(options, sink);
   const layout = options.layout;
-  return layout !== undefined && layout.quotes !== 'irregular' && layout.lineEnding !== 'mixed'
+  const delimiter = options.format?.delimiter ?? ',';
+  return delimiter === ',' && layout !== undefined && layout.quotes !== 'irregular' && layout.lineEnding !== 'mixed'
     ? scanLines(path, layout.lineEnding, records)
-    : parseWithCsv(path, options.maxRecordBytes, records);
+    : parseWithCsv(path, options.maxRecordBytes, records, delimiter);
 }
 
 /**
@@ -90,6 +102,9 @@ export function validateReadingsFile(
 class RecordHandler {
   validator: RowValidator | null = null;
   fast: FastRowReader | null = null;
+  /** The format matched to the header; records go through its mapping unless it is the plain base format. */
+  plan: FormatPlan | null = null;
+  private mapped = false;
   /** The validator's claims of each meter the fast reader met, by its meter key. */
   readonly fastClaims: MeterClaims[] = [];
   private readonly builder: ReadingsBatchBuilder;
@@ -100,6 +115,7 @@ class RecordHandler {
   acceptedRows = 0;
   rejectedRows = 0;
   roundedRows = 0;
+  skippedRows = 0;
 
   constructor(
     private readonly options: ValidationOptions,
@@ -113,21 +129,67 @@ class RecordHandler {
   record(line: number, fields: readonly string[]): FileProblem | null {
     if (fields.length === 1 && (fields[0] ?? '').trim() === '') return null; // blank line
     if (this.validator === null) {
-      const header = resolveHeader(fields);
+      const header = planFormat(fields, this.options.format ?? {}, {
+        timeZone: this.options.clock.timeZone,
+        delimiter: (this.options.format?.delimiter ?? ',') as ',' | ';' | '\t',
+      });
       if (!header.ok) return { code: header.code, line, reason: header.reason };
-      this.validator = new RowValidator(header.columns, this.options.rules, this.options.clock);
-      this.fast = new FastRowReader(header.columns, this.options.rules, this.options.clock);
+      const plan = header.plan;
+      this.plan = plan;
+      const rules = {
+        ...this.options.rules,
+        resolutionMinutes: plan.format.intervalMinutes ?? FINEST_INTERVAL_MINUTES,
+      };
+      const columns =
+        plan.kind === 'LONG'
+          ? {
+              meter: plan.meter.index,
+              timestamp: plan.timestamp.index,
+              kwh: plan.value.index,
+              width: plan.width ?? fields.length,
+            }
+          : { meter: 0, timestamp: 1, kwh: 2, width: fields.length };
+      this.validator = new RowValidator(columns, rules, this.options.clock);
+      this.mapped = !isPlainBase(plan);
+      if (!this.mapped) this.fast = new FastRowReader(columns, rules, this.options.clock);
       return null;
     }
+    if (fields.some(hasReplacementCharacter)) {
+      this.totalRows += 1;
+      this.reject({ line, raw: toRaw(fields), reasons: [encodingReason] });
+      return null;
+    }
+    if (this.mapped) {
+      const outcomes = this.validator.validateMapped(line, fields, this.plan!);
+      if (outcomes === null) {
+        this.skippedRows += 1;
+        return null;
+      }
+      // A WIDE row gives a reading a cell: its bad cells are rejected together, as one row of reasons.
+      const reasons: RejectionReason[] = [];
+      for (const outcome of outcomes) {
+        this.totalRows += 1;
+        if (outcome.accepted) {
+          if (outcome.rounded) this.roundedRows += 1;
+          this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
+        } else {
+          this.rejectedRows += 1;
+          reasons.push(...outcome.reasons);
+        }
+      }
+      if (reasons.length > 0) this.rejectRow({ line, raw: toRaw(fields), reasons });
+      return null;
+    }
+    this.outcome(line, fields, this.validator.validate(line, fields));
+    return null;
+  }
+
+  private outcome(line: number, fields: readonly string[], outcome: RowOutcome): void {
     this.totalRows += 1;
-    const outcome: RowOutcome = fields.some(hasReplacementCharacter)
-      ? { accepted: false, reasons: [encodingReason] }
-      : this.validator.validate(line, fields);
     if (outcome.accepted) {
       if (outcome.rounded) this.roundedRows += 1;
       this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
     } else this.reject({ line, raw: toRaw(fields), reasons: outcome.reasons });
-    return null;
   }
 
   /** A row read and checked by the fast scanner, counted here like any other. */
@@ -148,9 +210,14 @@ class RecordHandler {
   }
 
   private reject(row: RejectedRow): void {
-    this.rejected.push(row);
     this.rejectedRows += 1;
-    this.rejectedBytes += row.raw.length + 200;
+    this.rejectRow(row);
+  }
+
+  /** Keeps a rejected row for the next batch (its readings counted by the caller). */
+  private rejectRow(row: RejectedRow): void {
+    this.rejected.push(row);
+    this.rejectedBytes += row.raw.length + 200 * row.reasons.length;
   }
 
   /** Whether a batch is due: checked after every record, so both paths cut batches at the same rows. */
@@ -186,15 +253,23 @@ class RecordHandler {
     }
     await this.flush(true);
     const range = this.validator.intervalRange;
+    const plan = this.plan!;
+    const intervals = this.validator.meterIntervals(
+      plan.format.intervalMinutes,
+      this.options.defaultIntervalMinutes ?? FINEST_INTERVAL_MINUTES,
+    );
     return {
       kind: 'validated',
       totalRows: this.totalRows,
       acceptedRows: this.acceptedRows,
       roundedRows: this.roundedRows,
       rejectedRows: this.rejectedRows,
-      meters: this.validator.meterCount,
+      skippedRows: this.skippedRows,
+      meters: intervals.size,
       firstIntervalStart: range?.first ?? null,
       lastIntervalStart: range?.last ?? null,
+      format: plan.format,
+      meterIntervals: [...intervals].map(([meter, interval]) => ({ meter, ...interval })),
     };
   }
 }
@@ -288,9 +363,11 @@ async function parseWithCsv(
   path: string,
   maxRecordBytes: number,
   records: RecordHandler,
+  delimiter: string,
 ): Promise<FileValidationResult> {
   const parser = parse({
     bom: true,
+    delimiter,
     relax_column_count: true,
     skip_records_with_error: true,
     max_record_size: maxRecordBytes,
@@ -340,6 +417,25 @@ async function parseWithCsv(
     input.destroy();
   }
   return records.result();
+}
+
+/** The base format with no mapping or conventions changed: the fast scanner and the base rules read it. */
+function isPlainBase(plan: FormatPlan): boolean {
+  if (plan.kind !== 'LONG') return false;
+  const f = plan.format;
+  return (
+    f.dialect === 'BASE' &&
+    plan.width !== null &&
+    plan.unitColumn === null &&
+    f.unit === 'kWh' &&
+    !f.decimalComma &&
+    f.timestampFormat === 'ISO' &&
+    f.timestampMarks === 'START' &&
+    plan.filter === null &&
+    plan.meter.name.toLowerCase() === 'metering_point_id' &&
+    plan.timestamp.name.toLowerCase() === 'timestamp' &&
+    plan.value.name.toLowerCase() === 'kwh'
+  );
 }
 
 const encodingReason: RejectionReason = {

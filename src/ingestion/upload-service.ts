@@ -1,14 +1,23 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FileClaimEvent } from '../domain/readings/file-claims';
 import { claimHolder, fileClaimStreamName } from '../domain/readings/file-claims';
-import type { FileReceived, FileRejected, FileValidated, RejectedRow, UploadEvent } from '../domain/readings/events';
+import type {
+  FileReceived,
+  FileRejected,
+  FileValidated,
+  IntervalSummary,
+  RejectedRow,
+  UploadEvent,
+} from '../domain/readings/events';
+import type { AppliedFormat, ReadingsFormatRequest } from '../domain/readings/format';
 import { toUploadEvent, uploadStreamName } from '../domain/readings/events';
 import { encodeReadingsBatch, type ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
 import { describeValidated } from '../domain/readings/upload-messages';
-import type { ZonedClock } from '../domain/time/zoned-time';
+import { ZonedClock } from '../domain/time/zoned-time';
 import type { EventStore, ExpectedRevision } from '../ports/event-store';
 import { WrongExpectedRevisionError } from '../ports/event-store';
 import type { UploadQueries } from '../ports/upload-read-model';
@@ -31,6 +40,11 @@ export interface UploadReceipt {
   rejectedRows: number;
   /** Accepted rows whose kWh had more than 6 decimals, rounded half up. */
   roundedRows: number;
+  /** Rows the format's filter left out (other data series of an export). */
+  skippedRows: number;
+  /** The format applied (null when the file was refused before its header was read, or is a duplicate). */
+  format: AppliedFormat | null;
+  intervals: IntervalSummary[];
   duplicateOf: string | null;
   position: string;
   message: string | null;
@@ -42,6 +56,8 @@ export interface UploadCommand {
   uploadedBy: string | null;
   /** Chosen by the client so it can subscribe to `fileValidation` before the upload starts. */
   uploadId?: string;
+  /** How the file is laid out; the header decides the dialect when absent (`checkFormat` it first). */
+  format?: ReadingsFormatRequest;
 }
 
 export class UploadIdInUseError extends Error {
@@ -198,7 +214,14 @@ export class UploadService {
         return await this.finishRejected(writer, command.fileName, spooled.problem);
       }
 
-      const original = await this.claimOrFindOriginal(spooled.sha256, uploadId);
+      // The same bytes read with another format are another upload: the claim is on both.
+      const claimKey =
+        command.format === undefined
+          ? spooled.sha256
+          : createHash('sha256')
+              .update(`${spooled.sha256}\n${JSON.stringify(command.format)}`)
+              .digest('hex');
+      const original = await this.claimOrFindOriginal(claimKey, uploadId);
       if (original !== null) {
         return await this.finishValidated(writer, command.fileName, {
           totalRows: 0,
@@ -211,12 +234,19 @@ export class UploadService {
           duplicateOf: original,
         });
       }
-      claimed = spooled.sha256;
+      claimed = claimKey;
 
       let batch = 0;
       const result = await (deps.validateFile ?? validateInProcess)(
         spoolPath,
-        { clock: deps.clock, rules: deps.rules, maxRecordBytes: deps.maxLineBytes, layout: spooled.layout },
+        {
+          clock: command.format?.timeZone === undefined ? deps.clock : new ZonedClock(command.format.timeZone),
+          rules: deps.rules,
+          maxRecordBytes: deps.maxLineBytes,
+          layout: spooled.layout,
+          defaultIntervalMinutes: deps.rules.resolutionMinutes,
+          ...(command.format === undefined ? {} : { format: command.format }),
+        },
         {
           accepted: async (readings: ReadingsColumns) => {
             const data = encodeReadingsBatch({ uploadId, batch, ...readings });
@@ -242,6 +272,9 @@ export class UploadService {
         acceptedRows: result.acceptedRows,
         rejectedRows: result.rejectedRows,
         roundedRows: result.roundedRows,
+        skippedRows: result.skippedRows,
+        format: result.format,
+        ...intervalsOf(result.meterIntervals),
         meters: result.meters,
         firstIntervalStart: isoOrNull(result.firstIntervalStart),
         lastIntervalStart: isoOrNull(result.lastIntervalStart),
@@ -330,6 +363,9 @@ export class UploadService {
       acceptedRows: summary.acceptedRows,
       rejectedRows: summary.rejectedRows,
       roundedRows: summary.roundedRows ?? 0,
+      skippedRows: summary.skippedRows ?? 0,
+      format: summary.format ?? null,
+      intervals: summary.intervals ?? [],
       duplicateOf: summary.duplicateOf,
       position,
       message: describeValidated(summary),
@@ -409,6 +445,9 @@ function emptyReceipt(uploadId: string, fileName: string, position: string): Upl
     acceptedRows: 0,
     rejectedRows: 0,
     roundedRows: 0,
+    skippedRows: 0,
+    format: null,
+    intervals: [],
     duplicateOf: null,
     position,
     message: null,
@@ -528,4 +567,28 @@ class FileClaims {
 
 function isoOrNull(instant: number | null): string | null {
   return instant === null ? null : new Date(instant).toISOString();
+}
+
+/** The meters' intervals as `FileValidated` records them: the most common one, the others by meter, and a summary. */
+function intervalsOf(
+  meterIntervals: ReadonlyArray<{ meter: string; minutes: number; how: IntervalSummary['how'] }>,
+): Pick<FileValidated['data'], 'intervalMinutes' | 'otherIntervals' | 'intervals'> {
+  if (meterIntervals.length === 0) return { intervals: [] };
+  const counts = new Map<number, number>();
+  const summary = new Map<string, IntervalSummary>();
+  for (const { minutes, how } of meterIntervals) {
+    counts.set(minutes, (counts.get(minutes) ?? 0) + 1);
+    const key = `${minutes}/${how}`;
+    const entry = summary.get(key) ?? { minutes, how, meters: 0 };
+    entry.meters += 1;
+    summary.set(key, entry);
+  }
+  const common = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+  const otherIntervals: Record<string, number> = {};
+  for (const { meter, minutes } of meterIntervals) if (minutes !== common) otherIntervals[meter] = minutes;
+  return {
+    intervalMinutes: common,
+    otherIntervals,
+    intervals: [...summary.values()].sort((a, b) => a.minutes - b.minutes || a.how.localeCompare(b.how)),
+  };
 }

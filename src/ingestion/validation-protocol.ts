@@ -1,5 +1,6 @@
 /** Messages between the upload service and its validation workers (structured-cloned; readings transferred). */
 import type { RejectedRow } from '../domain/readings/events';
+import type { ReadingsFormatRequest } from '../domain/readings/format';
 import type { ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
 import type { BatchLimits, FileValidationResult } from './readings-file';
@@ -15,6 +16,8 @@ export type ToWorker =
       maxRecordBytes: number;
       layout?: FileLayout;
       batch?: BatchLimits;
+      format?: ReadingsFormatRequest;
+      defaultIntervalMinutes?: number;
     }
   /** The service has written batch `seq` (or could not: `error`). */
   | { kind: 'ack'; job: number; seq: number; error: string | null };

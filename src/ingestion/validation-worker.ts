@@ -81,6 +81,8 @@ async function validate(request: Extract<ToWorker, { kind: 'validate' }>): Promi
         maxRecordBytes: request.maxRecordBytes,
         layout: request.layout,
         batch: request.batch,
+        format: request.format,
+        defaultIntervalMinutes: request.defaultIntervalMinutes,
       },
       job,
     );

@@ -75,6 +75,8 @@ export class ValidationWorkers {
         maxRecordBytes: options.maxRecordBytes,
         layout: options.layout,
         batch: options.batch,
+        format: options.format,
+        defaultIntervalMinutes: options.defaultIntervalMinutes,
       };
       slot.worker.postMessage(request);
     });

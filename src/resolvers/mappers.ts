@@ -1,8 +1,52 @@
+import type { IntervalSummary } from '../domain/readings/events';
+import type { AppliedFormat, ColumnRef, ReadingsFormatRequest } from '../domain/readings/format';
 import type { UploadReceipt } from '../ingestion/upload-service';
 import type { UploadStatusDoc } from '../projections/upload-status/evolve';
 import type { RejectedRowRecord } from '../ports/upload-read-model';
 import type { FileValidationUpdateType, RejectedRowType, UploadReceiptType } from './types/upload.types';
 import { UploadStatus } from './types/upload.types';
+import {
+  IntervalSource,
+  ReadingsDialect,
+  TimestampMarks,
+  type AppliedFormatType,
+  type MeterIntervalsType,
+  type ReadingsFormatInput,
+} from './types/format.types';
+
+/** A column given as digits is a 1-based position, else a name. */
+const columnRef = (text: string): ColumnRef => (/^\d+$/.test(text.trim()) ? { index: Number(text) } : { name: text });
+
+/** The GraphQL format input in the service's terms (absent fields stay absent). */
+export function formatRequestFromInput(input: ReadingsFormatInput): ReadingsFormatRequest {
+  const request: ReadingsFormatRequest = {};
+  if (input.dialect != null) request.dialect = input.dialect;
+  if (input.meterColumn != null) request.meterColumn = columnRef(input.meterColumn);
+  if (input.timestampColumn != null) request.timestampColumn = columnRef(input.timestampColumn);
+  if (input.valueColumn != null) request.valueColumn = columnRef(input.valueColumn);
+  if (input.delimiter != null) request.delimiter = input.delimiter;
+  if (input.decimalComma != null) request.decimalComma = input.decimalComma;
+  if (input.timestampFormat != null) request.timestampFormat = input.timestampFormat;
+  if (input.timeZone != null) request.timeZone = input.timeZone;
+  if (input.unit != null) request.unit = input.unit;
+  if (input.intervalMinutes != null) request.intervalMinutes = input.intervalMinutes;
+  if (input.timestampMarks != null) request.timestampMarks = input.timestampMarks;
+  if (input.filter != null) request.filter = { column: columnRef(input.filter.column), value: input.filter.value };
+  return request;
+}
+
+function formatDto(format: AppliedFormat | null | undefined): AppliedFormatType | null {
+  if (format == null) return null;
+  return {
+    ...format,
+    dialect: ReadingsDialect[format.dialect],
+    timestampMarks: TimestampMarks[format.timestampMarks],
+    filter: format.filter,
+  };
+}
+
+const intervalsDto = (intervals: readonly IntervalSummary[] | undefined): MeterIntervalsType[] =>
+  (intervals ?? []).map((i) => ({ minutes: i.minutes, how: IntervalSource[i.how], meters: i.meters }));
 
 export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
   return {
@@ -13,6 +57,9 @@ export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
     acceptedRows: doc.acceptedRows,
     rejectedRows: doc.rejectedRows,
     roundedRows: doc.roundedRows ?? 0,
+    skippedRows: doc.skippedRows ?? 0,
+    format: formatDto(doc.format),
+    intervals: intervalsDto(doc.intervals),
     duplicateOf: doc.duplicateOf,
     position: doc.position,
     message: doc.message,
@@ -31,6 +78,8 @@ export function receiptFromCommand(receipt: UploadReceipt): UploadReceiptType {
   return {
     ...receipt,
     status: UploadStatus[receipt.status],
+    format: formatDto(receipt.format),
+    intervals: intervalsDto(receipt.intervals),
     byteSize: null,
     sha256: null,
     meters: null,

@@ -3,7 +3,10 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from './context';
-import { receiptFromCommand, receiptFromDoc, rejectedRowFromRecord } from './mappers';
+import { checkFormat, FormatError } from '../domain/readings/format';
+import { ZonedClock } from '../domain/time/zoned-time';
+import { formatRequestFromInput, receiptFromCommand, receiptFromDoc, rejectedRowFromRecord } from './mappers';
+import { ReadingsFormatInput } from './types/format.types';
 import { connectionOf, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './types/connection';
 import { RejectedRowConnection, UploadConnection, UploadReceiptType } from './types/upload.types';
 
@@ -24,12 +27,14 @@ export class UploadResolver {
   @Authorized('ADMIN')
   @Mutation(() => UploadReceiptType, {
     description:
-      'Uploads a CSV of readings (metering_point_id,timestamp,kwh) and validates every row. Returns when done; ' +
-      'pass your own uploadId (a UUID) to follow progress with the fileValidation subscription meanwhile.',
+      'Uploads a CSV of readings and validates every row. The dialect (base metering_point_id,timestamp,kwh; LP/TOU ' +
+      'meter exports; WIDE half-hourly sheets) is detected from the header; `format` maps any other layout. Returns ' +
+      'when done; pass your own uploadId (a UUID) to follow progress with the fileValidation subscription meanwhile.',
   })
   async uploadReadings(
     @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
     @Arg('uploadId', () => ID, { nullable: true }) uploadId: string | null | undefined,
+    @Arg('format', () => ReadingsFormatInput, { nullable: true }) formatInput: ReadingsFormatInput | null | undefined,
     @Ctx() { services, principal }: GraphQLContext,
   ): Promise<UploadReceiptType> {
     if (uploadId != null && !UUID.test(uploadId)) {
@@ -37,12 +42,24 @@ export class UploadResolver {
         extensions: { code: 'BAD_USER_INPUT', argumentName: 'uploadId' },
       });
     }
+    const format = formatInput == null ? undefined : formatRequestFromInput(formatInput);
+    if (format !== undefined) {
+      try {
+        checkFormat(format, (zone) => ZonedClock.isValidTimeZone(zone));
+      } catch (error) {
+        if (!(error instanceof FormatError)) throw error;
+        throw new GraphQLError(`format.${error.field}: ${error.message}`, {
+          extensions: { code: 'BAD_USER_INPUT', argumentName: 'format', field: error.field },
+        });
+      }
+    }
     const upload = await file;
     const receipt = await services.uploads.uploadReadings({
       fileName: upload.filename,
       content: upload.createReadStream(),
       uploadedBy: principal,
       ...(uploadId == null ? {} : { uploadId: uploadId.toLowerCase() }),
+      ...(format === undefined ? {} : { format }),
     });
     return receiptFromCommand(receipt);
   }

@@ -75,14 +75,19 @@ export async function uploadFile(
   url: string,
   content: string | Buffer | Blob,
   fileName = 'readings.csv',
-  options: { uploadId?: string; headers?: Record<string, string>; query?: string } = {},
+  options: {
+    uploadId?: string;
+    headers?: Record<string, string>;
+    query?: string;
+    variables?: Record<string, unknown>;
+  } = {},
 ): Promise<GraphQLResponse<{ uploadReadings: UploadReceipt }>> {
   const form = new FormData();
   form.append(
     'operations',
     JSON.stringify({
       query: options.query ?? UPLOAD_MUTATION,
-      variables: { file: null, uploadId: options.uploadId ?? null },
+      variables: { file: null, uploadId: options.uploadId ?? null, ...(options.variables ?? {}) },
     }),
   );
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));

@@ -1,4 +1,4 @@
-import { resolveHeader } from '../../src/domain/readings/header';
+import { planFormat } from '../../src/domain/readings/format';
 import { RowValidator } from '../../src/domain/readings/row-validator';
 import { parseTimestamp } from '../../src/domain/readings/timestamp';
 import { ZonedClock } from '../../src/domain/time/zoned-time';
@@ -103,26 +103,32 @@ describe('RowValidator', () => {
   });
 });
 
-describe('resolveHeader', () => {
+describe('planFormat on the base header', () => {
+  const plan = (fields: string[]) => planFormat(fields, {}, { timeZone: 'Europe/Sofia', delimiter: ',' });
+
   it('matches names case-insensitively, in any order, ignoring extra columns', () => {
-    expect(resolveHeader(['KWH', ' Timestamp ', 'note', 'Metering_Point_ID'])).toEqual({
-      ok: true,
-      columns: { meter: 3, timestamp: 1, kwh: 0, width: 4 },
-    });
+    const result = plan(['KWH', ' Timestamp ', 'note', 'Metering_Point_ID']);
+    expect(result.ok && result.plan.kind === 'LONG').toBe(true);
+    if (!result.ok || result.plan.kind !== 'LONG') return;
+    expect([result.plan.meter.index, result.plan.timestamp.index, result.plan.value.index, result.plan.width]).toEqual([
+      3, 1, 0, 4,
+    ]);
+    expect(result.plan.format).toMatchObject({ dialect: 'BASE', detected: true, unit: 'kWh', timestampFormat: 'ISO' });
   });
 
-  it('explains a semicolon file', () => {
-    const result = resolveHeader(['metering_point_id;timestamp;kwh']);
+  it('explains a semicolon file and how to read it', () => {
+    const result = plan(['metering_point_id;timestamp;kwh']);
     expect(result.ok ? null : result.code).toBe('WRONG_DELIMITER');
     expect(result.ok ? '' : result.reason).toContain('semicolon');
+    expect(result.ok ? '' : result.reason).toContain('delimiter: ";"');
   });
 
   it('explains a file without header', () => {
-    expect(resolveHeader(['MP1', '2026-10-01T00:15:00Z', '0.5'])).toMatchObject({ ok: false, code: 'NO_HEADER' });
+    expect(plan(['MP1', '2026-10-01T00:15:00Z', '0.5'])).toMatchObject({ ok: false, code: 'NO_HEADER' });
   });
 
   it('names the missing columns', () => {
-    const result = resolveHeader(['metering_point_id', 'time', 'kwh']);
+    const result = plan(['metering_point_id', 'time', 'kwh']);
     expect(result).toMatchObject({ ok: false, code: 'MISSING_COLUMNS' });
     expect(result.ok ? '' : result.reason).toContain('lacks the column timestamp');
   });

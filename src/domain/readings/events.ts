@@ -3,7 +3,9 @@
  * readings of `ReadingsAccepted`, which are columnar binary (see `readings-batch.ts`); `toUploadEvent`
  * reads a stored event of any version into this union.
  */
+import type { AppliedFormat } from './format';
 import { readingsHeaderOf } from './readings-batch';
+import type { IntervalSource } from './row-validator';
 
 export interface RejectionReason {
   code: RejectionCode;
@@ -27,6 +29,7 @@ export type RejectionCode =
   | 'TIMESTAMP_NONEXISTENT'
   | 'TIMESTAMP_AMBIGUOUS'
   | 'TIMESTAMP_OFF_GRID'
+  | 'TIMESTAMP_OUT_OF_SEQUENCE'
   | 'KWH_MISSING'
   | 'KWH_INVALID'
   | 'KWH_NEGATIVE'
@@ -92,6 +95,18 @@ export interface FileValidated {
     rejectedRows: number;
     /** Accepted rows whose kWh had more than 6 decimals, rounded half up to 6 (absent in older events: 0). */
     roundedRows?: number;
+    /** Rows the format's filter left out: other data series of an export (absent in older events: 0). */
+    skippedRows?: number;
+    /** The format applied (absent in older events: the base format). */
+    format?: AppliedFormat;
+    /**
+     * The interval of the upload's meters: `intervalMinutes` for all but those in `otherIntervals`
+     * (absent in older events: the server's resolution for all).
+     */
+    intervalMinutes?: number;
+    otherIntervals?: Record<string, number>;
+    /** How many meters got each interval, and how it was found. */
+    intervals?: IntervalSummary[];
     meters: number;
     firstIntervalStart: string | null;
     lastIntervalStart: string | null;
@@ -99,6 +114,17 @@ export interface FileValidated {
     duplicateOf: string | null;
     validatedAt: string;
   };
+}
+
+export interface IntervalSummary {
+  minutes: number;
+  how: IntervalSource;
+  meters: number;
+}
+
+/** The interval of a meter's readings in an upload, from its `FileValidated` (`fallback` for older events). */
+export function meterIntervalOf(data: FileValidated['data'], meter: string, fallback: number): number {
+  return data.otherIntervals?.[meter] ?? data.intervalMinutes ?? fallback;
 }
 
 export interface FileRejected {

@@ -1,11 +1,21 @@
 import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './events';
+import { energyToMicro, unitOf, type FormatPlan, type LongPlan, type WidePlan } from './format';
 import { parseTimestamp, shorten } from './timestamp';
 
 export interface ValidationRules {
+  /** The grid every timestamp must be on: the declared interval, else the finest billed (15 minutes). */
   resolutionMinutes: number;
   maxKwhPerReading: number;
 }
+
+/** The finest interval billed; a meter's own interval is inferred from its readings on this grid. */
+export const FINEST_INTERVAL_MINUTES = 15;
+/** Intervals a meter's readings may be found to have, longest first. */
+const INTERVAL_CANDIDATES = [60, 30, 15, 10, 5, 1];
+
+/** One reading (or one rejected reading) a record of a mapped format gives. */
+export type MappedOutcome = RowOutcome;
 
 export interface ColumnIndexes {
   meter: number;
@@ -138,23 +148,212 @@ export class RowValidator {
     slots[slot] = line;
     if (instant < this.minStart) this.minStart = instant;
     if (instant > this.maxStart) this.maxStart = instant;
+    claims.readings += 1;
+    if (instant > claims.lastInstant) claims.lastInstant = instant;
+    // The meter's interval: the longest of 60, 30, 15... minutes (on the grid) every reading's local time falls on.
+    const grid = this.rules.resolutionMinutes;
+    if (claims.coarsestMinutes > grid) {
+      const local = instant + this.clock.offsetMinutesAt(instant) * 60_000;
+      while (claims.coarsestMinutes > grid && local % (claims.coarsestMinutes * 60_000) !== 0)
+        claims.coarsestMinutes = INTERVAL_CANDIDATES.find((c) => c < claims.coarsestMinutes && c % grid === 0) ?? grid;
+    }
     return 0;
   }
 
-  private checkMeter(text: string, reasons: RejectionReason[]): string | null {
+  /**
+   * Each meter's interval: the declared one, else inferred as the longest of 60, 30 and 15 minutes on
+   * which all its readings of the file fall; a meter with a single reading cannot show its spacing and
+   * takes `fallback` (reported as such).
+   */
+  meterIntervals(declared: number | null, fallback: number): Map<string, { minutes: number; how: IntervalSource }> {
+    const intervals = new Map<string, { minutes: number; how: IntervalSource }>();
+    for (const [meter, claims] of this.firstLines) {
+      if (claims.readings === 0) continue;
+      if (declared !== null) intervals.set(meter, { minutes: declared, how: 'DECLARED' });
+      else if (claims.readings === 1) intervals.set(meter, { minutes: fallback, how: 'DEFAULT' });
+      else intervals.set(meter, { minutes: claims.coarsestMinutes, how: 'INFERRED' });
+    }
+    return intervals;
+  }
+
+  private checkMeter(text: string, reasons: RejectionReason[], field = 'metering_point_id'): string | null {
     if (text === '') {
-      reasons.push({ code: 'METER_ID_MISSING', field: 'metering_point_id', message: 'metering_point_id is empty' });
+      reasons.push({ code: 'METER_ID_MISSING', field, message: `${field} is empty` });
       return null;
     }
     if (!METER_ID.test(text)) {
       reasons.push({
         code: 'METER_ID_INVALID',
-        field: 'metering_point_id',
-        message: `metering_point_id '${shorten(text)}' must be 1-64 letters, digits, '.', '_' or '-'`,
+        field,
+        message: `${field} '${shorten(text)}' must be 1-64 letters, digits, '.', '_' or '-'`,
       });
       return null;
     }
     return text;
+  }
+
+  /** Whether an instant is on the grid in local time; else the reason, naming the field. */
+  private offGrid(instant: number, text: string, field: string): RejectionReason | null {
+    const localMs = instant + this.clock.offsetMinutesAt(instant) * 60_000;
+    if (localMs % this.gridMs === 0) return null;
+    return {
+      code: 'TIMESTAMP_OFF_GRID',
+      field,
+      message: `'${shorten(text)}' is not the start of a ${this.rules.resolutionMinutes}-minute interval`,
+    };
+  }
+
+  /** Claims an accepted reading's interval; a duplicate's reason otherwise. */
+  private claimed(meter: string, instant: number, line: number, kwh: { micro: number; rounded: boolean }): RowOutcome {
+    const firstLine = this.claim(meter, instant, line);
+    if (firstLine !== 0) {
+      return {
+        accepted: false,
+        reasons: [
+          {
+            code: 'DUPLICATE_READING',
+            message: `meter ${meter} already has a reading for ${new Date(instant).toISOString()} on line ${firstLine}; the first one is kept`,
+          },
+        ],
+      };
+    }
+    return { accepted: true, reading: { meter, startMs: instant, kwhMicro: kwh.micro }, rounded: kwh.rounded };
+  }
+
+  /**
+   * The readings of one record under a mapped format (`FormatPlan`): none when the format's filter
+   * leaves the row out (null), one for a long row, one per time cell for a WIDE row (a bad cell is
+   * rejected alone, its field the cell's column).
+   */
+  validateMapped(line: number, fields: readonly string[], plan: FormatPlan): MappedOutcome[] | null {
+    return plan.kind === 'WIDE' ? this.validateWide(fields, plan, line) : this.validateLong(line, fields, plan);
+  }
+
+  private validateLong(line: number, fields: readonly string[], plan: LongPlan): MappedOutcome[] | null {
+    if (plan.filter !== null && (fields[plan.filter.column.index] ?? '').trim() !== plan.filter.value) return null;
+    if (plan.width !== null && fields.length !== plan.width) {
+      return [
+        {
+          accepted: false,
+          reasons: [
+            { code: 'FIELD_COUNT', message: `expected ${plan.width} fields as in the header, found ${fields.length}` },
+          ],
+        },
+      ];
+    }
+    const reasons: RejectionReason[] = [];
+    const text = (column: { index: number }) => (fields[column.index] ?? '').trim();
+    const meter = this.checkMeter(text(plan.meter), reasons, plan.meter.name);
+    let instant: number | null = null;
+    const timeText = text(plan.timestamp);
+    if (timeText === '') {
+      reasons.push({
+        code: 'TIMESTAMP_MISSING',
+        field: plan.timestamp.name,
+        message: `${plan.timestamp.name} is empty`,
+      });
+    } else {
+      const parsed = plan.parseTime(timeText, this.clock);
+      if (!parsed.ok) reasons.push(parsed.reason);
+      else {
+        const start = plan.format.timestampMarks === 'END' ? parsed.instant - this.gridMs : parsed.instant;
+        const off = this.offGrid(start, timeText, plan.timestamp.name);
+        if (off !== null) reasons.push(off);
+        else instant = start;
+      }
+    }
+    let unit = plan.unit;
+    if (plan.unitColumn !== null) {
+      const named = unitOf(text(plan.unitColumn));
+      if (named === null) {
+        reasons.push({
+          code: 'KWH_INVALID',
+          field: plan.unitColumn.name,
+          message: `${plan.unitColumn.name} '${shorten(text(plan.unitColumn))}' is not kWh, Wh or MWh`,
+        });
+      } else unit = named;
+    }
+    const kwh = energyToMicro(
+      text(plan.value),
+      unit,
+      plan.format.decimalComma,
+      plan.value.name,
+      this.rules.maxKwhPerReading,
+    );
+    if (!kwh.ok) reasons.push(kwh.reason);
+    if (meter === null || instant === null || !kwh.ok || reasons.length > 0) return [{ accepted: false, reasons }];
+    if (plan.sequential) {
+      const previous = this.claimsOf(meter).lastInstant;
+      if (instant < previous) {
+        return [
+          {
+            accepted: false,
+            reasons: [
+              {
+                code: 'TIMESTAMP_OUT_OF_SEQUENCE',
+                field: plan.timestamp.name,
+                message: `'${shorten(timeText)}' goes back ${describeGap(previous - instant)} before meter ${meter}'s previous reading (${new Date(previous).toISOString()}); this export writes a meter's readings in time order, so the date is wrong (a year jump?)`,
+              },
+            ],
+          },
+        ];
+      }
+    }
+    return [this.claimed(meter, instant, line, kwh)];
+  }
+
+  private validateWide(fields: readonly string[], plan: WidePlan, line: number): MappedOutcome[] {
+    const reasons: RejectionReason[] = [];
+    const meter = this.checkMeter((fields[plan.meter.index] ?? '').trim(), reasons, plan.meter.name);
+    const dateText = (fields[plan.date.index] ?? '').trim();
+    const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateText);
+    if (date === null) {
+      reasons.push({
+        code: dateText === '' ? 'TIMESTAMP_MISSING' : 'TIMESTAMP_INVALID',
+        field: plan.date.name,
+        message: `${plan.date.name} '${shorten(dateText)}' is not a date such as 2026-10-01`,
+      });
+    }
+    if (meter === null || date === null) return [{ accepted: false, reasons }];
+    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const outcomes: MappedOutcome[] = [];
+    for (const time of plan.times) {
+      const cell = (fields[time.index] ?? '').trim();
+      const local = this.clock.toInstant({
+        year,
+        month,
+        day,
+        hour: Math.floor(time.minutes / 60),
+        minute: time.minutes % 60,
+        second: 0,
+        millisecond: 0,
+      });
+      if (local.kind === 'nonexistent') {
+        // A sheet has a column for every time of a normal day; the skipped hour's cells stay empty.
+        if (cell !== '') {
+          outcomes.push({
+            accepted: false,
+            reasons: [
+              {
+                code: 'TIMESTAMP_NONEXISTENT',
+                field: time.name,
+                message: `${dateText} ${time.name} does not exist in ${this.clock.timeZone} (clocks moved forward), yet has a value`,
+              },
+            ],
+          });
+        }
+        continue;
+      }
+      const instant = local.kind === 'ok' ? local.instant : time.occurrence === 0 ? local.earlier : local.later;
+      const off = this.offGrid(instant, `${dateText} ${time.name}`, time.name);
+      if (off !== null) {
+        outcomes.push({ accepted: false, reasons: [off] });
+        continue;
+      }
+      const kwh = energyToMicro(cell, plan.unit, plan.format.decimalComma, time.name, this.rules.maxKwhPerReading);
+      outcomes.push(kwh.ok ? this.claimed(meter, instant, line, kwh) : { accepted: false, reasons: [kwh.reason] });
+    }
+    return outcomes;
   }
 
   private checkTimestamp(text: string, reasons: RejectionReason[]): number | null {
@@ -221,12 +420,22 @@ export function roundedDecimalToMicro(text: string): { micro: number; rounded: b
   return { micro: decimalToMicro(kept) + (next >= 5 ? 1 : 0), rounded: true };
 }
 
+function describeGap(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 2 ? `${Math.round(days)} days` : `${Math.round(ms / 60_000)} minutes`;
+}
+
 /** One meter's claimed intervals: the first line of each slot, per UTC day (the last day used kept at hand). */
 export class MeterClaims {
   readonly days = new Map<number, Uint32Array>();
   lastDay = Number.NaN;
   lastSlots: Uint32Array | null = null;
+  readings = 0;
+  lastInstant = Number.NEGATIVE_INFINITY;
+  coarsestMinutes = 60;
 }
+
+export type IntervalSource = 'DECLARED' | 'INFERRED' | 'DEFAULT';
 
 /** A plain decimal with at most 6 decimals (and within the per-reading limit) as an exact count of millionths. */
 export function decimalToMicro(text: string): number {

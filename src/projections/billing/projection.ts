@@ -7,7 +7,7 @@ import { emptySlots, meterDayKey, overlay, putReading, slotPricesOf, totalsOf } 
 import { toMicro } from '../../domain/billing/money';
 import type { MarketPricesPublished } from '../../domain/billing/prices-events';
 import type { FileValidated } from '../../domain/readings/events';
-import { UPLOAD_STREAM_PREFIX } from '../../domain/readings/events';
+import { meterIntervalOf, UPLOAD_STREAM_PREFIX } from '../../domain/readings/events';
 import {
   decodeReadingsBatch,
   encodeReadingsBatch,
@@ -67,11 +67,15 @@ export function priceDayOf(event: MarketPricesPublished): PriceDay {
 const breather = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The upload a `FileValidated` makes take effect (not a duplicate's), or null for any other event. */
-function takesEffect(event: RecordedEvent): string | null {
+function takesEffect(event: RecordedEvent): { uploadId: string; validated: FileValidated['data'] } | null {
   if (event.type !== 'FileValidated' || !event.streamName.startsWith(UPLOAD_STREAM_PREFIX)) return null;
-  if ((event.data as FileValidated['data']).duplicateOf !== null) return null;
-  return event.streamName.slice(UPLOAD_STREAM_PREFIX.length);
+  const validated = event.data as FileValidated['data'];
+  if (validated.duplicateOf !== null) return null;
+  return { uploadId: event.streamName.slice(UPLOAD_STREAM_PREFIX.length), validated };
 }
+
+/** A meter's interval in an upload. */
+type IntervalOf = (meter: string) => number;
 
 /** Asks the store one thing and gets its typed answer. */
 function* ask<R extends BillingRequest>(request: R): Generator<BillingRequest, BillingAnswers[R['op']], unknown> {
@@ -118,10 +122,10 @@ export class BillingProjection implements Projection {
   async handle(events: readonly RecordedEvent[]): Promise<void> {
     let from = 0;
     for (let i = 0; i < events.length; i++) {
-      const uploadId = takesEffect(events[i]!);
-      if (uploadId === null) continue;
+      const effect = takesEffect(events[i]!);
+      if (effect === null) continue;
       if (i > from) await this.store.run(() => this.program(events.slice(from, i)));
-      await this.prepare(uploadId);
+      await this.prepare(effect.uploadId, this.intervalsOf(effect.validated));
       await this.store.run(() => this.program(events.slice(i, i + 1)));
       await breather();
       from = i + 1;
@@ -129,8 +133,13 @@ export class BillingProjection implements Projection {
     if (from < events.length) await this.store.run(() => this.program(events.slice(from)));
   }
 
+  /** Each meter's interval in an upload, as its validation found it (the server's resolution for older events). */
+  private intervalsOf(validated: FileValidated['data']): IntervalOf {
+    return (meter) => meterIntervalOf(validated, meter, this.rules.resolutionMinutes);
+  }
+
   /** Prepares an upload's pending meter-days, a page of staged batches per commit. */
-  private async prepare(uploadId: string): Promise<void> {
+  private async prepare(uploadId: string, intervalOf: IntervalOf): Promise<void> {
     let afterBatch: number | null = null; // null: not started
     for (;;) {
       let next: { afterBatch: number; done: boolean } = { afterBatch: -1, done: true };
@@ -138,7 +147,7 @@ export class BillingProjection implements Projection {
       // A store may run a program again (a retried transaction): each run starts from `from`.
       await this.store.run(() => {
         next = { afterBatch: from ?? -1, done: false };
-        return this.prepareStep(uploadId, from, next);
+        return this.prepareStep(uploadId, intervalOf, from, next);
       });
       if (next.done) return;
       afterBatch = next.afterBatch;
@@ -148,6 +157,7 @@ export class BillingProjection implements Projection {
 
   private *prepareStep(
     uploadId: string,
+    intervalOf: IntervalOf,
     afterBatch: number | null,
     next: { afterBatch: number; done: boolean },
   ): BillingProgram {
@@ -165,7 +175,7 @@ export class BillingProjection implements Projection {
       afterBatch: afterBatch ?? -1,
       limit: this.limits.batchesPerRead,
     });
-    yield* this.overlayStaged(uploadId, staged, new BatchState(this.rules), uploadId);
+    yield* this.overlayStaged(uploadId, staged, new BatchState(this.rules), uploadId, intervalOf);
     if (staged.length > 0) next.afterBatch = staged[staged.length - 1]!.batch;
     if (staged.length < this.limits.batchesPerRead) {
       yield* ask({ op: 'markPrepared', uploadId });
@@ -183,10 +193,11 @@ export class BillingProjection implements Projection {
     staged: readonly StagedBatch[],
     batch: BatchState,
     pendingOf: string | null,
+    intervalOf: IntervalOf,
   ): BillingProgram {
     let days = new Map<string, UploadDay>();
     for (const { bytes } of staged) {
-      this.gather(uploadId, bytes, days, batch);
+      this.gather(uploadId, bytes, days, batch, intervalOf);
       if (days.size >= this.limits.daysInMemory) {
         yield* this.overlayDays([...days.values()], batch, pendingOf);
         days = new Map();
@@ -196,9 +207,15 @@ export class BillingProjection implements Projection {
   }
 
   /** Adds a staged batch's readings to the gathered meter-days. */
-  private gather(uploadId: string, bytes: Uint8Array, days: Map<string, UploadDay>, batch: BatchState): void {
-    const interval = this.rules.resolutionMinutes;
+  private gather(
+    uploadId: string,
+    bytes: Uint8Array,
+    days: Map<string, UploadDay>,
+    batch: BatchState,
+    intervalOf: IntervalOf,
+  ): void {
     const readings = decodeReadingsBatch(bytes);
+    const intervals = readings.meters.map(intervalOf);
     const perMeter: Array<Map<number, UploadDay>> = readings.meters.map(() => new Map());
     for (let i = 0; i < readings.startMs.length; i++) {
       const meterIndex = readings.meter[i]!;
@@ -211,14 +228,14 @@ export class BillingProjection implements Projection {
         const key = meterDayKey(meter, day.day.date);
         gathered = days.get(key);
         if (gathered === undefined) {
-          gathered = { meter, date: day.day.date, ...emptySlots(day.day, interval) };
+          gathered = { meter, date: day.day.date, ...emptySlots(day.day, intervals[meterIndex]!) };
           days.set(key, gathered);
         }
         ofMeter.set(day.number, gathered);
       }
       if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
         throw new Error(
-          `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${interval}-minute grid`,
+          `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${gathered.intervalMinutes}-minute grid`,
         );
       }
     }
@@ -253,7 +270,12 @@ export class BillingProjection implements Projection {
         }
         case 'FileValidated':
           if ((event.data as FileValidated['data']).duplicateOf === null)
-            yield* this.applyPrepared(uploadId, event.position, batch);
+            yield* this.applyPrepared(
+              uploadId,
+              event.position,
+              batch,
+              this.intervalsOf(event.data as FileValidated['data']),
+            );
           break;
         case 'FileRejected':
         case 'UploadFailed':
@@ -273,7 +295,12 @@ export class BillingProjection implements Projection {
    * The upload's prepared meter-days take effect in this commit. One that was not prepared (a program
    * run by itself) is applied here from its staged batches instead.
    */
-  private *applyPrepared(uploadId: string, position: string, batch: BatchState): BillingProgram {
+  private *applyPrepared(
+    uploadId: string,
+    position: string,
+    batch: BatchState,
+    intervalOf: IntervalOf,
+  ): BillingProgram {
     if (yield* ask({ op: 'uploadApplied', uploadId })) {
       yield* ask({ op: 'dropStaged', uploadId });
       yield* ask({ op: 'dropPending', uploadId });
@@ -281,7 +308,7 @@ export class BillingProjection implements Projection {
     }
     const applied = yield* ask({ op: 'applyPending', uploadId });
     if (!applied.prepared) {
-      yield* this.apply(uploadId, position, batch);
+      yield* this.apply(uploadId, position, batch, intervalOf);
       return;
     }
     for (const { meter, month } of applied.touched) batch.touchedMonth(meter, month);
@@ -294,11 +321,11 @@ export class BillingProjection implements Projection {
    * The upload's staged readings take effect in this commit, a page of staged batches at a time:
    * gathered per meter-day, overlaid on the billed days, totalled and priced.
    */
-  private *apply(uploadId: string, position: string, batch: BatchState): BillingProgram {
+  private *apply(uploadId: string, position: string, batch: BatchState, intervalOf: IntervalOf): BillingProgram {
     let afterBatch = -1;
     for (;;) {
       const staged = yield* ask({ op: 'stagedBatches', uploadId, afterBatch, limit: this.limits.batchesPerRead });
-      yield* this.overlayStaged(uploadId, staged, batch, null);
+      yield* this.overlayStaged(uploadId, staged, batch, null, intervalOf);
       if (staged.length < this.limits.batchesPerRead) break;
       afterBatch = staged[staged.length - 1]!.batch;
     }
@@ -357,14 +384,16 @@ export class BillingProjection implements Projection {
   /** Re-sums the invoice of every (meter, month) a billed meter-day of this batch belongs to. */
   private *invoices(batch: BatchState): BillingProgram {
     for (const [month, touched] of batch.touchedMonths) {
-      const expected = batch.expectedOfMonth(month);
       const meters = [...touched].sort();
       for (let from = 0; from < meters.length; from += INVOICE_PAGE) {
         const page = meters.slice(from, from + INVOICE_PAGE);
         const rows = yield* ask({ op: 'dailyOfMonth', meters: page, month });
         const byMeter = new Map<string, DailyUsageDoc[]>(page.map((meter) => [meter, []]));
         for (const row of rows) byMeter.get(row.meter)?.push(row);
-        const invoices = page.map((meter) => computeInvoice(meter, month, byMeter.get(meter)!, expected));
+        const invoices = page.map((meter) => {
+          const days = byMeter.get(meter)!;
+          return computeInvoice(meter, month, days, batch.expectedOf(month, days));
+        });
         yield* ask({ op: 'putInvoices', invoices });
       }
     }
@@ -379,7 +408,7 @@ class BatchState {
   private readonly daysByNumber = new Map<number, { number: number; day: LocalDay }>();
   private readonly prices = new Map<string, Map<number, PriceInterval>>();
   private readonly slotPrices = new Map<string, { grid: string; table: Float64Array }>();
-  private readonly expectedByMonth = new Map<string, number>();
+  private readonly monthDays = new Map<string, LocalDay[]>();
   private lastDay: { number: number; day: LocalDay } | null = null;
 
   constructor(private readonly rules: BillingRules) {}
@@ -467,15 +496,28 @@ class BatchState {
     meters.add(meter);
   }
 
-  expectedOfMonth(month: string): number {
-    let expected = this.expectedByMonth.get(month);
-    if (expected === undefined) {
-      expected = daysOfMonth(this.rules.clock, month).reduce(
-        (sum, day) => sum + expectedIntervals(day, this.rules.resolutionMinutes),
-        0,
-      );
-      this.expectedByMonth.set(month, expected);
+  /**
+   * Intervals a meter's month should have: each billed day's own count (its interval), and for a day
+   * without readings the count at the interval of the meter's latest billed day of the month.
+   */
+  expectedOf(month: string, rows: readonly DailyUsageDoc[]): number {
+    const days = this.daysOfMonth(month);
+    const latest = rows[rows.length - 1];
+    let interval = this.rules.resolutionMinutes;
+    if (latest !== undefined && latest.expectedIntervals > 0) {
+      const day = this.day(latest.date);
+      interval = Math.round((day.end - day.start) / 60_000 / latest.expectedIntervals);
     }
-    return expected;
+    const byDate = new Map(rows.map((row) => [row.date, row.expectedIntervals]));
+    return days.reduce((sum, day) => sum + (byDate.get(day.date) ?? expectedIntervals(day, interval)), 0);
+  }
+
+  private daysOfMonth(month: string): LocalDay[] {
+    let days = this.monthDays.get(month);
+    if (days === undefined) {
+      days = daysOfMonth(this.rules.clock, month);
+      this.monthDays.set(month, days);
+    }
+    return days;
   }
 }

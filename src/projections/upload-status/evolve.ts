@@ -1,4 +1,5 @@
-import type { UploadEvent } from '../../domain/readings/events';
+import type { IntervalSummary, UploadEvent } from '../../domain/readings/events';
+import type { AppliedFormat } from '../../domain/readings/format';
 import { describeValidated } from '../../domain/readings/upload-messages';
 
 /**
@@ -22,6 +23,10 @@ export interface UploadStatusDoc {
   rejectedRows: number;
   /** Accepted rows whose kWh was rounded to 6 decimals (absent in documents of older versions: 0). */
   roundedRows?: number;
+  /** Rows the format's filter left out; the format applied; the meters' intervals (absent in older documents). */
+  skippedRows?: number;
+  format?: AppliedFormat | null;
+  intervals?: IntervalSummary[];
   meters: number;
   firstIntervalStart: string | null;
   lastIntervalStart: string | null;
@@ -91,6 +96,9 @@ export function evolveUploadStatus(
         acceptedRows: event.data.acceptedRows,
         rejectedRows: event.data.rejectedRows,
         roundedRows: event.data.roundedRows ?? 0,
+        skippedRows: event.data.skippedRows ?? 0,
+        format: event.data.format ?? null,
+        intervals: event.data.intervals ?? [],
         meters: event.data.meters,
         firstIntervalStart: event.data.firstIntervalStart,
         lastIntervalStart: event.data.lastIntervalStart,

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from './connection';
+import { AppliedFormatType, MeterIntervalsType } from './format.types';
 
 export enum UploadStatus {
   RECEIVED = 'RECEIVED',
@@ -38,6 +39,22 @@ export class UploadReceiptType {
 
   @Field(() => Int, { description: 'Accepted rows whose kWh had more than 6 decimals, rounded half up to 6.' })
   roundedRows!: number;
+
+  @Field(() => Int, {
+    description: "Rows the format's filter left out (other data series of an export): neither accepted nor rejected.",
+  })
+  skippedRows!: number;
+
+  @Field(() => AppliedFormatType, {
+    nullable: true,
+    description: 'The format the file was read with (null when it was refused before its header).',
+  })
+  format!: AppliedFormatType | null;
+
+  @Field(() => [MeterIntervalsType], {
+    description: "The meters' intervals: how many meters have each, and how it was found.",
+  })
+  intervals!: MeterIntervalsType[];
 
   @Field(() => ID, { nullable: true, description: 'The earlier upload this file is byte-identical to.' })
   duplicateOf!: string | null;

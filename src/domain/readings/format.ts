@@ -1,0 +1,502 @@
+/**
+ * How a readings file is laid out: its dialect (the base `metering_point_id,timestamp,kwh`, the LP and
+ * TOU meter exports, the WIDE half-hourly sheet) and the column mapping, delimiter, number, time and
+ * unit conventions. `checkFormat` refuses a bad request before anything is read; `planFormat` matches it
+ * to the file's header (detecting the dialect when none is forced) and says exactly how each record
+ * becomes readings. Pure: no clock, no I/O.
+ */
+import { DateTime } from 'luxon';
+import type { ZonedClock } from '../time/zoned-time';
+import type { RejectionReason } from './events';
+import { parseTimestamp, shorten, type TimestampResult } from './timestamp';
+
+export const DIALECTS = ['BASE', 'LP', 'TOU', 'WIDE'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+export const UNITS = ['kWh', 'Wh', 'MWh'] as const;
+export type EnergyUnit = (typeof UNITS)[number];
+export const INTERVALS = [15, 30, 60] as const;
+export type TimestampMarks = 'START' | 'END';
+export type Delimiter = ',' | ';' | '\t';
+
+/** A column by its header name (trimmed, any case) or by its 1-based position. */
+export type ColumnRef = { name: string } | { index: number };
+
+/** What a caller may say about a file; every field optional, today's base format by default. */
+export interface ReadingsFormatRequest {
+  dialect?: Dialect;
+  meterColumn?: ColumnRef;
+  timestampColumn?: ColumnRef;
+  valueColumn?: ColumnRef;
+  delimiter?: string;
+  decimalComma?: boolean;
+  /** `ISO`, `EPOCH_S`, `EPOCH_MS`, or a Luxon pattern such as `dd/MM/yyyy HH:mm[:ss]` (`[...]` optional). */
+  timestampFormat?: string;
+  timeZone?: string;
+  unit?: string;
+  intervalMinutes?: number;
+  timestampMarks?: TimestampMarks;
+  filter?: { column: ColumnRef; value: string };
+}
+
+/** The format applied to a file, as the receipt echoes it. */
+export interface AppliedFormat {
+  dialect: Dialect;
+  /** Whether the dialect was found from the header (false: forced by the request). */
+  detected: boolean;
+  meterColumn: string;
+  timestampColumn: string;
+  valueColumn: string;
+  delimiter: Delimiter;
+  decimalComma: boolean;
+  timestampFormat: string;
+  timeZone: string;
+  /** A fixed unit, or `column:<name>` when each row names its own. */
+  unit: string;
+  /** Declared interval, or null: inferred per meter from its timestamps. */
+  intervalMinutes: number | null;
+  timestampMarks: TimestampMarks;
+  filter: { column: string; value: string } | null;
+}
+
+export class FormatError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FormatError';
+  }
+}
+
+const EPOCH_FORMATS = ['ISO', 'EPOCH_S', 'EPOCH_MS'];
+
+/** Refuses a request that cannot apply to any file (unknown unit, bad pattern...), naming the field. */
+export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zone: string) => boolean): void {
+  if (request.dialect !== undefined && !DIALECTS.includes(request.dialect))
+    throw new FormatError('dialect', `dialect '${request.dialect}' is not one of ${DIALECTS.join(', ')}`);
+  if (request.delimiter !== undefined && ![',', ';', '\t'].includes(request.delimiter))
+    throw new FormatError('delimiter', `delimiter '${request.delimiter}' must be ',', ';' or a tab`);
+  if (request.unit !== undefined && unitOf(request.unit) === null)
+    throw new FormatError('unit', `unit '${request.unit}' is not one of ${UNITS.join(', ')}`);
+  if (request.intervalMinutes !== undefined && !(INTERVALS as readonly number[]).includes(request.intervalMinutes))
+    throw new FormatError('intervalMinutes', `intervalMinutes must be 15, 30 or 60, got ${request.intervalMinutes}`);
+  if (request.timeZone !== undefined && !isValidTimeZone(request.timeZone))
+    throw new FormatError('timeZone', `timeZone '${request.timeZone}' is not an IANA time zone`);
+  if (request.timestampMarks === 'END' && request.intervalMinutes === undefined)
+    throw new FormatError(
+      'timestampMarks',
+      'timestampMarks END needs intervalMinutes: an interval end says nothing of its start otherwise',
+    );
+  if (request.timestampFormat !== undefined && !EPOCH_FORMATS.includes(request.timestampFormat)) {
+    const probe = DateTime.fromFormat('x', patternVariants(request.timestampFormat)[0]!, { zone: 'UTC' });
+    if (
+      !/[yY]/.test(request.timestampFormat) ||
+      !/M/.test(request.timestampFormat) ||
+      !/d/.test(request.timestampFormat)
+    )
+      throw new FormatError(
+        'timestampFormat',
+        `timestampFormat '${request.timestampFormat}' must be ISO, EPOCH_S, EPOCH_MS or a pattern with year, month and day (yyyy, MM, dd)`,
+      );
+    void probe;
+  }
+  for (const [field, ref] of [
+    ['meterColumn', request.meterColumn],
+    ['timestampColumn', request.timestampColumn],
+    ['valueColumn', request.valueColumn],
+    ['filter.column', request.filter?.column],
+  ] as const) {
+    if (ref !== undefined && 'index' in ref && !(Number.isInteger(ref.index) && ref.index >= 1))
+      throw new FormatError(field, `${field} ${ref.index} must be a column position from 1`);
+  }
+}
+
+export function unitOf(text: string): EnergyUnit | null {
+  const lower = text.trim().toLowerCase();
+  return UNITS.find((unit) => unit.toLowerCase() === lower) ?? null;
+}
+
+/** Powers of ten from the unit to kWh. */
+const UNIT_EXPONENT: Record<EnergyUnit, number> = { kWh: 0, Wh: -3, MWh: 3 };
+
+/** A column of the header: its position (0-based) and its name as written. */
+interface Column {
+  index: number;
+  name: string;
+}
+
+/** How records of a long file (one reading a row) become readings. */
+export interface LongPlan {
+  kind: 'LONG';
+  format: AppliedFormat;
+  width: number | null;
+  meter: Column;
+  timestamp: Column;
+  value: Column;
+  /** Per-row unit column (LP/TOU `Units`), else the fixed unit. */
+  unitColumn: Column | null;
+  unit: EnergyUnit;
+  filter: { column: Column; value: string } | null;
+  /** Rows of a meter must go forward in time (the meter exports write them in order). */
+  sequential: boolean;
+  parseTime: (text: string, clock: ZonedClock) => TimestampResult;
+}
+
+/** How records of a WIDE sheet (one meter-day a row, a column per half-hour) become readings. */
+export interface WidePlan {
+  kind: 'WIDE';
+  format: AppliedFormat;
+  meter: Column;
+  date: Column;
+  /** The time columns: local time of day (minutes) and, for a repeated time (a DST day), which occurrence. */
+  times: Array<Column & { minutes: number; occurrence: number }>;
+  unit: EnergyUnit;
+}
+
+export type FormatPlan = LongPlan | WidePlan;
+
+export type PlanResult =
+  | { ok: true; plan: FormatPlan }
+  | { ok: false; code: 'NO_HEADER' | 'MISSING_COLUMNS' | 'WRONG_DELIMITER'; reason: string };
+
+const BASE_COLUMNS = ['metering_point_id', 'timestamp', 'kwh'];
+const LP_COLUMNS = ['meterpoint code', 'date/time', 'data type', 'data value', 'units'];
+const TOU_COLUMNS = ['metercode', 'datetime', 'datatype', 'energy', 'units'];
+const WIDE_TIME = /^(\d{1,2}):(\d{2})$/;
+/** The energy series the LP and TOU exports bill: imported active energy. */
+const IMPORT_SERIES = 'Import Wh Total';
+
+/** The dialect a header names, or null. */
+export function detectDialect(names: readonly string[]): Dialect | null {
+  const has = (wanted: readonly string[]) => wanted.every((name) => names.includes(name));
+  if (has(BASE_COLUMNS)) return 'BASE';
+  if (has(LP_COLUMNS)) return 'LP';
+  if (has(TOU_COLUMNS)) return 'TOU';
+  if (names[0] === 'meter' && names[1] === 'date' && names.length > 2 && names.slice(2).every((n) => WIDE_TIME.test(n)))
+    return 'WIDE';
+  return null;
+}
+
+const OTHER_DELIMITERS: ReadonlyArray<[string, string]> = [
+  [';', 'semicolon'],
+  ['\t', 'tab'],
+  ['|', 'pipe'],
+  [',', 'comma'],
+];
+
+const looksLikeData = (field: string): boolean => /^[\d.+-]/.test(field) || /^\d{4}-\d{2}-\d{2}/.test(field);
+const cut = (text: string): string => (text.length > 120 ? `${text.slice(0, 120)}…` : text);
+
+/**
+ * Matches the request to the file's header row. Without a forced dialect, the header decides: the base
+ * columns, the LP or TOU export columns, or `Meter,Date,<times>`; column overrides apply on top.
+ */
+export function planFormat(
+  fields: readonly string[],
+  request: ReadingsFormatRequest,
+  defaults: { timeZone: string; delimiter: Delimiter },
+): PlanResult {
+  const names = fields.map((field) => field.trim().toLowerCase());
+  const detected = detectDialect(names);
+  const dialect = request.dialect ?? detected ?? 'BASE';
+  const mapped =
+    request.meterColumn !== undefined || request.timestampColumn !== undefined || request.valueColumn !== undefined;
+  const delimiter = defaults.delimiter;
+  if (detected === null && request.dialect === undefined && !mapped) {
+    const single = fields.length === 1 ? (fields[0] ?? '') : null;
+    if (single !== null) {
+      for (const [other, label] of OTHER_DELIMITERS) {
+        if (other !== delimiter && single.includes(other)) {
+          return {
+            ok: false,
+            code: 'WRONG_DELIMITER',
+            reason: `the header '${cut(single)}' is separated by ${label}s; pass format { delimiter: "${other === '\t' ? '\\t' : other}" } or separate fields by '${delimiter === '\t' ? '\\t' : delimiter}'`,
+          };
+        }
+      }
+    }
+    const expected = BASE_COLUMNS.join(',');
+    if (names.some(looksLikeData) && !BASE_COLUMNS.some((name) => names.includes(name))) {
+      return {
+        ok: false,
+        code: 'NO_HEADER',
+        reason: `line 1 '${cut(fields.join(','))}' looks like data, not a header; the first line must name the columns (${expected}, an LP or TOU export header, or Meter,Date,0:00,...), or pass format { meterColumn, timestampColumn, valueColumn }`,
+      };
+    }
+  }
+  const column = (field: string, ref: ColumnRef | undefined, fallback: string): Column | string => {
+    const wanted = ref ?? { name: fallback };
+    if ('index' in wanted) {
+      if (wanted.index > fields.length)
+        return `${field} ${wanted.index} is beyond the header's ${fields.length} columns`;
+      return { index: wanted.index - 1, name: fields[wanted.index - 1]!.trim() };
+    }
+    const at = names.indexOf(wanted.name.trim().toLowerCase());
+    return at < 0
+      ? ref === undefined
+        ? wanted.name
+        : `${wanted.name} (${field})`
+      : { index: at, name: fields[at]!.trim() };
+  };
+  const timeZone = request.timeZone ?? defaults.timeZone;
+  const decimalComma = request.decimalComma ?? false;
+  const marks = request.timestampMarks ?? 'START';
+  const intervalMinutes = request.intervalMinutes ?? null;
+
+  if (dialect === 'WIDE') {
+    const meter = column('meterColumn', request.meterColumn, 'Meter');
+    const date = column('timestampColumn', request.timestampColumn, 'Date');
+    const missing = [meter, date].filter((c): c is string => typeof c === 'string');
+    if (missing.length > 0) return missingColumns(fields, missing);
+    const times: WidePlan['times'] = [];
+    const seen = new Map<number, number>();
+    fields.forEach((field, index) => {
+      const match = WIDE_TIME.exec(field.trim());
+      if (match === null || index === (meter as Column).index || index === (date as Column).index) return;
+      const minutes = Number(match[1]) * 60 + Number(match[2]);
+      const occurrence = seen.get(minutes) ?? 0;
+      seen.set(minutes, occurrence + 1);
+      times.push({ index, name: field.trim(), minutes, occurrence });
+    });
+    if (times.length === 0) return missingColumns(fields, ['time columns such as 0:00,0:30,...']);
+    const unit = unitOf(request.unit ?? 'kWh')!;
+    const steps = times.map((t, i) => (i === 0 ? 0 : t.minutes - times[i - 1]!.minutes)).filter((step) => step > 0);
+    const interval = intervalMinutes ?? (steps.length > 0 ? Math.min(...steps) : 30);
+    return {
+      ok: true,
+      plan: {
+        kind: 'WIDE',
+        meter: meter as Column,
+        date: date as Column,
+        times,
+        unit,
+        format: {
+          dialect,
+          detected: request.dialect === undefined,
+          meterColumn: (meter as Column).name,
+          timestampColumn: (date as Column).name,
+          valueColumn: `${times[0]!.name}…${times[times.length - 1]!.name}`,
+          delimiter,
+          decimalComma,
+          timestampFormat: request.timestampFormat ?? 'yyyy-MM-dd',
+          timeZone,
+          unit,
+          intervalMinutes: interval,
+          timestampMarks: marks,
+          filter: null,
+        },
+      },
+    };
+  }
+
+  const defaultsOf: Record<
+    Exclude<Dialect, 'WIDE'>,
+    {
+      meter: string;
+      time: string;
+      value: string;
+      pattern: string;
+      filter: { column: string; value: string } | null;
+      unitColumn: string | null;
+    }
+  > = {
+    BASE: {
+      meter: 'metering_point_id',
+      time: 'timestamp',
+      value: 'kwh',
+      pattern: 'ISO',
+      filter: null,
+      unitColumn: null,
+    },
+    LP: {
+      meter: 'MeterPoint Code',
+      time: 'Date/Time',
+      value: 'Data Value',
+      pattern: 'd/M/yyyy H:mm[:ss]',
+      filter: { column: 'Data Type', value: IMPORT_SERIES },
+      unitColumn: 'Units',
+    },
+    TOU: {
+      meter: 'MeterCode',
+      time: 'DateTime',
+      value: 'Energy',
+      pattern: 'd/M/yyyy H:mm[:ss]',
+      filter: { column: 'DataType', value: IMPORT_SERIES },
+      unitColumn: 'Units',
+    },
+  };
+  const base = defaultsOf[dialect];
+  const meter = column('meterColumn', request.meterColumn, base.meter);
+  const timestamp = column('timestampColumn', request.timestampColumn, base.time);
+  const value = column('valueColumn', request.valueColumn, base.value);
+  const filterColumn =
+    request.filter !== undefined
+      ? column('filter.column', request.filter.column, '')
+      : base.filter !== null
+        ? column('filter.column', undefined, base.filter.column)
+        : null;
+  const unitColumn =
+    request.unit === undefined && base.unitColumn !== null ? column('unit', undefined, base.unitColumn) : null;
+  const missing = [meter, timestamp, value, filterColumn, unitColumn].filter((c): c is string => typeof c === 'string');
+  if (missing.length > 0) return missingColumns(fields, missing);
+  const filterValue = request.filter?.value ?? base.filter?.value ?? null;
+  const unit = unitOf(request.unit ?? 'kWh')!;
+  const pattern = request.timestampFormat ?? base.pattern;
+  const format: AppliedFormat = {
+    dialect,
+    detected: request.dialect === undefined,
+    meterColumn: (meter as Column).name,
+    timestampColumn: (timestamp as Column).name,
+    valueColumn: (value as Column).name,
+    delimiter,
+    decimalComma,
+    timestampFormat: pattern,
+    timeZone,
+    unit: unitColumn === null ? unit : `column:${(unitColumn as Column).name}`,
+    intervalMinutes,
+    timestampMarks: marks,
+    filter:
+      filterColumn === null || filterValue === null
+        ? null
+        : { column: (filterColumn as Column).name, value: filterValue },
+  };
+  return {
+    ok: true,
+    plan: {
+      kind: 'LONG',
+      format,
+      // The base format's rows must have the header's width; exports carry trailing empty columns at will.
+      width: dialect === 'BASE' && !mapped ? fields.length : null,
+      meter: meter as Column,
+      timestamp: timestamp as Column,
+      value: value as Column,
+      unitColumn: unitColumn as Column | null,
+      unit,
+      filter:
+        filterColumn === null || filterValue === null ? null : { column: filterColumn as Column, value: filterValue },
+      sequential: dialect === 'LP' || dialect === 'TOU',
+      parseTime: timeParser(pattern, (timestamp as Column).name),
+    },
+  };
+}
+
+function missingColumns(fields: readonly string[], missing: string[]): PlanResult {
+  return {
+    ok: false,
+    code: 'MISSING_COLUMNS',
+    reason: `the header '${cut(fields.join(','))}' lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected metering_point_id,timestamp,kwh (any order, any case), an LP or TOU export header, Meter,Date,0:00,..., or a format naming the columns`,
+  };
+}
+
+/** Every pattern a `[...]`-optional pattern stands for, longest first. */
+function patternVariants(pattern: string): string[] {
+  const optional = /\[([^\]]*)\]/;
+  const match = optional.exec(pattern);
+  if (match === null) return [pattern];
+  const withPart = pattern.replace(optional, match[1]!);
+  const without = pattern.replace(optional, '');
+  return [...patternVariants(withPart), ...patternVariants(without)];
+}
+
+/** Reads a timestamp by the requested format: ISO/epoch as the base format does, else a Luxon pattern in local time. */
+export function timeParser(format: string, field: string): (text: string, clock: ZonedClock) => TimestampResult {
+  if (format === 'ISO') return (text, clock) => withField(parseTimestamp(text, clock), field);
+  if (format === 'EPOCH_S' || format === 'EPOCH_MS') {
+    const digits = format === 'EPOCH_S' ? /^\d{1,11}$/ : /^\d{1,14}$/;
+    return (text) =>
+      digits.test(text)
+        ? { ok: true, instant: Number(text) * (format === 'EPOCH_S' ? 1000 : 1) }
+        : invalid(field, `'${shorten(text)}' is not epoch ${format === 'EPOCH_S' ? 'seconds' : 'milliseconds'}`);
+  }
+  const variants = patternVariants(format);
+  return (text, clock) => {
+    for (const variant of variants) {
+      const parsed = DateTime.fromFormat(text, variant, { zone: 'UTC' });
+      if (!parsed.isValid) continue;
+      const local = clock.toInstant({
+        year: parsed.year,
+        month: parsed.month,
+        day: parsed.day,
+        hour: parsed.hour,
+        minute: parsed.minute,
+        second: parsed.second,
+        millisecond: parsed.millisecond,
+      });
+      if (local.kind === 'ok') return { ok: true, instant: local.instant };
+      return {
+        ok: false,
+        reason: {
+          code: local.kind === 'nonexistent' ? 'TIMESTAMP_NONEXISTENT' : 'TIMESTAMP_AMBIGUOUS',
+          field,
+          message:
+            local.kind === 'nonexistent'
+              ? `local time '${shorten(text)}' does not exist in ${clock.timeZone} (clocks moved forward)`
+              : `local time '${shorten(text)}' happens twice in ${clock.timeZone} (clocks moved back); this pattern has no UTC offset to tell which`,
+        },
+      };
+    }
+    return invalid(field, `'${shorten(text)}' does not match the timestamp pattern '${format}'`);
+  };
+}
+
+function withField(result: TimestampResult, field: string): TimestampResult {
+  return result.ok || field === 'timestamp' ? result : { ok: false, reason: { ...result.reason, field } };
+}
+
+const invalid = (field: string, message: string): TimestampResult => ({
+  ok: false,
+  reason: { code: 'TIMESTAMP_INVALID', field, message },
+});
+
+const PLAIN = /^(\d+)(?:\.(\d+))?$/;
+const NEGATIVE = /^-\d+(?:\.\d+)?$/;
+const MAX_DECIMALS = 6;
+
+/**
+ * An energy value in a unit as an exact count of micro-kWh, rounded half up at the sixth decimal of
+ * kWh when it has more. A decimal comma is read as a dot when the format says so.
+ */
+export function energyToMicro(
+  text: string,
+  unit: EnergyUnit,
+  decimalComma: boolean,
+  field: string,
+  maxKwh: number,
+): { ok: true; micro: number; rounded: boolean } | { ok: false; reason: RejectionReason } {
+  if (text === '') return { ok: false, reason: { code: 'KWH_MISSING', field, message: `${field} is empty` } };
+  const normal = decimalComma ? text.replace(',', '.') : text;
+  const match = PLAIN.exec(normal);
+  if (match === null) {
+    if (NEGATIVE.test(normal))
+      return { ok: false, reason: { code: 'KWH_NEGATIVE', field, message: `${field} ${shorten(text)} is negative` } };
+    return {
+      ok: false,
+      reason: {
+        code: 'KWH_INVALID',
+        field,
+        message: `${field} '${shorten(text)}' is not a plain decimal number with a ${decimalComma ? 'comma' : 'dot'}`,
+      },
+    };
+  }
+  // Move the decimal point by the unit's power of ten: digits stay exact.
+  const whole = match[1]!;
+  const fraction = match[2] ?? '';
+  const shift = UNIT_EXPONENT[unit] + MAX_DECIMALS;
+  const digits = whole + fraction;
+  const point = whole.length + shift;
+  const kept = point <= 0 ? '0' : digits.slice(0, point).padEnd(point, '0');
+  const dropped = point >= digits.length ? '' : digits.slice(Math.max(point, 0));
+  const roundUp = dropped !== '' && (point < 0 ? false : dropped.charCodeAt(0) - 48 >= 5);
+  const micro = Number(kept) + (roundUp ? 1 : 0);
+  if (micro / 1_000_000 > maxKwh) {
+    return {
+      ok: false,
+      reason: {
+        code: 'KWH_TOO_LARGE',
+        field,
+        message: `${field} ${shorten(text)} ${unit} is above the limit of ${maxKwh} kWh per reading`,
+      },
+    };
+  }
+  return { ok: true, micro, rounded: dropped !== '' };
+}

@@ -1,0 +1,345 @@
+/**
+ * Real meter exports (test/fixtures/readings, see PROVENANCE.md) uploaded as they are, without a format:
+ * the dialect is found from the header, and each meter-day's total equals a computation made here from
+ * the file's text, independently of the service. Plus the `format` argument: mapped variants of one
+ * generated file give the same invoices as the base file, half-hourly meters count 48 (46/50) intervals
+ * a day, and a bad format is refused before anything is written.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
+
+const FIXTURES = join(__dirname, '../fixtures/readings');
+const UPLOAD_WITH_FORMAT = `mutation($file: Upload!, $uploadId: ID, $format: ReadingsFormatInput) {
+  uploadReadings(file: $file, uploadId: $uploadId, format: $format) {
+    uploadId status totalRows acceptedRows rejectedRows skippedRows position message
+    format { dialect detected meterColumn timestampColumn valueColumn unit intervalMinutes timestampFormat timeZone filter { column value } }
+    intervals { minutes how meters }
+  }
+}`;
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ BILLING_TZ: 'Europe/London' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+interface Receipt {
+  uploadId: string;
+  status: string;
+  totalRows: number;
+  acceptedRows: number;
+  rejectedRows: number;
+  skippedRows: number;
+  position: string;
+  message: string | null;
+  format: { dialect: string; detected: boolean; unit: string; intervalMinutes: number | null } | null;
+  intervals: Array<{ minutes: number; how: string; meters: number }>;
+}
+
+async function upload(content: string | Buffer, fileName: string, format?: Record<string, unknown>) {
+  const response = await uploadFile(t.url, content, fileName, {
+    query: UPLOAD_WITH_FORMAT,
+    variables: format === undefined ? {} : { format },
+  });
+  return response as unknown as {
+    data?: { uploadReadings: Receipt };
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  };
+}
+
+async function daily(meter: string, from: string, to: string, position: string) {
+  const answer = await graphql(
+    t.url,
+    `
+      query ($m: ID!, $f: String!, $t: String!, $p: String) {
+        dailyUsage(meter: $m, from: $f, to: $t, atLeast: $p) {
+          date
+          totalKwh
+          intervals
+          expectedIntervals
+          complete
+        }
+      }
+    `,
+    { m: meter, f: from, t: to, p: position },
+  );
+  expect(answer.errors).toBeUndefined();
+  return (
+    answer.data as {
+      dailyUsage: Array<{
+        date: string;
+        totalKwh: number;
+        intervals: number;
+        expectedIntervals: number;
+        complete: boolean;
+      }>;
+    }
+  ).dailyUsage;
+}
+
+/** `d/m/yyyy ...` as yyyy-mm-dd. */
+const isoDate = (text: string): string => {
+  const [d, m, y] = text.split(' ')[0]!.split('/');
+  return `${y}-${m!.padStart(2, '0')}-${d!.padStart(2, '0')}`;
+};
+const unitFactor = (unit: string): number => ({ kwh: 1, wh: 0.001, mwh: 1000 })[unit.toLowerCase()]!;
+
+/**
+ * Import Wh Total per meter-day, straight from the text: rows whose date goes back before the meter's
+ * latest are the export's year jump and are left out (the service rejects them).
+ */
+function expectedExportTotals(
+  text: string,
+  columns: { meter: number; time: number; type: number; value: number; unit: number },
+) {
+  const totals = new Map<string, number>();
+  let latest = '';
+  let jumped = 0;
+  for (const line of text.split(/\r?\n/).slice(1)) {
+    const cells = line.split(',');
+    if (cells[columns.type] !== 'Import Wh Total') continue;
+    const date = isoDate(cells[columns.time]!);
+    const key = `${cells[columns.meter]}|${date}`;
+    if (date < latest) {
+      jumped += 1;
+      continue;
+    }
+    latest = date;
+    totals.set(key, (totals.get(key) ?? 0) + Number(cells[columns.value]) * unitFactor(cells[columns.unit]!));
+  }
+  return { totals, jumped };
+}
+
+describe('meter exports uploaded as they are', () => {
+  const exports = readdirSync(join(FIXTURES, 'lp-tou')).sort();
+
+  it.each(exports)('%s: detected, Import Wh Total only, daily totals as computed from the file', async (name) => {
+    const text = readFileSync(join(FIXTURES, 'lp-tou', name), 'utf8');
+    const lp = name.startsWith('LP');
+    const receipt = (await upload(text, name)).data!.uploadReadings;
+    expect(receipt.status).toBe('VALIDATED');
+    expect(receipt.format).toMatchObject({ dialect: lp ? 'LP' : 'TOU', detected: true, unit: 'column:Units' });
+    const columns = lp
+      ? { meter: 0, time: 3, type: 4, value: 5, unit: 6 }
+      : { meter: 0, time: 3, type: 6, value: 7, unit: 8 };
+    const { totals, jumped } = expectedExportTotals(text, columns);
+    const importRows = text.split(/\r?\n/).filter((line) => line.split(',')[columns.type] === 'Import Wh Total').length;
+    const otherRows =
+      text
+        .split(/\r?\n/)
+        .slice(1)
+        .filter((line) => line.trim() !== '').length - importRows;
+    expect(receipt.skippedRows).toBe(otherRows);
+    expect(receipt.acceptedRows).toBe(importRows - jumped);
+    expect(receipt.rejectedRows).toBe(jumped);
+    for (const [key, kwh] of totals) {
+      const [meter, date] = key.split('|') as [string, string];
+      const [day] = await daily(meter, date, date, receipt.position);
+      expect(day?.totalKwh).toBeCloseTo(kwh, 6);
+    }
+    if (jumped > 0) {
+      const rejected = await graphql(
+        t.url,
+        `
+          query ($u: ID!) {
+            rejectedRows(uploadId: $u, first: 5) {
+              edges {
+                node {
+                  line
+                  reasons {
+                    code
+                    field
+                    message
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { u: receipt.uploadId },
+      );
+      const reason = (rejected.data as any).rejectedRows.edges[0].node.reasons[0];
+      expect(reason).toMatchObject({ code: 'TIMESTAMP_OUT_OF_SEQUENCE', field: lp ? 'Date/Time' : 'DateTime' });
+      expect(reason.message).toContain('year jump');
+    }
+  });
+
+  it("infers each TOU meter's interval from its timestamps: 30 minutes where the export is half-hourly", async () => {
+    const text = readFileSync(join(FIXTURES, 'lp-tou', 'TOU_212621147_20180915T01200916.csv'), 'utf8');
+    const receipt = (await upload(`${text}\n`, 'tou-again.csv')).data!.uploadReadings;
+    // Same readings as before (a duplicate by content would say so); the interval is reported.
+    expect(receipt.intervals.length).toBeGreaterThan(0);
+    const first = text.split(/\r?\n/)[1]!.split(',');
+    const second = text.split(/\r?\n/)[2]!.split(',');
+    const gap =
+      (Date.parse(`2000-01-01T${second[3]!.split(' ')[1]!.padStart(5, '0')}:00Z`) -
+        Date.parse(`2000-01-01T${first[3]!.split(' ')[1]!.padStart(5, '0')}:00Z`)) /
+      60_000;
+    expect(receipt.intervals).toEqual([{ minutes: gap, how: 'INFERRED', meters: 1 }]);
+  });
+
+  it('a WIDE half-hourly sheet: each cell a reading, the days of small-consumption.csv sum to 24 and 47', async () => {
+    const text = readFileSync(join(FIXTURES, 'wide-half-hourly', 'small-consumption.csv'), 'utf8');
+    const receipt = (await upload(text, 'small-consumption.csv')).data!.uploadReadings;
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 96, rejectedRows: 0 });
+    expect(receipt.format).toMatchObject({ dialect: 'WIDE', intervalMinutes: 30 });
+    const days = await daily('EE00011', '2019-01-01', '2019-01-02', receipt.position);
+    expect(days.map((d) => [d.date, d.totalKwh, d.intervals, d.expectedIntervals, d.complete])).toEqual([
+      ['2019-01-01', 24, 48, 48, true],
+      ['2019-01-02', 47, 48, 48, true],
+    ]);
+  });
+
+  it("a WIDE sheet's every meter-day equals the sum of its row", async () => {
+    const text = readFileSync(join(FIXTURES, 'wide-half-hourly', 'consumption.csv'), 'utf8');
+    const receipt = (await upload(text, 'consumption.csv')).data!.uploadReadings;
+    expect(receipt.status).toBe('VALIDATED');
+    for (const line of text.split(/\r?\n/).slice(1)) {
+      if (line.trim() === '') continue;
+      const [meter, date, ...cells] = line.split(',');
+      const [day] = await daily(meter!, date!, date!, receipt.position);
+      expect(day?.totalKwh).toBe(cells.reduce((sum, cell) => sum + Number(cell), 0));
+    }
+  });
+
+  it('rejects a bad WIDE cell alone, naming its column', async () => {
+    const header = readFileSync(join(FIXTURES, 'wide-half-hourly', 'small-consumption.csv'), 'utf8').split(/\r?\n/)[0]!;
+    const cells = Array.from({ length: 48 }, () => '1');
+    cells[3] = '';
+    cells[10] = 'x';
+    const receipt = (await upload(`${header}\nWIDE01,2019-02-01,${cells.join(',')}\n`, 'bad-cells.csv')).data!
+      .uploadReadings;
+    expect(receipt).toMatchObject({ acceptedRows: 46, rejectedRows: 2 });
+    const rejected = await graphql(
+      t.url,
+      `
+        query ($u: ID!) {
+          rejectedRows(uploadId: $u, first: 5) {
+            edges {
+              node {
+                line
+                reasons {
+                  code
+                  field
+                }
+              }
+            }
+          }
+        }
+      `,
+      { u: receipt.uploadId },
+    );
+    expect((rejected.data as any).rejectedRows.edges.map((e: any) => e.node)).toEqual([
+      {
+        line: 2,
+        reasons: [
+          { code: 'KWH_MISSING', field: '1:30' },
+          { code: 'KWH_INVALID', field: '5:00' },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('the format argument', () => {
+  // Two meters over the two days around the end of British summer time (31 October 2026 is 48
+  // half-hours; 25 October is 50), half-hourly, in the base format.
+  const start = Date.parse('2026-10-24T23:00:00Z'); // 2026-10-25 00:00 BST
+  const rows: Array<[string, number, string]> = [];
+  for (const meter of ['HH1', 'HH2']) {
+    for (let at = start; at < Date.parse('2026-10-27T00:00:00Z'); at += 1_800_000) {
+      rows.push([meter, at, ((at / 1_800_000) % 7) / 4 + (meter === 'HH2' ? 0.125 : 0) + 0.0005 + '']);
+    }
+  }
+  const base = `metering_point_id,timestamp,kwh\n${rows.map(([m, at, kwh]) => `${m},${new Date(at).toISOString()},${kwh}`).join('\n')}\n`;
+
+  it('counts 48 intervals a half-hourly day and 50 on the day clocks go back', async () => {
+    const receipt = (await upload(base, 'hh.csv', { intervalMinutes: 30 })).data!.uploadReadings;
+    expect(receipt).toMatchObject({ status: 'VALIDATED', rejectedRows: 0 });
+    expect(receipt.intervals).toEqual([{ minutes: 30, how: 'DECLARED', meters: 2 }]);
+    const days = await daily('HH1', '2026-10-25', '2026-10-26', receipt.position);
+    expect(days.map((d) => [d.date, d.intervals, d.expectedIntervals, d.complete])).toEqual([
+      ['2026-10-25', 50, 50, true],
+      ['2026-10-26', 48, 48, true],
+    ]);
+  });
+
+  it('reads mapped variants of the same readings to the same daily totals', async () => {
+    const local = (at: number) => {
+      const parts = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/London',
+        day: '2-digit',
+        month: '2-digit',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).formatToParts(new Date(at));
+      const get = (type: string) => parts.find((p) => p.type === type)!.value;
+      return `${get('day')}/${get('month')}/${get('year')} ${get('hour')}:${get('minute')}`;
+    };
+    const variants: Array<[string, string, Record<string, unknown>]> = [
+      [
+        'semicolon, decimal comma',
+        `meter;time;energy\n${rows.map(([m, at, kwh]) => `${m}A;${new Date(at).toISOString()};${kwh.replace('.', ',')}`).join('\n')}\n`,
+        { delimiter: ';', decimalComma: true, meterColumn: 'meter', timestampColumn: 'time', valueColumn: 'energy' },
+      ],
+      [
+        'Wh, epoch ms, interval ends',
+        `id,end_ms,wh\n${rows.map(([m, at, kwh]) => `${m}B,${at + 1_800_000},${(Number(kwh) * 1000).toFixed(1)}`).join('\n')}\n`,
+        {
+          meterColumn: '1',
+          timestampColumn: '2',
+          valueColumn: '3',
+          unit: 'Wh',
+          timestampFormat: 'EPOCH_MS',
+          timestampMarks: 'END',
+          intervalMinutes: 30,
+        },
+      ],
+      [
+        'dd/MM/yyyy HH:mm in Europe/London (the repeated hour given by offset-free rows is ambiguous)',
+        `Meter,When,kWh\n${rows
+          .filter(([, at]) => at >= Date.parse('2026-10-25T02:00:00Z'))
+          .map(([m, at, kwh]) => `${m}C,${local(at)},${kwh}`)
+          .join('\n')}\n`,
+        {
+          meterColumn: 'Meter',
+          timestampColumn: 'When',
+          valueColumn: 'kWh',
+          timestampFormat: 'dd/MM/yyyy HH:mm',
+          timeZone: 'Europe/London',
+        },
+      ],
+    ];
+    const expected = await daily('HH2', '2026-10-26', '2026-10-26', '');
+    for (const [label, text, format] of variants) {
+      const receipt = (await upload(text, `${label}.csv`, format)).data!.uploadReadings;
+      expect([label, receipt.status, receipt.rejectedRows]).toEqual([label, 'VALIDATED', 0]);
+      const suffix = label.startsWith('semicolon') ? 'A' : label.startsWith('Wh') ? 'B' : 'C';
+      const [day] = await daily(`HH2${suffix}`, '2026-10-26', '2026-10-26', receipt.position);
+      expect([label, day?.totalKwh, day?.intervals]).toEqual([label, expected[0]!.totalKwh, expected[0]!.intervals]);
+    }
+  });
+
+  it.each([
+    [{ unit: 'joules' }, 'unit'],
+    [{ intervalMinutes: 20 }, 'intervalMinutes'],
+    [{ timestampMarks: 'END' }, 'timestampMarks'],
+    [{ timeZone: 'Mars/Olympus' }, 'timeZone'],
+    [{ timestampFormat: 'HH:mm' }, 'timestampFormat'],
+  ])('refuses %j as BAD_USER_INPUT naming %s, before anything is written', async (format, field) => {
+    const response = await upload(base, 'bad-format.csv', format);
+    expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(response.errors?.[0]?.message).toContain(`format.${field}`);
+  });
+
+  it('refuses a column the header does not have, naming it', async () => {
+    const receipt = (await upload(base, 'no-column.csv', { valueColumn: 'energy' })).data!.uploadReadings;
+    expect(receipt.status).toBe('REJECTED');
+    expect(receipt.message).toContain('energy (valueColumn)');
+  });
+});
