@@ -8,7 +8,6 @@ import {
   RowValidator,
   type IntervalSource,
   type MeterClaims,
-  type RowOutcome,
   type ValidationRules,
 } from '../domain/readings/row-validator';
 import type { ZonedClock } from '../domain/time/zoned-time';
@@ -159,37 +158,27 @@ class RecordHandler {
       this.reject({ line, raw: toRaw(fields), reasons: [encodingReason] });
       return null;
     }
-    if (this.mapped) {
-      const outcomes = this.validator.validateMapped(line, fields, this.plan!);
-      if (outcomes === null) {
-        this.skippedRows += 1;
-        return null;
-      }
-      // A WIDE row gives a reading a cell: its bad cells are rejected together, as one row of reasons.
-      const reasons: RejectionReason[] = [];
-      for (const outcome of outcomes) {
-        this.totalRows += 1;
-        if (outcome.accepted) {
-          if (outcome.rounded) this.roundedRows += 1;
-          this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
-        } else {
-          this.rejectedRows += 1;
-          reasons.push(...outcome.reasons);
-        }
-      }
-      if (reasons.length > 0) this.rejectRow({ line, raw: toRaw(fields), reasons });
+    const outcomes = this.mapped
+      ? this.validator.validateMapped(line, fields, this.plan!)
+      : [this.validator.validate(line, fields)];
+    if (outcomes === null) {
+      this.skippedRows += 1;
       return null;
     }
-    this.outcome(line, fields, this.validator.validate(line, fields));
+    // A WIDE row gives a reading a cell: its bad cells are rejected together, as one row of reasons.
+    const reasons: RejectionReason[] = [];
+    for (const outcome of outcomes) {
+      this.totalRows += 1;
+      if (outcome.accepted) {
+        if (outcome.rounded) this.roundedRows += 1;
+        this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
+      } else {
+        this.rejectedRows += 1;
+        reasons.push(...outcome.reasons);
+      }
+    }
+    if (reasons.length > 0) this.rejectRow({ line, raw: toRaw(fields), reasons });
     return null;
-  }
-
-  private outcome(line: number, fields: readonly string[], outcome: RowOutcome): void {
-    this.totalRows += 1;
-    if (outcome.accepted) {
-      if (outcome.rounded) this.roundedRows += 1;
-      this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
-    } else this.reject({ line, raw: toRaw(fields), reasons: outcome.reasons });
   }
 
   /** A row read and checked by the fast scanner, counted here like any other. */
@@ -419,7 +408,10 @@ async function parseWithCsv(
   return records.result();
 }
 
-/** The base format with no mapping or conventions changed: the fast scanner and the base rules read it. */
+/**
+ * The base format with no mapping or conventions changed: the fast scanner and the base rules read it
+ * (`planFormat` gives a width only to the base dialect's own columns, unmapped).
+ */
 function isPlainBase(plan: FormatPlan): boolean {
   if (plan.kind !== 'LONG') return false;
   const f = plan.format;
@@ -431,10 +423,7 @@ function isPlainBase(plan: FormatPlan): boolean {
     !f.decimalComma &&
     f.timestampFormat === 'ISO' &&
     f.timestampMarks === 'START' &&
-    plan.filter === null &&
-    plan.meter.name.toLowerCase() === 'metering_point_id' &&
-    plan.timestamp.name.toLowerCase() === 'timestamp' &&
-    plan.value.name.toLowerCase() === 'kwh'
+    plan.filter === null
   );
 }
 

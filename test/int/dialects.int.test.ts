@@ -80,6 +80,41 @@ async function daily(meter: string, from: string, to: string, position: string) 
   ).dailyUsage;
 }
 
+/** The first rejected rows of an upload, with their reasons. */
+async function rejectedRowsOf(uploadId: string) {
+  const answer = await graphql(
+    t.url,
+    `
+      query ($u: ID!) {
+        rejectedRows(uploadId: $u, first: 5) {
+          edges {
+            node {
+              line
+              reasons {
+                code
+                field
+                message
+              }
+            }
+          }
+        }
+      }
+    `,
+    { u: uploadId },
+  );
+  expect(answer.errors).toBeUndefined();
+  const connection = (
+    answer.data as {
+      rejectedRows: {
+        edges: Array<{
+          node: { line: number; reasons: Array<{ code: string; field: string | null; message: string }> };
+        }>;
+      };
+    }
+  ).rejectedRows;
+  return connection.edges.map((edge) => edge.node);
+}
+
 /** `d/m/yyyy ...` as yyyy-mm-dd. */
 const isoDate = (text: string): string => {
   const [d, m, y] = text.split(' ')[0]!.split('/');
@@ -141,27 +176,8 @@ describe('meter exports uploaded as they are', () => {
       expect(day?.totalKwh).toBeCloseTo(kwh, 6);
     }
     if (jumped > 0) {
-      const rejected = await graphql(
-        t.url,
-        `
-          query ($u: ID!) {
-            rejectedRows(uploadId: $u, first: 5) {
-              edges {
-                node {
-                  line
-                  reasons {
-                    code
-                    field
-                    message
-                  }
-                }
-              }
-            }
-          }
-        `,
-        { u: receipt.uploadId },
-      );
-      const reason = (rejected.data as any).rejectedRows.edges[0].node.reasons[0];
+      const rejected = await rejectedRowsOf(receipt.uploadId);
+      const reason = rejected[0]!.reasons[0]!;
       expect(reason).toMatchObject({ code: 'TIMESTAMP_OUT_OF_SEQUENCE', field: lp ? 'Date/Time' : 'DateTime' });
       expect(reason.message).toContain('year jump');
     }
@@ -213,26 +229,12 @@ describe('meter exports uploaded as they are', () => {
     const receipt = (await upload(`${header}\nWIDE01,2019-02-01,${cells.join(',')}\n`, 'bad-cells.csv')).data!
       .uploadReadings;
     expect(receipt).toMatchObject({ acceptedRows: 46, rejectedRows: 2 });
-    const rejected = await graphql(
-      t.url,
-      `
-        query ($u: ID!) {
-          rejectedRows(uploadId: $u, first: 5) {
-            edges {
-              node {
-                line
-                reasons {
-                  code
-                  field
-                }
-              }
-            }
-          }
-        }
-      `,
-      { u: receipt.uploadId },
-    );
-    expect((rejected.data as any).rejectedRows.edges.map((e: any) => e.node)).toEqual([
+    const rejected = await rejectedRowsOf(receipt.uploadId);
+    const withoutMessages = rejected.map((row) => ({
+      line: row.line,
+      reasons: row.reasons.map(({ code, field }) => ({ code, field })),
+    }));
+    expect(withoutMessages).toEqual([
       {
         line: 2,
         reasons: [

@@ -88,7 +88,6 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
       'timestampMarks END needs intervalMinutes: an interval end says nothing of its start otherwise',
     );
   if (request.timestampFormat !== undefined && !EPOCH_FORMATS.includes(request.timestampFormat)) {
-    const probe = DateTime.fromFormat('x', patternVariants(request.timestampFormat)[0]!, { zone: 'UTC' });
     if (
       !/[yY]/.test(request.timestampFormat) ||
       !/M/.test(request.timestampFormat) ||
@@ -98,7 +97,6 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
         'timestampFormat',
         `timestampFormat '${request.timestampFormat}' must be ISO, EPOCH_S, EPOCH_MS or a pattern with year, month and day (yyyy, MM, dd)`,
       );
-    void probe;
   }
   for (const [field, ref] of [
     ['meterColumn', request.meterColumn],
@@ -478,16 +476,7 @@ export function energyToMicro(
       },
     };
   }
-  // Move the decimal point by the unit's power of ten: digits stay exact.
-  const whole = match[1]!;
-  const fraction = match[2] ?? '';
-  const shift = UNIT_EXPONENT[unit] + MAX_DECIMALS;
-  const digits = whole + fraction;
-  const point = whole.length + shift;
-  const kept = point <= 0 ? '0' : digits.slice(0, point).padEnd(point, '0');
-  const dropped = point >= digits.length ? '' : digits.slice(Math.max(point, 0));
-  const roundUp = dropped !== '' && (point < 0 ? false : dropped.charCodeAt(0) - 48 >= 5);
-  const micro = Number(kept) + (roundUp ? 1 : 0);
+  const { micro, rounded } = shiftedDecimalToMicro(match[1]!, match[2] ?? '', UNIT_EXPONENT[unit]);
   if (micro / 1_000_000 > maxKwh) {
     return {
       ok: false,
@@ -498,5 +487,23 @@ export function energyToMicro(
       },
     };
   }
-  return { ok: true, micro, rounded: dropped !== '' };
+  return { ok: true, micro, rounded };
+}
+
+/**
+ * A plain decimal (its whole and fraction digits) times 10^exponent, as an exact count of millionths,
+ * rounded half up at the sixth decimal when it has more: the decimal point moves, the digits stay exact.
+ */
+export function shiftedDecimalToMicro(
+  whole: string,
+  fraction: string,
+  exponent: number,
+): { micro: number; rounded: boolean } {
+  const digits = whole + fraction;
+  // Exponents of the units (-3 to 3) keep the point inside or after the whole digits.
+  const point = whole.length + exponent + MAX_DECIMALS;
+  const kept = digits.slice(0, point).padEnd(point, '0');
+  const dropped = digits.slice(point);
+  const roundUp = dropped !== '' && dropped.charCodeAt(0) - 48 >= 5;
+  return { micro: Number(kept) + (roundUp ? 1 : 0), rounded: dropped !== '' };
 }

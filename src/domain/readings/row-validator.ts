@@ -1,6 +1,6 @@
 import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './events';
-import { energyToMicro, unitOf, type FormatPlan, type LongPlan, type WidePlan } from './format';
+import { energyToMicro, shiftedDecimalToMicro, unitOf, type FormatPlan, type LongPlan, type WidePlan } from './format';
 import { parseTimestamp, shorten } from './timestamp';
 
 export interface ValidationRules {
@@ -43,7 +43,6 @@ export type RowOutcome =
 const METER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const PLAIN_DECIMAL = /^\d+(?:\.(\d+))?$/;
 const NEGATIVE_DECIMAL = /^-\d+(?:\.\d+)?$/;
-const MAX_KWH_DECIMALS = 6;
 const DAY_MS = 86_400_000;
 
 /**
@@ -97,19 +96,7 @@ export class RowValidator {
     const instant = this.checkTimestamp((fields[this.columns.timestamp] ?? '').trim(), reasons);
     const kwh = this.checkKwh((fields[this.columns.kwh] ?? '').trim(), reasons);
     if (meter === null || instant === null || kwh === null) return { accepted: false, reasons };
-    const firstLine = this.claim(meter, instant, line);
-    if (firstLine !== 0) {
-      return {
-        accepted: false,
-        reasons: [
-          {
-            code: 'DUPLICATE_READING',
-            message: `meter ${meter} already has a reading for ${new Date(instant).toISOString()} on line ${firstLine}; the first one is kept`,
-          },
-        ],
-      };
-    }
-    return { accepted: true, reading: { meter, startMs: instant, kwhMicro: kwh.micro }, rounded: kwh.rounded };
+    return this.claimed(meter, instant, line, kwh);
   }
 
   /**
@@ -366,13 +353,9 @@ export class RowValidator {
       reasons.push(parsed.reason);
       return null;
     }
-    const localMs = parsed.instant + this.clock.offsetMinutesAt(parsed.instant) * 60_000;
-    if (localMs % this.gridMs !== 0) {
-      reasons.push({
-        code: 'TIMESTAMP_OFF_GRID',
-        field: 'timestamp',
-        message: `'${shorten(text)}' is not the start of a ${this.rules.resolutionMinutes}-minute interval`,
-      });
+    const off = this.offGrid(parsed.instant, text, 'timestamp');
+    if (off !== null) {
+      reasons.push(off);
       return null;
     }
     return parsed.instant;
@@ -414,10 +397,9 @@ export class RowValidator {
  */
 export function roundedDecimalToMicro(text: string): { micro: number; rounded: boolean } {
   const dot = text.indexOf('.');
-  if (dot < 0 || text.length - dot - 1 <= MAX_KWH_DECIMALS) return { micro: decimalToMicro(text), rounded: false };
-  const kept = text.slice(0, dot + 1 + MAX_KWH_DECIMALS);
-  const next = text.charCodeAt(dot + 1 + MAX_KWH_DECIMALS) - 48;
-  return { micro: decimalToMicro(kept) + (next >= 5 ? 1 : 0), rounded: true };
+  return dot < 0
+    ? shiftedDecimalToMicro(text, '', 0)
+    : shiftedDecimalToMicro(text.slice(0, dot), text.slice(dot + 1), 0);
 }
 
 function describeGap(ms: number): string {
@@ -436,10 +418,3 @@ export class MeterClaims {
 }
 
 export type IntervalSource = 'DECLARED' | 'INFERRED' | 'DEFAULT';
-
-/** A plain decimal with at most 6 decimals (and within the per-reading limit) as an exact count of millionths. */
-export function decimalToMicro(text: string): number {
-  const dot = text.indexOf('.');
-  if (dot < 0) return Number(text) * 1_000_000;
-  return Number(text.slice(0, dot)) * 1_000_000 + Number(text.slice(dot + 1).padEnd(MAX_KWH_DECIMALS, '0'));
-}
