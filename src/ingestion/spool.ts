@@ -28,6 +28,8 @@ export interface SpooledFile {
   /** Set when the whole file is unusable; found before any row is read. */
   problem: FileProblem | null;
   layout: FileLayout;
+  /** The file's first whole lines (about 64 KB), for checking a format against its header and first rows. */
+  headText: string;
 }
 
 /** The upload could not be stored on the server's disk (full, read-only, gone). */
@@ -141,10 +143,25 @@ export async function spoolUpload(
     throw error;
   }
   if (lineHead.includes(QUOTE) && quotes !== 'irregular') quotes = quotedFieldsOnly(lineHead) ? 'fields' : 'irregular';
-  const problem = inspectHead(Buffer.concat(head), byteSize) ?? tooLong;
+  const headBytesRead = Buffer.concat(head);
+  const problem = inspectHead(headBytesRead, byteSize) ?? tooLong;
   // Lines counted are the line breaks: every one preceded by a carriage return, and no other one, is CRLF.
   const lineEnding = carriageReturns === 0 ? 'LF' : carriageReturns === crlf && crlf === line - 1 ? 'CRLF' : 'mixed';
-  return { path, byteSize, sha256: hash.digest('hex'), problem, layout: { quotes, lineEnding } };
+  return {
+    path,
+    byteSize,
+    sha256: hash.digest('hex'),
+    problem,
+    layout: { quotes, lineEnding },
+    headText: wholeLines(headBytesRead, headBytesRead.length === byteSize),
+  };
+}
+
+/** The head's text up to its last line break (all of it when it is the whole file). */
+function wholeLines(head: Buffer, wholeFile: boolean): string {
+  if (wholeFile) return head.toString('utf8');
+  const lastBreak = head.lastIndexOf(NEWLINE);
+  return lastBreak < 0 ? '' : head.subarray(0, lastBreak + 1).toString('utf8');
 }
 
 /**

@@ -12,7 +12,12 @@ import type {
   RejectedRow,
   UploadEvent,
 } from '../domain/readings/events';
-import type { AppliedFormat, ReadingsFormatRequest } from '../domain/readings/format';
+import {
+  checkFormatOnSample,
+  type AppliedFormat,
+  type Delimiter,
+  type ReadingsFormatRequest,
+} from '../domain/readings/format';
 import { toUploadEvent, uploadStreamName } from '../domain/readings/events';
 import { encodeReadingsBatch, type ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
@@ -27,6 +32,7 @@ import { watchUploadValidation } from '../projections/upload-status/watch';
 import { uploadEventId } from './event-ids';
 import { SinkFailure } from './readings-file';
 import { validateInProcess, type FileValidator } from './validation-workers';
+import { sampleOfHead } from './file-sample';
 import { spoolUpload } from './spool';
 
 export type UploadStatusName = 'RECEIVED' | 'VALIDATED' | 'REJECTED' | 'FAILED' | 'INTERRUPTED';
@@ -196,6 +202,14 @@ export class UploadService {
         maxLineBytes: deps.maxLineBytes,
         maxUploadBytes: deps.maxUploadBytes,
       });
+      const clock = command.format?.timeZone === undefined ? deps.clock : new ZonedClock(command.format.timeZone);
+      if (command.format !== undefined && spooled.problem === null) {
+        // A format that cannot apply to this file is the caller's mistake: refused before any event.
+        const delimiter = (command.format.delimiter ?? ',') as Delimiter;
+        const sample = sampleOfHead(spooled.headText, delimiter);
+        if (sample !== null)
+          checkFormatOnSample(command.format, sample, { timeZone: clock.timeZone, delimiter }, clock);
+      }
       await writer.append({
         type: 'FileReceived',
         data: {
@@ -240,7 +254,7 @@ export class UploadService {
       const result = await (deps.validateFile ?? validateInProcess)(
         spoolPath,
         {
-          clock: command.format?.timeZone === undefined ? deps.clock : new ZonedClock(command.format.timeZone),
+          clock,
           rules: deps.rules,
           maxRecordBytes: deps.maxLineBytes,
           layout: spooled.layout,

@@ -43,25 +43,24 @@ export class UploadResolver {
       });
     }
     const format = formatInput == null ? undefined : formatRequestFromInput(formatInput);
-    if (format !== undefined) {
-      try {
-        checkFormat(format, (zone) => ZonedClock.isValidTimeZone(zone));
-      } catch (error) {
-        if (!(error instanceof FormatError)) throw error;
-        throw new GraphQLError(`format.${error.field}: ${error.message}`, {
-          extensions: { code: 'BAD_USER_INPUT', argumentName: 'format', field: error.field },
-        });
-      }
+    try {
+      if (format !== undefined) checkFormat(format, (zone) => ZonedClock.isValidTimeZone(zone));
+      const upload = await file;
+      // The service checks the format against the file's header and first rows before recording anything.
+      const receipt = await services.uploads.uploadReadings({
+        fileName: upload.filename,
+        content: upload.createReadStream(),
+        uploadedBy: principal,
+        ...(uploadId == null ? {} : { uploadId: uploadId.toLowerCase() }),
+        ...(format === undefined ? {} : { format }),
+      });
+      return receiptFromCommand(receipt);
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      throw new GraphQLError(`format.${error.field}: ${error.message}`, {
+        extensions: { code: 'BAD_USER_INPUT', argumentName: 'format', field: error.field },
+      });
     }
-    const upload = await file;
-    const receipt = await services.uploads.uploadReadings({
-      fileName: upload.filename,
-      content: upload.createReadStream(),
-      uploadedBy: principal,
-      ...(uploadId == null ? {} : { uploadId: uploadId.toLowerCase() }),
-      ...(format === undefined ? {} : { format }),
-    });
-    return receiptFromCommand(receipt);
   }
 
   @Authorized()

@@ -5,6 +5,7 @@
  * generated file give the same invoices as the base file, half-hourly meters count 48 (46/50) intervals
  * a day, and a bad format is refused before anything is written.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
@@ -39,10 +40,10 @@ interface Receipt {
   intervals: Array<{ minutes: number; how: string; meters: number }>;
 }
 
-async function upload(content: string | Buffer, fileName: string, format?: Record<string, unknown>) {
+async function upload(content: string | Buffer, fileName: string, format?: Record<string, unknown>, uploadId?: string) {
   const response = await uploadFile(t.url, content, fileName, {
     query: UPLOAD_WITH_FORMAT,
-    variables: format === undefined ? {} : { format },
+    variables: { ...(format === undefined ? {} : { format }), ...(uploadId === undefined ? {} : { uploadId }) },
   });
   return response as unknown as {
     data?: { uploadReadings: Receipt };
@@ -244,6 +245,19 @@ describe('meter exports uploaded as they are', () => {
       },
     ]);
   });
+
+  it("reads a WIDE sheet's dates by the format's pattern", async () => {
+    const header = readFileSync(join(FIXTURES, 'wide-half-hourly', 'small-consumption.csv'), 'utf8').split(/\r?\n/)[0]!;
+    const cells = Array.from({ length: 48 }, (_, i) => (i % 2 === 0 ? '0.5' : '0.25'));
+    const text = `${header}\nWIDE02,01/02/2019,${cells.join(',')}\nWIDE02,2019-02-02,${cells.join(',')}\n`;
+    const receipt = (await upload(text, 'wide-dates.csv', { timestampFormat: 'dd/MM/yyyy' })).data!.uploadReadings;
+    expect(receipt).toMatchObject({ acceptedRows: 48, rejectedRows: 1 }); // a row without its date is one rejection
+    expect(receipt.format).toMatchObject({ dialect: 'WIDE', timestampFormat: 'dd/MM/yyyy' });
+    const [day] = await daily('WIDE02', '2019-02-01', '2019-02-01', receipt.position);
+    expect(day).toMatchObject({ totalKwh: 18, intervals: 48 });
+    const [bad] = await rejectedRowsOf(receipt.uploadId);
+    expect(bad?.reasons[0]).toMatchObject({ code: 'TIMESTAMP_INVALID', field: 'Date' });
+  });
 });
 
 describe('the format argument', () => {
@@ -327,21 +341,59 @@ describe('the format argument', () => {
     }
   });
 
+  /** Whether the upload with this id left anything in the log (its status is known). */
+  async function recorded(uploadId: string): Promise<boolean> {
+    const answer = await graphql(t.url, 'query($id: ID!) { upload(id: $id) { status } }', { id: uploadId });
+    expect(answer.errors).toBeUndefined();
+    return (answer.data as { upload: unknown }).upload !== null;
+  }
+
+  const mapped = { meterColumn: 'metering_point_id', timestampColumn: 'timestamp', valueColumn: 'kwh' };
   it.each([
-    [{ unit: 'joules' }, 'unit'],
-    [{ intervalMinutes: 20 }, 'intervalMinutes'],
-    [{ timestampMarks: 'END' }, 'timestampMarks'],
-    [{ timeZone: 'Mars/Olympus' }, 'timeZone'],
-    [{ timestampFormat: 'HH:mm' }, 'timestampFormat'],
-  ])('refuses %j as BAD_USER_INPUT naming %s, before anything is written', async (format, field) => {
-    const response = await upload(base, 'bad-format.csv', format);
+    [{ unit: 'joules' }, 'unit', 'is not one of kWh, Wh, MWh'],
+    [{ intervalMinutes: 20 }, 'intervalMinutes', 'must be 15, 30 or 60'],
+    [{ timestampMarks: 'END' }, 'timestampMarks', 'needs intervalMinutes'],
+    [{ timeZone: 'Mars/Olympus' }, 'timeZone', 'is not an IANA time zone'],
+    [{ timestampFormat: 'HH:mm' }, 'timestampFormat', 'with year, month and day'],
+    // Judged on the file itself: its header and first rows.
+    [{ valueColumn: 'energy' }, 'valueColumn', 'lacks the column energy (valueColumn)'],
+    [{ ...mapped, meterColumn: '7' }, 'meterColumn', "meterColumn 7 is beyond the header's 3 columns"],
+    [{ filter: { column: 'type', value: 'Import' } }, 'filter.column', 'lacks the column type (filter.column)'],
+    [{ dialect: 'WIDE' }, 'dialect', 'lacks the columns Meter, Date'],
+    [{ dialect: 'LP' }, 'dialect', 'lacks the columns MeterPoint Code'],
+    [
+      { ...mapped, timestampFormat: 'dd/MM/yyyy HH:mm' },
+      'timestampFormat',
+      "'dd/MM/yyyy HH:mm' matches none of the first 100 rows' timestamp (line 2 has '2026-10-24T23:00:00.000Z')",
+    ],
+    [{ ...mapped, timestampFormat: 'EPOCH_S' }, 'timestampFormat', "'EPOCH_S' matches none of the first 100 rows"],
+  ])('refuses %j as BAD_USER_INPUT naming %s, before anything is written', async (format, field, says) => {
+    const uploadId = randomUUID();
+    const response = await upload(base, 'bad-format.csv', format, uploadId);
     expect(response.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
-    expect(response.errors?.[0]?.message).toContain(`format.${field}`);
+    expect(response.errors?.[0]?.message).toContain(`format.${field}: `);
+    expect(response.errors?.[0]?.message).toContain(says);
+    expect(await recorded(uploadId)).toBe(false);
   });
 
-  it('refuses a column the header does not have, naming it', async () => {
-    const receipt = (await upload(base, 'no-column.csv', { valueColumn: 'energy' })).data!.uploadReadings;
+  it('takes a pattern that matches the rows after a few that do not (they are rejected one by one)', async () => {
+    const text = 'Meter,When,kWh\nP1,2026-10-26T00:00Z,1\nP1,26/10/2026 00:30,2\n';
+    const receipt = (
+      await upload(text, 'mixed.csv', {
+        ...mapped,
+        meterColumn: 'Meter',
+        timestampColumn: 'When',
+        valueColumn: 'kWh',
+        timestampFormat: 'dd/MM/yyyy HH:mm',
+      })
+    ).data!.uploadReadings;
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 1, rejectedRows: 1 });
+  });
+
+  it('still rejects, as a file problem, a file whose header lacks the base columns when no format names them', async () => {
+    const receipt = (await upload('meter,time,energy\nM,2026-10-26T00:00Z,1\n', 'no-base.csv', { unit: 'Wh' })).data!
+      .uploadReadings;
     expect(receipt.status).toBe('REJECTED');
-    expect(receipt.message).toContain('energy (valueColumn)');
+    expect(receipt.message).toContain('lacks the columns metering_point_id, timestamp, kwh');
   });
 });

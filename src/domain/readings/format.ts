@@ -149,13 +149,27 @@ export interface WidePlan {
   /** The time columns: local time of day (minutes) and, for a repeated time (a DST day), which occurrence. */
   times: Array<Column & { minutes: number; occurrence: number }>;
   unit: EnergyUnit;
+  /** The calendar day of a date cell, or null when it does not match the format's date pattern. */
+  parseDate: (text: string) => LocalDay | null;
+}
+
+export interface LocalDay {
+  year: number;
+  month: number;
+  day: number;
 }
 
 export type FormatPlan = LongPlan | WidePlan;
 
 export type PlanResult =
   | { ok: true; plan: FormatPlan }
-  | { ok: false; code: 'NO_HEADER' | 'MISSING_COLUMNS' | 'WRONG_DELIMITER'; reason: string };
+  | {
+      ok: false;
+      code: 'NO_HEADER' | 'MISSING_COLUMNS' | 'WRONG_DELIMITER';
+      reason: string;
+      /** The request's field that asked for what the header lacks (a named column, a forced dialect), if any. */
+      field?: string;
+    };
 
 const BASE_COLUMNS = ['metering_point_id', 'timestamp', 'kwh'];
 const LP_COLUMNS = ['meterpoint code', 'date/time', 'data type', 'data value', 'units'];
@@ -222,18 +236,18 @@ export function planFormat(
       };
     }
   }
-  const column = (field: string, ref: ColumnRef | undefined, fallback: string): Column | string => {
+  const column = (field: string, ref: ColumnRef | undefined, fallback: string): Column | Missing => {
     const wanted = ref ?? { name: fallback };
+    // A column the header lacks is the request's fault when the request named it or forced the dialect.
+    const blame = ref !== undefined ? field : request.dialect !== undefined ? 'dialect' : null;
     if ('index' in wanted) {
       if (wanted.index > fields.length)
-        return `${field} ${wanted.index} is beyond the header's ${fields.length} columns`;
+        return { missing: `${field} ${wanted.index} is beyond the header's ${fields.length} columns`, blame };
       return { index: wanted.index - 1, name: fields[wanted.index - 1]!.trim() };
     }
     const at = names.indexOf(wanted.name.trim().toLowerCase());
     return at < 0
-      ? ref === undefined
-        ? wanted.name
-        : `${wanted.name} (${field})`
+      ? { missing: ref === undefined ? wanted.name : `${wanted.name} (${field})`, blame }
       : { index: at, name: fields[at]!.trim() };
   };
   const timeZone = request.timeZone ?? defaults.timeZone;
@@ -244,7 +258,7 @@ export function planFormat(
   if (dialect === 'WIDE') {
     const meter = column('meterColumn', request.meterColumn, 'Meter');
     const date = column('timestampColumn', request.timestampColumn, 'Date');
-    const missing = [meter, date].filter((c): c is string => typeof c === 'string');
+    const missing = [meter, date].filter(isMissing);
     if (missing.length > 0) return missingColumns(fields, missing);
     const times: WidePlan['times'] = [];
     const seen = new Map<number, number>();
@@ -256,7 +270,10 @@ export function planFormat(
       seen.set(minutes, occurrence + 1);
       times.push({ index, name: field.trim(), minutes, occurrence });
     });
-    if (times.length === 0) return missingColumns(fields, ['time columns such as 0:00,0:30,...']);
+    if (times.length === 0)
+      return missingColumns(fields, [
+        { missing: 'time columns such as 0:00,0:30,...', blame: request.dialect !== undefined ? 'dialect' : null },
+      ]);
     const unit = unitOf(request.unit ?? 'kWh')!;
     const steps = times.map((t, i) => (i === 0 ? 0 : t.minutes - times[i - 1]!.minutes)).filter((step) => step > 0);
     const interval = intervalMinutes ?? (steps.length > 0 ? Math.min(...steps) : 30);
@@ -268,6 +285,7 @@ export function planFormat(
         date: date as Column,
         times,
         unit,
+        parseDate: dateParser(request.timestampFormat ?? 'yyyy-MM-dd'),
         format: {
           dialect,
           detected: request.dialect === undefined,
@@ -335,7 +353,7 @@ export function planFormat(
         : null;
   const unitColumn =
     request.unit === undefined && base.unitColumn !== null ? column('unit', undefined, base.unitColumn) : null;
-  const missing = [meter, timestamp, value, filterColumn, unitColumn].filter((c): c is string => typeof c === 'string');
+  const missing = [meter, timestamp, value, filterColumn, unitColumn].filter(isMissing);
   if (missing.length > 0) return missingColumns(fields, missing);
   const filterValue = request.filter?.value ?? base.filter?.value ?? null;
   const unit = unitOf(request.unit ?? 'kWh')!;
@@ -378,11 +396,43 @@ export function planFormat(
   };
 }
 
-function missingColumns(fields: readonly string[], missing: string[]): PlanResult {
+/** A column the request or the dialect wants and the header lacks; `blame` is the request's field at fault. */
+interface Missing {
+  missing: string;
+  blame: string | null;
+}
+
+const isMissing = (column: Column | Missing | null): column is Missing => column !== null && 'missing' in column;
+
+function missingColumns(fields: readonly string[], missing: Missing[]): PlanResult {
+  const blame = missing.find((m) => m.blame !== null)?.blame;
   return {
     ok: false,
     code: 'MISSING_COLUMNS',
-    reason: `the header '${cut(fields.join(','))}' lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected metering_point_id,timestamp,kwh (any order, any case), an LP or TOU export header, Meter,Date,0:00,..., or a format naming the columns`,
+    reason: `the header '${cut(fields.join(','))}' lacks the column${missing.length > 1 ? 's' : ''} ${missing.map((m) => m.missing).join(', ')}; expected metering_point_id,timestamp,kwh (any order, any case), an LP or TOU export header, Meter,Date,0:00,..., or a format naming the columns`,
+    ...(blame === undefined || blame === null ? {} : { field: blame }),
+  };
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Reads a WIDE sheet's date cell: `yyyy-MM-dd` by a quick match, any other pattern by Luxon. */
+function dateParser(pattern: string): (text: string) => LocalDay | null {
+  if (pattern === 'yyyy-MM-dd') {
+    return (text) => {
+      const match = ISO_DATE.exec(text);
+      if (match === null) return null;
+      const day = { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) };
+      return DateTime.fromObject(day, { zone: 'UTC' }).isValid ? day : null;
+    };
+  }
+  const variants = patternVariants(pattern);
+  return (text) => {
+    for (const variant of variants) {
+      const parsed = DateTime.fromFormat(text, variant, { zone: 'UTC' });
+      if (parsed.isValid) return { year: parsed.year, month: parsed.month, day: parsed.day };
+    }
+    return null;
   };
 }
 
@@ -506,4 +556,55 @@ export function shiftedDecimalToMicro(
   const dropped = digits.slice(point);
   const roundUp = dropped !== '' && dropped.charCodeAt(0) - 48 >= 5;
   return { micro: Number(kept) + (roundUp ? 1 : 0), rounded: dropped !== '' };
+}
+
+/** The first records of a file: its header and a sample of the rows after it (blank lines left out). */
+export interface FileSample {
+  header: readonly string[];
+  rows: ReadonlyArray<{ line: number; fields: readonly string[] }>;
+}
+
+/**
+ * Refuses a request that cannot apply to this file, judged on its first records, so nothing is written
+ * for it: a column it names (or a dialect it forces) that the header lacks, or a timestamp pattern that
+ * matches none of the sampled rows. A problem that is not the request's (no header line, the base
+ * columns missing) is left to the validation, which rejects the file with its line.
+ */
+export function checkFormatOnSample(
+  request: ReadingsFormatRequest,
+  sample: FileSample,
+  defaults: { timeZone: string; delimiter: Delimiter },
+  clock: ZonedClock,
+): void {
+  const planned = planFormat(sample.header, request, defaults);
+  if (!planned.ok) {
+    if (planned.field !== undefined) throw new FormatError(planned.field, planned.reason);
+    return;
+  }
+  if (request.timestampFormat === undefined) return;
+  const plan = planned.plan;
+  const column = plan.kind === 'LONG' ? plan.timestamp : plan.date;
+  let tried = 0;
+  let first: { line: number; text: string } | null = null;
+  for (const row of sample.rows) {
+    if (plan.kind === 'LONG' && plan.filter !== null) {
+      if ((row.fields[plan.filter.column.index] ?? '').trim() !== plan.filter.value) continue;
+    }
+    const text = (row.fields[column.index] ?? '').trim();
+    if (text === '') continue;
+    tried += 1;
+    first ??= { line: row.line, text };
+    if (plan.kind === 'WIDE') {
+      if (plan.parseDate(text) !== null) return;
+    } else {
+      const parsed = plan.parseTime(text, clock);
+      // A local time that does not exist or happens twice was read by the pattern: the pattern fits.
+      if (parsed.ok || parsed.reason.code !== 'TIMESTAMP_INVALID') return;
+    }
+  }
+  if (first === null) return;
+  throw new FormatError(
+    'timestampFormat',
+    `timestampFormat '${request.timestampFormat}' matches none of the first ${tried} rows' ${column.name} (line ${first.line} has '${shorten(first.text)}')`,
+  );
 }

@@ -293,16 +293,19 @@ export class RowValidator {
     const reasons: RejectionReason[] = [];
     const meter = this.checkMeter((fields[plan.meter.index] ?? '').trim(), reasons, plan.meter.name);
     const dateText = (fields[plan.date.index] ?? '').trim();
-    const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateText);
+    const date = plan.parseDate(dateText);
     if (date === null) {
       reasons.push({
         code: dateText === '' ? 'TIMESTAMP_MISSING' : 'TIMESTAMP_INVALID',
         field: plan.date.name,
-        message: `${plan.date.name} '${shorten(dateText)}' is not a date such as 2026-10-01`,
+        message:
+          dateText === ''
+            ? `${plan.date.name} is empty`
+            : `${plan.date.name} '${shorten(dateText)}' is not a date of the pattern '${plan.format.timestampFormat}'`,
       });
     }
     if (meter === null || date === null) return [{ accepted: false, reasons }];
-    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const { year, month, day } = date;
     const outcomes: MappedOutcome[] = [];
     for (const time of plan.times) {
       const cell = (fields[time.index] ?? '').trim();
