@@ -15,6 +15,8 @@ const project = (displayName, testMatch) => ({
   displayName,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc },
+  // hyparquet-writer and hyparquet are ES modules: compiled to CommonJS like the project's own files.
+  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-writer)/)'],
   testMatch,
 });
 

@@ -6,8 +6,8 @@
  * and then the prices over GraphQL multipart, and waits until the month's invoices are queryable at the
  * prices' log position. Reports upload time, time to invoices ready, rows/s, the server's peak RSS
  * (VmHWM), the longest the server's event loop was held meanwhile (from its /metrics), the store size,
- * a full replay of all projections, and the median latency of `invoices(month)`
- * and of one meter's invoice. In the same run it times the DuckDB peer and, when pandas is installed,
+ * a full replay of all projections, the median latency of `invoices(month)` and of one meter's
+ * invoice, and the month's CSV and Parquet exports (time, size, the server's memory growth meanwhile). In the same run it times the DuckDB peer and, when pandas is installed,
  * the pandas peer on the same files (ours and the peers each the median of --runs), checks that every invoice equals DuckDB's to
  * the cent, and prints ours/DuckDB and ours/pandas. Results go to bench/results/<date>-<size>x.json.
  * The peers live outside the project (`../shared/bench`, with DuckDB from
@@ -28,7 +28,7 @@ import { once } from 'node:events';
 import { cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { emptyCounts, generatePrices, generateReadings } from '../src/tools/readings-generator';
-import { peakRssMb, query, startChildServer } from './lib/child-server';
+import { currentRssMb, peakRssMb, query, startChildServer } from './lib/child-server';
 import { compareInvoices, loadMonth, peerAnswer } from './lib/invoices';
 
 const args = process.argv.slice(2);
@@ -94,6 +94,43 @@ async function eventLoopLagMaxSeconds(graphqlUrl: string): Promise<number> {
   return line === undefined ? Number.NaN : Number(line.trim().split(/\s+/).pop());
 }
 
+/**
+ * Downloads each export of the month whole, timing it and sampling the server's resident memory every
+ * 10 ms meanwhile: `rssGrowthMb` is the most it rose above its level when the export began.
+ */
+async function timeExports(graphqlUrl: string, pid: number) {
+  const base = graphqlUrl.replace(/\/graphql$/, '');
+  const [year, monthNumber] = month.split('-').map(Number) as [number, number];
+  const lastDay = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
+  const range = `from=${month}-01&to=${month}-${String(lastDay).padStart(2, '0')}`;
+  const results: Record<string, { seconds: number; megabytes: number; rssGrowthMb: number }> = {};
+  for (const path of [
+    `daily-usage.csv?${range}`,
+    `daily-usage.parquet?${range}`,
+    `invoices.csv?month=${month}`,
+    `invoices.parquet?month=${month}`,
+  ]) {
+    const startRss = currentRssMb(pid);
+    let maxRss = startRss;
+    const sampler = setInterval(() => {
+      maxRss = Math.max(maxRss, currentRssMb(pid));
+    }, 10);
+    const started = performance.now();
+    const response = await fetch(`${base}/exports/${path}`);
+    if (response.status !== 200) throw new Error(`export ${path} answered ${response.status}`);
+    let bytes = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    results[path.split('?')[0]!] = {
+      seconds: Number(seconds.toFixed(3)),
+      megabytes: Number((bytes / 1e6).toFixed(2)),
+      rssGrowthMb: Math.round(Math.max(maxRss, currentRssMb(pid)) - startRss),
+    };
+  }
+  return results;
+}
+
 async function ours(readings: string, prices: string, work: string, run: number) {
   const dataDir = join(work, `data-${run}`);
   const server = await startChildServer({ DATA_DIR: dataDir, BILLING_TZ: tz });
@@ -122,8 +159,10 @@ async function ours(readings: string, prices: string, work: string, run: number)
       'query($m: String!) { invoices(month: $m, meter: "MP000001") { edges { node { meter energyCost totalKwh status } } } }',
       { m: month },
     );
+    const exportTimes = await timeExports(server.url, server.pid);
     const replay = await query(server.url, 'mutation { replayProjections { projections events millis } }');
     return {
+      exports: exportTimes,
       receipt: loaded.receipt,
       uploadSeconds: loaded.uploadSeconds,
       invoicesReadySeconds: loaded.readySeconds,
@@ -178,6 +217,7 @@ async function benchSize(size: number) {
       invoicesMonthMedianMs: service.monthLatencyMs,
       invoiceOneMeterMedianMs: service.meterLatencyMs,
       eventLoopMaxMs: Math.max(...serviceRuns.map((r) => r.eventLoopMaxMs)),
+      exports: service.exports,
     };
 
     const duckScript = join(peers, 'peer-duckdb.mjs');

@@ -4,38 +4,43 @@ import type { ApiKeyService } from '../access/api-key-service';
 import { datesBetween, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import type { BillingQueries } from '../ports/billing-read-model';
 import { dailyUsageDto, invoiceDto } from '../resolvers/billing-dto';
+import type { DailyUsageType, InvoiceType } from '../resolvers/types/billing.types';
+import { writeParquet, type ParquetColumn } from './parquet-stream';
 
 /** Rows read from the read model at a time: memory stays flat whatever the export's size. */
 const PAGE = 1_000;
 /** Invoices pages are capped by the read model's own page size. */
 const INVOICE_PAGE = 500;
 
+/** Columns of the exports, in order, with their Parquet types; values are the GraphQL DTOs' fields. */
 const DAILY_COLUMNS = [
-  'meter',
-  'date',
-  'totalKwh',
-  'minKwh',
-  'maxKwh',
-  'avgKwh',
-  'intervals',
-  'expectedIntervals',
-  'complete',
-  'energyCost',
-  'unpricedIntervals',
-] as const;
+  { name: 'meter', type: 'STRING', nullable: false },
+  { name: 'date', type: 'STRING', nullable: false },
+  { name: 'totalKwh', type: 'DOUBLE', nullable: false },
+  { name: 'minKwh', type: 'DOUBLE', nullable: false },
+  { name: 'maxKwh', type: 'DOUBLE', nullable: false },
+  { name: 'avgKwh', type: 'DOUBLE', nullable: false },
+  { name: 'intervals', type: 'INT32', nullable: false },
+  { name: 'expectedIntervals', type: 'INT32', nullable: false },
+  { name: 'complete', type: 'BOOLEAN', nullable: false },
+  { name: 'energyCost', type: 'STRING', nullable: false },
+  { name: 'unpricedIntervals', type: 'INT32', nullable: false },
+] as const satisfies readonly (ParquetColumn & { name: keyof DailyUsageType })[];
 const INVOICE_COLUMNS = [
-  'meter',
-  'month',
-  'totalKwh',
-  'energyCost',
-  'currency',
-  'averagePricePerKwh',
-  'averageDailyKwh',
-  'intervals',
-  'expectedIntervals',
-  'unpricedIntervals',
-  'status',
-] as const;
+  { name: 'meter', type: 'STRING', nullable: false },
+  { name: 'month', type: 'STRING', nullable: false },
+  { name: 'totalKwh', type: 'DOUBLE', nullable: false },
+  { name: 'energyCost', type: 'STRING', nullable: false },
+  { name: 'currency', type: 'STRING', nullable: false },
+  { name: 'averagePricePerKwh', type: 'STRING', nullable: true },
+  { name: 'averageDailyKwh', type: 'DOUBLE', nullable: false },
+  { name: 'intervals', type: 'INT32', nullable: false },
+  { name: 'expectedIntervals', type: 'INT32', nullable: false },
+  { name: 'unpricedIntervals', type: 'INT32', nullable: false },
+  { name: 'status', type: 'STRING', nullable: false },
+] as const satisfies readonly (ParquetColumn & { name: keyof InvoiceType })[];
+
+type ExportFormat = 'csv' | 'parquet';
 
 /**
  * A CSV cell. Numbers and booleans are written as GraphQL shows them; text that a spreadsheet would
@@ -65,7 +70,7 @@ function dateParam(req: Request, name: string): string {
 }
 
 /** Writes and waits for the socket to drain when its buffer is full (the export streams, it is not held). */
-async function write(res: Response, text: string): Promise<void> {
+async function write(res: Response, text: string | Buffer): Promise<void> {
   if (!res.write(text)) await new Promise<void>((resolve) => res.once('drain', resolve));
 }
 
@@ -74,7 +79,7 @@ function fail(res: Response, status: number, code: string, message: string): voi
 }
 
 /**
- * `GET /exports/daily-usage.csv?from=&to=[&meter=]` and `GET /exports/invoices.csv?month=`: the same
+ * `GET /exports/daily-usage.{csv,parquet}?from=&to=[&meter=]` and `GET /exports/invoices.{csv,parquet}?month=`: the same
  * figures as the GraphQL queries, streamed page by page, sorted by meter then date (or month), with the
  * same keys and roles (any role may export).
  */
@@ -88,20 +93,37 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
     return false;
   };
 
+  /** Sends the rows as CSV (a header line, then a line a row) or as one Parquet file, streamed either way. */
   const stream = async (
     req: Request,
     res: Response,
-    fileName: string,
+    format: ExportFormat,
+    fileStem: string,
+    columns: readonly ParquetColumn[],
     rows: () => AsyncGenerator<readonly unknown[]>,
-    header: readonly string[],
   ): Promise<void> => {
     res.status(200);
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="${fileName}"`);
-    await write(res, csvLine(header));
-    for await (const row of rows()) {
+    res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.parquet');
+    res.setHeader('content-disposition', `attachment; filename="${fileStem}.${format}"`);
+    if (format === 'parquet') {
+      await writeParquet(
+        columns,
+        (async function* () {
+          for await (const row of rows()) {
+            if (req.destroyed) return;
+            yield row;
+          }
+        })(),
+        (bytes) => write(res, bytes),
+        { createdBy: 'energy-billing' },
+      );
       if (req.destroyed) return;
-      await write(res, csvLine(row));
+    } else {
+      await write(res, csvLine(columns.map((column) => column.name)));
+      for await (const row of rows()) {
+        if (req.destroyed) return;
+        await write(res, csvLine(row));
+      }
     }
     res.end();
   };
@@ -121,8 +143,7 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
       });
     };
 
-  router.get(
-    '/daily-usage.csv',
+  const dailyUsage = (format: ExportFormat) =>
     handle(async (req, res) => {
       if (!(await authenticated(req, res))) return;
       const fromDate = dateParam(req, 'from');
@@ -130,53 +151,43 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
       const days = datesBetween(fromDate, toDate).length;
       if (days < 1 || days > MAX_RANGE_DAYS) throw new ExportInputError(`from..to must be 1 to ${MAX_RANGE_DAYS} days`);
       const meter = typeof req.query.meter === 'string' && req.query.meter !== '' ? req.query.meter : null;
-      await stream(
-        req,
-        res,
-        `daily-usage-${fromDate}-${toDate}.csv`,
-        async function* () {
-          let after: { meter: string; date: string } | null = null;
-          for (;;) {
-            const page = await deps.billing.dailyUsagePage({ fromDate, toDate, meter }, after, PAGE);
-            for (const doc of page) {
-              const dto = dailyUsageDto(doc);
-              yield DAILY_COLUMNS.map((column) => dto[column]);
-            }
-            if (page.length < PAGE) return;
-            const last = page[page.length - 1]!;
-            after = { meter: last.meter, date: last.date };
+      await stream(req, res, format, `daily-usage-${fromDate}-${toDate}`, DAILY_COLUMNS, async function* () {
+        let after: { meter: string; date: string } | null = null;
+        for (;;) {
+          const page = await deps.billing.dailyUsagePage({ fromDate, toDate, meter }, after, PAGE);
+          for (const doc of page) {
+            const dto = dailyUsageDto(doc);
+            yield DAILY_COLUMNS.map((column) => dto[column.name]);
           }
-        },
-        DAILY_COLUMNS,
-      );
-    }),
-  );
+          if (page.length < PAGE) return;
+          const last = page[page.length - 1]!;
+          after = { meter: last.meter, date: last.date };
+        }
+      });
+    });
 
-  router.get(
-    '/invoices.csv',
+  const invoices = (format: ExportFormat) =>
     handle(async (req, res) => {
       if (!(await authenticated(req, res))) return;
       const month = req.query.month;
       if (typeof month !== 'string' || parseMonth(month) === null) throw new ExportInputError('month must be YYYY-MM');
-      await stream(
-        req,
-        res,
-        `invoices-${month}.csv`,
-        async function* () {
-          let after: string | null = null;
-          for (;;) {
-            const page = await deps.billing.invoices(month, null, INVOICE_PAGE, after);
-            for (const item of page.items) {
-              const dto = invoiceDto(item.node);
-              yield INVOICE_COLUMNS.map((column) => dto[column]);
-            }
-            if (!page.hasNextPage || page.items.length === 0) return;
-            after = page.items[page.items.length - 1]!.cursor;
+      await stream(req, res, format, `invoices-${month}`, INVOICE_COLUMNS, async function* () {
+        let after: string | null = null;
+        for (;;) {
+          const page = await deps.billing.invoices(month, null, INVOICE_PAGE, after);
+          for (const item of page.items) {
+            const dto = invoiceDto(item.node);
+            yield INVOICE_COLUMNS.map((column) => dto[column.name]);
           }
-        },
-        INVOICE_COLUMNS,
-      );
-    }),
-  );
+          if (!page.hasNextPage || page.items.length === 0) return;
+          after = page.items[page.items.length - 1]!.cursor;
+        }
+      });
+    });
+
+  router.get('/daily-usage.csv', dailyUsage('csv'));
+  router.get('/daily-usage.parquet', dailyUsage('parquet'));
+  router.get('/invoices.csv', invoices('csv'));
+  router.get('/invoices.parquet', invoices('parquet'));
   return router;
 }

@@ -38,6 +38,7 @@ export function invoiceDto(doc: InvoiceDoc): InvoiceType {
     intervals: doc.intervals,
     expectedIntervals: doc.expectedIntervals,
     unpricedIntervals: doc.unpricedIntervals,
+    intervalMinutes: doc.intervalMinutes ?? [],
     status: doc.status as InvoiceStatus,
   };
 }

@@ -2,6 +2,10 @@
  * CSV exports of daily usage and invoices: the same figures as GraphQL, row for row, sorted by meter then
  * date, streamed in pages, behind the same keys, with formula-safe text cells.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { csvCell } from '../../src/http/exports';
 import { generatePrices, generateReadings } from '../../src/tools/readings-generator';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
@@ -16,10 +20,34 @@ function parseCsv(text: string): Array<Record<string, string>> {
   return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i]!, cell])));
 }
 
+/** The rows of a Parquet answer as DuckDB reads them back, in file order. */
+async function readParquetWithDuckDb(bytes: Buffer): Promise<Array<Record<string, unknown>>> {
+  const dir = mkdtempSync(join(tmpdir(), 'export-'));
+  try {
+    const path = join(dir, 'export.parquet');
+    writeFileSync(path, bytes);
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${path}')`);
+      return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const DAILY_FIELDS = `meter date totalKwh minKwh maxKwh avgKwh intervals expectedIntervals complete energyCost unpricedIntervals`;
+const INVOICE_FIELDS = `meter month totalKwh energyCost currency averagePricePerKwh averageDailyKwh intervals expectedIntervals
+  unpricedIntervals status`;
+
 /** A GraphQL value as the CSV writes it. */
 const asCell = (value: unknown): string => (value === null ? '' : String(value));
 
-describe('CSV exports', () => {
+describe('CSV and Parquet exports', () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer({ ADMIN_TOKEN: ADMIN.authorization.slice(7) });
@@ -126,6 +154,69 @@ describe('CSV exports', () => {
     );
     expect(rows).toHaveLength(60);
     expect(rows).toEqual(expected);
+  });
+
+  it('exports daily usage as Parquet that DuckDB reads back to the same values as dailyUsage', async () => {
+    const base = t.url.replace(/\/graphql$/, '');
+    const response = await fetch(`${base}/exports/daily-usage.parquet?from=2026-10-01&to=2026-10-31`, {
+      headers: ADMIN,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    expect(response.headers.get('content-disposition')).toBe(
+      'attachment; filename="daily-usage-2026-10-01-2026-10-31.parquet"',
+    );
+    const rows = await readParquetWithDuckDb(Buffer.from(await response.arrayBuffer()));
+    expect(rows).toHaveLength(60 * 31);
+    const meters = [...new Set(rows.map((r) => r.meter as string))];
+    expect(meters).toEqual([...meters].sort());
+    for (const meter of [meters[0]!, meters[17]!, meters[59]!]) {
+      const answer = await graphql(
+        t.url,
+        `query ($m: ID!) { dailyUsage(meter: $m, from: "2026-10-01", to: "2026-10-31") { ${DAILY_FIELDS} } }`,
+        { m: meter },
+        ADMIN,
+      );
+      expect(rows.filter((r) => r.meter === meter)).toEqual((answer.data as { dailyUsage: unknown[] }).dailyUsage);
+    }
+  });
+
+  it('exports invoices as Parquet that DuckDB reads back to the same values as invoices', async () => {
+    const base = t.url.replace(/\/graphql$/, '');
+    const response = await fetch(`${base}/exports/invoices.parquet?month=2026-10`, { headers: ADMIN });
+    const rows = await readParquetWithDuckDb(Buffer.from(await response.arrayBuffer()));
+    const answer = await graphql(
+      t.url,
+      `{ invoices(month: "2026-10", first: 500) { edges { node { ${INVOICE_FIELDS} } } } }`,
+      {},
+      ADMIN,
+    );
+    const expected = (answer.data as { invoices: { edges: Array<{ node: unknown }> } }).invoices.edges.map(
+      (e) => e.node,
+    );
+    expect(rows).toHaveLength(60);
+    expect(rows).toEqual(expected);
+    // A month without invoices is a valid file with no rows.
+    const empty = await fetch(`${base}/exports/invoices.parquet?month=2019-01`, { headers: ADMIN });
+    expect(await readParquetWithDuckDb(Buffer.from(await empty.arrayBuffer()))).toEqual([]);
+  });
+
+  it('keeps a null as a null in Parquet (a month without prices has no average price)', async () => {
+    const base = t.url.replace(/\/graphql$/, '');
+    const uploaded = await uploadFile(
+      t.url,
+      'metering_point_id,timestamp,kwh\nUNPRICED,2026-11-02T00:00:00Z,1.5\n',
+      'u.csv',
+      {
+        headers: ADMIN,
+      },
+    );
+    await t.server.services!.consistency.waitForPosition(uploaded.data!.uploadReadings.position, 30_000);
+    const response = await fetch(`${base}/exports/invoices.parquet?month=2026-11`, { headers: ADMIN });
+    const rows = await readParquetWithDuckDb(Buffer.from(await response.arrayBuffer()));
+    expect(rows).toEqual([
+      expect.objectContaining({ meter: 'UNPRICED', totalKwh: 1.5, averagePricePerKwh: null, energyCost: '0.00' }),
+    ]);
   });
 
   it('asks for a key, and names a bad parameter', async () => {

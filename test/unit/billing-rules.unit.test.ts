@@ -79,6 +79,15 @@ describe('priceFor', () => {
     expect(priceFor(quarters, t0, HOUR)).toBe(25_000_000);
   });
 
+  it('prices a half-hour reading by the hour that contains it', () => {
+    expect(priceFor(hourly, t0 + 2 * QUARTER, 2 * QUARTER)).toBe(100_000_000);
+  });
+
+  it('uses the time-weighted mean of its two quarter-hours for a half-hour reading', () => {
+    expect(priceFor(quarters, t0, 2 * QUARTER)).toBe(15_000_000);
+    expect(priceFor(quarters, t0 + 2 * QUARTER, 2 * QUARTER)).toBe(35_000_000);
+  });
+
   it('leaves an interval in a price gap unpriced, never zero', () => {
     expect(priceFor(hourly, t0 + HOUR, QUARTER)).toBeNull();
     expect(priceFor(new Map([...quarters].slice(0, 3)), t0, HOUR)).toBeNull();

@@ -18,6 +18,12 @@ export interface InvoiceDoc {
   intervals: number;
   expectedIntervals: number;
   unpricedIntervals: number;
+  /**
+   * The reading intervals (minutes) of the month's days with readings, ascending: two or more when the
+   * meter's resolution changed inside the month (each day is billed at its own). Absent in invoices
+   * projected before it was kept.
+   */
+  intervalMinutes?: number[];
   status: InvoiceStatus;
 }
 
@@ -32,6 +38,7 @@ export function computeInvoice(
   month: string,
   days: readonly DailyUsageDoc[],
   expectedIntervals: number,
+  intervalMinutes: readonly number[] = [],
 ): InvoiceDoc {
   let total = 0;
   let intervals = 0;
@@ -64,6 +71,7 @@ export function computeInvoice(
     intervals,
     expectedIntervals,
     unpricedIntervals: unpriced,
+    intervalMinutes: [...new Set(intervalMinutes)].sort((a, b) => a - b),
     status,
   };
 }

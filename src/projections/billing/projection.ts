@@ -392,7 +392,8 @@ export class BillingProjection implements Projection {
         for (const row of rows) byMeter.get(row.meter)?.push(row);
         const invoices = page.map((meter) => {
           const days = byMeter.get(meter)!;
-          return computeInvoice(meter, month, days, batch.expectedOf(month, days));
+          const grid = batch.gridOfMonth(month, days);
+          return computeInvoice(meter, month, days, grid.expectedIntervals, grid.intervalMinutes);
         });
         yield* ask({ op: 'putInvoices', invoices });
       }
@@ -498,18 +499,23 @@ class BatchState {
 
   /**
    * Intervals a meter's month should have: each billed day's own count (its interval), and for a day
-   * without readings the count at the interval of the meter's latest billed day of the month.
+   * without readings the count at the interval of the meter's latest billed day of the month; and the
+   * intervals its days with readings were billed at.
    */
-  expectedOf(month: string, rows: readonly DailyUsageDoc[]): number {
+  gridOfMonth(month: string, rows: readonly DailyUsageDoc[]): { expectedIntervals: number; intervalMinutes: number[] } {
     const days = this.daysOfMonth(month);
+    const intervalOf = (row: DailyUsageDoc): number => {
+      const day = this.day(row.date);
+      return Math.round((day.end - day.start) / 60_000 / row.expectedIntervals);
+    };
     const latest = rows[rows.length - 1];
-    let interval = this.rules.resolutionMinutes;
-    if (latest !== undefined && latest.expectedIntervals > 0) {
-      const day = this.day(latest.date);
-      interval = Math.round((day.end - day.start) / 60_000 / latest.expectedIntervals);
-    }
+    const interval =
+      latest !== undefined && latest.expectedIntervals > 0 ? intervalOf(latest) : this.rules.resolutionMinutes;
     const byDate = new Map(rows.map((row) => [row.date, row.expectedIntervals]));
-    return days.reduce((sum, day) => sum + (byDate.get(day.date) ?? expectedIntervals(day, interval)), 0);
+    return {
+      expectedIntervals: days.reduce((sum, day) => sum + (byDate.get(day.date) ?? expectedIntervals(day, interval)), 0),
+      intervalMinutes: rows.filter((row) => row.intervals > 0 && row.expectedIntervals > 0).map(intervalOf),
+    };
   }
 
   private daysOfMonth(month: string): LocalDay[] {

@@ -53,6 +53,12 @@ export class InvoiceType {
   @Field(() => Int) intervals!: number;
   @Field(() => Int) expectedIntervals!: number;
   @Field(() => Int) unpricedIntervals!: number;
+  @Field(() => [Int], {
+    description:
+      "The meter's reading intervals (minutes) on the month's days with readings: more than one when its " +
+      'resolution changed inside the month, each day billed at its own.',
+  })
+  intervalMinutes!: number[];
   @Field(() => InvoiceStatus) status!: InvoiceStatus;
 }
 
