@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { generatePrices } from '../../src/tools/readings-generator';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
 
 const FIXTURES = join(__dirname, '../fixtures/readings');
@@ -49,6 +50,35 @@ async function upload(content: string | Buffer, fileName: string, format?: Recor
     data?: { uploadReadings: Receipt };
     errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
   };
+}
+
+const IMPORT_PRICES = `mutation($file: Upload!) { importPrices(file: $file) { position } }`;
+
+async function invoiceOf(meter: string, position: string) {
+  const answer = await graphql(
+    t.url,
+    `
+      query ($m: ID!, $p: String) {
+        invoices(month: "2026-10", meter: $m, atLeast: $p) {
+          edges {
+            node {
+              meter
+              totalKwh
+              energyCost
+              intervals
+              expectedIntervals
+              unpricedIntervals
+              intervalMinutes
+              status
+            }
+          }
+        }
+      }
+    `,
+    { m: meter, p: position },
+  );
+  expect(answer.errors).toBeUndefined();
+  return (answer.data as { invoices: { edges: Array<{ node: Record<string, unknown> }> } }).invoices.edges[0]!.node;
 }
 
 async function daily(meter: string, from: string, to: string, position: string) {
@@ -283,7 +313,10 @@ describe('the format argument', () => {
     ]);
   });
 
-  it('reads mapped variants of the same readings to the same daily totals', async () => {
+  it('bills mapped variants of the same readings as the base file: same days, same invoice', async () => {
+    const prices = [...generatePrices({ month: '2026-10', timeZone: 'Europe/London' })].join('\n');
+    const imported = await uploadFile(t.url, prices, 'prices.csv', { query: IMPORT_PRICES });
+    const pricesAt = (imported.data as unknown as { importPrices: { position: string } }).importPrices.position;
     const local = (at: number) => {
       const parts = new Intl.DateTimeFormat('en-GB', {
         timeZone: 'Europe/London',
@@ -317,11 +350,8 @@ describe('the format argument', () => {
         },
       ],
       [
-        'dd/MM/yyyy HH:mm in Europe/London (the repeated hour given by offset-free rows is ambiguous)',
-        `Meter,When,kWh\n${rows
-          .filter(([, at]) => at >= Date.parse('2026-10-25T02:00:00Z'))
-          .map(([m, at, kwh]) => `${m}C,${local(at)},${kwh}`)
-          .join('\n')}\n`,
+        'dd/MM/yyyy HH:mm in Europe/London (the repeated hour read in file order)',
+        `Meter,When,kWh\n${rows.map(([m, at, kwh]) => `${m}C,${local(at)},${kwh}`).join('\n')}\n`,
         {
           meterColumn: 'Meter',
           timestampColumn: 'When',
@@ -331,14 +361,36 @@ describe('the format argument', () => {
         },
       ],
     ];
-    const expected = await daily('HH2', '2026-10-26', '2026-10-26', '');
+    const expectedDays = await daily('HH2', '2026-10-25', '2026-10-26', pricesAt);
+    const expectedInvoice = await invoiceOf('HH2', pricesAt);
+    expect(expectedInvoice).toMatchObject({ intervals: 98, expectedIntervals: 31 * 48 + 2 });
+    expect(expectedInvoice.energyCost).not.toBe('0.00');
     for (const [label, text, format] of variants) {
       const receipt = (await upload(text, `${label}.csv`, format)).data!.uploadReadings;
       expect([label, receipt.status, receipt.rejectedRows]).toEqual([label, 'VALIDATED', 0]);
       const suffix = label.startsWith('semicolon') ? 'A' : label.startsWith('Wh') ? 'B' : 'C';
-      const [day] = await daily(`HH2${suffix}`, '2026-10-26', '2026-10-26', receipt.position);
-      expect([label, day?.totalKwh, day?.intervals]).toEqual([label, expected[0]!.totalKwh, expected[0]!.intervals]);
+      const days = await daily(`HH2${suffix}`, '2026-10-25', '2026-10-26', receipt.position);
+      expect([label, days]).toEqual([label, expectedDays.map((day) => ({ ...day }))]);
+      expect([label, await invoiceOf(`HH2${suffix}`, receipt.position)]).toEqual([
+        label,
+        { ...expectedInvoice, meter: `HH2${suffix}` },
+      ]);
     }
+  });
+
+  it("refuses a repeated local hour at a meter's first reading of the file: nothing tells which it is", async () => {
+    const text = 'Meter,When,kWh\nAMB,25/10/2026 01:30,1\nAMB,25/10/2026 02:00,1\n';
+    const format = {
+      meterColumn: 'Meter',
+      timestampColumn: 'When',
+      valueColumn: 'kWh',
+      timestampFormat: 'dd/MM/yyyy HH:mm',
+      intervalMinutes: 30,
+    };
+    const receipt = (await upload(text, 'ambiguous.csv', format)).data!.uploadReadings;
+    expect(receipt).toMatchObject({ acceptedRows: 1, rejectedRows: 1 });
+    const [first] = await rejectedRowsOf(receipt.uploadId);
+    expect(first).toMatchObject({ line: 2, reasons: [{ code: 'TIMESTAMP_AMBIGUOUS', field: 'When' }] });
   });
 
   /** Whether the upload with this id left anything in the log (its status is known). */

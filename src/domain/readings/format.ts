@@ -473,13 +473,14 @@ export function timeParser(format: string, field: string): (text: string, clock:
       if (local.kind === 'ok') return { ok: true, instant: local.instant };
       return {
         ok: false,
+        ...(local.kind === 'ambiguous' ? { ambiguous: { earlier: local.earlier, later: local.later } } : {}),
         reason: {
           code: local.kind === 'nonexistent' ? 'TIMESTAMP_NONEXISTENT' : 'TIMESTAMP_AMBIGUOUS',
           field,
           message:
             local.kind === 'nonexistent'
               ? `local time '${shorten(text)}' does not exist in ${clock.timeZone} (clocks moved forward)`
-              : `local time '${shorten(text)}' happens twice in ${clock.timeZone} (clocks moved back); this pattern has no UTC offset to tell which`,
+              : `local time '${shorten(text)}' happens twice in ${clock.timeZone} (clocks moved back) and the meter has no earlier reading in the file to tell which; this pattern has no UTC offset`,
         },
       };
     }

@@ -179,6 +179,18 @@ export class RowValidator {
     return text;
   }
 
+  /**
+   * A local time the clock showed twice (clocks going back), read in file order: the first time the
+   * meter reaches it, it is the earlier (summer-time) instant; once the meter has a reading at or after
+   * that, the later one. A meter with no earlier reading in the file cannot tell: null (refused).
+   */
+  private inFileOrder(meter: string | null, ambiguous: { earlier: number; later: number } | undefined): number | null {
+    if (meter === null || ambiguous === undefined) return null;
+    const last = this.claimsOf(meter).lastInstant;
+    if (last === Number.NEGATIVE_INFINITY) return null;
+    return last >= ambiguous.earlier ? ambiguous.later : ambiguous.earlier;
+  }
+
   /** Whether an instant is on the grid in local time; else the reason, naming the field. */
   private offGrid(instant: number, text: string, field: string): RejectionReason | null {
     const localMs = instant + this.clock.offsetMinutesAt(instant) * 60_000;
@@ -241,9 +253,10 @@ export class RowValidator {
       });
     } else {
       const parsed = plan.parseTime(timeText, this.clock);
-      if (!parsed.ok) reasons.push(parsed.reason);
+      const at = parsed.ok ? parsed.instant : this.inFileOrder(meter, parsed.ambiguous);
+      if (at === null) reasons.push((parsed as { reason: RejectionReason }).reason);
       else {
-        const start = plan.format.timestampMarks === 'END' ? parsed.instant - this.gridMs : parsed.instant;
+        const start = plan.format.timestampMarks === 'END' ? at - this.gridMs : at;
         const off = this.offGrid(start, timeText, plan.timestamp.name);
         if (off !== null) reasons.push(off);
         else instant = start;

@@ -1,7 +1,10 @@
 import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './events';
 
-export type TimestampResult = { ok: true; instant: number } | { ok: false; reason: RejectionReason };
+export type TimestampResult =
+  | { ok: true; instant: number }
+  /** `ambiguous`: a local time the clock showed twice, with both instants, for a caller that can tell which. */
+  | { ok: false; reason: RejectionReason; ambiguous?: { earlier: number; later: number } };
 
 // ISO-8601 date-time, 'T' or a space between date and time, optional seconds and fraction, optional offset.
 const ISO_DATE_TIME =
@@ -83,6 +86,7 @@ export function parseTimestamp(text: string, clock: ZonedClock): TimestampResult
           field: 'timestamp',
           message: `local time '${shorten(text)}' happens twice in ${clock.timeZone} (clocks moved back); write it with a UTC offset`,
         },
+        ambiguous: { earlier: local.earlier, later: local.later },
       };
     }
     instant = local.instant;
