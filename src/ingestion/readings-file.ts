@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { parse, type CsvError } from 'csv-parse';
-import type { RejectedRow, RejectionReason } from '../domain/readings/events';
+import type { QualityMarkCount, RejectedRow, RejectionReason } from '../domain/readings/events';
 import { planFormat, type AppliedFormat, type FormatPlan, type ReadingsFormatRequest } from '../domain/readings/format';
 import { ReadingsBatchBuilder, type ReadingsColumns } from '../domain/readings/readings-batch';
 import {
@@ -35,6 +35,8 @@ export type FileValidationResult =
       format: AppliedFormat;
       /** Each meter's interval and how it was found. */
       meterIntervals: Array<{ meter: string; minutes: number; how: IntervalSource }>;
+      /** Accepted readings by the export's status or quality mark, ascending by mark (empty without marks). */
+      qualityMarks: QualityMarkCount[];
     };
 
 export interface BatchLimits {
@@ -115,6 +117,7 @@ class RecordHandler {
   rejectedRows = 0;
   roundedRows = 0;
   skippedRows = 0;
+  private readonly qualityMarks = new Map<string, number>();
 
   constructor(
     private readonly options: ValidationOptions,
@@ -171,7 +174,8 @@ class RecordHandler {
       this.totalRows += 1;
       if (outcome.accepted) {
         if (outcome.rounded) this.roundedRows += 1;
-        this.accept(outcome.reading.meter, outcome.reading.startMs, outcome.reading.kwhMicro);
+        const { meter, startMs, kwhMicro, quality } = outcome.reading;
+        this.accept(meter, startMs, kwhMicro, quality);
       } else {
         this.rejectedRows += 1;
         reasons.push(...outcome.reasons);
@@ -193,9 +197,10 @@ class RecordHandler {
     this.reject({ line, raw: '', reasons: [{ code: 'MALFORMED_CSV', message }] });
   }
 
-  private accept(meter: string, startMs: number, kwhMicro: number): void {
+  private accept(meter: string, startMs: number, kwhMicro: number, quality = ''): void {
     this.acceptedRows += 1;
-    this.builder.add(meter, startMs, kwhMicro);
+    this.builder.add(meter, startMs, kwhMicro, quality);
+    if (quality !== '') this.qualityMarks.set(quality, (this.qualityMarks.get(quality) ?? 0) + 1);
   }
 
   private reject(row: RejectedRow): void {
@@ -259,6 +264,9 @@ class RecordHandler {
       lastIntervalStart: range?.last ?? null,
       format: plan.format,
       meterIntervals: [...intervals].map(([meter, interval]) => ({ meter, ...interval })),
+      qualityMarks: [...this.qualityMarks]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([mark, readings]) => ({ mark, readings })),
     };
   }
 }

@@ -9,6 +9,7 @@ import type {
   FileRejected,
   FileValidated,
   IntervalSummary,
+  QualityMarkCount,
   RejectedRow,
   UploadEvent,
 } from '../domain/readings/events';
@@ -51,6 +52,8 @@ export interface UploadReceipt {
   /** The format applied (null when the file was refused before its header was read, or is a duplicate). */
   format: AppliedFormat | null;
   intervals: IntervalSummary[];
+  /** Accepted readings by the export's status or quality mark. */
+  qualityMarks: QualityMarkCount[];
   duplicateOf: string | null;
   position: string;
   message: string | null;
@@ -289,6 +292,7 @@ export class UploadService {
         skippedRows: result.skippedRows,
         format: result.format,
         ...intervalsOf(result.meterIntervals),
+        ...(result.qualityMarks.length > 0 ? { qualityMarks: result.qualityMarks } : {}),
         meters: result.meters,
         firstIntervalStart: isoOrNull(result.firstIntervalStart),
         lastIntervalStart: isoOrNull(result.lastIntervalStart),
@@ -380,6 +384,7 @@ export class UploadService {
       skippedRows: summary.skippedRows ?? 0,
       format: summary.format ?? null,
       intervals: summary.intervals ?? [],
+      qualityMarks: summary.qualityMarks ?? [],
       duplicateOf: summary.duplicateOf,
       position,
       message: describeValidated(summary),
@@ -462,6 +467,7 @@ function emptyReceipt(uploadId: string, fileName: string, position: string): Upl
     skippedRows: 0,
     format: null,
     intervals: [],
+    qualityMarks: [],
     duplicateOf: null,
     position,
     message: null,

@@ -36,6 +36,7 @@ class Job implements ValidationSink {
     const message: FromWorker = { kind: 'accepted', job: this.id, seq, readings };
     // The columns are the builder's own copies (take() slices): moved, not copied.
     const buffers = [readings.meter.buffer, readings.startMs.buffer, readings.kwhMicro.buffer] as ArrayBuffer[];
+    if (readings.quality !== undefined) buffers.push(readings.quality.buffer as ArrayBuffer);
     port!.postMessage(message, buffers);
     await this.waitFor(this.sent - BATCHES_IN_FLIGHT);
   }

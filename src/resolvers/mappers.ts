@@ -32,6 +32,7 @@ export function formatRequestFromInput(input: ReadingsFormatInput): ReadingsForm
   if (input.intervalMinutes != null) request.intervalMinutes = input.intervalMinutes;
   if (input.timestampMarks != null) request.timestampMarks = input.timestampMarks;
   if (input.filter != null) request.filter = { column: columnRef(input.filter.column), value: input.filter.value };
+  if (input.qualityColumn != null) request.qualityColumn = columnRef(input.qualityColumn);
   return request;
 }
 
@@ -42,6 +43,7 @@ function formatDto(format: AppliedFormat | null | undefined): AppliedFormatType 
     dialect: ReadingsDialect[format.dialect],
     timestampMarks: TimestampMarks[format.timestampMarks],
     filter: format.filter,
+    qualityColumn: format.qualityColumn ?? null,
   };
 }
 
@@ -60,6 +62,7 @@ export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
     skippedRows: doc.skippedRows ?? 0,
     format: formatDto(doc.format),
     intervals: intervalsDto(doc.intervals),
+    qualityMarks: doc.qualityMarks ?? [],
     duplicateOf: doc.duplicateOf,
     position: doc.position,
     message: doc.message,

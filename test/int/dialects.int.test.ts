@@ -15,8 +15,9 @@ const FIXTURES = join(__dirname, '../fixtures/readings');
 const UPLOAD_WITH_FORMAT = `mutation($file: Upload!, $uploadId: ID, $format: ReadingsFormatInput) {
   uploadReadings(file: $file, uploadId: $uploadId, format: $format) {
     uploadId status totalRows acceptedRows rejectedRows skippedRows position message
-    format { dialect detected meterColumn timestampColumn valueColumn unit intervalMinutes timestampFormat timeZone filter { column value } }
+    format { dialect detected meterColumn timestampColumn valueColumn unit intervalMinutes timestampFormat timeZone filter { column value } qualityColumn }
     intervals { minutes how meters }
+    qualityMarks { mark readings }
   }
 }`;
 
@@ -39,6 +40,7 @@ interface Receipt {
   message: string | null;
   format: { dialect: string; detected: boolean; unit: string; intervalMinutes: number | null } | null;
   intervals: Array<{ minutes: number; how: string; meters: number }>;
+  qualityMarks: Array<{ mark: string; readings: number }>;
 }
 
 async function upload(content: string | Buffer, fileName: string, format?: Record<string, unknown>, uploadId?: string) {
@@ -159,9 +161,10 @@ const unitFactor = (unit: string): number => ({ kwh: 1, wh: 0.001, mwh: 1000 })[
  */
 function expectedExportTotals(
   text: string,
-  columns: { meter: number; time: number; type: number; value: number; unit: number },
+  columns: { meter: number; time: number; type: number; value: number; unit: number; quality: number },
 ) {
   const totals = new Map<string, number>();
+  const marks = new Map<string, number>();
   let latest = '';
   let jumped = 0;
   for (const line of text.split(/\r?\n/).slice(1)) {
@@ -174,9 +177,11 @@ function expectedExportTotals(
       continue;
     }
     latest = date;
+    const mark = (cells[columns.quality] ?? '').trim();
+    if (mark !== '') marks.set(mark, (marks.get(mark) ?? 0) + 1);
     totals.set(key, (totals.get(key) ?? 0) + Number(cells[columns.value]) * unitFactor(cells[columns.unit]!));
   }
-  return { totals, jumped };
+  return { totals, jumped, marks };
 }
 
 describe('meter exports uploaded as they are', () => {
@@ -189,9 +194,14 @@ describe('meter exports uploaded as they are', () => {
     expect(receipt.status).toBe('VALIDATED');
     expect(receipt.format).toMatchObject({ dialect: lp ? 'LP' : 'TOU', detected: true, unit: 'column:Units' });
     const columns = lp
-      ? { meter: 0, time: 3, type: 4, value: 5, unit: 6 }
-      : { meter: 0, time: 3, type: 6, value: 7, unit: 8 };
-    const { totals, jumped } = expectedExportTotals(text, columns);
+      ? { meter: 0, time: 3, type: 4, value: 5, unit: 6, quality: 7 }
+      : { meter: 0, time: 3, type: 6, value: 7, unit: 8, quality: 4 };
+    const { totals, jumped, marks } = expectedExportTotals(text, columns);
+    // The export's Status (LP) or Quality (TOU) marks are kept with each accepted reading, and counted.
+    expect((receipt.format as { qualityColumn?: string }).qualityColumn).toBe(lp ? 'Status' : 'Quality');
+    expect(receipt.qualityMarks).toEqual(
+      [...marks].sort(([a], [b]) => (a < b ? -1 : 1)).map(([mark, readings]) => ({ mark, readings })),
+    );
     const importRows = text.split(/\r?\n/).filter((line) => line.split(',')[columns.type] === 'Import Wh Total').length;
     const otherRows =
       text
@@ -411,6 +421,7 @@ describe('the format argument', () => {
     [{ valueColumn: 'energy' }, 'valueColumn', 'lacks the column energy (valueColumn)'],
     [{ ...mapped, meterColumn: '7' }, 'meterColumn', "meterColumn 7 is beyond the header's 3 columns"],
     [{ filter: { column: 'type', value: 'Import' } }, 'filter.column', 'lacks the column type (filter.column)'],
+    [{ qualityColumn: 'Status' }, 'qualityColumn', 'lacks the column Status (qualityColumn)'],
     [{ dialect: 'WIDE' }, 'dialect', 'lacks the columns Meter, Date'],
     [{ dialect: 'LP' }, 'dialect', 'lacks the columns MeterPoint Code'],
     [
@@ -440,6 +451,21 @@ describe('the format argument', () => {
       })
     ).data!.uploadReadings;
     expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 1, rejectedRows: 1 });
+  });
+
+  it("keeps a named quality column's marks with each reading and counts them", async () => {
+    const text =
+      'Meter,When,kWh,Q\nQM,2026-10-26T00:00Z,1,E\nQM,2026-10-26T00:15Z,1,\nQM,2026-10-26T00:30Z,1,E\nQM,2026-10-26T00:45Z,x,A\n';
+    const receipt = (
+      await upload(text, 'marks.csv', {
+        meterColumn: 'Meter',
+        timestampColumn: 'When',
+        valueColumn: 'kWh',
+        qualityColumn: '4',
+      })
+    ).data!.uploadReadings;
+    expect(receipt).toMatchObject({ acceptedRows: 3, rejectedRows: 1, qualityMarks: [{ mark: 'E', readings: 2 }] });
+    expect(receipt.format).toMatchObject({ qualityColumn: 'Q' });
   });
 
   it('still rejects, as a file problem, a file whose header lacks the base columns when no format names them', async () => {

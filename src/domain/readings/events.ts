@@ -107,6 +107,8 @@ export interface FileValidated {
     otherIntervals?: Record<string, number>;
     /** How many meters got each interval, and how it was found. */
     intervals?: IntervalSummary[];
+    /** Accepted readings by the export's status or quality mark (`format.qualityColumn`), when it has one. */
+    qualityMarks?: QualityMarkCount[];
     meters: number;
     firstIntervalStart: string | null;
     lastIntervalStart: string | null;
@@ -114,6 +116,11 @@ export interface FileValidated {
     duplicateOf: string | null;
     validatedAt: string;
   };
+}
+
+export interface QualityMarkCount {
+  mark: string;
+  readings: number;
 }
 
 export interface IntervalSummary {

@@ -36,6 +36,8 @@ export interface ReadingsFormatRequest {
   intervalMinutes?: number;
   timestampMarks?: TimestampMarks;
   filter?: { column: ColumnRef; value: string };
+  /** A status or quality column whose marks are kept with each reading (LP `Status`, TOU `Quality`). */
+  qualityColumn?: ColumnRef;
 }
 
 /** The format applied to a file, as the receipt echoes it. */
@@ -56,6 +58,8 @@ export interface AppliedFormat {
   intervalMinutes: number | null;
   timestampMarks: TimestampMarks;
   filter: { column: string; value: string } | null;
+  /** The column whose marks are kept with each reading, or null. Absent in uploads made before it was kept. */
+  qualityColumn?: string | null;
 }
 
 export class FormatError extends Error {
@@ -103,6 +107,7 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
     ['timestampColumn', request.timestampColumn],
     ['valueColumn', request.valueColumn],
     ['filter.column', request.filter?.column],
+    ['qualityColumn', request.qualityColumn],
   ] as const) {
     if (ref !== undefined && 'index' in ref && !(Number.isInteger(ref.index) && ref.index >= 1))
       throw new FormatError(field, `${field} ${ref.index} must be a column position from 1`);
@@ -135,6 +140,8 @@ export interface LongPlan {
   unitColumn: Column | null;
   unit: EnergyUnit;
   filter: { column: Column; value: string } | null;
+  /** Status or quality marks kept with each reading, or null. */
+  quality: Column | null;
   /** Rows of a meter must go forward in time (the meter exports write them in order). */
   sequential: boolean;
   parseTime: (text: string, clock: ZonedClock) => TimestampResult;
@@ -314,6 +321,7 @@ export function planFormat(
       pattern: string;
       filter: { column: string; value: string } | null;
       unitColumn: string | null;
+      quality: string | null;
     }
   > = {
     BASE: {
@@ -323,6 +331,7 @@ export function planFormat(
       pattern: 'ISO',
       filter: null,
       unitColumn: null,
+      quality: null,
     },
     LP: {
       meter: 'MeterPoint Code',
@@ -331,6 +340,7 @@ export function planFormat(
       pattern: 'd/M/yyyy H:mm[:ss]',
       filter: { column: 'Data Type', value: IMPORT_SERIES },
       unitColumn: 'Units',
+      quality: 'Status',
     },
     TOU: {
       meter: 'MeterCode',
@@ -339,6 +349,7 @@ export function planFormat(
       pattern: 'd/M/yyyy H:mm[:ss]',
       filter: { column: 'DataType', value: IMPORT_SERIES },
       unitColumn: 'Units',
+      quality: 'Quality',
     },
   };
   const base = defaultsOf[dialect];
@@ -353,7 +364,14 @@ export function planFormat(
         : null;
   const unitColumn =
     request.unit === undefined && base.unitColumn !== null ? column('unit', undefined, base.unitColumn) : null;
-  const missing = [meter, timestamp, value, filterColumn, unitColumn].filter(isMissing);
+  // A dialect's own status column is kept when the file has it; one the request names must be there.
+  const qualityColumn =
+    request.qualityColumn !== undefined
+      ? column('qualityColumn', request.qualityColumn, '')
+      : base.quality !== null && names.includes(base.quality.toLowerCase())
+        ? column('qualityColumn', undefined, base.quality)
+        : null;
+  const missing = [meter, timestamp, value, filterColumn, unitColumn, qualityColumn].filter(isMissing);
   if (missing.length > 0) return missingColumns(fields, missing);
   const filterValue = request.filter?.value ?? base.filter?.value ?? null;
   const unit = unitOf(request.unit ?? 'kWh')!;
@@ -375,6 +393,7 @@ export function planFormat(
       filterColumn === null || filterValue === null
         ? null
         : { column: (filterColumn as Column).name, value: filterValue },
+    qualityColumn: qualityColumn === null ? null : (qualityColumn as Column).name,
   };
   return {
     ok: true,
@@ -390,6 +409,7 @@ export function planFormat(
       unit,
       filter:
         filterColumn === null || filterValue === null ? null : { column: filterColumn as Column, value: filterValue },
+      quality: qualityColumn as Column | null,
       sequential: dialect === 'LP' || dialect === 'TOU',
       parseTime: timeParser(pattern, (timestamp as Column).name),
     },

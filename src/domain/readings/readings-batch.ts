@@ -7,12 +7,13 @@
  *   0  'RDGS'             magic
  *   4  u16 version (2)
  *   6  u16 flags          bit 0: values are f64 (else u32); bit 1: meter indexes are u32 (else u16);
- *                         bit 2: starts are absolute f64 ms (else i32 seconds after the base)
+ *                         bit 2: starts are absolute f64 ms (else i32 seconds after the base);
+ *                         bit 3: a u16 quality column follows the meter indexes (its dictionary in the header)
  *   8  u32 count
  *  12  u32 header bytes   length of the JSON header
  *  16  f64 base start     epoch ms
- *  24  JSON header        {"uploadId","batch","meters":[...]} (the meters dictionary)
- *      starts, values, meter indexes
+ *  24  JSON header        {"uploadId","batch","meters":[...],"qualities"?:[...]} (the dictionaries)
+ *      starts, values, meter indexes[, quality indexes: 0 = none, else 1 + index into qualities]
  */
 import { toMicro } from '../billing/money';
 
@@ -30,6 +31,13 @@ export interface ReadingsColumns {
   startMs: Float64Array;
   /** Per reading: energy in micro-kWh, an exact integer. */
   kwhMicro: Float64Array;
+  /**
+   * The export's own status or quality marks (an LP file's `Status`, a TOU file's `Quality`), each once;
+   * absent when no reading of the batch has one.
+   */
+  qualities?: string[];
+  /** Per reading: 0 for none, else 1 + index into `qualities`. */
+  quality?: Uint16Array;
 }
 
 /** What a version 1 event held: [meter, interval start epoch ms, kWh] tuples. */
@@ -44,6 +52,7 @@ const VERSION = 2;
 const VALUES_F64 = 1;
 const METERS_U32 = 2;
 const STARTS_F64 = 4;
+const HAS_QUALITY = 8;
 const FIXED_BYTES = 24;
 
 const align = (offset: number, size: number): number => Math.ceil(offset / size) * size;
@@ -59,6 +68,9 @@ export class ReadingsBatchBuilder {
   private meter: Uint32Array;
   private startMs: Float64Array;
   private kwhMicro: Float64Array;
+  private quality: Uint16Array | null = null;
+  private readonly qualityIndex = new Map<string, number>();
+  private qualities: string[] = [];
   private size = 0;
 
   constructor(private readonly capacity: number) {
@@ -72,10 +84,11 @@ export class ReadingsBatchBuilder {
   }
 
   get full(): boolean {
-    return this.size >= this.capacity || this.meterIdBytes >= MAX_METER_ID_BYTES_PER_BATCH;
+    return this.size >= this.capacity || this.meterIdBytes >= MAX_METER_ID_BYTES_PER_BATCH || this.qualitiesFull;
   }
 
-  add(meter: string, startMs: number, kwhMicro: number): void {
+  /** `quality`: the reading's status or quality mark as the export writes it ('' for none). */
+  add(meter: string, startMs: number, kwhMicro: number, quality = ''): void {
     let index = this.meterIndex.get(meter);
     if (index === undefined) {
       index = this.meters.length;
@@ -87,6 +100,21 @@ export class ReadingsBatchBuilder {
     this.meter[at] = index;
     this.startMs[at] = startMs;
     this.kwhMicro[at] = kwhMicro;
+    if (quality !== '') {
+      let mark = this.qualityIndex.get(quality);
+      if (mark === undefined) {
+        this.qualities.push(quality);
+        mark = this.qualities.length;
+        this.qualityIndex.set(quality, mark);
+      }
+      this.quality ??= new Uint16Array(this.capacity);
+      this.quality[at] = mark;
+    } else if (this.quality !== null) this.quality[at] = 0;
+  }
+
+  /** Whether the batch cannot take another distinct quality mark (the column is u16). */
+  private get qualitiesFull(): boolean {
+    return this.qualities.length >= 0xfffe;
   }
 
   /** The readings so far; the builder starts empty again. */
@@ -96,7 +124,11 @@ export class ReadingsBatchBuilder {
       meter: this.meter.slice(0, this.size),
       startMs: this.startMs.slice(0, this.size),
       kwhMicro: this.kwhMicro.slice(0, this.size),
+      ...(this.quality === null ? {} : { qualities: this.qualities, quality: this.quality.slice(0, this.size) }),
     };
+    this.quality = null;
+    this.qualities = [];
+    this.qualityIndex.clear();
     this.meters = [];
     this.meterIndex.clear();
     this.meterIdBytes = 0;
@@ -123,8 +155,14 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
   }
   const valuesF64 = maxValue > 0xffffffff;
   const metersU32 = batch.meters.length > 0xffff;
+  const withQuality = batch.quality !== undefined && batch.qualities !== undefined;
   const header = new TextEncoder().encode(
-    JSON.stringify({ uploadId: batch.uploadId, batch: batch.batch, meters: batch.meters }),
+    JSON.stringify({
+      uploadId: batch.uploadId,
+      batch: batch.batch,
+      meters: batch.meters,
+      ...(withQuality ? { qualities: batch.qualities } : {}),
+    }),
   );
 
   const startsAt = align(FIXED_BYTES + header.length, 8);
@@ -132,7 +170,8 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
   const valuesAt = align(startsAt + startsBytes, 8);
   const valuesBytes = count * (valuesF64 ? 8 : 4);
   const metersAt = align(valuesAt + valuesBytes, 4);
-  const total = metersAt + count * (metersU32 ? 4 : 2);
+  const qualityAt = align(metersAt + count * (metersU32 ? 4 : 2), 2);
+  const total = withQuality ? qualityAt + count * 2 : metersAt + count * (metersU32 ? 4 : 2);
 
   const buffer = new ArrayBuffer(total);
   const view = new DataView(buffer);
@@ -140,7 +179,10 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
   view.setUint16(4, VERSION, true);
   view.setUint16(
     6,
-    (valuesF64 ? VALUES_F64 : 0) | (metersU32 ? METERS_U32 : 0) | (startsAsSeconds ? 0 : STARTS_F64),
+    (valuesF64 ? VALUES_F64 : 0) |
+      (metersU32 ? METERS_U32 : 0) |
+      (startsAsSeconds ? 0 : STARTS_F64) |
+      (withQuality ? HAS_QUALITY : 0),
     true,
   );
   view.setUint32(8, count, true);
@@ -155,6 +197,7 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
     batch.kwhMicro,
   );
   (metersU32 ? new Uint32Array(buffer, metersAt, count) : new Uint16Array(buffer, metersAt, count)).set(batch.meter);
+  if (withQuality) new Uint16Array(buffer, qualityAt, count).set(batch.quality!);
   return new Uint8Array(buffer);
 }
 
@@ -191,7 +234,10 @@ export function decodeReadingsBatch(data: unknown): ReadingsBatch {
   const startsAt = align(FIXED_BYTES + headerBytes, 8);
   const valuesAt = align(startsAt + count * (startsAsSeconds ? 4 : 8), 8);
   const metersAt = align(valuesAt + count * (valuesF64 ? 8 : 4), 4);
-  if (metersAt + count * (metersU32 ? 4 : 2) > bytes.byteLength) throw new Error('readings payload is truncated');
+  const withQuality = (flags & HAS_QUALITY) !== 0;
+  const qualityAt = align(metersAt + count * (metersU32 ? 4 : 2), 2);
+  const end = withQuality ? qualityAt + count * 2 : metersAt + count * (metersU32 ? 4 : 2);
+  if (end > bytes.byteLength) throw new Error('readings payload is truncated');
   const at = bytes.byteOffset;
 
   const startMs = new Float64Array(count);
@@ -215,7 +261,25 @@ export function decodeReadingsBatch(data: unknown): ReadingsBatch {
     if (meter[i]! >= header.meters.length)
       throw new Error(`reading ${i} names meter ${meter[i]} of ${header.meters.length}`);
   }
-  return { uploadId: header.uploadId, batch: header.batch, meters: header.meters, meter, startMs, kwhMicro };
+  const columns: ReadingsBatch = {
+    uploadId: header.uploadId,
+    batch: header.batch,
+    meters: header.meters,
+    meter,
+    startMs,
+    kwhMicro,
+  };
+  if (withQuality) {
+    const qualities = header.qualities ?? [];
+    const quality = new Uint16Array(count);
+    quality.set(new Uint16Array(bytes.buffer, at + qualityAt, count));
+    for (let i = 0; i < count; i++) {
+      if (quality[i]! > qualities.length)
+        throw new Error(`reading ${i} names quality ${quality[i]} of ${qualities.length}`);
+    }
+    Object.assign(columns, { qualities, quality });
+  }
+  return columns;
 }
 
 function upcastV1(data: ReadingsAcceptedV1Data): ReadingsBatch {
@@ -232,10 +296,10 @@ function v1Data(data: unknown): ReadingsAcceptedV1Data {
   return candidate as ReadingsAcceptedV1Data;
 }
 
-function parseHeader(bytes: Uint8Array): { uploadId: string; batch: number; meters: string[] } {
+function parseHeader(bytes: Uint8Array): { uploadId: string; batch: number; meters: string[]; qualities?: string[] } {
   const length = readU32(bytes, 12);
   const text = new TextDecoder().decode(bytes.subarray(FIXED_BYTES, FIXED_BYTES + length));
-  return JSON.parse(text) as { uploadId: string; batch: number; meters: string[] };
+  return JSON.parse(text) as { uploadId: string; batch: number; meters: string[]; qualities?: string[] };
 }
 
 function readU32(bytes: Uint8Array, offset: number): number {

@@ -30,6 +30,8 @@ export interface AcceptedReading {
   meter: string;
   startMs: number;
   kwhMicro: number;
+  /** The export's status or quality mark for it ('' or absent: none). */
+  quality?: string;
 }
 
 export type RowOutcome =
@@ -299,7 +301,9 @@ export class RowValidator {
         ];
       }
     }
-    return [this.claimed(meter, instant, line, kwh)];
+    const outcome = this.claimed(meter, instant, line, kwh);
+    if (outcome.accepted && plan.quality !== null) outcome.reading.quality = text(plan.quality);
+    return [outcome];
   }
 
   private validateWide(fields: readonly string[], plan: WidePlan, line: number): MappedOutcome[] {

@@ -1,4 +1,4 @@
-import type { IntervalSummary, UploadEvent } from '../../domain/readings/events';
+import type { IntervalSummary, QualityMarkCount, UploadEvent } from '../../domain/readings/events';
 import type { AppliedFormat } from '../../domain/readings/format';
 import { describeValidated } from '../../domain/readings/upload-messages';
 
@@ -27,6 +27,7 @@ export interface UploadStatusDoc {
   skippedRows?: number;
   format?: AppliedFormat | null;
   intervals?: IntervalSummary[];
+  qualityMarks?: QualityMarkCount[];
   meters: number;
   firstIntervalStart: string | null;
   lastIntervalStart: string | null;
@@ -99,6 +100,7 @@ export function evolveUploadStatus(
         skippedRows: event.data.skippedRows ?? 0,
         format: event.data.format ?? null,
         intervals: event.data.intervals ?? [],
+        qualityMarks: event.data.qualityMarks ?? [],
         meters: event.data.meters,
         firstIntervalStart: event.data.firstIntervalStart,
         lastIntervalStart: event.data.lastIntervalStart,

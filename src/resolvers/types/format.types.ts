@@ -102,6 +102,13 @@ export class ReadingsFormatInput {
 
   @Field(() => FilterInput, { nullable: true })
   filter?: FilterInput | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A status or quality column whose marks are kept with each reading (LP: Status and TOU: Quality by default).',
+  })
+  qualityColumn?: string | null;
 }
 
 @ObjectType('AppliedFilter')
@@ -153,6 +160,18 @@ export class AppliedFormatType {
 
   @Field(() => AppliedFilterType, { nullable: true })
   filter!: AppliedFilterType | null;
+
+  @Field(() => String, { nullable: true, description: 'The column whose marks are kept with each reading.' })
+  qualityColumn!: string | null;
+}
+
+@ObjectType('QualityMark', { description: "How many accepted readings carry one of the export's status marks." })
+export class QualityMarkType {
+  @Field(() => String)
+  mark!: string;
+
+  @Field(() => Int)
+  readings!: number;
 }
 
 @ObjectType('MeterIntervals', { description: 'How many meters of an upload have an interval, and how it was found.' })

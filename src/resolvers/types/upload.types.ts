@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from './connection';
-import { AppliedFormatType, MeterIntervalsType } from './format.types';
+import { AppliedFormatType, MeterIntervalsType, QualityMarkType } from './format.types';
 
 export enum UploadStatus {
   RECEIVED = 'RECEIVED',
@@ -55,6 +55,13 @@ export class UploadReceiptType {
     description: "The meters' intervals: how many meters have each, and how it was found.",
   })
   intervals!: MeterIntervalsType[];
+
+  @Field(() => [QualityMarkType], {
+    description:
+      "Accepted readings by the export's status or quality mark (format.qualityColumn: an LP file's Status, a TOU " +
+      "file's Quality), kept with each reading in the log; empty when the file has none.",
+  })
+  qualityMarks!: QualityMarkType[];
 
   @Field(() => ID, { nullable: true, description: 'The earlier upload this file is byte-identical to.' })
   duplicateOf!: string | null;
