@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePrices } from '../../src/tools/readings-generator';
+import { invoicesOfMonth } from '../support/billing-queries';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
 
 const FIXTURES = join(__dirname, '../fixtures/readings');
@@ -57,30 +58,8 @@ async function upload(content: string | Buffer, fileName: string, format?: Recor
 const IMPORT_PRICES = `mutation($file: Upload!) { importPrices(file: $file) { position } }`;
 
 async function invoiceOf(meter: string, position: string) {
-  const answer = await graphql(
-    t.url,
-    `
-      query ($m: ID!, $p: String) {
-        invoices(month: "2026-10", meter: $m, atLeast: $p) {
-          edges {
-            node {
-              meter
-              totalKwh
-              energyCost
-              intervals
-              expectedIntervals
-              unpricedIntervals
-              intervalMinutes
-              status
-            }
-          }
-        }
-      }
-    `,
-    { m: meter, p: position },
-  );
-  expect(answer.errors).toBeUndefined();
-  return (answer.data as { invoices: { edges: Array<{ node: Record<string, unknown> }> } }).invoices.edges[0]!.node;
+  const [invoice] = await invoicesOfMonth(t.url, '2026-10', { meter, atLeast: position });
+  return invoice!;
 }
 
 async function daily(meter: string, from: string, to: string, position: string) {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generatePrices, generateReadings } from '../../src/tools/readings-generator';
-import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
+import { invoicesOfMonth } from '../support/billing-queries';
+import { startTestServer, uploadFile, type TestServer } from '../support/test-server';
 
 const TZ = 'Europe/London';
 const IMPORT_PRICES = `mutation($file: Upload!) { importPrices(file: $file) { position } }`;
@@ -109,32 +110,7 @@ describe('half-hourly meters', () => {
   });
 
   it('bills every meter as DuckDB does from the same files, to the cent, each at its own intervals', async () => {
-    const answer = await graphql(
-      t.url,
-      `
-        query ($p: String) {
-          invoices(month: "2026-10", first: 10, atLeast: $p) {
-            edges {
-              node {
-                meter
-                totalKwh
-                energyCost
-                intervals
-                expectedIntervals
-                unpricedIntervals
-                intervalMinutes
-                status
-              }
-            }
-          }
-        }
-      `,
-      { p: position },
-    );
-    expect(answer.errors).toBeUndefined();
-    const invoices = (
-      answer.data as { invoices: { edges: Array<{ node: Record<string, unknown> }> } }
-    ).invoices.edges.map((edge) => edge.node);
+    const invoices = await invoicesOfMonth(t.url, '2026-10', { atLeast: position });
     expect(reference.map((r) => r.meter)).toEqual(['MIX', 'MP000001', 'MP000002', 'MP000003']);
     expect(invoices.map((invoice) => invoice.meter)).toEqual(reference.map((r) => r.meter));
     for (const [i, invoice] of invoices.entries()) {
