@@ -148,9 +148,9 @@ export async function openReadStore(
     return {
       uploadQueries: withPortErrors(new MongoUploadReadModel(store)),
       billing: withPortErrors(new MongoBillingReadModel(store)),
-      versions: new MongoProjectionVersions(store),
-      checkpoints: new MongoCheckpoints(store),
-      lease: new MongoProjectorLease(store),
+      versions: withPortErrors(new MongoProjectionVersions(store)),
+      checkpoints: withPortErrors(new MongoCheckpoints(store)),
+      lease: withPortErrors(new MongoProjectorLease(store)),
       projectionDefinitions: (rules) =>
         projectionDefinitions(
           {

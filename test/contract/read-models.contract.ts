@@ -180,6 +180,15 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         expect(await fixture.checkpoints.get('upload-status')).toBe('5');
       });
 
+      it('never moves a checkpoint back: a late commit of an older position leaves the newer one', async () => {
+        const store = fixture.uploads('');
+        await store.commit({ uploads: [uploadDoc('a')], rejectedRows: [], checkpoint: '10' });
+        await store.commit({ uploads: [uploadDoc('a')], rejectedRows: [], checkpoint: '9' });
+        expect(await fixture.checkpoints.get('upload-status')).toBe('10');
+        await store.commit({ uploads: [uploadDoc('a')], rejectedRows: [], checkpoint: '11' });
+        expect(await fixture.checkpoints.get('upload-status')).toBe('11');
+      });
+
       it('lists uploads newest first by first appearance, pages with cursors, and keeps the order on update', async () => {
         const store = fixture.uploads('');
         await store.commit({ uploads: [uploadDoc('a'), uploadDoc('b')], rejectedRows: [], checkpoint: '1' });

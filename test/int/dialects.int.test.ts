@@ -291,7 +291,7 @@ describe('the format argument', () => {
   }
   const base = `metering_point_id,timestamp,kwh\n${rows.map(([m, at, kwh]) => `${m},${new Date(at).toISOString()},${kwh}`).join('\n')}\n`;
 
-  it('counts 48 intervals a half-hourly day and 50 on the day clocks go back', async () => {
+  it('counts 48 intervals a half-hourly day, 50 on the day clocks go back and 46 on the day they go forward', async () => {
     const receipt = (await upload(base, 'hh.csv', { intervalMinutes: 30 })).data!.uploadReadings;
     expect(receipt).toMatchObject({ status: 'VALIDATED', rejectedRows: 0 });
     expect(receipt.intervals).toEqual([{ minutes: 30, how: 'DECLARED', meters: 2 }]);
@@ -300,6 +300,15 @@ describe('the format argument', () => {
       ['2026-10-25', 50, 50, true],
       ['2026-10-26', 48, 48, true],
     ]);
+    // The day clocks go forward (29 March 2026 in London) has 46 half-hours.
+    const spring: string[] = [];
+    for (let at = Date.parse('2026-03-29T00:00:00Z'); at < Date.parse('2026-03-29T23:00:00Z'); at += 1_800_000)
+      spring.push(`HH3,${new Date(at).toISOString()},0.5`);
+    const march = (
+      await upload(`metering_point_id,timestamp,kwh\n${spring.join('\n')}\n`, 'spring.csv', { intervalMinutes: 30 })
+    ).data!.uploadReadings;
+    const [day] = await daily('HH3', '2026-03-29', '2026-03-29', march.position);
+    expect(day).toMatchObject({ intervals: 46, expectedIntervals: 46, complete: true, totalKwh: 23 });
   });
 
   it('bills mapped variants of the same readings as the base file: same days, same invoice', async () => {

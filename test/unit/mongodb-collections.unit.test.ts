@@ -17,9 +17,18 @@ import {
   UPLOAD_COLLECTIONS,
   uploadWrites,
 } from '../../src/infrastructure/mongodb/collections';
-import { Binary, MongoNetworkError, MongoNotConnectedError, MongoServerError } from 'mongodb';
+import {
+  Binary,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoWriteConcernError,
+} from 'mongodb';
+import { encodePosition } from '../../src/infrastructure/eventstoredb/mapping';
 import { mapMongoError, withPortErrors } from '../../src/infrastructure/mongodb/errors';
-import { leaseUpdate } from '../../src/infrastructure/mongodb/mongo-projection-state';
+import { checkpointUpdate, leaseUpdate, positionOrder } from '../../src/infrastructure/mongodb/mongo-projection-state';
+import { applyPipeline } from '../support/mongo-pipeline';
 import { ReadStoreUnavailableError } from '../../src/ports/read-store-errors';
 import { invoiceDoc, meterDay, uploadDoc } from '../contract/read-models.contract';
 
@@ -219,6 +228,28 @@ describe('MongoDB errors', () => {
     expect(mapMongoError(duplicate)).toBe(duplicate);
   });
 
+  it('takes no primary, a step-down, a shutdown, a time limit and a majority not reached for unavailable', () => {
+    for (const error of [
+      new MongoServerError({ message: 'not primary', code: 10107 }),
+      new MongoServerError({ message: 'primary stepped down', code: 189 }),
+      new MongoServerError({ message: 'interrupted due to repl state change', code: 11602 }),
+      new MongoServerError({ message: 'shutdown in progress', code: 91 }),
+      new MongoServerError({ message: 'operation exceeded time limit', code: 50 }),
+      new MongoOperationTimeoutError('Timed out during server selection'),
+      new MongoWriteConcernError({
+        ok: 1,
+        writeConcernError: { code: 64, errmsg: 'waiting for replication timed out' },
+      }),
+    ]) {
+      expect([error.message, mapMongoError(error) instanceof ReadStoreUnavailableError]).toEqual([error.message, true]);
+    }
+    const aborted = new MongoServerError({ message: 'transaction aborted', code: 251 });
+    aborted.addErrorLabel('TransientTransactionError');
+    expect(mapMongoError(aborted)).toBeInstanceOf(ReadStoreUnavailableError);
+    const invalid = new MongoServerError({ message: 'bad update', code: 9 });
+    expect(mapMongoError(invalid)).toBe(invalid);
+  });
+
   it('maps the rejections of every async query of an adapter, leaving results and sync values alone', async () => {
     const adapter = {
       name: 'queries',
@@ -233,5 +264,49 @@ describe('MongoDB errors', () => {
     await expect(guarded.ok()).resolves.toBe(42);
     await expect(guarded.down()).rejects.toBeInstanceOf(ReadStoreUnavailableError);
     await expect(guarded.bug()).rejects.toBeInstanceOf(TypeError);
+  });
+});
+
+describe('MongoDB checkpoints', () => {
+  const at = (n: number) => new Date(Date.UTC(2026, 10, 22, 0, 0, n));
+
+  it('orders positions of either log as the log does', () => {
+    expect(positionOrder('9') < positionOrder('10')).toBe(true);
+    expect(positionOrder('123456789012') < positionOrder('123456789013')).toBe(true);
+    const esdb = (commit: bigint) => encodePosition({ commit, prepare: commit });
+    expect(positionOrder(esdb(0xffn)) < positionOrder(esdb(0x100n))).toBe(true);
+    expect(positionOrder(esdb(5n))).toBe(esdb(5n));
+  });
+
+  it('moves a checkpoint forward, never back, and creates it when absent', () => {
+    const created = applyPipeline({ _id: 'billing' }, checkpointUpdate('9', at(1)), at(1));
+    expect(created).toEqual({ _id: 'billing', position: '9', order: positionOrder('9'), updatedAt: at(1) });
+    const forward = applyPipeline(created, checkpointUpdate('10', at(2)), at(2));
+    expect(forward).toMatchObject({ position: '10', updatedAt: at(2) });
+    const late = applyPipeline(forward, checkpointUpdate('9', at(3)), at(3));
+    expect(late).toEqual(forward);
+    const same = applyPipeline(forward, checkpointUpdate('10', at(4)), at(4));
+    expect(same).toEqual(forward);
+    // A document of an older version has no order: the next write replaces it.
+    const older = applyPipeline(
+      { _id: 'billing', position: '500', updatedAt: at(0) },
+      checkpointUpdate('501', at(5)),
+      at(5),
+    );
+    expect(older).toMatchObject({ position: '501', order: positionOrder('501') });
+  });
+
+  it('gives the lease to its holder or when it ran out, by the server clock, and to nobody else', () => {
+    const now = at(10);
+    const held = { _id: 'projector', holder: 'a', expiresAt: at(20) };
+    expect(applyPipeline(held, leaseUpdate('b', 15_000), now)).toEqual(held);
+    expect(applyPipeline(held, leaseUpdate('a', 15_000), now)).toEqual({ ...held, expiresAt: at(25) });
+    const expired = { ...held, expiresAt: at(5) };
+    expect(applyPipeline(expired, leaseUpdate('b', 15_000), now)).toEqual({ ...held, holder: 'b', expiresAt: at(25) });
+    expect(applyPipeline({ _id: 'projector' }, leaseUpdate('c', 15_000), now)).toEqual({
+      _id: 'projector',
+      holder: 'c',
+      expiresAt: at(25),
+    });
   });
 });

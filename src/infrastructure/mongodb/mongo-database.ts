@@ -17,6 +17,9 @@ export class MongoReadStore {
     const client = new MongoClient(url, {
       serverSelectionTimeoutMS: timeoutMs,
       connectTimeoutMS: timeoutMs,
+      // A socket silent this long fails its operation instead of hanging it (the client has no other
+      // client-wide limit: its timeoutMS option is deprecated and without effect in driver 7).
+      socketTimeoutMS: 60_000,
       // Read models are rebuilt from the log, but a checkpoint must never get ahead of lost writes.
       writeConcern: { w: 'majority' },
       readConcern: { level: 'majority' },

@@ -6,7 +6,35 @@ import type { MongoReadStore } from './mongo-database';
 interface CheckpointDocument {
   _id: string;
   position: string;
+  /** `position` as a string that sorts in log order (absent in documents of older versions). */
+  order?: string;
   updatedAt: Date;
+}
+
+/**
+ * A log position as a string that sorts in log order: the SQLite log's positions are decimal integers
+ * (padded to 20 digits), the EventStoreDB log's fixed-width hex pairs (already sorted as written).
+ */
+export function positionOrder(position: string): string {
+  return /^\d+$/.test(position) ? position.padStart(20, '0') : position;
+}
+
+/**
+ * The update that stores `position` unless the checkpoint is already further (a late or repeated write
+ * never moves it back); one atomic update, also when the document does not exist yet (upsert).
+ */
+export function checkpointUpdate(position: string, at: Date): Document[] {
+  const order = positionOrder(position);
+  const ahead = { $lt: ['$order', order] }; // a missing order sorts first: older documents are overwritten
+  return [
+    {
+      $set: {
+        position: { $cond: [ahead, position, '$position'] },
+        updatedAt: { $cond: [ahead, at, '$updatedAt'] },
+        order: { $cond: [ahead, order, '$order'] },
+      },
+    },
+  ];
 }
 
 /** Checkpoints in the read-model database, each written after the read-model writes it covers. */
@@ -21,12 +49,23 @@ export class MongoCheckpoints implements ProjectionCheckpoints {
     return (await this.collection.findOne({ _id: name }))?.position ?? null;
   }
 
-  /** With a session, the write is part of that session's transaction (the read-model writes it covers). */
+  /**
+   * With a session, the write is part of that session's transaction (the read-model writes it covers).
+   * Never moves the checkpoint back: a position behind the stored one changes nothing.
+   */
   async set(name: string, position: string, session?: ClientSession): Promise<void> {
-    await this.collection.updateOne(
+    await this.collection.updateOne({ _id: name }, checkpointUpdate(position, new Date()), {
+      upsert: true,
+      ...(session === undefined ? {} : { session }),
+    });
+  }
+
+  /** Stores `position` whatever was there (a promoted rebuild's checkpoint replaces the live one). */
+  private async replace(name: string, position: string): Promise<void> {
+    await this.collection.replaceOne(
       { _id: name },
-      { $set: { position, updatedAt: new Date() } },
-      { upsert: true, ...(session === undefined ? {} : { session }) },
+      { position, order: positionOrder(position), updatedAt: new Date() },
+      { upsert: true },
     );
   }
 
@@ -37,7 +76,7 @@ export class MongoCheckpoints implements ProjectionCheckpoints {
   /** Hands a rebuilt copy's checkpoint to the live name. */
   async move(from: string, to: string): Promise<void> {
     const position = await this.get(from);
-    if (position !== null) await this.set(to, position);
+    if (position !== null) await this.replace(to, position);
     await this.delete(from);
   }
 }

@@ -24,20 +24,28 @@ export class SqliteCheckpoints implements ProjectionCheckpoints {
     );
   }
 
-  /** Call inside the transaction that writes the rows this position covers. */
+  /**
+   * Call inside the transaction that writes the rows this position covers. Never moves the checkpoint
+   * back (the log's positions are integers): an older position changes nothing.
+   */
   set(projection: string, position: string): void {
     this.db
       .prepare(
         `INSERT INTO projection_checkpoints (projection, position, updated_ms) VALUES (?, ?, ?)
-         ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_ms = excluded.updated_ms`,
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_ms = excluded.updated_ms
+         WHERE CAST(excluded.position AS INTEGER) > CAST(projection_checkpoints.position AS INTEGER)`,
       )
       .run(projection, position, Date.now());
   }
 
-  /** Hands a rebuilt copy's checkpoint to the live name (call inside the swapping transaction). */
+  /** Hands a rebuilt copy's checkpoint to the live name, replacing it (call inside the swapping transaction). */
   move(from: string, to: string): void {
     const position = this.getSync(from);
-    if (position !== null) this.set(to, position);
+    if (position !== null) {
+      this.db
+        .prepare('INSERT OR REPLACE INTO projection_checkpoints (projection, position, updated_ms) VALUES (?, ?, ?)')
+        .run(to, position, Date.now());
+    }
     this.delete(from);
   }
 
