@@ -31,7 +31,7 @@ export async function writeParquet(
 ): Promise<void> {
   // hyparquet-writer is an ES module: loaded on first use (Node's require of ESM, or jest's transform).
   const { ByteWriter, ParquetWriter } = await import('hyparquet-writer');
-  // The writer calls `flush` after each row group: the group's bytes go out there.
+  // The writer calls `flush` after each row group and waits for it: the group's bytes go out there.
   const writer: InstanceType<typeof ByteWriter> & { flush?: () => Promise<void> } = new ByteWriter(256 * 1024);
   const drain = async (): Promise<void> => {
     if (writer.index === 0) return;
@@ -64,7 +64,6 @@ export async function writeParquet(
     });
     group = columns.map(() => []);
     groupSize = 0;
-    await drain();
   };
   for await (const row of rows) {
     for (let i = 0; i < columns.length; i++) group[i]!.push(row[i] ?? null);

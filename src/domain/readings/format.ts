@@ -6,6 +6,7 @@
  * becomes readings. Pure: no clock, no I/O.
  */
 import { DateTime } from 'luxon';
+import { parseLocalDate } from '../billing/calendar';
 import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './events';
 import { parseTimestamp, shorten, type TimestampResult } from './timestamp';
@@ -157,14 +158,10 @@ export interface WidePlan {
   times: Array<Column & { minutes: number; occurrence: number }>;
   unit: EnergyUnit;
   /** The calendar day of a date cell, or null when it does not match the format's date pattern. */
-  parseDate: (text: string) => LocalDay | null;
+  parseDate: (text: string) => CalendarDate | null;
 }
 
-export interface LocalDay {
-  year: number;
-  month: number;
-  day: number;
-}
+type CalendarDate = NonNullable<ReturnType<typeof parseLocalDate>>;
 
 export type FormatPlan = LongPlan | WidePlan;
 
@@ -434,26 +431,23 @@ function missingColumns(fields: readonly string[], missing: Missing[]): PlanResu
   };
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Reads a WIDE sheet's date cell: `yyyy-MM-dd` by a quick match, any other pattern by Luxon. */
-function dateParser(pattern: string): (text: string) => LocalDay | null {
-  if (pattern === 'yyyy-MM-dd') {
-    return (text) => {
-      const match = ISO_DATE.exec(text);
-      if (match === null) return null;
-      const day = { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) };
-      return DateTime.fromObject(day, { zone: 'UTC' }).isValid ? day : null;
-    };
-  }
+/** Reads a WIDE sheet's date cell: `yyyy-MM-dd` as the calendar does, any other pattern by Luxon. */
+function dateParser(pattern: string): (text: string) => CalendarDate | null {
+  if (pattern === 'yyyy-MM-dd') return parseLocalDate;
   const variants = patternVariants(pattern);
   return (text) => {
-    for (const variant of variants) {
-      const parsed = DateTime.fromFormat(text, variant, { zone: 'UTC' });
-      if (parsed.isValid) return { year: parsed.year, month: parsed.month, day: parsed.day };
-    }
-    return null;
+    const parsed = fromPatterns(text, variants);
+    return parsed === null ? null : { year: parsed.year, month: parsed.month, day: parsed.day };
   };
+}
+
+/** The text read by the first of the pattern's variants that matches it, or null. */
+function fromPatterns(text: string, variants: readonly string[]): DateTime | null {
+  for (const variant of variants) {
+    const parsed = DateTime.fromFormat(text, variant, { zone: 'UTC' });
+    if (parsed.isValid) return parsed;
+  }
+  return null;
 }
 
 /** Every pattern a `[...]`-optional pattern stands for, longest first. */
@@ -478,33 +472,30 @@ export function timeParser(format: string, field: string): (text: string, clock:
   }
   const variants = patternVariants(format);
   return (text, clock) => {
-    for (const variant of variants) {
-      const parsed = DateTime.fromFormat(text, variant, { zone: 'UTC' });
-      if (!parsed.isValid) continue;
-      const local = clock.toInstant({
-        year: parsed.year,
-        month: parsed.month,
-        day: parsed.day,
-        hour: parsed.hour,
-        minute: parsed.minute,
-        second: parsed.second,
-        millisecond: parsed.millisecond,
-      });
-      if (local.kind === 'ok') return { ok: true, instant: local.instant };
-      return {
-        ok: false,
-        ...(local.kind === 'ambiguous' ? { ambiguous: { earlier: local.earlier, later: local.later } } : {}),
-        reason: {
-          code: local.kind === 'nonexistent' ? 'TIMESTAMP_NONEXISTENT' : 'TIMESTAMP_AMBIGUOUS',
-          field,
-          message:
-            local.kind === 'nonexistent'
-              ? `local time '${shorten(text)}' does not exist in ${clock.timeZone} (clocks moved forward)`
-              : `local time '${shorten(text)}' happens twice in ${clock.timeZone} (clocks moved back) and the meter has no earlier reading in the file to tell which; this pattern has no UTC offset`,
-        },
-      };
-    }
-    return invalid(field, `'${shorten(text)}' does not match the timestamp pattern '${format}'`);
+    const parsed = fromPatterns(text, variants);
+    if (parsed === null) return invalid(field, `'${shorten(text)}' does not match the timestamp pattern '${format}'`);
+    const local = clock.toInstant({
+      year: parsed.year,
+      month: parsed.month,
+      day: parsed.day,
+      hour: parsed.hour,
+      minute: parsed.minute,
+      second: parsed.second,
+      millisecond: parsed.millisecond,
+    });
+    if (local.kind === 'ok') return { ok: true, instant: local.instant };
+    return {
+      ok: false,
+      ...(local.kind === 'ambiguous' ? { ambiguous: { earlier: local.earlier, later: local.later } } : {}),
+      reason: {
+        code: local.kind === 'nonexistent' ? 'TIMESTAMP_NONEXISTENT' : 'TIMESTAMP_AMBIGUOUS',
+        field,
+        message:
+          local.kind === 'nonexistent'
+            ? `local time '${shorten(text)}' does not exist in ${clock.timeZone} (clocks moved forward)`
+            : `local time '${shorten(text)}' happens twice in ${clock.timeZone} (clocks moved back) and the meter has no earlier reading in the file to tell which; this pattern has no UTC offset`,
+      },
+    };
   };
 }
 
