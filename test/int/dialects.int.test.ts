@@ -376,6 +376,16 @@ describe('the format argument', () => {
     }
   });
 
+  it('reads ISO local times without offset in the repeated hour in file order too, whatever the column is called', async () => {
+    const times = ['00:30', '01:00', '01:30', '01:00', '01:30', '02:00'];
+    const text = `Meter,When,kWh\n${times.map((time) => `ISOL,2026-10-25T${time}:00,1`).join('\n')}\n`;
+    const format = { meterColumn: 'Meter', timestampColumn: 'When', valueColumn: 'kWh', intervalMinutes: 30 };
+    const receipt = (await upload(text, 'iso-local.csv', format)).data!.uploadReadings;
+    expect(receipt).toMatchObject({ acceptedRows: 6, rejectedRows: 0 });
+    const [day] = await daily('ISOL', '2026-10-25', '2026-10-25', receipt.position);
+    expect(day).toMatchObject({ intervals: 6, totalKwh: 6 });
+  });
+
   it("refuses a repeated local hour at a meter's first reading of the file: nothing tells which it is", async () => {
     const text = 'Meter,When,kWh\nAMB,25/10/2026 01:30,1\nAMB,25/10/2026 02:00,1\n';
     const format = {

@@ -499,8 +499,9 @@ export function timeParser(format: string, field: string): (text: string, clock:
   };
 }
 
+/** The result with the file's own column name as the reason's field (the rest, `ambiguous` included, kept). */
 function withField(result: TimestampResult, field: string): TimestampResult {
-  return result.ok || field === 'timestamp' ? result : { ok: false, reason: { ...result.reason, field } };
+  return result.ok || field === 'timestamp' ? result : { ...result, reason: { ...result.reason, field } };
 }
 
 const invalid = (field: string, message: string): TimestampResult => ({
