@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { ZonedClock } from '../src/domain/time/zoned-time';
 import { openBackends } from '../src/infrastructure/backends';
+import { LeaseFence } from '../src/projections/leased-projector';
 import { ProjectionRunner } from '../src/projections/runner';
 import { SERVICE_STREAM_PREFIXES } from '../src/projections/stream-prefixes';
 
@@ -23,18 +24,22 @@ async function main(): Promise<void> {
   const holder = `${hostname()}:${process.pid}:replay-${randomUUID().slice(0, 8)}`;
   const { lease } = backends.readStore;
   try {
-    if (!(await lease.tryAcquire(holder, REPLAY_LEASE_MS, Date.now()))) {
+    const token = await lease.tryAcquire(holder, REPLAY_LEASE_MS, Date.now());
+    if (token === null) {
       throw new Error(
         'a running server holds the projector lease: use the replayProjections mutation on it, or stop it first',
       );
     }
     const runner = new ProjectionRunner(
       backends.eventStore,
-      backends.readStore.projectionDefinitions({
-        clock: new ZonedClock(config.billingTimeZone),
-        resolutionMinutes: config.readingResolutionMinutes,
-        market: config.priceArea,
-      }),
+      backends.readStore.projectionDefinitions(
+        {
+          clock: new ZonedClock(config.billingTimeZone),
+          resolutionMinutes: config.readingResolutionMinutes,
+          market: config.priceArea,
+        },
+        new LeaseFence({ holder, token }),
+      ),
       backends.readStore.versions,
       logger,
       { streamPrefixes: SERVICE_STREAM_PREFIXES },

@@ -31,7 +31,7 @@ import { startPriceScheduler, type Scheduler } from './jobs/scheduler';
 import type { Logger } from './logger';
 import { ProjectionRunner } from './projections/runner';
 import { CheckpointWaiter } from './projections/checkpoint-waiter';
-import { LeasedProjector, ProjectorNotHereError } from './projections/leased-projector';
+import { LeaseFence, LeasedProjector, ProjectorNotHereError } from './projections/leased-projector';
 import { ValidationWorkers } from './ingestion/validation-workers';
 import { projectionProgress } from './projections/progress';
 import { SERVICE_STREAM_PREFIXES } from './projections/stream-prefixes';
@@ -76,11 +76,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
   const { eventStore, readStore } = backends;
   const clock = new ZonedClock(config.billingTimeZone);
-  const definitions = readStore.projectionDefinitions({
-    clock,
-    resolutionMinutes: config.readingResolutionMinutes,
-    market: config.priceArea,
-  });
+  // Every projection write is fenced with the lease this process holds (none in an API-only process).
+  const fence = new LeaseFence();
+  const definitions = readStore.projectionDefinitions(
+    { clock, resolutionMinutes: config.readingResolutionMinutes, market: config.priceArea },
+    fence,
+  );
   const projectionNames = definitions.map((d) => d.name);
   const projections = new ProjectionRunner(eventStore, definitions, readStore.versions, logger, {
     streamPrefixes: SERVICE_STREAM_PREFIXES,
@@ -112,6 +113,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
           },
           { holder: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, ttlMs: config.projectorLeaseMs },
           logger,
+          fence,
         );
   await projector?.start();
 

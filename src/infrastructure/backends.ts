@@ -8,7 +8,12 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { BillingProjectionStore, BillingQueries } from '../ports/billing-read-model';
 import type { EventStore } from '../ports/event-store';
-import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../ports/projection-state';
+import type {
+  ProjectionCheckpoints,
+  ProjectionVersions,
+  ProjectorFence,
+  ProjectorLease,
+} from '../ports/projection-state';
 import type { UploadProjectionStore, UploadQueries } from '../ports/upload-read-model';
 import { BILLING_PROJECTION, BillingProjection, type BillingRules } from '../projections/billing/projection';
 import type { ProjectionDefinition } from '../projections/projection';
@@ -38,8 +43,11 @@ export interface ReadStore {
   versions: ProjectionVersions;
   checkpoints: ProjectionCheckpoints;
   lease: ProjectorLease;
-  /** The service's projections over this store's models. */
-  projectionDefinitions(rules: BillingRules): ProjectionDefinition[];
+  /**
+   * The service's projections over this store's models; with a fence, every write they make is refused
+   * unless this process holds the projector lease's tenure.
+   */
+  projectionDefinitions(rules: BillingRules, fence?: ProjectorFence): ProjectionDefinition[];
   health: HealthCheck;
   close(): Promise<void>;
 }
@@ -151,11 +159,11 @@ export async function openReadStore(
       versions: withPortErrors(new MongoProjectionVersions(store)),
       checkpoints: withPortErrors(new MongoCheckpoints(store)),
       lease: withPortErrors(new MongoProjectorLease(store)),
-      projectionDefinitions: (rules) =>
+      projectionDefinitions: (rules, fence) =>
         projectionDefinitions(
           {
-            uploads: (suffix) => new MongoUploadReadModel(store, suffix),
-            billing: (suffix) => new MongoBillingReadModel(store, suffix),
+            uploads: (suffix) => new MongoUploadReadModel(store, suffix, fence ?? null),
+            billing: (suffix) => new MongoBillingReadModel(store, suffix, fence ?? null),
           },
           rules,
         ),
@@ -170,11 +178,11 @@ export async function openReadStore(
     versions: new SqliteProjectionVersions(db),
     checkpoints: new SqliteCheckpoints(db),
     lease: new SqliteProjectorLease(db),
-    projectionDefinitions: (rules) =>
+    projectionDefinitions: (rules, fence) =>
       projectionDefinitions(
         {
-          uploads: (suffix) => new SqliteUploadReadModel(db, suffix),
-          billing: (suffix) => new SqliteBillingReadModel(db, suffix),
+          uploads: (suffix) => new SqliteUploadReadModel(db, suffix, fence ?? null),
+          billing: (suffix) => new SqliteBillingReadModel(db, suffix, fence ?? null),
         },
         rules,
       ),

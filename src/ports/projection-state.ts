@@ -16,8 +16,28 @@ export interface ProjectionCheckpoints {
  * taken over by another projector once its holder stops renewing it (crashed or cut off).
  */
 export interface ProjectorLease {
-  /** Takes or renews the lease for `holder` until `now + ttlMs`; false while another holder has it. */
-  tryAcquire(holder: string, ttlMs: number, now: number): Promise<boolean>;
-  /** Gives the lease up, if `holder` has it. */
+  /**
+   * Takes or renews the lease for `holder` until `now + ttlMs`: answers its fencing token, or null while
+   * another holder has it. A renewal keeps the token; every new tenure (a take-over, or a holder whose
+   * lease ran out taking it again) gets a larger one.
+   */
+  tryAcquire(holder: string, ttlMs: number, now: number): Promise<number | null>;
+  /** Gives the lease up, if `holder` has it (its token is kept, so the next tenure's is larger). */
   release(holder: string): Promise<void>;
+}
+
+/** A tenure of the projector lease: who holds it and the token it was granted. */
+export interface LeaseGrant {
+  holder: string;
+  token: number;
+}
+
+/**
+ * The tenure a projector's read-model writes are made under. Every commit checks it inside its own
+ * transaction, so a paused old holder that wakes after another took over cannot overwrite the new
+ * holder's work: its writes are refused (`FencedOffError`) instead.
+ */
+export interface ProjectorFence {
+  /** The grant this process holds now, or null when it holds none (every write is then refused). */
+  current(): LeaseGrant | null;
 }

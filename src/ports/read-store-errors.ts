@@ -5,3 +5,11 @@ export class ReadStoreUnavailableError extends Error {
     this.name = 'ReadStoreUnavailableError';
   }
 }
+
+/** A projector write refused because this process no longer holds the lease it was made under. */
+export class FencedOffError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FencedOffError';
+  }
+}

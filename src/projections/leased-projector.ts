@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import type { ProjectorLease } from '../ports/projection-state';
+import type { LeaseGrant, ProjectorFence, ProjectorLease } from '../ports/projection-state';
 
 export interface LeaderWork {
   /** Starts what only the lease holder runs (projections, the price schedule). */
@@ -11,6 +11,23 @@ export interface LeasedProjectorOptions {
   holder: string;
   ttlMs: number;
   now?: () => number;
+}
+
+/** The grant this process holds, as the leased projector (or a CLI tool holding the lease) sets it. */
+export class LeaseFence implements ProjectorFence {
+  private grant: LeaseGrant | null;
+
+  constructor(grant: LeaseGrant | null = null) {
+    this.grant = grant;
+  }
+
+  current(): LeaseGrant | null {
+    return this.grant;
+  }
+
+  hold(grant: LeaseGrant | null): void {
+    this.grant = grant;
+  }
 }
 
 /**
@@ -29,6 +46,8 @@ export class LeasedProjector {
     private readonly work: LeaderWork,
     private readonly options: LeasedProjectorOptions,
     private readonly log: Pick<Logger, 'info' | 'warn' | 'error'>,
+    /** Where the work's writes find the current grant (fenced with its token). */
+    private readonly fence = new LeaseFence(),
   ) {}
 
   get isLeader(): boolean {
@@ -47,24 +66,37 @@ export class LeasedProjector {
   private async beat(): Promise<void> {
     if (this.stopped) return;
     const now = (this.options.now ?? Date.now)();
-    let held: boolean;
+    let token: number | null;
     try {
-      held = await this.lease.tryAcquire(this.options.holder, this.options.ttlMs, now);
+      token = await this.lease.tryAcquire(this.options.holder, this.options.ttlMs, now);
     } catch (error) {
       this.log.warn('projector lease could not be renewed', { error: String(error) });
-      held = false;
+      token = null;
     }
-    if (held && !this.leading) {
+    if (token !== null && this.leading && this.fence.current()?.token !== token) {
+      // The lease ran out before this renewal (a long pause) and was granted anew: writes made under the
+      // old token are refused from now on, so the work restarts from what the store holds.
+      this.log.warn('the projector lease ran out and was taken again: restarting projections', {
+        holder: this.options.holder,
+      });
+      this.fence.hold(null);
+      this.leading = false;
+      await this.work.stop();
+    }
+    if (token !== null && !this.leading) {
       this.leading = true;
-      this.log.info('took the projector lease: running projections', { holder: this.options.holder });
+      this.fence.hold({ holder: this.options.holder, token });
+      this.log.info('took the projector lease: running projections', { holder: this.options.holder, token });
       try {
         await this.work.start();
       } catch (error) {
         this.log.error('projector failed to start; giving the lease up', { error: String(error) });
         await this.resign();
       }
-    } else if (!held && this.leading) {
+    } else if (token === null && this.leading) {
       this.log.warn('lost the projector lease: stopping projections', { holder: this.options.holder });
+      // Refuse the work's writes at once, before it has stopped: another projector may hold the lease.
+      this.fence.hold(null);
       this.leading = false;
       await this.work.stop();
     }
@@ -73,6 +105,7 @@ export class LeasedProjector {
   private async resign(): Promise<void> {
     this.leading = false;
     await this.work.stop().catch(() => undefined);
+    this.fence.hold(null);
     await this.lease.release(this.options.holder).catch(() => undefined);
   }
 

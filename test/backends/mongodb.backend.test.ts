@@ -12,6 +12,7 @@ import {
   MongoProjectorLease,
 } from '../../src/infrastructure/mongodb/mongo-projection-state';
 import { MongoUploadReadModel } from '../../src/infrastructure/mongodb/mongo-upload-read-model';
+import type { ProjectorFence } from '../../src/ports/projection-state';
 import { readModelContract } from '../contract/read-models.contract';
 
 const url = process.env.MONGODB_URL;
@@ -24,8 +25,8 @@ if (url === undefined || url === '') {
   readModelContract('MongoDB', async () => {
     const store = await MongoReadStore.connect(url, `contract_${randomUUID().slice(0, 8)}`, 10_000);
     return {
-      uploads: (suffix: string) => new MongoUploadReadModel(store, suffix),
-      billing: (suffix: string) => new MongoBillingReadModel(store, suffix),
+      uploads: (suffix: string, fence?: ProjectorFence) => new MongoUploadReadModel(store, suffix, fence ?? null),
+      billing: (suffix: string, fence?: ProjectorFence) => new MongoBillingReadModel(store, suffix, fence ?? null),
       promoteUploads: (suffix: string) => new MongoUploadReadModel(store, suffix).promote(),
       promoteBilling: (suffix: string) => new MongoBillingReadModel(store, suffix).promote(),
       checkpoints: new MongoCheckpoints(store),

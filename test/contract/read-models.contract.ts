@@ -12,14 +12,22 @@ import type {
   PriceDay,
   StagedBatch,
 } from '../../src/ports/billing-read-model';
-import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../src/ports/projection-state';
+import type {
+  ProjectionCheckpoints,
+  ProjectionVersions,
+  ProjectorFence,
+  ProjectorLease,
+} from '../../src/ports/projection-state';
+import { FencedOffError } from '../../src/ports/read-store-errors';
+import { LeaseFence } from '../../src/projections/leased-projector';
 import type { UploadProjectionStore, UploadQueries } from '../../src/ports/upload-read-model';
 import type { UploadStatusDoc } from '../../src/projections/upload-status/evolve';
 
 /** A fresh read-model store: live copies (suffix '') and rebuild copies, and how to swap one in. */
 export interface ReadModelFixture {
-  uploads(suffix: string): UploadProjectionStore & UploadQueries;
-  billing(suffix: string): BillingProjectionStore & BillingQueries;
+  /** With a fence, every write is refused unless the fence holds the lease's current tenure. */
+  uploads(suffix: string, fence?: ProjectorFence): UploadProjectionStore & UploadQueries;
+  billing(suffix: string, fence?: ProjectorFence): BillingProjectionStore & BillingQueries;
   promoteUploads(suffix: string): Promise<void>;
   promoteBilling(suffix: string): Promise<void>;
   checkpoints: ProjectionCheckpoints;
@@ -554,28 +562,84 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         expect(await fixture.versions.get('billing')).toBe(4);
       });
 
-      it('grants the projector lease to one holder until it expires or is released', async () => {
+      it('grants the projector lease to one holder until it expires or is released, a larger token each tenure', async () => {
         // Real time: a store may keep the lease on its own clock (MongoDB uses the server's), not the caller's.
         const { lease } = fixture;
         const ttl = 300;
-        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBe(true);
-        expect(await lease.tryAcquire('p2', ttl, Date.now())).toBe(false);
-        // The holder renews; the other still waits.
-        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBe(true);
+        const first = await lease.tryAcquire('p1', ttl, Date.now());
+        expect(first).toEqual(expect.any(Number));
+        expect(await lease.tryAcquire('p2', ttl, Date.now())).toBeNull();
+        // The holder renews under the same token; the other still waits.
+        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBe(first);
         const renewedAt = Date.now();
-        expect(await lease.tryAcquire('p2', ttl, Date.now())).toBe(false);
+        expect(await lease.tryAcquire('p2', ttl, Date.now())).toBeNull();
         // The holder died: once its lease ran out another takes over, and the old holder cannot renew.
+        let taken: number | null = null;
         let takenAt = 0;
-        while (takenAt === 0 && Date.now() - renewedAt < 5_000) {
-          if (await lease.tryAcquire('p2', ttl, Date.now())) takenAt = Date.now();
-          else await new Promise((resolve) => setTimeout(resolve, 10));
+        while (taken === null && Date.now() - renewedAt < 5_000) {
+          taken = await lease.tryAcquire('p2', ttl, Date.now());
+          if (taken === null) await new Promise((resolve) => setTimeout(resolve, 10));
+          else takenAt = Date.now();
         }
         expect(takenAt - renewedAt).toBeGreaterThanOrEqual(ttl - 50);
-        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBe(false);
+        expect(taken).toBeGreaterThan(first!);
+        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBeNull();
         await lease.release('p1'); // not the holder: changes nothing
-        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBe(false);
+        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBeNull();
         await lease.release('p2');
-        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBe(true);
+        expect(await lease.tryAcquire('p1', ttl, Date.now())).toBeGreaterThan(taken!);
+      });
+
+      it("refuses the writes of a holder whose tenure ended, and keeps the new holder's", async () => {
+        const { lease } = fixture;
+        const priceDay = (date: string, priceMicro: number): PriceDay => ({
+          market: 'BG',
+          deliveryDate: date,
+          intervals: [{ start: 0, end: 3_600_000, priceMicro }],
+        });
+        const old = await lease.tryAcquire('old', 60_000, Date.now());
+        const oldFence = new LeaseFence({ holder: 'old', token: old! });
+        const oldBilling = fixture.billing('', oldFence);
+        const oldUploads = fixture.uploads('', oldFence);
+        await oldBilling.run(function* () {
+          yield { op: 'putPriceDay', day: priceDay('2026-10-01', 100) };
+          yield { op: 'checkpoint', position: '5' };
+        });
+        // The old holder pauses; its lease is given up (or runs out) and another projector takes it.
+        await lease.release('old');
+        const next = await lease.tryAcquire('next', 60_000, Date.now());
+        const nextBilling = fixture.billing('', new LeaseFence({ holder: 'next', token: next! }));
+        await nextBilling.run(function* () {
+          yield { op: 'putPriceDay', day: priceDay('2026-10-01', 200) };
+          yield { op: 'checkpoint', position: '6' };
+        });
+        // The old holder wakes and writes what it computed before the pause: refused whole.
+        await expect(
+          oldBilling.run(function* () {
+            yield { op: 'putPriceDay', day: priceDay('2026-10-01', 100) };
+            yield { op: 'checkpoint', position: '7' };
+          }),
+        ).rejects.toThrow(FencedOffError);
+        await expect(
+          oldUploads.commit({ uploads: [uploadDoc('u-old')], rejectedRows: [], checkpoint: '7' }),
+        ).rejects.toThrow(FencedOffError);
+        expect(await nextBilling.getCheckpoint()).toBe('6');
+        expect((await nextBilling.prices('BG', 0, 3_600_000)).map((p) => p.priceMicro)).toEqual([200]);
+        expect(await fixture.uploads('').getUpload('u-old')).toBeNull();
+        // A process holding no lease at all writes nothing either.
+        await expect(
+          fixture
+            .uploads('', new LeaseFence(null))
+            .commit({ uploads: [uploadDoc('u-none')], rejectedRows: [], checkpoint: '8' }),
+        ).rejects.toThrow(FencedOffError);
+        // Even if the old holder took the lease again later, its paused writes carry the old token.
+        await lease.release('next');
+        expect(await lease.tryAcquire('old', 60_000, Date.now())).toBeGreaterThan(next!);
+        await expect(
+          oldBilling.run(function* () {
+            yield { op: 'checkpoint', position: '9' };
+          }),
+        ).rejects.toThrow(FencedOffError);
       });
     });
   });

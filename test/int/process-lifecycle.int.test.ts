@@ -55,7 +55,10 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
     expect(code).toBe(0);
     const db = new Database(join(dataDir, 'energy-billing.sqlite'), { readonly: true });
     try {
-      expect(db.prepare('SELECT * FROM projector_lease').all()).toEqual([]);
+      // Released: its time ended (the row stays, keeping its token for the next tenure).
+      expect(db.prepare('SELECT expires_ms AS expiresMs, token FROM projector_lease').all()).toEqual([
+        { expiresMs: 0, token: 1 },
+      ]);
     } finally {
       db.close();
     }

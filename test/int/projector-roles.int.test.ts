@@ -13,10 +13,12 @@ import {
   SqliteProjectionVersions,
   SqliteProjectorLease,
 } from '../../src/infrastructure/sqlite/sqlite-checkpoints';
+import { SqliteBillingReadModel } from '../../src/infrastructure/sqlite/sqlite-billing-read-model';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import type { RecordedEvent } from '../../src/ports/event-store';
 import { CheckpointWaiter } from '../../src/projections/checkpoint-waiter';
-import { LeasedProjector, type LeaderWork } from '../../src/projections/leased-projector';
+import { FencedOffError } from '../../src/ports/read-store-errors';
+import { LeaseFence, LeasedProjector, type LeaderWork } from '../../src/projections/leased-projector';
 import type { Projection, ProjectionDefinition } from '../../src/projections/projection';
 import { ProjectionRunner } from '../../src/projections/runner';
 
@@ -73,6 +75,68 @@ describe('projector roles', () => {
     await until(() => first.isLeader);
     await first.stop();
     expect(running.size).toBe(0);
+  });
+
+  it("fences a paused holder's writes with its lease token, and restarts the work when a renewal comes back as a new tenure", async () => {
+    const lease = new SqliteProjectorLease(db);
+    let now = 1_000_000;
+    const starts: string[] = [];
+    const work = (name: string): LeaderWork => ({
+      start: () => Promise.resolve(void starts.push(name)),
+      stop: () => Promise.resolve(),
+    });
+    const firstFence = new LeaseFence();
+    const first = new LeasedProjector(
+      lease,
+      work('first'),
+      { holder: 'first', ttlMs: 300, now: () => now },
+      silent,
+      firstFence,
+    );
+    await first.start();
+    expect(firstFence.current()).toEqual({ holder: 'first', token: 1 });
+    const billing = new SqliteBillingReadModel(db, '', firstFence);
+    await billing.run(function* () {
+      yield { op: 'checkpoint', position: '10' };
+    });
+
+    // The first holder pauses (no beats) past its lease; a second projector takes over and writes.
+    (first as unknown as { stopped: boolean }).stopped = true;
+    now += 1_000;
+    const secondFence = new LeaseFence();
+    const second = new LeasedProjector(
+      lease,
+      work('second'),
+      { holder: 'second', ttlMs: 300, now: () => now },
+      silent,
+      secondFence,
+    );
+    await second.start();
+    expect(secondFence.current()).toEqual({ holder: 'second', token: 2 });
+    await new SqliteBillingReadModel(db, '', secondFence).run(function* () {
+      yield { op: 'checkpoint', position: '20' };
+    });
+    // The paused holder's in-flight write, under its old token, is refused and changes nothing.
+    await expect(
+      billing.run(function* () {
+        yield { op: 'checkpoint', position: '30' };
+      }),
+    ).rejects.toThrow(FencedOffError);
+    expect(await billing.getCheckpoint()).toBe('20');
+    await second.stop();
+    await first.stop();
+
+    // A holder whose own lease ran out and was granted again (a new token) restarts its work under it.
+    const tokens = [7, 7, 8];
+    const fake = { tryAcquire: () => Promise.resolve(tokens.shift() ?? 8), release: () => Promise.resolve() };
+    const fence = new LeaseFence();
+    const renewed = new LeasedProjector(fake, work('renewed'), { holder: 'renewed', ttlMs: 300 }, silent, fence);
+    await renewed.start();
+    expect(fence.current()?.token).toBe(7);
+    await until(() => fence.current()?.token === 8);
+    expect(starts.filter((name) => name === 'renewed')).toHaveLength(2);
+    await renewed.stop();
+    expect(fence.current()).toBeNull();
   });
 
   it('lets a process without projections wait on the stored checkpoints (read-your-writes for API instances)', async () => {

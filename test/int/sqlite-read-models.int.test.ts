@@ -11,14 +11,15 @@ import {
   SqliteProjectorLease,
 } from '../../src/infrastructure/sqlite/sqlite-checkpoints';
 import { SqliteUploadReadModel } from '../../src/infrastructure/sqlite/sqlite-upload-read-model';
+import type { ProjectorFence } from '../../src/ports/projection-state';
 import { readModelContract } from '../contract/read-models.contract';
 
 readModelContract('SQLite (embedded)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rm-contract-'));
   const db = openSqliteDatabase(join(dir, 'read-models.sqlite'));
   return Promise.resolve({
-    uploads: (suffix: string) => new SqliteUploadReadModel(db, suffix),
-    billing: (suffix: string) => new SqliteBillingReadModel(db, suffix),
+    uploads: (suffix: string, fence?: ProjectorFence) => new SqliteUploadReadModel(db, suffix, fence ?? null),
+    billing: (suffix: string, fence?: ProjectorFence) => new SqliteBillingReadModel(db, suffix, fence ?? null),
     promoteUploads: (suffix: string) => Promise.resolve(new SqliteUploadReadModel(db, suffix).promote()),
     promoteBilling: (suffix: string) => Promise.resolve(new SqliteBillingReadModel(db, suffix).promote()),
     checkpoints: new SqliteCheckpoints(db),
@@ -44,17 +45,17 @@ describe('the embedded projector lease', () => {
     const db = openSqliteDatabase(':memory:');
     const lease = new SqliteProjectorLease(db);
     const now = Date.now();
-    expect(await lease.tryAcquire(`${hostname()}:${process.ppid}:live`, HOUR, now)).toBe(true);
-    expect(await lease.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBe(false);
+    expect(await lease.tryAcquire(`${hostname()}:${process.ppid}:live`, HOUR, now)).toBe(1);
+    expect(await lease.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBeNull();
     await lease.release(`${hostname()}:${process.ppid}:live`);
     // A holder of another host may be alive there: its lease runs out as usual.
-    expect(await lease.tryAcquire(`elsewhere.example:${deadPid()}:remote`, HOUR, now)).toBe(true);
-    expect(await lease.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBe(false);
+    expect(await lease.tryAcquire(`elsewhere.example:${deadPid()}:remote`, HOUR, now)).toBe(2);
+    expect(await lease.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBeNull();
     db.close();
 
     const fresh = new SqliteProjectorLease(openSqliteDatabase(':memory:'));
-    expect(await fresh.tryAcquire(`${hostname()}:${deadPid()}:crashed`, HOUR, now)).toBe(true);
-    expect(await fresh.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBe(true);
+    expect(await fresh.tryAcquire(`${hostname()}:${deadPid()}:crashed`, HOUR, now)).toBe(1);
+    expect(await fresh.tryAcquire(`${hostname()}:${process.pid}:next`, HOUR, now)).toBe(2);
     expect(localHolderIsGone(`${hostname()}:${process.pid}:next`)).toBe(false);
     expect(localHolderIsGone('replay-cli:1234')).toBe(false);
   });

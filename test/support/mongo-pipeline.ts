@@ -1,7 +1,7 @@
 /**
  * Applies an update pipeline ($set / $unset stages) to a document, evaluating the few aggregation
- * expressions the MongoDB adapter's updates use: field paths, `$$NOW`, `$cond`, `$lt`, `$eq`, `$or`,
- * `$add`. Comparison follows BSON's order of types (missing and null first, then numbers, strings,
+ * expressions the MongoDB adapter's updates use: field paths, `$$NOW`, `$cond`, `$lt`, `$gte`, `$eq`,
+ * `$or`, `$and`, `$ifNull`, `$max`, `$add`. Comparison follows BSON's order of types (missing and null first, then numbers, strings,
  * dates). For unit tests of the adapter's update logic where no server can run.
  */
 type Doc = Record<string, unknown>;
@@ -47,11 +47,23 @@ function evaluate(expression: unknown, doc: Doc, now: Date): unknown {
       const [a, b] = values();
       return compare(a, b) === 0;
     }
+    case '$gte': {
+      const [a, b] = values();
+      return compare(a, b) >= 0;
+    }
     case '$or':
       return values().some((value) => value === true);
+    case '$and':
+      return values().every((value) => value === true);
+    case '$ifNull': {
+      const [value, otherwise] = values();
+      return value === MISSING || value === null ? otherwise : value;
+    }
+    case '$max':
+      return values().reduce((a, b) => (compare(a, b) >= 0 ? a : b));
     case '$add': {
-      const [date, ms] = values() as [Date, number];
-      return new Date(date.getTime() + ms);
+      const [a, b] = values() as [Date | number, number];
+      return a instanceof Date ? new Date(a.getTime() + b) : a + b;
     }
     default:
       throw new Error(`operator ${operator} is not evaluated here`);
@@ -72,7 +84,8 @@ export function applyPipeline(doc: Doc, pipeline: readonly Doc[], now: Date): Do
       current = next;
     } else if ('$unset' in stage) {
       current = { ...current };
-      delete current[stage.$unset as string];
+      const fields = stage.$unset as string | string[];
+      for (const field of typeof fields === 'string' ? [fields] : fields) delete current[field];
     } else throw new Error(`stage ${Object.keys(stage)[0]} is not applied here`);
   }
   return current;

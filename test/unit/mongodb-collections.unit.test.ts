@@ -15,6 +15,8 @@ import {
   redactUrl,
   rejectedRowWrites,
   UPLOAD_COLLECTIONS,
+  rebuildGeneration,
+  retiredGenerations,
   uploadWrites,
 } from '../../src/infrastructure/mongodb/collections';
 import {
@@ -27,7 +29,12 @@ import {
 } from 'mongodb';
 import { encodePosition } from '../../src/infrastructure/eventstoredb/mapping';
 import { mapMongoError, withPortErrors } from '../../src/infrastructure/mongodb/errors';
-import { checkpointUpdate, leaseUpdate, positionOrder } from '../../src/infrastructure/mongodb/mongo-projection-state';
+import {
+  checkpointUpdate,
+  fenceUpdate,
+  leaseUpdate,
+  positionOrder,
+} from '../../src/infrastructure/mongodb/mongo-projection-state';
 import { applyPipeline } from '../support/mongo-pipeline';
 import { ReadStoreUnavailableError } from '../../src/ports/read-store-errors';
 import { invoiceDoc, meterDay, uploadDoc } from '../contract/read-models.contract';
@@ -197,19 +204,6 @@ describe('MongoDB read-model mapping', () => {
     expect(parseInvoiceId('nocolon')).toBeNull();
   });
 
-  it('lets the lease be taken by its holder or after it ran out on the server clock, never otherwise', () => {
-    expect(leaseUpdate('p1', 15_000)).toEqual([
-      { $set: { _take: { $or: [{ $eq: ['$holder', 'p1'] }, { $lt: ['$expiresAt', '$$NOW'] }] } } },
-      {
-        $set: {
-          holder: { $cond: ['$_take', 'p1', '$holder'] },
-          expiresAt: { $cond: ['$_take', { $add: ['$$NOW', 15_000] }, '$expiresAt'] },
-        },
-      },
-      { $unset: '_take' },
-    ]);
-  });
-
   it('never shows a password of a connection string', () => {
     expect(redactUrl('mongodb://billing:s3cret@mongo:27017/db')).toBe('mongodb://billing:***@mongo:27017/db');
     expect(redactUrl('mongodb+srv://u:p@x.example.net')).toBe('mongodb+srv://u:***@x.example.net');
@@ -298,15 +292,51 @@ describe('MongoDB checkpoints', () => {
 
   it('gives the lease to its holder or when it ran out, by the server clock, and to nobody else', () => {
     const now = at(10);
-    const held = { _id: 'projector', holder: 'a', expiresAt: at(20) };
+    const held = { _id: 'projector', holder: 'a', expiresAt: at(20), token: 4 };
     expect(applyPipeline(held, leaseUpdate('b', 15_000), now)).toEqual(held);
+    // A renewal keeps the token.
     expect(applyPipeline(held, leaseUpdate('a', 15_000), now)).toEqual({ ...held, expiresAt: at(25) });
+    // A take-over, or the holder itself taking it again after it ran out, is a new tenure: the next token.
     const expired = { ...held, expiresAt: at(5) };
-    expect(applyPipeline(expired, leaseUpdate('b', 15_000), now)).toEqual({ ...held, holder: 'b', expiresAt: at(25) });
+    expect(applyPipeline(expired, leaseUpdate('b', 15_000), now)).toEqual({
+      ...held,
+      holder: 'b',
+      expiresAt: at(25),
+      token: 5,
+    });
+    expect(applyPipeline(expired, leaseUpdate('a', 15_000), now)).toEqual({ ...held, expiresAt: at(25), token: 5 });
     expect(applyPipeline({ _id: 'projector' }, leaseUpdate('c', 15_000), now)).toEqual({
       _id: 'projector',
       holder: 'c',
       expiresAt: at(25),
+      token: 1,
     });
+    // A lease of a version before tokens: run out (a number for expiresAt sorts before any date).
+    expect(applyPipeline({ _id: 'projector', holder: 'old', expiresAt: 99 }, leaseUpdate('d', 15_000), now)).toEqual({
+      _id: 'projector',
+      holder: 'd',
+      expiresAt: at(25),
+      token: 1,
+    });
+  });
+
+  it("raises a projection fence to the writer's token and never lowers it", () => {
+    const first = applyPipeline({ _id: 'fence:billing' }, fenceUpdate(3), at(0));
+    expect(first).toEqual({ _id: 'fence:billing', token: 3, writes: 1 });
+    const later = applyPipeline(first, fenceUpdate(5), at(1));
+    expect(later).toEqual({ _id: 'fence:billing', token: 5, writes: 2 });
+    // An old tenure's write leaves the fence at the later token (the adapter then refuses the transaction).
+    expect(applyPipeline(later, fenceUpdate(3), at(2))).toEqual({ _id: 'fence:billing', token: 5, writes: 3 });
+  });
+
+  it('rebuilds into the generation readers do not use, and clears only retired ones', () => {
+    expect(rebuildGeneration('')).toBe('__a');
+    expect(rebuildGeneration('__a')).toBe('__b');
+    expect(rebuildGeneration('__b')).toBe('__a');
+    // The pre-generation collections stay while live; once retired, the next rebuild clears them.
+    expect(retiredGenerations('', '__a')).toEqual(['__b', '__rebuild']);
+    expect(retiredGenerations('__a', '__b')).toEqual(['', '__rebuild']);
+    expect(retiredGenerations('__b', '__a')).toEqual(['', '__rebuild']);
+    expect(collectionName('daily_usage', '__b')).toBe('daily_usage__b');
   });
 });

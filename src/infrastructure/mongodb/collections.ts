@@ -23,6 +23,7 @@ export const INVOICES = 'invoices';
 export const CHECKPOINTS = 'projection_checkpoints';
 export const VERSIONS = 'projection_versions';
 export const LEASES = 'projector_lease';
+export const GENERATIONS = 'read_model_generations';
 
 /** The collections of each projection's read model, renamed together when a rebuild is promoted. */
 export const UPLOAD_COLLECTIONS = [UPLOADS, REJECTED_ROWS] as const;
@@ -63,9 +64,22 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
 };
 
-/** `uploads` for the live model, `uploads__rebuild` for a copy being rebuilt. */
+/** A collection in a generation: `uploads__a`, or `uploads` for the one made before generations existed. */
 export function collectionName(base: string, suffix: string): string {
   return `${base}${suffix}`;
+}
+
+/** The generation a rebuild writes while `live` is read: always the other of the two. */
+export function rebuildGeneration(live: string): string {
+  return live === '__a' ? '__b' : '__a';
+}
+
+/**
+ * Generations neither live nor being built, cleared when a rebuild starts: the pre-generation one (''),
+ * and '__rebuild' copies an older version may have left.
+ */
+export function retiredGenerations(live: string, target: string): string[] {
+  return ['', '__a', '__b', '__rebuild'].filter((suffix) => suffix !== live && suffix !== target);
 }
 
 export interface UploadDocument {

@@ -11,8 +11,9 @@ import type {
   BillingRequest,
   DailyTotalsRow,
 } from '../../ports/billing-read-model';
+import type { ProjectorFence } from '../../ports/projection-state';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
-import { MongoCollectionSet } from './collection-set';
+import { MongoCollectionSet, type Generation } from './collection-set';
 import {
   APPLIED_UPLOADS,
   appliedPendingWrites,
@@ -60,22 +61,21 @@ interface BillingCollections {
 export class MongoBillingReadModel implements BillingProjectionStore, BillingQueries {
   private readonly collections: MongoCollectionSet;
 
-  constructor(
-    private readonly store: MongoReadStore,
-    suffix = '',
-  ) {
-    this.collections = new MongoCollectionSet(store, BILLING_PROJECTION, BILLING_COLLECTIONS, suffix);
+  constructor(store: MongoReadStore, suffix = '', fence: ProjectorFence | null = null) {
+    this.collections = new MongoCollectionSet(store, BILLING_PROJECTION, BILLING_COLLECTIONS, suffix, fence);
   }
 
-  private async all(): Promise<BillingCollections> {
+  /** The collections of one generation: the live one for queries, resolved once per call. */
+  private async all(generation?: Generation): Promise<BillingCollections> {
+    const g = generation ?? (await this.collections.generation());
     return {
-      prices: await this.collections.collection<PriceDocument>(PRICES),
-      daily: await this.collections.collection<MeterDayDocument>(DAILY_USAGE),
-      staged: await this.collections.collection<StagedBatchDocument>(STAGED_BATCHES),
-      pending: await this.collections.collection<PendingDayDocument>(PENDING_DAYS),
-      prepared: await this.collections.collection<{ uploadId: string }>(PREPARED_UPLOADS),
-      applied: await this.collections.collection<AppliedUploadDocument>(APPLIED_UPLOADS),
-      invoices: await this.collections.collection<InvoiceDoc>(INVOICES),
+      prices: await g.collection<PriceDocument>(PRICES),
+      daily: await g.collection<MeterDayDocument>(DAILY_USAGE),
+      staged: await g.collection<StagedBatchDocument>(STAGED_BATCHES),
+      pending: await g.collection<PendingDayDocument>(PENDING_DAYS),
+      prepared: await g.collection<{ uploadId: string }>(PREPARED_UPLOADS),
+      applied: await g.collection<AppliedUploadDocument>(APPLIED_UPLOADS),
+      invoices: await g.collection<InvoiceDoc>(INVOICES),
     };
   }
 
@@ -84,18 +84,12 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
   }
 
   async run(program: () => BillingProgram): Promise<void> {
-    // Collections and their indexes exist before the transaction: indexes cannot be built inside one.
-    const c = await this.all();
-    await this.store.client.withSession((session) =>
-      session.withTransaction(
-        async () => {
-          const steps = program();
-          let step = steps.next();
-          while (step.done !== true) step = steps.next(await this.answer(c, step.value, session));
-        },
-        { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
-      ),
-    );
+    await this.collections.transaction(async (session, generation) => {
+      const c = await this.all(generation);
+      const steps = program();
+      let step = steps.next();
+      while (step.done !== true) step = steps.next(await this.answer(c, step.value, session));
+    });
   }
 
   private async answer(c: BillingCollections, request: BillingRequest, session: ClientSession): Promise<BillingAnswer> {

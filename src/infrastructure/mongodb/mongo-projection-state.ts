@@ -1,5 +1,11 @@
 import { MongoServerError, type ClientSession, type Document } from 'mongodb';
-import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../ports/projection-state';
+import type {
+  ProjectionCheckpoints,
+  ProjectionVersions,
+  ProjectorFence,
+  ProjectorLease,
+} from '../../ports/projection-state';
+import { FencedOffError } from '../../ports/read-store-errors';
 import { CHECKPOINTS, LEASES, VERSIONS } from './collections';
 import type { MongoReadStore } from './mongo-database';
 
@@ -45,8 +51,8 @@ export class MongoCheckpoints implements ProjectionCheckpoints {
     return this.store.db.collection<CheckpointDocument>(CHECKPOINTS);
   }
 
-  async get(name: string): Promise<string | null> {
-    return (await this.collection.findOne({ _id: name }))?.position ?? null;
+  async get(name: string, session?: ClientSession): Promise<string | null> {
+    return (await this.collection.findOne({ _id: name }, inSession(session)))?.position ?? null;
   }
 
   /**
@@ -56,29 +62,26 @@ export class MongoCheckpoints implements ProjectionCheckpoints {
   async set(name: string, position: string, session?: ClientSession): Promise<void> {
     await this.collection.updateOne({ _id: name }, checkpointUpdate(position, new Date()), {
       upsert: true,
-      ...(session === undefined ? {} : { session }),
+      ...inSession(session),
     });
   }
 
   /** Stores `position` whatever was there (a promoted rebuild's checkpoint replaces the live one). */
-  private async replace(name: string, position: string): Promise<void> {
+  async replace(name: string, position: string, session?: ClientSession): Promise<void> {
     await this.collection.replaceOne(
       { _id: name },
       { position, order: positionOrder(position), updatedAt: new Date() },
-      { upsert: true },
+      { upsert: true, ...inSession(session) },
     );
   }
 
-  async delete(name: string): Promise<void> {
-    await this.collection.deleteOne({ _id: name });
+  async delete(name: string, session?: ClientSession): Promise<void> {
+    await this.collection.deleteOne({ _id: name }, inSession(session));
   }
+}
 
-  /** Hands a rebuilt copy's checkpoint to the live name. */
-  async move(from: string, to: string): Promise<void> {
-    const position = await this.get(from);
-    if (position !== null) await this.replace(to, position);
-    await this.delete(from);
-  }
+function inSession(session: ClientSession | undefined): { session?: ClientSession } {
+  return session === undefined ? {} : { session };
 }
 
 export class MongoProjectionVersions implements ProjectionVersions {
@@ -102,6 +105,15 @@ interface LeaseDocument {
   holder: string;
   /** On the server's clock. */
   expiresAt: Date;
+  /** Grows with every new tenure; a renewal keeps it. */
+  token: number;
+}
+
+/** A projection's fence: the largest lease token that has written to its collections. */
+interface FenceDocument {
+  _id: string;
+  token: number;
+  writes: number;
 }
 
 const LEASE_ID = 'projector';
@@ -110,7 +122,8 @@ const DUPLICATE_KEY = 11000;
 /**
  * The projector lease: an upsert that only matches when the caller holds the lease or it has run out.
  * When another holder has it, the filter misses, the upsert tries to insert the same `_id` and the
- * unique `_id` index refuses it: that refusal is the "no".
+ * unique `_id` index refuses it: that refusal is the "no". The document is never deleted (a release
+ * only ends its time), so its token only grows.
  */
 export class MongoProjectorLease implements ProjectorLease {
   constructor(private readonly store: MongoReadStore) {}
@@ -122,42 +135,100 @@ export class MongoProjectorLease implements ProjectorLease {
   /**
    * Takes or renews the lease on the database server's clock (`$$NOW`), so projectors whose clocks
    * disagree never both hold it. One atomic update decides (upsert of the lease document; an update
-   * pipeline, since `$expr` may not select an upsert); the answer says who holds it after. `now` is the
-   * port's, unused here.
+   * pipeline, since `$expr` may not select an upsert); the answer says who holds it after, with which
+   * token. `now` is the port's, unused here.
    */
-  async tryAcquire(holder: string, ttlMs: number, _now: number): Promise<boolean> {
+  async tryAcquire(holder: string, ttlMs: number, _now: number): Promise<number | null> {
     try {
       const lease = await this.collection.findOneAndUpdate({ _id: LEASE_ID }, leaseUpdate(holder, ttlMs), {
         upsert: true,
         returnDocument: 'after',
       });
-      return lease?.holder === holder;
+      return lease?.holder === holder ? lease.token : null;
     } catch (error) {
       // Two first upserts at once: the other one made the document, and holds the lease.
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return null;
       throw error;
     }
   }
 
   async release(holder: string): Promise<void> {
-    await this.collection.deleteOne({ _id: LEASE_ID, holder });
+    await this.collection.updateOne({ _id: LEASE_ID, holder }, { $set: { expiresAt: new Date(0) } });
   }
 }
 
 /**
- * The update that gives the lease to `holder` when it holds it already or the lease ran out (by the
- * server's clock; a lease written by an older version, with a number for `expiresAt`, counts as run
- * out), and leaves it as it is otherwise.
+ * The update that renews the lease for its holder, gives it with the next token to anyone once it ran
+ * out (by the server's clock; a lease written by an older version, with a number for `expiresAt`, counts
+ * as run out), and leaves it as it is otherwise.
  */
 export function leaseUpdate(holder: string, ttlMs: number): Document[] {
   return [
-    { $set: { _take: { $or: [{ $eq: ['$holder', holder] }, { $lt: ['$expiresAt', '$$NOW'] }] } } },
     {
       $set: {
-        holder: { $cond: ['$_take', holder, '$holder'] },
-        expiresAt: { $cond: ['$_take', { $add: ['$$NOW', ttlMs] }, '$expiresAt'] },
+        _renew: { $and: [{ $eq: ['$holder', holder] }, { $gte: ['$expiresAt', '$$NOW'] }] },
+        _free: { $lt: ['$expiresAt', '$$NOW'] },
       },
     },
-    { $unset: '_take' },
+    {
+      $set: {
+        holder: { $cond: [{ $or: ['$_renew', '$_free'] }, holder, '$holder'] },
+        expiresAt: { $cond: [{ $or: ['$_renew', '$_free'] }, { $add: ['$$NOW', ttlMs] }, '$expiresAt'] },
+        token: { $cond: ['$_free', { $add: [{ $ifNull: ['$token', 0] }, 1] }, '$token'] },
+      },
+    },
+    { $unset: ['_renew', '_free'] },
   ];
+}
+
+/**
+ * The update a projector's transaction makes to its projection's fence: raises the fence to its token
+ * (never lowers it) and counts the write. Being a write, it makes any two transactions on the same
+ * fence conflict, so one of them commits first and the other runs again on what it wrote.
+ */
+export function fenceUpdate(token: number): Document[] {
+  return [
+    {
+      $set: {
+        token: { $max: [{ $ifNull: ['$token', 0] }, token] },
+        writes: { $add: [{ $ifNull: ['$writes', 0] }, 1] },
+      },
+    },
+  ];
+}
+
+/**
+ * Checks, inside a projector's transaction, that the process still holds the lease's tenure: the lease
+ * (as the transaction's snapshot has it) must carry its holder and token, and no later tenure may have
+ * written to the projection (its fence). A paused old holder that wakes after a take-over is refused.
+ */
+export class MongoFence {
+  constructor(
+    private readonly store: MongoReadStore,
+    private readonly fence: ProjectorFence | null,
+  ) {}
+
+  async check(name: string, session: ClientSession): Promise<void> {
+    if (this.fence === null) return;
+    const grant = this.fence.current();
+    if (grant === null) throw new FencedOffError('this process does not hold the projector lease: write refused');
+    const leases = this.store.db.collection<LeaseDocument>(LEASES);
+    const lease = await leases.findOne({ _id: LEASE_ID }, { session });
+    if (lease?.holder !== grant.holder || lease.token !== grant.token) {
+      throw new FencedOffError(
+        `the projector lease passed to ${lease?.holder ?? 'nobody'} (token ${lease?.token ?? 0}) after this process took it with token ${grant.token}: write refused`,
+      );
+    }
+    const fences = this.store.db.collection<FenceDocument>(LEASES);
+    const after = await fences.findOneAndUpdate({ _id: `fence:${name}` }, fenceUpdate(grant.token), {
+      upsert: true,
+      returnDocument: 'after',
+      session,
+    });
+    if (after?.token !== grant.token) {
+      throw new FencedOffError(
+        `a later holder of the projector lease (token ${after?.token ?? '?'}) wrote to ${name}: this process's write under token ${grant.token} refused`,
+      );
+    }
+  }
 }

@@ -1,8 +1,9 @@
 import { UPLOAD_STATUS_PROJECTION } from '../../projections/upload-status/projection';
 import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
+import type { ProjectorFence } from '../../ports/projection-state';
 import { decodeCursor, encodeCursor } from '../../ports/pagination';
 import type { Page, RejectedRowRecord, UploadProjectionStore, UploadQueries } from '../../ports/upload-read-model';
-import { MongoCollectionSet } from './collection-set';
+import { MongoCollectionSet, type Generation } from './collection-set';
 import {
   rejectedRowWrites,
   REJECTED_ROWS,
@@ -18,16 +19,16 @@ import type { MongoReadStore } from './mongo-database';
 export class MongoUploadReadModel implements UploadQueries, UploadProjectionStore {
   private readonly collections: MongoCollectionSet;
 
-  constructor(store: MongoReadStore, suffix = '') {
-    this.collections = new MongoCollectionSet(store, UPLOAD_STATUS_PROJECTION, UPLOAD_COLLECTIONS, suffix);
+  constructor(store: MongoReadStore, suffix = '', fence: ProjectorFence | null = null) {
+    this.collections = new MongoCollectionSet(store, UPLOAD_STATUS_PROJECTION, UPLOAD_COLLECTIONS, suffix, fence);
   }
 
-  private uploads() {
-    return this.collections.collection<UploadDocument>(UPLOADS);
+  private async uploads(generation?: Generation) {
+    return (generation ?? (await this.collections.generation())).collection<UploadDocument>(UPLOADS);
   }
 
-  private rejected() {
-    return this.collections.collection<RejectedRowRecord>(REJECTED_ROWS);
+  private async rejected(generation?: Generation) {
+    return (generation ?? (await this.collections.generation())).collection<RejectedRowRecord>(REJECTED_ROWS);
   }
 
   getCheckpoint(): Promise<string | null> {
@@ -48,26 +49,30 @@ export class MongoUploadReadModel implements UploadQueries, UploadProjectionStor
     rejectedRows: readonly RejectedRowRecord[];
     checkpoint: string;
   }): Promise<void> {
-    if (changes.uploads.length > 0) {
-      const uploads = await this.uploads();
-      const ids = changes.uploads.map((d) => d.uploadId);
-      const existing = new Set(
-        (await uploads.find({ uploadId: { $in: ids } }, { projection: { uploadId: 1 } }).toArray()).map(
-          (d) => d.uploadId,
-        ),
-      );
-      const last = await uploads
-        .find({}, { projection: { seq: 1 } })
-        .sort({ seq: -1 })
-        .limit(1)
-        .next();
-      await uploads.bulkWrite(uploadWrites(changes.uploads, existing, last?.seq ?? 0), { ordered: true });
-    }
-    if (changes.rejectedRows.length > 0) {
-      await (await this.rejected()).bulkWrite(rejectedRowWrites(changes.rejectedRows), { ordered: false });
-    }
-    // After the writes it covers: a crash in between redelivers the batch, which the upserts absorb.
-    await this.collections.checkpoints.set(this.collections.checkpointName, changes.checkpoint);
+    // One transaction with the checkpoint: readers see a batch whole, and a fenced-off writer changes nothing.
+    await this.collections.transaction(async (session, generation) => {
+      if (changes.uploads.length > 0) {
+        const uploads = await this.uploads(generation);
+        const ids = changes.uploads.map((d) => d.uploadId);
+        const existing = new Set(
+          (await uploads.find({ uploadId: { $in: ids } }, { projection: { uploadId: 1 }, session }).toArray()).map(
+            (d) => d.uploadId,
+          ),
+        );
+        const last = await uploads
+          .find({}, { projection: { seq: 1 }, session })
+          .sort({ seq: -1 })
+          .limit(1)
+          .next();
+        await uploads.bulkWrite(uploadWrites(changes.uploads, existing, last?.seq ?? 0), { ordered: true, session });
+      }
+      if (changes.rejectedRows.length > 0) {
+        await (
+          await this.rejected(generation)
+        ).bulkWrite(rejectedRowWrites(changes.rejectedRows), { ordered: false, session });
+      }
+      await this.collections.checkpoints.set(this.collections.checkpointName, changes.checkpoint, session);
+    });
   }
 
   reset(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ProjectorFence } from '../../ports/projection-state';
 import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
@@ -70,8 +71,9 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   constructor(
     private readonly db: SqliteDatabase,
     suffix = '',
+    fence: ProjectorFence | null = null,
   ) {
-    this.tables = new TableSet(db, BILLING_PROJECTION, TABLES, suffix, INDEXES);
+    this.tables = new TableSet(db, BILLING_PROJECTION, TABLES, suffix, INDEXES, fence);
     this.t = {
       prices: this.tables.name('rm_prices'),
       daily: this.tables.name('rm_daily_usage'),
@@ -148,6 +150,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     try {
       this.db
         .transaction(() => {
+          this.tables.checkFence();
           const steps = program();
           let step = steps.next();
           while (step.done !== true) step = steps.next(this.answer(step.value));

@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import type { ProjectionCheckpoints, ProjectionVersions, ProjectorLease } from '../../ports/projection-state';
+import type {
+  ProjectionCheckpoints,
+  ProjectionVersions,
+  ProjectorFence,
+  ProjectorLease,
+} from '../../ports/projection-state';
+import { FencedOffError } from '../../ports/read-store-errors';
 import type { SqliteDatabase } from './database';
 
 /** Projection checkpoints, written in the same transaction as the read-model rows they cover. */
@@ -80,35 +86,70 @@ export class SqliteProjectionVersions implements ProjectionVersions {
 
 /**
  * The projector lease in the embedded database. One process normally owns the file, but the CLI tools
- * (replay, backfill) run beside it, so the same lease rule applies as with MongoDB.
+ * (replay, backfill) run beside it, so the same lease rule applies as with MongoDB. The row is never
+ * deleted (a release or a dead holder only ends its time), so its token only grows.
  */
 export class SqliteProjectorLease implements ProjectorLease {
   constructor(private readonly db: SqliteDatabase) {
-    db.exec(`CREATE TABLE IF NOT EXISTS projector_lease (
-      name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL)`);
+    ensureLeaseTable(db);
   }
 
-  tryAcquire(holder: string, ttlMs: number, now: number): Promise<boolean> {
-    // The embedded file is local, so is its holder: one that died (a kill -9, a crash) gives the lease up
-    // at once instead of blocking the projections of the next start until the lease runs out.
-    const current = this.db.prepare(`SELECT holder FROM projector_lease WHERE name = 'projector'`).get() as
-      { holder: string } | undefined;
-    if (current !== undefined && current.holder !== holder && localHolderIsGone(current.holder)) {
-      this.db.prepare(`DELETE FROM projector_lease WHERE name = 'projector' AND holder = ?`).run(current.holder);
-    }
-    const info = this.db
-      .prepare(
-        `INSERT INTO projector_lease (name, holder, expires_ms) VALUES ('projector', ?, ?)
-         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
-         WHERE projector_lease.holder = excluded.holder OR projector_lease.expires_ms < ?`,
-      )
-      .run(holder, now + ttlMs, now);
-    return Promise.resolve(info.changes === 1);
+  tryAcquire(holder: string, ttlMs: number, now: number): Promise<number | null> {
+    const take = this.db.transaction((): number | null => {
+      const current = this.db
+        .prepare(`SELECT holder, expires_ms AS expiresMs, token FROM projector_lease WHERE name = 'projector'`)
+        .get() as { holder: string; expiresMs: number; token: number } | undefined;
+      // The embedded file is local, so is its holder: one that died (a kill -9, a crash) gives the lease
+      // up at once instead of blocking the projections of the next start until the lease runs out.
+      const free =
+        current === undefined ||
+        current.expiresMs < now ||
+        (current.holder !== holder && localHolderIsGone(current.holder));
+      if (current !== undefined && current.holder !== holder && !free) return null;
+      // A renewal keeps the token; a new tenure (taken over, or this holder's own lease ran out) gets the next.
+      const token = current === undefined ? 1 : free ? current.token + 1 : current.token;
+      this.db
+        .prepare(
+          `INSERT INTO projector_lease (name, holder, expires_ms, token) VALUES ('projector', ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms,
+             token = excluded.token`,
+        )
+        .run(holder, now + ttlMs, token);
+      return token;
+    });
+    return Promise.resolve(take.immediate());
   }
 
   release(holder: string): Promise<void> {
-    this.db.prepare(`DELETE FROM projector_lease WHERE name = 'projector' AND holder = ?`).run(holder);
+    this.db.prepare(`UPDATE projector_lease SET expires_ms = 0 WHERE name = 'projector' AND holder = ?`).run(holder);
     return Promise.resolve();
+  }
+}
+
+export function ensureLeaseTable(db: SqliteDatabase): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS projector_lease (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL, token INTEGER NOT NULL DEFAULT 0)`);
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('projector_lease')`).all() as Array<{ name: string }>;
+  // Tables of versions before fencing had no token.
+  if (!columns.some((column) => column.name === 'token')) {
+    db.exec(`ALTER TABLE projector_lease ADD COLUMN token INTEGER NOT NULL DEFAULT 0`);
+  }
+}
+
+/**
+ * Refuses a projector write unless `fence` holds the lease's current tenure. Called inside the write's
+ * own (immediate) transaction, which no take-over can interleave with.
+ */
+export function checkFence(db: SqliteDatabase, fence: ProjectorFence | null): void {
+  if (fence === null) return;
+  const grant = fence.current();
+  if (grant === null) throw new FencedOffError('this process does not hold the projector lease: write refused');
+  const lease = db.prepare(`SELECT holder, token FROM projector_lease WHERE name = 'projector'`).get() as
+    { holder: string; token: number } | undefined;
+  if (lease?.holder !== grant.holder || lease.token !== grant.token) {
+    throw new FencedOffError(
+      `the projector lease passed to ${lease?.holder ?? 'nobody'} (token ${lease?.token ?? 0}) after this process took it with token ${grant.token}: write refused`,
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ProjectorFence } from '../../ports/projection-state';
 import type { RejectionReason } from '../../domain/readings/events';
 import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
 import { UPLOAD_STATUS_PROJECTION } from '../../projections/upload-status/projection';
@@ -18,10 +19,16 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
   constructor(
     private readonly db: SqliteDatabase,
     suffix = '',
+    fence: ProjectorFence | null = null,
   ) {
-    this.tables = new TableSet(db, PROJECTION, TABLES, suffix, [
-      { table: 'rm_uploads', name: '_sha256', columns: 'sha256' },
-    ]);
+    this.tables = new TableSet(
+      db,
+      PROJECTION,
+      TABLES,
+      suffix,
+      [{ table: 'rm_uploads', name: '_sha256', columns: 'sha256' }],
+      fence,
+    );
     this.uploads = this.tables.name('rm_uploads');
     this.rejected = this.tables.name('rm_rejected_rows');
     this.createTables();
@@ -78,17 +85,22 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     const insertRow = this.db.prepare(
       `INSERT OR IGNORE INTO ${this.rejected} (upload_id, line, raw, reasons) VALUES (?, ?, ?, ?)`,
     );
-    this.db
-      .transaction(() => {
-        for (const doc of changes.uploads) {
-          upsert.run(doc.uploadId, doc.sha256, doc.status, doc.duplicateOf, JSON.stringify(doc));
-        }
-        for (const row of changes.rejectedRows) {
-          insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
-        }
-        this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
-      })
-      .immediate();
+    try {
+      this.db
+        .transaction(() => {
+          this.tables.checkFence();
+          for (const doc of changes.uploads) {
+            upsert.run(doc.uploadId, doc.sha256, doc.status, doc.duplicateOf, JSON.stringify(doc));
+          }
+          for (const row of changes.rejectedRows) {
+            insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
+          }
+          this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
+        })
+        .immediate();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return Promise.resolve();
   }
 

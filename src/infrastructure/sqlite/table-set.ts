@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from './database';
-import { SqliteCheckpoints } from './sqlite-checkpoints';
+import type { ProjectorFence } from '../../ports/projection-state';
+import { checkFence, ensureLeaseTable, SqliteCheckpoints } from './sqlite-checkpoints';
 
 /** A secondary index, named `<table><suffix><name>` so a rebuild copy's index never clashes with the live one. */
 export interface IndexSpec {
@@ -22,8 +23,16 @@ export class TableSet {
     readonly names: readonly string[],
     readonly suffix: string,
     readonly indexes: readonly IndexSpec[] = [],
+    /** The lease tenure every write of this model is made under; null when nothing is fenced (tests, tools). */
+    private readonly fence: ProjectorFence | null = null,
   ) {
     this.checkpoints = new SqliteCheckpoints(db);
+    if (fence !== null) ensureLeaseTable(db);
+  }
+
+  /** Inside a write transaction: refuses it unless this process still holds the lease's tenure. */
+  checkFence(): void {
+    checkFence(this.db, this.fence);
   }
 
   name(base: string): string {
@@ -45,6 +54,7 @@ export class TableSet {
   reset(createTables: () => void): void {
     this.db
       .transaction(() => {
+        this.checkFence();
         for (const base of this.names) this.db.exec(`DROP TABLE IF EXISTS ${this.name(base)}`);
         createTables();
         this.checkpoints.delete(this.checkpointName);
@@ -57,6 +67,7 @@ export class TableSet {
     if (this.suffix === '') return;
     this.db
       .transaction(() => {
+        this.checkFence();
         for (const base of this.names) {
           this.db.exec(`DROP TABLE IF EXISTS ${base}`);
           this.db.exec(`ALTER TABLE ${this.name(base)} RENAME TO ${base}`);
