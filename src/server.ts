@@ -35,6 +35,7 @@ import { LeaseFence, LeasedProjector, ProjectorNotHereError } from './projection
 import { ValidationWorkers } from './ingestion/validation-workers';
 import { projectionProgress } from './projections/progress';
 import { SERVICE_STREAM_PREFIXES } from './projections/stream-prefixes';
+import { InvoicingService } from './invoicing/invoicing-service';
 import { ServiceMetrics } from './observability/metrics';
 import type { ConsistencyWaiter } from './ports/consistency';
 import type { GraphQLContext, Services } from './resolvers/context';
@@ -177,6 +178,17 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         consistency,
         billing: readStore.billing,
         billingSettings: { clock, market: config.priceArea },
+        accountQueries: readStore.accounts,
+        invoicing: new InvoicingService(
+          eventStore,
+          readStore.accounts,
+          readStore.billing,
+          consistency,
+          { clock, market: config.priceArea, streamPrefixes: SERVICE_STREAM_PREFIXES },
+          () => new Date(),
+        ),
+        now: () => new Date(),
+        streamPrefixes: SERVICE_STREAM_PREFIXES,
         uploadWatchStartMs: config.uploadWatchStartMs,
         access: new ApiKeyService(
           eventStore,

@@ -1,3 +1,5 @@
+import { AccountRuleError } from '../domain/accounts/account';
+import { InvoicingError } from '../invoicing/invoicing-service';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
@@ -30,9 +32,13 @@ const PASS_THROUGH = new Set([
   'NOT_ON_THIS_INSTANCE',
   'TOO_MANY_REQUESTS',
   'STORAGE_UNAVAILABLE',
+  'NOT_FOUND',
+  'CONFLICT',
 ]);
 
 function classify(error: unknown): { code: string; message: string } | null {
+  if (error instanceof AccountRuleError) return { code: 'BAD_USER_INPUT', message: error.message };
+  if (error instanceof InvoicingError) return { code: error.code, message: error.message };
   if (error instanceof UploadTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: error.message };
   if (
     error instanceof UploadIdInUseError ||

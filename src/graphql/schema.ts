@@ -2,12 +2,19 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import { AccessResolver } from '../resolvers/access.resolver';
+import { AccountsResolver } from '../resolvers/accounts.resolver';
 import { authChecker } from '../resolvers/auth';
 import { BillingResolver } from '../resolvers/billing.resolver';
 import { FileValidationResolver } from '../resolvers/file-validation.resolver';
 import { UploadResolver } from '../resolvers/upload.resolver';
 
-export const resolverClasses = [UploadResolver, FileValidationResolver, BillingResolver, AccessResolver] as const;
+export const resolverClasses = [
+  UploadResolver,
+  FileValidationResolver,
+  BillingResolver,
+  AccountsResolver,
+  AccessResolver,
+] as const;
 
 /**
  * Every subscription here reads the event store through its own `subscribe` function, so that any API

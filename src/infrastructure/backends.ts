@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { AccountsProjectionStore, AccountsQueries } from '../ports/accounts-read-model';
 import type { BillingProjectionStore, BillingQueries } from '../ports/billing-read-model';
 import type { EventStore } from '../ports/event-store';
 import type {
@@ -15,10 +16,12 @@ import type {
   ProjectorLease,
 } from '../ports/projection-state';
 import type { UploadProjectionStore, UploadQueries } from '../ports/upload-read-model';
+import { ACCOUNTS_PROJECTION, AccountsProjection } from '../projections/accounts/projection';
 import { BILLING_PROJECTION, BillingProjection, type BillingRules } from '../projections/billing/projection';
 import type { ProjectionDefinition } from '../projections/projection';
 import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from '../projections/upload-status/projection';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite/database';
+import { SqliteAccountsReadModel } from './sqlite/sqlite-accounts-read-model';
 import { SqliteBillingReadModel } from './sqlite/sqlite-billing-read-model';
 import { SqliteCheckpoints, SqliteProjectionVersions, SqliteProjectorLease } from './sqlite/sqlite-checkpoints';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
@@ -27,6 +30,7 @@ import { SqliteUploadReadModel } from './sqlite/sqlite-upload-read-model';
 /** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
 export const PROJECTION_VERSIONS = {
   [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
+  [ACCOUNTS_PROJECTION]: 1,
   [BILLING_PROJECTION]: 4, // 2: meter-day rows; an upload's readings take effect when it is validated
   // 3: readings staged as their batches, applied uploads recorded, slots stored compact
   // 4: SQLite keeps a meter-day's slots apart from its daily figures (re-pricing rewrites the small rows)
@@ -40,6 +44,7 @@ export interface HealthCheck {
 export interface ReadStore {
   uploadQueries: UploadQueries;
   billing: BillingQueries;
+  accounts: AccountsQueries;
   versions: ProjectionVersions;
   checkpoints: ProjectionCheckpoints;
   lease: ProjectorLease;
@@ -70,6 +75,7 @@ const loadMongoDb = () => ({
   ...(require('./mongodb/mongo-database') as typeof import('./mongodb/mongo-database')),
   ...(require('./mongodb/mongo-billing-read-model') as typeof import('./mongodb/mongo-billing-read-model')),
   ...(require('./mongodb/mongo-upload-read-model') as typeof import('./mongodb/mongo-upload-read-model')),
+  ...(require('./mongodb/mongo-accounts-read-model') as typeof import('./mongodb/mongo-accounts-read-model')),
   ...(require('./mongodb/mongo-projection-state') as typeof import('./mongodb/mongo-projection-state')),
   ...(require('./mongodb/errors') as typeof import('./mongodb/errors')),
 });
@@ -143,6 +149,7 @@ export async function openReadStore(
       MongoReadStore,
       MongoBillingReadModel,
       MongoUploadReadModel,
+      MongoAccountsReadModel,
       MongoCheckpoints,
       MongoProjectionVersions,
       MongoProjectorLease,
@@ -156,6 +163,7 @@ export async function openReadStore(
     return {
       uploadQueries: withPortErrors(new MongoUploadReadModel(store)),
       billing: withPortErrors(new MongoBillingReadModel(store)),
+      accounts: withPortErrors(new MongoAccountsReadModel(store)),
       versions: withPortErrors(new MongoProjectionVersions(store)),
       checkpoints: withPortErrors(new MongoCheckpoints(store)),
       lease: withPortErrors(new MongoProjectorLease(store)),
@@ -164,6 +172,7 @@ export async function openReadStore(
           {
             uploads: (suffix) => new MongoUploadReadModel(store, suffix, fence ?? null),
             billing: (suffix) => new MongoBillingReadModel(store, suffix, fence ?? null),
+            accounts: (suffix) => new MongoAccountsReadModel(store, suffix, fence ?? null),
           },
           rules,
         ),
@@ -175,6 +184,7 @@ export async function openReadStore(
   return {
     uploadQueries: new SqliteUploadReadModel(db),
     billing: new SqliteBillingReadModel(db),
+    accounts: new SqliteAccountsReadModel(db),
     versions: new SqliteProjectionVersions(db),
     checkpoints: new SqliteCheckpoints(db),
     lease: new SqliteProjectorLease(db),
@@ -183,6 +193,7 @@ export async function openReadStore(
         {
           uploads: (suffix) => new SqliteUploadReadModel(db, suffix, fence ?? null),
           billing: (suffix) => new SqliteBillingReadModel(db, suffix, fence ?? null),
+          accounts: (suffix) => new SqliteAccountsReadModel(db, suffix, fence ?? null),
         },
         rules,
       ),
@@ -207,6 +218,7 @@ function projectionDefinitions(
   models: {
     uploads: ReadModelFactory<UploadProjectionStore>;
     billing: ReadModelFactory<BillingProjectionStore>;
+    accounts: ReadModelFactory<AccountsProjectionStore>;
   },
   rules: BillingRules,
 ): ProjectionDefinition[] {
@@ -222,6 +234,12 @@ function projectionDefinitions(
       version: PROJECTION_VERSIONS[BILLING_PROJECTION],
       create: (suffix) => new BillingProjection(models.billing(suffix), rules),
       promote: async (suffix) => models.billing(suffix).promote(),
+    },
+    {
+      name: ACCOUNTS_PROJECTION,
+      version: PROJECTION_VERSIONS[ACCOUNTS_PROJECTION],
+      create: (suffix) => new AccountsProjection(models.accounts(suffix)),
+      promote: async (suffix) => models.accounts(suffix).promote(),
     },
   ];
 }

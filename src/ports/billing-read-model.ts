@@ -120,6 +120,8 @@ export interface BillingQueries {
   prices(market: string, from: number, to: number): Promise<PriceInterval[]>;
   invoices(month: string, meter: string | null, first: number, after: string | null): Promise<Page<InvoiceDoc>>;
   invoice(id: string): Promise<InvoiceDoc | null>;
+  /** The billed readings (slots) of a meter's days from `fromDate` to `toDate`, by date. */
+  daySlots(meter: string, fromDate: string, toDate: string): Promise<MeterDaySlots[]>;
   /** The meter's invoices of the latest `count` months that have any, newest first. */
   latestInvoices(meter: string, count: number): Promise<InvoiceDoc[]>;
 }

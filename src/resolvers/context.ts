@@ -1,3 +1,5 @@
+import type { InvoicingService } from '../invoicing/invoicing-service';
+import type { AccountsQueries } from '../ports/accounts-read-model';
 import type { ApiKeyService } from '../access/api-key-service';
 import type { AccessRole } from '../domain/access/api-keys';
 import type { ZonedClock } from '../domain/time/zoned-time';
@@ -19,6 +21,12 @@ export interface Services {
   eventStore: EventStore;
   consistency: ConsistencyWaiter;
   billing: BillingQueries;
+  accountQueries: AccountsQueries;
+  invoicing: InvoicingService;
+  /** The service's clock (issue dates, "the last n months"). */
+  now: () => Date;
+  /** The streams the read models are built from (the log's head for them). */
+  streamPrefixes: readonly string[];
   billingSettings: { clock: ZonedClock; market: string };
   priceImport: PriceImportService;
   priceScrape: PriceScrapeService;

@@ -13,6 +13,7 @@ import {
 } from '../../src/infrastructure/mongodb/mongo-projection-state';
 import { MongoUploadReadModel } from '../../src/infrastructure/mongodb/mongo-upload-read-model';
 import type { ProjectorFence } from '../../src/ports/projection-state';
+import { MongoAccountsReadModel } from '../../src/infrastructure/mongodb/mongo-accounts-read-model';
 import { readModelContract } from '../contract/read-models.contract';
 
 const url = process.env.MONGODB_URL;
@@ -27,6 +28,7 @@ if (url === undefined || url === '') {
     return {
       uploads: (suffix: string, fence?: ProjectorFence) => new MongoUploadReadModel(store, suffix, fence ?? null),
       billing: (suffix: string, fence?: ProjectorFence) => new MongoBillingReadModel(store, suffix, fence ?? null),
+      accounts: (suffix: string) => new MongoAccountsReadModel(store, suffix),
       promoteUploads: (suffix: string) => new MongoUploadReadModel(store, suffix).promote(),
       promoteBilling: (suffix: string) => new MongoBillingReadModel(store, suffix).promote(),
       checkpoints: new MongoCheckpoints(store),

@@ -21,6 +21,8 @@ import type {
 import { FencedOffError } from '../../src/ports/read-store-errors';
 import { LeaseFence } from '../../src/projections/leased-projector';
 import type { UploadProjectionStore, UploadQueries } from '../../src/ports/upload-read-model';
+import type { AccountDoc } from '../../src/domain/accounts/account';
+import type { AccountsProjectionStore, AccountsQueries, IssuedDocument } from '../../src/ports/accounts-read-model';
 import type { UploadStatusDoc } from '../../src/projections/upload-status/evolve';
 
 /** A fresh read-model store: live copies (suffix '') and rebuild copies, and how to swap one in. */
@@ -28,6 +30,7 @@ export interface ReadModelFixture {
   /** With a fence, every write is refused unless the fence holds the lease's current tenure. */
   uploads(suffix: string, fence?: ProjectorFence): UploadProjectionStore & UploadQueries;
   billing(suffix: string, fence?: ProjectorFence): BillingProjectionStore & BillingQueries;
+  accounts(suffix: string): AccountsProjectionStore & AccountsQueries;
   promoteUploads(suffix: string): Promise<void>;
   promoteBilling(suffix: string): Promise<void>;
   checkpoints: ProjectionCheckpoints;
@@ -551,6 +554,98 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         await after.reset();
         expect(await after.getCheckpoint()).toBeNull();
         expect(await after.meters()).toEqual([]);
+      });
+    });
+
+    describe('accounts', () => {
+      const accountDoc = (id: string, meters: AccountDoc['meters']): AccountDoc => ({
+        id,
+        name: `Customer ${id}`,
+        currency: 'EUR',
+        vatRate: '0.2',
+        openedAt: '2026-09-01T00:00:00.000Z',
+        tariffs: [
+          {
+            from: '0000-01-01',
+            tariff: { kind: 'FIXED', unitPriceEurMwh: '180', standingChargePerDay: '0.3' },
+          },
+        ],
+        meters,
+        revision: 0,
+      });
+      const issuedDoc = (
+        number: string,
+        accountId: string,
+        month: string,
+        creditedBy: string | null = null,
+      ): IssuedDocument => ({
+        number,
+        accountId,
+        accountName: `Customer ${accountId}`,
+        month,
+        currency: 'EUR',
+        vatRate: '0.2',
+        lines: [
+          {
+            meter: 'M1',
+            kind: 'ENERGY',
+            description: 'Energy',
+            quantity: '10',
+            unit: 'kWh',
+            unitPrice: '0.18',
+            amount: '1.80',
+          },
+        ],
+        subtotal: '1.80',
+        vat: '0.36',
+        total: '2.16',
+        meters: [{ meter: 'M1', kwh: '10', days: 31 }],
+        draftStatus: 'COMPLETE',
+        issuedAt: '2026-11-02T08:00:00.000Z',
+        kind: 'INVOICE',
+        replaces: null,
+        credits: null,
+        creditedBy,
+        position: '1',
+      });
+
+      it('keeps accounts with their meters and issued documents, finds them by range, account and month', async () => {
+        const store = fixture.accounts('');
+        const a = accountDoc('A', [{ meter: 'M1', accountId: 'A', from: '2026-10-01', to: '2026-10-14' }]);
+        const b = accountDoc('B', [{ meter: 'M1', accountId: 'B', from: '2026-10-15', to: null }]);
+        const changes = {
+          accounts: [a, b],
+          issued: [issuedDoc('2026-000002', 'A', '2026-10'), issuedDoc('2026-000001', 'A', '2026-09', '2026-000003')],
+          checkpoint: '4',
+        };
+        await store.commit(changes);
+        await store.commit(changes); // redelivered: the same
+        expect(await store.getCheckpoint()).toBe('4');
+        expect(await store.account('B')).toEqual(b);
+        expect((await store.accounts(1, null)).items.map((i) => i.node.id)).toEqual(['A']);
+        expect((await store.accounts(5, null)).totalCount).toBe(2);
+        expect((await store.accountsBilledBetween('2026-10-01', '2026-10-31', 10)).map((x) => x.id)).toEqual([
+          'A',
+          'B',
+        ]);
+        expect((await store.accountsBilledBetween('2026-09-01', '2026-09-30', 10)).map((x) => x.id)).toEqual([]);
+        expect((await store.accountsBilledBetween('2026-11-01', '2026-11-30', 10)).map((x) => x.id)).toEqual(['B']);
+        // An account whose meter moved away loses it from its rows too.
+        await store.commit({ accounts: [{ ...b, meters: [] }], issued: [], checkpoint: '5' });
+        expect((await store.accountsBilledBetween('2026-11-01', '2026-11-30', 10)).map((x) => x.id)).toEqual([]);
+        expect((await store.issuedOfAccount('A', '2026-01', '2026-12')).map((d) => d.number)).toEqual([
+          '2026-000002',
+          '2026-000001',
+        ]);
+        expect((await store.issuedOfAccount('A', '2026-10', '2026-10')).map((d) => d.number)).toEqual(['2026-000002']);
+        expect((await store.issuedOfMonth('2026-09'))[0]).toEqual(
+          issuedDoc('2026-000001', 'A', '2026-09', '2026-000003'),
+        );
+        expect(await store.issued('2026-000009')).toBeNull();
+        expect([...(await store.loadIssued(['2026-000002', 'x'])).keys()]).toEqual(['2026-000002']);
+        await store.reset();
+        expect(await store.account('A')).toBeNull();
+        expect(await store.getCheckpoint()).toBeNull();
       });
     });
 

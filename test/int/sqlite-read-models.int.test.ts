@@ -10,6 +10,7 @@ import {
   SqliteProjectionVersions,
   SqliteProjectorLease,
 } from '../../src/infrastructure/sqlite/sqlite-checkpoints';
+import { SqliteAccountsReadModel } from '../../src/infrastructure/sqlite/sqlite-accounts-read-model';
 import { SqliteUploadReadModel } from '../../src/infrastructure/sqlite/sqlite-upload-read-model';
 import type { ProjectorFence } from '../../src/ports/projection-state';
 import { readModelContract } from '../contract/read-models.contract';
@@ -20,6 +21,7 @@ readModelContract('SQLite (embedded)', () => {
   return Promise.resolve({
     uploads: (suffix: string, fence?: ProjectorFence) => new SqliteUploadReadModel(db, suffix, fence ?? null),
     billing: (suffix: string, fence?: ProjectorFence) => new SqliteBillingReadModel(db, suffix, fence ?? null),
+    accounts: (suffix: string) => new SqliteAccountsReadModel(db, suffix),
     promoteUploads: (suffix: string) => Promise.resolve(new SqliteUploadReadModel(db, suffix).promote()),
     promoteBilling: (suffix: string) => Promise.resolve(new SqliteBillingReadModel(db, suffix).promote()),
     checkpoints: new SqliteCheckpoints(db),

@@ -199,3 +199,20 @@ export function decodeSlots(bytes: Uint8Array): Pick<DaySlots, 'values' | 'prese
   if (at !== bytes.byteLength) throw new Error('stored meter-day slots are cut short or too long');
   return { values, present };
 }
+
+/** Each present reading of a meter-day with its market price (null: unpriced), in interval order. */
+export function intervalsWithPrices(
+  slots: DaySlots,
+  prices: ReadonlyMap<number, PriceInterval>,
+): Array<{ kwhMicro: number; priceMicro: number | null }> {
+  const durationMs = slots.intervalMinutes * 60_000;
+  const result: Array<{ kwhMicro: number; priceMicro: number | null }> = [];
+  for (let i = 0; i < slots.values.length; i++) {
+    if (slots.present[i] !== 1) continue;
+    result.push({
+      kwhMicro: slots.values[i]!,
+      priceMicro: priceFor(prices, slots.dayStart + i * durationMs, durationMs),
+    });
+  }
+  return result;
+}

@@ -24,6 +24,8 @@ export const CHECKPOINTS = 'projection_checkpoints';
 export const VERSIONS = 'projection_versions';
 export const LEASES = 'projector_lease';
 export const GENERATIONS = 'read_model_generations';
+export const ACCOUNTS = 'accounts';
+export const ISSUED = 'issued_invoices';
 
 /** The collections of each projection's read model, renamed together when a rebuild is promoted. */
 export const UPLOAD_COLLECTIONS = [UPLOADS, REJECTED_ROWS] as const;
@@ -36,6 +38,8 @@ export const BILLING_COLLECTIONS = [
   APPLIED_UPLOADS,
   INVOICES,
 ] as const;
+
+export const ACCOUNT_COLLECTIONS = [ACCOUNTS, ISSUED] as const;
 
 /** One unique index per natural key, plus what the queries filter and sort on. */
 export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
@@ -57,6 +61,15 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [DAILY_USAGE]: [
     { key: { meter: 1, date: 1 }, name: 'meter_date_unique', unique: true },
     { key: { date: 1, meter: 1 }, name: 'date_meter' },
+  ],
+  [ACCOUNTS]: [
+    { key: { id: 1 }, name: 'id_unique', unique: true },
+    { key: { 'meters.from': 1, 'meters.to': 1 }, name: 'meter_range' },
+  ],
+  [ISSUED]: [
+    { key: { number: 1 }, name: 'number_unique', unique: true },
+    { key: { accountId: 1, month: -1, number: 1 }, name: 'account_month' },
+    { key: { month: 1, number: 1 }, name: 'month_number' },
   ],
   [INVOICES]: [
     { key: { month: 1, meter: 1 }, name: 'month_meter_unique', unique: true },

@@ -1,7 +1,7 @@
 import type { ClientSession, Collection } from 'mongodb';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import { meterDayKey, type MeterDayKey } from '../../domain/billing/meter-day';
+import { meterDayKey, type MeterDayKey, type MeterDaySlots } from '../../domain/billing/meter-day';
 import { BILLING_PROJECTION } from '../../projections/billing/projection';
 import type {
   BillingAnswer,
@@ -322,6 +322,16 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
     const key = parseInvoiceId(id);
     if (key === null) return null;
     return (await this.all()).invoices.findOne(key, WITHOUT_ID);
+  }
+
+  async daySlots(meter: string, fromDate: string, toDate: string): Promise<MeterDaySlots[]> {
+    const docs = await (
+      await this.all()
+    ).daily
+      .find({ meter, date: { $gte: fromDate, $lte: toDate } }, WITHOUT_ID)
+      .sort({ date: 1 })
+      .toArray();
+    return docs.map(meterDayOf);
   }
 
   async latestInvoices(meter: string, count: number): Promise<InvoiceDoc[]> {

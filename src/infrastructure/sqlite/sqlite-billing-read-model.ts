@@ -333,6 +333,13 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     this.tables.promote();
   }
 
+  daySlots(meter: string, fromDate: string, toDate: string): Promise<MeterDaySlots[]> {
+    const rows = this.sql(
+      `SELECT * FROM ${this.t.slots} WHERE meter = ? AND date >= ? AND date <= ? ORDER BY date`,
+    ).all(meter, fromDate, toDate) as SlotColumns[];
+    return Promise.resolve(rows.map(slotsOf));
+  }
+
   // ---- queries (live tables) ----
 
   dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {

@@ -1,0 +1,280 @@
+/**
+ * The draft invoice of an account for a month, from its meters' billed days: pure and exact. Lines per
+ * meter and tariff period (energy, margin, standing charge), each rounded once to cents half away from
+ * zero; VAT on the sum of the lines, rounded once; total = lines + VAT (EN 16931's rule).
+ *
+ * Scales: energy in micro-kWh, prices in micro-EUR/MWh, a factor in millionths. kWh x EUR/MWh / 1000 is
+ * femto-euros from the two micro integers (see billing/money.ts); times a factor in millionths it is
+ * 1e-21 EUR ("zepto"), which is where energy amounts are summed before rounding.
+ */
+import type { DailyUsageDoc } from '../billing/daily-usage';
+import { type AccountDoc, tariffOn } from './account';
+import { divideRounded, formatCents, formatScaled, normalizeDecimal, parseMicro } from './decimal';
+import type { IssuedDocumentData, IssuedLine, TariffTerms } from './events';
+
+export type DraftStatus = 'COMPLETE' | 'MISSING_READINGS' | 'MISSING_PRICES';
+
+export interface DraftLine {
+  meter: string;
+  kind: IssuedLine['kind'];
+  description: string;
+  quantity: string;
+  unit: 'kWh' | 'day';
+  unitPrice: string;
+  cents: bigint;
+}
+
+export interface DraftInvoice {
+  accountId: string;
+  accountName: string;
+  month: string;
+  currency: 'EUR';
+  vatRate: string;
+  lines: DraftLine[];
+  subtotalCents: bigint;
+  vatCents: bigint;
+  totalCents: bigint;
+  status: DraftStatus;
+  meters: Array<{ meter: string; kwhMicro: bigint; days: number }>;
+  /** Assigned meter-days without complete readings, and reading intervals without a market price. */
+  missingDays: number;
+  unpricedIntervals: number;
+}
+
+/** One reading interval's energy and market price (null: unpriced), for floored or capped tariffs. */
+export interface IntervalFigures {
+  kwhMicro: number;
+  priceMicro: number | null;
+}
+
+export interface DraftSources {
+  /** The month's local dates, in order. */
+  dates: readonly string[];
+  /** A meter's billed days in the month, by date. */
+  days(meter: string): ReadonlyMap<string, DailyUsageDoc>;
+  /** A meter-day's intervals: asked only for days under a tariff with a floor or a cap. */
+  intervals(meter: string, date: string): readonly IntervalFigures[];
+}
+
+const ZEPTO_PER_CENT = 10n ** 19n;
+const FEMTO_PER_CENT = 10n ** 13n;
+const MICRO_PER_CENT = 10n ** 4n;
+
+function kwh(micro: bigint): string {
+  return normalizeDecimal(micro);
+}
+
+/** EUR per kWh with 6 places from an amount in zepto-euros over micro-kWh. */
+function perKwh(zepto: bigint, kwhMicro: bigint): string {
+  return kwhMicro === 0n ? '0.000000' : formatScaled(divideRounded(zepto, kwhMicro * 1_000_000_000n), 6);
+}
+
+function range(dates: readonly string[]): string {
+  return dates.length === 1 ? dates[0]! : `${dates[0]}..${dates[dates.length - 1]}`;
+}
+
+interface Segment {
+  meter: string;
+  tariff: TariffTerms;
+  dates: string[];
+}
+
+/** The (meter, tariff) periods of the month: consecutive assigned days under one tariff. */
+function segments(account: AccountDoc, dates: readonly string[]): Segment[] {
+  const result: Segment[] = [];
+  for (const assignment of account.meters) {
+    let current: Segment | null = null;
+    for (const date of dates) {
+      if (date < assignment.from || (assignment.to !== null && date > assignment.to)) continue;
+      const tariff = tariffOn(account, date);
+      if (current === null || current.tariff !== tariff) {
+        current = { meter: assignment.meter, tariff, dates: [] };
+        result.push(current);
+      }
+      current.dates.push(date);
+    }
+  }
+  return result;
+}
+
+interface SegmentFigures {
+  kwhMicro: bigint;
+  /** Energy at the tariff's energy price (market x factor, floored/capped less the margin; or the fixed price). */
+  energyZepto: bigint;
+  missingDays: number;
+  unpricedIntervals: number;
+}
+
+function figures(segment: Segment, sources: DraftSources): SegmentFigures {
+  const days = sources.days(segment.meter);
+  const { tariff } = segment;
+  let kwhMicro = 0n;
+  let energyZepto = 0n;
+  let missingDays = 0;
+  let unpricedIntervals = 0;
+  const limited = tariff.kind === 'DYNAMIC' && (tariff.floorEurMwh !== null || tariff.capEurMwh !== null);
+  for (const date of segment.dates) {
+    const day = days.get(date);
+    if (day === undefined || day.intervals < day.expectedIntervals) missingDays += 1;
+    if (day === undefined) continue;
+    kwhMicro += BigInt(day.totalKwhMicro);
+    if (tariff.kind === 'FIXED') {
+      energyZepto += BigInt(day.totalKwhMicro) * parseMicro(tariff.unitPriceEurMwh)! * 1_000_000n;
+      continue;
+    }
+    unpricedIntervals += day.intervals - day.pricedIntervals;
+    const factor = parseMicro(tariff.factor)!;
+    if (!limited) {
+      energyZepto += BigInt(day.costFemto) * factor;
+      continue;
+    }
+    // Floor and cap bound the unit price (market x factor + margin) interval by interval; the margin line
+    // stays as it is, so the energy line holds the bounded price less the margin.
+    const margin = parseMicro(tariff.marginEurMwh)! * 1_000_000n;
+    const floor = tariff.floorEurMwh === null ? null : parseMicro(tariff.floorEurMwh)! * 1_000_000n;
+    const cap = tariff.capEurMwh === null ? null : parseMicro(tariff.capEurMwh)! * 1_000_000n;
+    for (const interval of sources.intervals(segment.meter, date)) {
+      if (interval.priceMicro === null) continue;
+      let unit = BigInt(interval.priceMicro) * factor + margin;
+      if (floor !== null && unit < floor) unit = floor;
+      if (cap !== null && unit > cap) unit = cap;
+      energyZepto += BigInt(interval.kwhMicro) * (unit - margin);
+    }
+  }
+  return { kwhMicro, energyZepto, missingDays, unpricedIntervals };
+}
+
+function describeTariff(tariff: TariffTerms): string {
+  if (tariff.kind === 'FIXED') return `at ${tariff.unitPriceEurMwh} EUR/MWh`;
+  const bounds = [
+    tariff.floorEurMwh === null ? null : `floor ${tariff.floorEurMwh}`,
+    tariff.capEurMwh === null ? null : `cap ${tariff.capEurMwh}`,
+  ].filter((b) => b !== null);
+  return `at market price x ${tariff.factor}${bounds.length === 0 ? '' : ` (${bounds.join(', ')} EUR/MWh incl. margin)`}`;
+}
+
+/** The draft of one account for one month; null when none of its meters is assigned on a day of it. */
+export function draftInvoice(account: AccountDoc, month: string, sources: DraftSources): DraftInvoice | null {
+  const periods = segments(account, sources.dates);
+  if (periods.length === 0) return null;
+  const lines: DraftLine[] = [];
+  const meters = new Map<string, { meter: string; kwhMicro: bigint; days: number }>();
+  let missingDays = 0;
+  let unpricedIntervals = 0;
+  let dynamic = false;
+  for (const segment of periods) {
+    const { tariff, meter, dates } = segment;
+    const f = figures(segment, sources);
+    missingDays += f.missingDays;
+    unpricedIntervals += f.unpricedIntervals;
+    dynamic ||= tariff.kind === 'DYNAMIC';
+    const perMeter = meters.get(meter) ?? { meter, kwhMicro: 0n, days: 0 };
+    perMeter.kwhMicro += f.kwhMicro;
+    perMeter.days += dates.length;
+    meters.set(meter, perMeter);
+    lines.push({
+      meter,
+      kind: 'ENERGY',
+      description: `Energy ${describeTariff(tariff)}, ${range(dates)}`,
+      quantity: kwh(f.kwhMicro),
+      unit: 'kWh',
+      unitPrice: perKwh(f.energyZepto, f.kwhMicro),
+      cents: divideRounded(f.energyZepto, ZEPTO_PER_CENT),
+    });
+    if (tariff.kind === 'DYNAMIC' && parseMicro(tariff.marginEurMwh)! !== 0n) {
+      const margin = parseMicro(tariff.marginEurMwh)!;
+      lines.push({
+        meter,
+        kind: 'MARGIN',
+        description: `Margin ${tariff.marginEurMwh} EUR/MWh, ${range(dates)}`,
+        quantity: kwh(f.kwhMicro),
+        unit: 'kWh',
+        unitPrice: formatScaled(divideRounded(margin, 1000n), 6),
+        cents: divideRounded(f.kwhMicro * margin, FEMTO_PER_CENT),
+      });
+    }
+    const standing = parseMicro(tariff.standingChargePerDay)!;
+    if (standing !== 0n) {
+      lines.push({
+        meter,
+        kind: 'STANDING_CHARGE',
+        description: `Standing charge, ${range(dates)}`,
+        quantity: String(dates.length),
+        unit: 'day',
+        unitPrice: tariff.standingChargePerDay,
+        cents: divideRounded(BigInt(dates.length) * standing, MICRO_PER_CENT),
+      });
+    }
+  }
+  const subtotalCents = lines.reduce((sum, line) => sum + line.cents, 0n);
+  const vatCents = divideRounded(subtotalCents * parseMicro(account.vatRate)!, 1_000_000n);
+  const status: DraftStatus =
+    missingDays > 0 ? 'MISSING_READINGS' : dynamic && unpricedIntervals > 0 ? 'MISSING_PRICES' : 'COMPLETE';
+  return {
+    accountId: account.id,
+    accountName: account.name,
+    month,
+    currency: account.currency,
+    vatRate: account.vatRate,
+    lines,
+    subtotalCents,
+    vatCents,
+    totalCents: subtotalCents + vatCents,
+    status,
+    meters: [...meters.values()].sort((a, b) => (a.meter < b.meter ? -1 : 1)),
+    missingDays,
+    unpricedIntervals,
+  };
+}
+
+/** The frozen content of an invoice issued from a draft. */
+export function issuedContent(draft: DraftInvoice, number: string, issuedAt: string): IssuedDocumentData {
+  return {
+    number,
+    accountId: draft.accountId,
+    accountName: draft.accountName,
+    month: draft.month,
+    currency: draft.currency,
+    vatRate: draft.vatRate,
+    lines: draft.lines.map((line) => ({
+      meter: line.meter,
+      kind: line.kind,
+      description: line.description,
+      quantity: line.quantity,
+      unit: line.unit,
+      unitPrice: line.unitPrice,
+      amount: formatCents(line.cents),
+    })),
+    subtotal: formatCents(draft.subtotalCents),
+    vat: formatCents(draft.vatCents),
+    total: formatCents(draft.totalCents),
+    meters: draft.meters.map((m) => ({ meter: m.meter, kwh: kwh(m.kwhMicro), days: m.days })),
+    draftStatus: draft.status,
+    issuedAt,
+  };
+}
+
+/** A credit note's content: the invoice's lines and totals negated, under its own number. */
+export function creditContent(invoice: IssuedDocumentData, number: string, issuedAt: string): IssuedDocumentData {
+  const negate = (amount: string): string => formatCents(-toCents(amount));
+  return {
+    ...invoice,
+    number,
+    lines: invoice.lines.map((line) => ({
+      ...line,
+      amount: negate(line.amount),
+      description: `Credit: ${line.description}`,
+    })),
+    subtotal: negate(invoice.subtotal),
+    vat: negate(invoice.vat),
+    total: negate(invoice.total),
+    issuedAt,
+  };
+}
+
+/** Cents of an amount written with two places. */
+export function toCents(amount: string): bigint {
+  const micro = parseMicro(amount);
+  if (micro === null) throw new Error(`not an amount: ${amount}`);
+  return micro / 10_000n;
+}

@@ -1,0 +1,117 @@
+/**
+ * Customer accounts, the meters assigned to them, and the invoices issued to them: the events, their
+ * streams, and the tariff terms they carry. Amounts and rates are decimal strings (exact), never floats.
+ */
+
+/** A DYNAMIC tariff bills market price x factor + margin per MWh (optionally floored/capped); FIXED one unit price. */
+export type TariffTerms =
+  | {
+      kind: 'DYNAMIC';
+      factor: string;
+      marginEurMwh: string;
+      standingChargePerDay: string;
+      floorEurMwh: string | null;
+      capEurMwh: string | null;
+    }
+  | { kind: 'FIXED'; unitPriceEurMwh: string; standingChargePerDay: string };
+
+export interface AccountOpened {
+  type: 'AccountOpened';
+  data: { accountId: string; name: string; currency: 'EUR'; vatRate: string; tariff: TariffTerms; openedAt: string };
+}
+
+/** A tariff that takes effect from a local day (inclusive) until the next change. */
+export interface TariffChanged {
+  type: 'TariffChanged';
+  data: { accountId: string; effectiveFrom: string; tariff: TariffTerms };
+}
+
+/** A meter belongs to an account over local days `from`..`to` (inclusive; `to` null: open-ended). */
+export interface MeterAssigned {
+  type: 'MeterAssigned';
+  data: { meter: string; accountId: string; from: string; to: string | null };
+}
+
+/** An assignment ends early: the meter leaves the account after `lastDay` (a move to another account). */
+export interface MeterUnassigned {
+  type: 'MeterUnassigned';
+  data: { meter: string; accountId: string; from: string; lastDay: string };
+}
+
+export type AccountEvent = AccountOpened | TariffChanged;
+export type MeterAssignmentEvent = MeterAssigned | MeterUnassigned;
+
+/** One line of an issued invoice or credit note, frozen as issued (amounts in cents, as decimal strings). */
+export interface IssuedLine {
+  meter: string | null;
+  kind: 'ENERGY' | 'MARGIN' | 'STANDING_CHARGE';
+  description: string;
+  quantity: string;
+  unit: string;
+  unitPrice: string;
+  amount: string;
+}
+
+export interface IssuedDocumentData {
+  number: string;
+  accountId: string;
+  accountName: string;
+  month: string;
+  currency: 'EUR';
+  vatRate: string;
+  lines: IssuedLine[];
+  subtotal: string;
+  vat: string;
+  total: string;
+  /** kWh per meter of the period (decimal strings). */
+  meters: Array<{ meter: string; kwh: string; days: number }>;
+  /** The draft's status when issued (a forced issue may be incomplete). */
+  draftStatus: 'COMPLETE' | 'MISSING_READINGS' | 'MISSING_PRICES';
+  issuedAt: string;
+}
+
+/** An invoice, numbered from its year's gapless sequence. `replaces`: the invoice a correction replaces. */
+export interface InvoiceIssued {
+  type: 'InvoiceIssued';
+  data: IssuedDocumentData & { replaces: string | null };
+}
+
+/** Cancels an issued invoice (its lines negated), numbered from the same sequence. */
+export interface CreditNoteIssued {
+  type: 'CreditNoteIssued';
+  data: IssuedDocumentData & { credits: string };
+}
+
+export type InvoicingEvent = InvoiceIssued | CreditNoteIssued;
+
+export const ACCOUNT_STREAM_PREFIX = 'account-';
+export const METER_STREAM_PREFIX = 'meter-';
+export const INVOICE_STREAM_PREFIX = 'invoices-';
+export const accountStreamName = (accountId: string): string => `${ACCOUNT_STREAM_PREFIX}${accountId}`;
+export const meterStreamName = (meter: string): string => `${METER_STREAM_PREFIX}${meter}`;
+/** One stream per year holds every invoice and credit note issued in it: its revision is the sequence. */
+export const invoiceStreamName = (year: number): string => `${INVOICE_STREAM_PREFIX}${year}`;
+
+/** `2026-000001`: the year and the 1-based sequence number within it. */
+export function invoiceNumber(year: number, sequence: number): string {
+  return `${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+export function parseInvoiceNumber(number: string): { year: number; sequence: number } | null {
+  const match = /^(\d{4})-(\d{6,})$/.exec(number);
+  return match === null ? null : { year: Number(match[1]), sequence: Number(match[2]) };
+}
+
+const TYPES = new Set(['AccountOpened', 'TariffChanged', 'MeterAssigned', 'MeterUnassigned']);
+const INVOICING_TYPES = new Set(['InvoiceIssued', 'CreditNoteIssued']);
+
+/** The typed event of a recorded one, or null when it is not an accounts event. */
+export function toAccountsEvent(recorded: {
+  type: string;
+  data: unknown;
+}): AccountEvent | MeterAssignmentEvent | InvoicingEvent | null {
+  if (TYPES.has(recorded.type) || INVOICING_TYPES.has(recorded.type)) {
+    return { type: recorded.type, data: recorded.data } as AccountEvent | MeterAssignmentEvent | InvoicingEvent;
+  }
+  return null;
+}

@@ -1,0 +1,386 @@
+/**
+ * Accounts, drafts and issuing: reads the state a decision needs (account and meter streams, the year's
+ * invoice stream), asks the pure domain, and appends the events with optimistic concurrency. Drafts are
+ * computed when asked, from the billed days of the billing read model, so they always show the latest
+ * readings and prices; issued documents are frozen events, never recomputed.
+ */
+import { nameBasedUuid } from '../common/name-based-uuid';
+import {
+  type AccountDoc,
+  type Assignment,
+  assignMeter,
+  changeTariff,
+  evolveAccount,
+  evolveAssignments,
+  openAccount,
+  type TariffInput,
+} from '../domain/accounts/account';
+import { type DraftInvoice, draftInvoice, type IntervalFigures } from '../domain/accounts/draft-invoice';
+import {
+  accountStreamName,
+  type AccountEvent,
+  invoiceStreamName,
+  type InvoicingEvent,
+  type IssuedDocumentData,
+  meterStreamName,
+  type MeterAssignmentEvent,
+  parseInvoiceNumber,
+} from '../domain/accounts/events';
+import { activeKey, planCorrection, planIssue, type Skipped } from '../domain/accounts/issuing';
+import { daysOfMonth, localDateOf } from '../domain/billing/calendar';
+import type { DailyUsageDoc } from '../domain/billing/daily-usage';
+import { intervalsWithPrices } from '../domain/billing/meter-day';
+import type { ZonedClock } from '../domain/time/zoned-time';
+import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-model';
+import type { BillingQueries } from '../ports/billing-read-model';
+import type { ConsistencyWaiter } from '../ports/consistency';
+import { type EventStore, type ExpectedRevision, WrongExpectedRevisionError } from '../ports/event-store';
+
+/** A request the rules refuse, or a conflict with what is stored (already issued, not found). */
+export class InvoicingError extends Error {
+  constructor(
+    readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT',
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+    this.name = 'InvoicingError';
+  }
+}
+
+export interface IssueReport {
+  issued: IssuedDocument[];
+  skipped: Skipped[];
+  position: string | null;
+}
+
+/** At most this many accounts' drafts per query or issue run. */
+export const MAX_ACCOUNTS_PER_RUN = 10_000;
+/** Invoices appended per append: well under EventStoreDB's 1 MiB per write. */
+const ISSUE_CHUNK = 50;
+const APPEND_ATTEMPTS = 20;
+const CONSISTENCY_TIMEOUT_MS = 30_000;
+
+interface StreamState<T> {
+  state: T;
+  revision: ExpectedRevision;
+}
+
+export class InvoicingService {
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly accounts: AccountsQueries,
+    private readonly billing: BillingQueries,
+    private readonly consistency: ConsistencyWaiter,
+    private readonly settings: { clock: ZonedClock; market: string; streamPrefixes: readonly string[] },
+    private readonly now: () => Date,
+  ) {}
+
+  // ---- accounts ----
+
+  private async loadAccount(accountId: string): Promise<StreamState<AccountDoc | null>> {
+    let state: AccountDoc | null = null;
+    let revision: ExpectedRevision = 'no_stream';
+    for await (const event of this.eventStore.readStream(accountStreamName(accountId))) {
+      state = evolveAccount(state, { type: event.type, data: event.data } as AccountEvent, event.revision);
+      revision = event.revision;
+    }
+    return { state, revision };
+  }
+
+  private async loadAssignments(meter: string): Promise<StreamState<Assignment[]>> {
+    let state: Assignment[] = [];
+    let revision: ExpectedRevision = 'no_stream';
+    for await (const event of this.eventStore.readStream(meterStreamName(meter))) {
+      state = evolveAssignments(state, { type: event.type, data: event.data } as MeterAssignmentEvent);
+      revision = event.revision;
+    }
+    return { state, revision };
+  }
+
+  private async append(
+    stream: string,
+    revision: ExpectedRevision,
+    events: ReadonlyArray<{ type: string; data: unknown }>,
+  ): Promise<string> {
+    const next = typeof revision === 'number' ? revision + 1 : 0;
+    const result = await this.eventStore.appendToStream(
+      stream,
+      events.map((event, i) => ({
+        id: nameBasedUuid(`${stream}/${next + i}/${JSON.stringify(event.data)}`),
+        type: event.type,
+        data: event.data,
+      })),
+      { expectedRevision: revision },
+    );
+    return result.position;
+  }
+
+  private async settled(position: string | null): Promise<void> {
+    if (position !== null) await this.consistency.waitForPosition(position, CONSISTENCY_TIMEOUT_MS);
+  }
+
+  async createAccount(input: {
+    id: string;
+    name: string;
+    vatRate: string;
+    currency?: string | null;
+    tariff: TariffInput;
+  }): Promise<{ account: AccountDoc; position: string }> {
+    const { state, revision } = await this.loadAccount(input.id);
+    const event = openAccount(state, input, this.now().toISOString());
+    let position: string;
+    try {
+      position = await this.append(accountStreamName(input.id), revision, [event]);
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) {
+        throw new InvoicingError('CONFLICT', `account ${input.id} exists already`, 'id');
+      }
+      throw error;
+    }
+    return { account: await this.settledAccount(input.id, position), position };
+  }
+
+  async changeTariff(
+    accountId: string,
+    effectiveFrom: string,
+    tariff: TariffInput,
+  ): Promise<{ account: AccountDoc; position: string }> {
+    const { state, revision } = await this.loadAccount(accountId);
+    const event = changeTariff(state, accountId, effectiveFrom, tariff);
+    const position = await this.append(accountStreamName(accountId), revision, [event]);
+    return { account: await this.settledAccount(accountId, position), position };
+  }
+
+  async assignMeter(command: {
+    accountId: string;
+    meter: string;
+    from: string;
+    to: string | null;
+  }): Promise<{ account: AccountDoc; position: string | null }> {
+    for (let attempt = 0; ; attempt++) {
+      const account = await this.loadAccount(command.accountId);
+      const assignments = await this.loadAssignments(command.meter);
+      const events = assignMeter(assignments.state, account.state, command);
+      if (events.length === 0) return { account: await this.settledAccount(command.accountId, null), position: null };
+      try {
+        const position = await this.append(meterStreamName(command.meter), assignments.revision, events);
+        return { account: await this.settledAccount(command.accountId, position), position };
+      } catch (error) {
+        // Another assignment of the same meter got in first: decide again on what it wrote.
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= APPEND_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async settledAccount(accountId: string, position: string | null): Promise<AccountDoc> {
+    await this.settled(position);
+    const account = await this.accounts.account(accountId);
+    if (account === null) throw new InvoicingError('NOT_FOUND', `account ${accountId} does not exist`, 'account');
+    return account;
+  }
+
+  // ---- drafts ----
+
+  private monthDates(month: string): string[] {
+    return daysOfMonth(this.settings.clock, month).map((day) => day.date);
+  }
+
+  /** The draft of each account (all with a meter in the month when `accountIds` is null), by account id. */
+  async drafts(month: string, accountIds: readonly string[] | null): Promise<DraftInvoice[]> {
+    const dates = this.monthDates(month);
+    const accounts =
+      accountIds === null
+        ? await this.accounts.accountsBilledBetween(dates[0]!, dates[dates.length - 1]!, MAX_ACCOUNTS_PER_RUN)
+        : await Promise.all(
+            [...new Set(accountIds)].map(async (id) => {
+              const account = await this.accounts.account(id);
+              if (account === null) throw new InvoicingError('NOT_FOUND', `account ${id} does not exist`, 'accounts');
+              return account;
+            }),
+          );
+    const drafts: DraftInvoice[] = [];
+    for (const account of accounts.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const draft = await this.draftOf(account, month, dates);
+      if (draft !== null) drafts.push(draft);
+    }
+    return drafts;
+  }
+
+  async draft(accountId: string, month: string): Promise<DraftInvoice | null> {
+    return (await this.drafts(month, [accountId]))[0] ?? null;
+  }
+
+  private async draftOf(account: AccountDoc, month: string, dates: string[]): Promise<DraftInvoice | null> {
+    const first = dates[0]!;
+    const last = dates[dates.length - 1]!;
+    const meters = [...new Set(account.meters.map((a) => a.meter))];
+    const days = new Map<string, Map<string, DailyUsageDoc>>();
+    for (const meter of meters) {
+      const rows = await this.billing.dailyUsage(meter, first, last);
+      days.set(meter, new Map(rows.map((row) => [row.date, row])));
+    }
+    // Floors and caps apply interval by interval: only then are the readings and prices read.
+    const intervals = new Map<string, IntervalFigures[]>();
+    if (
+      account.tariffs.some(
+        (t) => t.tariff.kind === 'DYNAMIC' && (t.tariff.floorEurMwh !== null || t.tariff.capEurMwh !== null),
+      )
+    ) {
+      const monthDays = daysOfMonth(this.settings.clock, month);
+      const prices = await this.billing.prices(
+        this.settings.market,
+        monthDays[0]!.start,
+        monthDays[monthDays.length - 1]!.end,
+      );
+      const byStart = new Map(prices.map((p) => [p.start, p]));
+      for (const meter of meters) {
+        for (const slots of await this.billing.daySlots(meter, first, last)) {
+          intervals.set(`${meter}\u0000${slots.date}`, intervalsWithPrices(slots, byStart));
+        }
+      }
+    }
+    return draftInvoice(account, month, {
+      dates,
+      days: (meter) => days.get(meter) ?? new Map(),
+      intervals: (meter, date) => intervals.get(`${meter}\u0000${date}`) ?? [],
+    });
+  }
+
+  // ---- issuing ----
+
+  /** The year's invoice stream: its revision, and the (account, month) pairs with a standing invoice after it. */
+  private async readYear(
+    year: number,
+    active: Set<string>,
+  ): Promise<{ revision: ExpectedRevision; byNumber: Map<string, IssuedDocumentData> }> {
+    let revision: ExpectedRevision = 'no_stream';
+    const byNumber = new Map<string, IssuedDocumentData>();
+    for await (const recorded of this.eventStore.readStream(invoiceStreamName(year))) {
+      revision = recorded.revision;
+      const event = { type: recorded.type, data: recorded.data } as InvoicingEvent;
+      byNumber.set(event.data.number, event.data);
+      if (event.type === 'InvoiceIssued') active.add(activeKey(event.data.accountId, event.data.month));
+      else {
+        const credited = byNumber.get(event.data.credits);
+        if (credited !== undefined) active.delete(activeKey(credited.accountId, credited.month));
+      }
+    }
+    return { revision, byNumber };
+  }
+
+  /** Waits until the read models hold everything in the log now, so drafts and issued lists are current. */
+  private async catchUp(): Promise<void> {
+    const head = await this.eventStore.headPosition({ streamPrefixes: this.settings.streamPrefixes });
+    if (head !== null && !(await this.consistency.waitForPosition(head, CONSISTENCY_TIMEOUT_MS))) {
+      throw new InvoicingError(
+        'CONFLICT',
+        `the read models did not catch up with the log within ${CONSISTENCY_TIMEOUT_MS} ms; try again`,
+      );
+    }
+  }
+
+  private issueYear(): { year: number; issuedAt: string } {
+    const now = this.now();
+    return { year: Number(localDateOf(this.settings.clock, now.getTime()).slice(0, 4)), issuedAt: now.toISOString() };
+  }
+
+  async issueInvoices(month: string, accountIds: readonly string[] | null, force: boolean): Promise<IssueReport> {
+    await this.catchUp();
+    const drafts = await this.drafts(month, accountIds);
+    const issuedBefore = await this.accounts.issuedOfMonth(month);
+    const standing = new Set(
+      issuedBefore
+        .filter((d) => d.kind === 'INVOICE' && d.creditedBy === null)
+        .map((d) => activeKey(d.accountId, d.month)),
+    );
+    const { year, issuedAt } = this.issueYear();
+    const skipped: Skipped[] = [];
+    const issuedNumbers: string[] = [];
+    let position: string | null = null;
+    let active = new Set(standing);
+    let { revision } = await this.readYear(year, active);
+    for (let start = 0; start < drafts.length; start += ISSUE_CHUNK) {
+      const chunk = drafts.slice(start, start + ISSUE_CHUNK);
+      for (let attempt = 0; ; attempt++) {
+        const nextSequence = typeof revision === 'number' ? revision + 2 : 1;
+        const plan = planIssue(chunk, active, { year, nextSequence, issuedAt, force });
+        try {
+          if (plan.events.length > 0) {
+            position = await this.append(invoiceStreamName(year), revision, plan.events);
+            revision = nextSequence - 2 + plan.events.length;
+          }
+          for (const event of plan.events) active.add(activeKey(event.data.accountId, event.data.month));
+          skipped.push(...plan.skipped);
+          issuedNumbers.push(...plan.events.map((e) => e.data.number));
+          break;
+        } catch (error) {
+          // Another issuer took the next numbers: read what it issued and number again after it.
+          if (!(error instanceof WrongExpectedRevisionError) || attempt >= APPEND_ATTEMPTS) throw error;
+          // The year's stream holds this run's earlier chunks too: they count as issued again.
+          active = new Set(standing);
+          ({ revision } = await this.readYear(year, active));
+        }
+      }
+    }
+    await this.settled(position);
+    const issued = await Promise.all(issuedNumbers.map((n) => this.accounts.issued(n)));
+    return { issued: issued.filter((d): d is IssuedDocument => d !== null), skipped, position };
+  }
+
+  async issueCorrection(
+    number: string,
+  ): Promise<{ creditNote: IssuedDocument; invoice: IssuedDocument; position: string }> {
+    if (parseInvoiceNumber(number) === null) {
+      throw new InvoicingError('BAD_USER_INPUT', `'${number}' is not an invoice number (YYYY-NNNNNN)`, 'number');
+    }
+    await this.catchUp();
+    const original = await this.accounts.issued(number);
+    if (original === null || original.kind !== 'INVOICE') {
+      throw new InvoicingError('NOT_FOUND', `no invoice ${number} was issued`, 'number');
+    }
+    const account = await this.accounts.account(original.accountId);
+    if (account === null)
+      throw new InvoicingError('NOT_FOUND', `account ${original.accountId} does not exist`, 'number');
+    const draft = await this.draftOf(account, original.month, this.monthDates(original.month));
+    if (draft === null) {
+      throw new InvoicingError(
+        'CONFLICT',
+        `account ${account.id} has no meter in ${original.month} any more`,
+        'number',
+      );
+    }
+    const { year, issuedAt } = this.issueYear();
+    for (let attempt = 0; ; attempt++) {
+      if (original.creditedBy !== null) {
+        throw new InvoicingError(
+          'CONFLICT',
+          `invoice ${number} was corrected already by credit note ${original.creditedBy}`,
+          'number',
+        );
+      }
+      const { revision, byNumber } = await this.readYear(year, new Set());
+      const creditedNow = [...byNumber.values()].some(
+        (d) => 'credits' in d && (d as { credits: string }).credits === number,
+      );
+      if (creditedNow) throw new InvoicingError('CONFLICT', `invoice ${number} was corrected already`, 'number');
+      const nextSequence = typeof revision === 'number' ? revision + 2 : 1;
+      const plan = planCorrection(original, draft, { year, nextSequence, issuedAt });
+      if (plan === null) {
+        throw new InvoicingError(
+          'CONFLICT',
+          `invoice ${number} equals the current draft: nothing to correct`,
+          'number',
+        );
+      }
+      try {
+        const position = await this.append(invoiceStreamName(year), revision, plan);
+        await this.settled(position);
+        const [creditNote, invoice] = await Promise.all(plan.map((e) => this.accounts.issued(e.data.number)));
+        return { creditNote: creditNote!, invoice: invoice!, position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= APPEND_ATTEMPTS) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { AccountDoc } from '../domain/accounts/account';
+import { formatCents, normalizeDecimal } from '../domain/accounts/decimal';
+import type { DraftInvoice } from '../domain/accounts/draft-invoice';
+import type { TariffTerms } from '../domain/accounts/events';
+import { pendingAdjustmentCents } from '../domain/accounts/issuing';
+import type { IssuedDocument } from '../ports/accounts-read-model';
+import {
+  type AccountType,
+  type DraftInvoiceType,
+  type IssuedInvoiceType,
+  TariffKind,
+  type TariffType,
+} from './types/accounts.types';
+
+function tariffDto(tariff: TariffTerms): TariffType {
+  return tariff.kind === 'FIXED'
+    ? {
+        kind: TariffKind.FIXED,
+        factor: null,
+        marginEurMwh: null,
+        unitPriceEurMwh: tariff.unitPriceEurMwh,
+        standingChargePerDay: tariff.standingChargePerDay,
+        floorEurMwh: null,
+        capEurMwh: null,
+      }
+    : { ...tariff, kind: TariffKind.DYNAMIC, unitPriceEurMwh: null };
+}
+
+export function accountDto(doc: AccountDoc): AccountType {
+  return {
+    id: doc.id,
+    name: doc.name,
+    currency: doc.currency,
+    vatRate: doc.vatRate,
+    openedAt: doc.openedAt,
+    tariffs: doc.tariffs.map((t) => ({ from: t.from, tariff: tariffDto(t.tariff) })),
+    meters: doc.meters.map((a) => ({ meter: a.meter, from: a.from, to: a.to })),
+  };
+}
+
+export function issuedDto(doc: IssuedDocument): IssuedInvoiceType {
+  return {
+    number: doc.number,
+    kind: doc.kind,
+    account: doc.accountId,
+    accountName: doc.accountName,
+    month: doc.month,
+    lines: doc.lines.map((line) => ({ ...line })),
+    subtotal: doc.subtotal,
+    vatRate: doc.vatRate,
+    vat: doc.vat,
+    total: doc.total,
+    currency: doc.currency,
+    meters: doc.meters.map((m) => ({ ...m })),
+    draftStatus: doc.draftStatus,
+    issuedAt: doc.issuedAt,
+    replaces: doc.replaces,
+    credits: doc.credits,
+    creditedBy: doc.creditedBy,
+  };
+}
+
+/** A draft with the standing issued invoice of its account and month, if any. */
+export function draftDto(draft: DraftInvoice, standing: IssuedDocument | null): DraftInvoiceType {
+  const adjustment = standing === null ? 0n : pendingAdjustmentCents(standing, draft);
+  return {
+    account: draft.accountId,
+    accountName: draft.accountName,
+    month: draft.month,
+    lines: draft.lines.map((line) => ({
+      meter: line.meter,
+      kind: line.kind,
+      description: line.description,
+      quantity: line.quantity,
+      unit: line.unit,
+      unitPrice: line.unitPrice,
+      amount: formatCents(line.cents),
+    })),
+    subtotal: formatCents(draft.subtotalCents),
+    vatRate: draft.vatRate,
+    vat: formatCents(draft.vatCents),
+    total: formatCents(draft.totalCents),
+    currency: draft.currency,
+    status: draft.status,
+    meters: draft.meters.map((m) => ({ meter: m.meter, kwh: normalizeDecimal(m.kwhMicro), days: m.days })),
+    missingDays: draft.missingDays,
+    unpricedIntervals: draft.unpricedIntervals,
+    issuedNumber: standing?.number ?? null,
+    pendingAdjustment: standing === null || adjustment === 0n ? null : formatCents(adjustment),
+  };
+}
