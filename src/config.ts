@@ -22,6 +22,10 @@ export interface Config {
   entsoeToken: string | null;
   priceScrape: boolean;
   priceScrapeCron: string;
+  /** Whether webhooks may target loopback and private-network addresses (tests, an internal receiver). */
+  webhookAllowPrivate: boolean;
+  /** How long one webhook delivery may take before it counts as failed (and is retried). */
+  webhookTimeoutMs: number;
   priceRecheckDays: number;
   priceFetchTimeoutMs: number;
   priceFetchAttempts: number;
@@ -127,6 +131,8 @@ export function loadConfig(env: Env = process.env): Config {
     priceSourceUrl: '',
     entsoeToken: optional('ENTSOE_TOKEN'),
     priceScrape: true,
+    webhookAllowPrivate: false,
+    webhookTimeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     priceScrapeCron: text('PRICE_SCRAPE_CRON', '30 14 * * *'),
     priceRecheckDays: integer('PRICE_RECHECK_DAYS', 2, 0, 31),
     priceFetchTimeoutMs: integer('PRICE_FETCH_TIMEOUT_MS', 20_000, 100, 600_000),
@@ -155,6 +161,9 @@ export function loadConfig(env: Env = process.env): Config {
   const auth = text('AUTH', 'on');
   if (auth === 'on' || auth === 'off') config.auth = auth;
   else problems.push(`AUTH='${auth}' must be on or off`);
+  const allowPrivate = text('WEBHOOK_ALLOW_PRIVATE', 'false');
+  if (allowPrivate === 'true' || allowPrivate === 'false') config.webhookAllowPrivate = allowPrivate === 'true';
+  else problems.push(`WEBHOOK_ALLOW_PRIVATE='${allowPrivate}' must be true or false`);
   const scrape = text('PRICE_SCRAPE', 'on');
   if (scrape === 'on' || scrape === 'off') config.priceScrape = scrape === 'on';
   else problems.push(`PRICE_SCRAPE='${scrape}' must be on or off`);

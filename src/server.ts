@@ -23,6 +23,7 @@ import { buildGraphQLSchema } from './graphql/schema';
 import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { prepareDataDir } from './infrastructure/data-dir';
 import { exportsRouter } from './http/exports';
+import { invoiceDocumentRouter } from './http/invoice-document';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
 import { scrapeServiceFor } from './pricing/scrape-service';
@@ -36,6 +37,8 @@ import { ValidationWorkers } from './ingestion/validation-workers';
 import { projectionProgress } from './projections/progress';
 import { SERVICE_STREAM_PREFIXES } from './projections/stream-prefixes';
 import { InvoicingService } from './invoicing/invoicing-service';
+import { WebhookDispatcher } from './webhooks/dispatcher';
+import { WebhookService } from './webhooks/webhook-service';
 import { ServiceMetrics } from './observability/metrics';
 import type { ConsistencyWaiter } from './ports/consistency';
 import type { GraphQLContext, Services } from './resolvers/context';
@@ -94,6 +97,19 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   });
 
   let scheduler: Scheduler | null = null;
+  // Webhook deliveries run beside the projections, in the one process holding the lease.
+  let dispatcher: WebhookDispatcher | null = null;
+  const newDispatcher = () =>
+    new WebhookDispatcher(
+      eventStore,
+      {
+        allowPrivate: config.webhookAllowPrivate,
+        timeoutMs: config.webhookTimeoutMs,
+        concurrency: 4,
+        now: () => Date.now(),
+      },
+      logger,
+    );
   const projector =
     config.role === 'api'
       ? null
@@ -105,8 +121,12 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
               if (config.priceScrape) {
                 scheduler = await startPriceScheduler(config, logger, (report) => metrics.scrapeRun(report));
               }
+              dispatcher = newDispatcher();
+              await dispatcher.start();
             },
             stop: async () => {
+              await dispatcher?.stop();
+              dispatcher = null;
               await scheduler?.stop();
               scheduler = null;
               await projections.stop();
@@ -187,6 +207,12 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
           { clock, market: config.priceArea, streamPrefixes: SERVICE_STREAM_PREFIXES },
           () => new Date(),
         ),
+        webhooks: new WebhookService(
+          eventStore,
+          { allowPrivate: config.webhookAllowPrivate },
+          () => new Date(),
+          () => dispatcher?.pending(null) ?? null,
+        ),
         now: () => new Date(),
         streamPrefixes: SERVICE_STREAM_PREFIXES,
         uploadWatchStartMs: config.uploadWatchStartMs,
@@ -238,6 +264,15 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         });
       }
       app.use('/exports', exportsRouter({ billing: services.billing, access: services.access }));
+      app.use(
+        '/invoices',
+        invoiceDocumentRouter({
+          accounts: services.accountQueries,
+          billing: services.billing,
+          access: services.access,
+          clock,
+        }),
+      );
       apollo = await mountGraphQL(app, httpServer, config, logger, services);
     }
 

@@ -1,3 +1,4 @@
+import { WebhookTargetError } from '../webhooks/target-guard';
 import { AccountRuleError } from '../domain/accounts/account';
 import { InvoicingError } from '../invoicing/invoicing-service';
 import type { GraphQLFormattedError } from 'graphql';
@@ -39,6 +40,7 @@ const PASS_THROUGH = new Set([
 function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof AccountRuleError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof InvoicingError) return { code: error.code, message: error.message };
+  if (error instanceof WebhookTargetError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof UploadTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: error.message };
   if (
     error instanceof UploadIdInUseError ||

@@ -7,12 +7,14 @@ import { authChecker } from '../resolvers/auth';
 import { BillingResolver } from '../resolvers/billing.resolver';
 import { FileValidationResolver } from '../resolvers/file-validation.resolver';
 import { UploadResolver } from '../resolvers/upload.resolver';
+import { WebhooksResolver } from '../resolvers/webhooks.resolver';
 
 export const resolverClasses = [
   UploadResolver,
   FileValidationResolver,
   BillingResolver,
   AccountsResolver,
+  WebhooksResolver,
   AccessResolver,
 ] as const;
 

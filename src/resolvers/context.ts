@@ -1,3 +1,4 @@
+import type { WebhookService } from '../webhooks/webhook-service';
 import type { InvoicingService } from '../invoicing/invoicing-service';
 import type { AccountsQueries } from '../ports/accounts-read-model';
 import type { ApiKeyService } from '../access/api-key-service';
@@ -23,6 +24,7 @@ export interface Services {
   billing: BillingQueries;
   accountQueries: AccountsQueries;
   invoicing: InvoicingService;
+  webhooks: WebhookService;
   /** The service's clock (issue dates, "the last n months"). */
   now: () => Date;
   /** The streams the read models are built from (the log's head for them). */

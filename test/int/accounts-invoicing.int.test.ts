@@ -337,6 +337,23 @@ describe('accounts, tariffs and issued invoices', () => {
     expect(twice.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   });
 
+  it('serves an issued invoice as a self-contained page with its lines, meters and daily usage chart', async () => {
+    const a = (await gql(`{ invoicesByAccount(account: "ACC-A", lastMonths: 120) { number total lines { amount } } }`))
+      .invoicesByAccount[0];
+    const response = await fetch(`${t.url.replace(/\/graphql$/, '')}/invoices/${a.number}.html`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await response.text();
+    expect(html).toContain(`Invoice ${a.number}`);
+    expect(html).toContain(`>${a.total}<`);
+    for (const line of a.lines as Array<{ amount: string }>) expect(html).toContain(`>${line.amount}<`);
+    expect(html).not.toContain('<script');
+    // One bar per day of October: MP000001 all month, MP000002 until the 14th.
+    expect(html.match(/<rect /g)).toHaveLength(31);
+    const missing = await fetch(`${t.url.replace(/\/graphql$/, '')}/invoices/2026-999999.html`);
+    expect(missing.status).toBe(404);
+  });
+
   it('refuses bad input with the field at fault', async () => {
     const response = await graphql(
       t.url,

@@ -39,7 +39,11 @@ describe('operations endpoints', () => {
       ],
       projector: { leader: true },
     });
-    expect((body.projections as Array<{ name: string }>).map((p) => p.name)).toEqual(['upload-status', 'billing']);
+    expect((body.projections as Array<{ name: string }>).map((p) => p.name)).toEqual([
+      'upload-status',
+      'billing',
+      'accounts',
+    ]);
   });
 
   it('counts uploads and rows, and shows each projection caught up', async () => {

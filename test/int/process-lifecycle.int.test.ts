@@ -4,44 +4,22 @@
  * a kill -9 in the middle of an upload or of the projections' catch-up loses nothing and doubles nothing.
  */
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import type { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { generatePrices, generateReadings } from '../../src/tools/readings-generator';
 import { referenceInvoices, referencePrices, referenceReadings } from '../support/reference-billing';
+import { spawnServer } from '../support/spawned-server';
 import { graphql, uploadFile } from '../support/test-server';
 
 jest.setTimeout(60_000);
-const root = resolve(__dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'lifecycle-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function startServer(dataDir: string): { child: ReturnType<typeof spawn>; ready: Promise<string> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      PRICE_SCRAPE: 'off',
-      AUTH: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const ready = new Promise<string>((resolveReady, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      const url = /ready at (\S+)/.exec(chunk.toString())?.[1];
-      if (url !== undefined) resolveReady(url);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
-  });
-  return { child, ready };
-}
+const startServer = (dataDir: string) => spawnServer(dataDir);
 
 it.each(['SIGTERM', 'SIGINT'] as const)(
   '%s stops the server with exit code 0 and releases the lease',

@@ -13,6 +13,7 @@ import type { MeterAssignmentEvent } from '../../src/domain/accounts/events';
 import { activeKey, planCorrection, planIssue } from '../../src/domain/accounts/issuing';
 import type { DailyUsageDoc } from '../../src/domain/billing/daily-usage';
 import { evolveAccountMeters, evolveIssued } from '../../src/projections/accounts/projection';
+import { dailyKwh, renderInvoice, usageChart } from '../../src/http/invoice-document';
 import { projectionSpec } from '../support/projection-spec';
 
 const dynamic = { kind: 'DYNAMIC' as const, factor: '1.1', marginEurMwh: '12.5', standingChargePerDay: '0.45' };
@@ -268,5 +269,40 @@ describe('issuing', () => {
       expect(docs.size).toBe(3);
       void round;
     }
+  });
+});
+
+describe('the invoice page', () => {
+  it('escapes every text it shows, and a day without readings is an empty bar', () => {
+    const [issued] = planIssue(
+      [
+        draftInvoice(
+          account({
+            name: 'Bistro <B&B>',
+            meters: [{ meter: 'M<1>', accountId: 'ACC-1', from: '2026-10-01', to: null }],
+          }),
+          '2026-10',
+          sources(['2026-10-01'], [day('M<1>', '2026-10-01', 10_000_000, 10n ** 15n)]),
+        )!,
+      ],
+      new Set(),
+      { year: 2026, nextSequence: 1, issuedAt: '2026-11-01T00:00:00Z', force: false },
+    ).events;
+    const doc = { ...issued!.data, kind: 'INVOICE' as const, credits: null, creditedBy: null, position: '1' };
+    const html = renderInvoice(
+      doc,
+      usageChart(
+        dailyKwh(
+          ['2026-10-01', '2026-10-02'],
+          doc.meters.map((m) => ({ meter: m.meter, accountId: 'ACC-1', from: '2026-10-01', to: null })),
+          new Map([['M<1>', [day('M<1>', '2026-10-01', 10_000_000, 0n)]]]),
+        ),
+      ),
+    );
+    expect(html).toContain('Bistro &lt;B&amp;B&gt;');
+    expect(html).toContain('M&lt;1&gt;');
+    expect(html).not.toContain('<B&B>');
+    expect(html.match(/<rect /g)).toHaveLength(2);
+    expect(html).toContain('height="0.0"'); // the day without readings
   });
 });

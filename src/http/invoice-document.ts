@@ -1,0 +1,135 @@
+/**
+ * GET /invoices/{number}.html: an issued invoice or credit note as a printable page (lines, meters,
+ * period, and a chart of the daily usage behind it), self-contained: no script, no outside resource.
+ */
+import type { Request, Response, Router } from 'express';
+import express from 'express';
+import type { ApiKeyService } from '../access/api-key-service';
+import type { AccountDoc } from '../domain/accounts/account';
+import { parseInvoiceNumber } from '../domain/accounts/events';
+import { datesBetween, daysOfMonth } from '../domain/billing/calendar';
+import type { DailyUsageDoc } from '../domain/billing/daily-usage';
+import type { ZonedClock } from '../domain/time/zoned-time';
+import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-model';
+import type { BillingQueries } from '../ports/billing-read-model';
+
+const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** kWh per local day of the invoice's period, over the days each meter was the account's. */
+export function dailyKwh(
+  dates: readonly string[],
+  assignments: AccountDoc['meters'],
+  rows: ReadonlyMap<string, readonly DailyUsageDoc[]>,
+): Array<{ date: string; kwh: number }> {
+  return dates.map((date) => {
+    let micro = 0;
+    for (const [meter, days] of rows) {
+      const mine = assignments.some((a) => a.meter === meter && a.from <= date && (a.to === null || date <= a.to));
+      if (mine) micro += days.find((d) => d.date === date)?.totalKwhMicro ?? 0;
+    }
+    return { date, kwh: micro / 1_000_000 };
+  });
+}
+
+/** A bar chart of kWh per day as inline SVG (an empty day is a gap, never a guess). */
+export function usageChart(days: ReadonlyArray<{ date: string; kwh: number }>): string {
+  const width = 720;
+  const height = 180;
+  const max = Math.max(...days.map((d) => d.kwh), 0);
+  if (days.length === 0 || max === 0) return '<p>No readings in this period.</p>';
+  const bar = width / days.length;
+  const bars = days
+    .map((d, i) => {
+      const h = (d.kwh / max) * (height - 20);
+      return `<rect x="${(i * bar + 1).toFixed(1)}" y="${(height - h).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${h.toFixed(1)}"><title>${escape(d.date)}: ${d.kwh.toFixed(3)} kWh</title></rect>`;
+    })
+    .join('');
+  return `<svg role="img" aria-label="Daily usage, kWh per day, highest ${max.toFixed(3)} kWh" viewBox="0 0 ${width} ${height}" width="100%" height="${height}" fill="#2f6fab">${bars}</svg>`;
+}
+
+export function renderInvoice(doc: IssuedDocument, chart: string): string {
+  const title = `${doc.kind === 'CREDIT_NOTE' ? 'Credit note' : 'Invoice'} ${doc.number}`;
+  const lines = doc.lines
+    .map(
+      (line) =>
+        `<tr><td>${escape(line.meter ?? '')}</td><td>${escape(line.description)}</td><td class="n">${escape(line.quantity)} ${escape(line.unit)}</td><td class="n">${escape(line.unitPrice)}</td><td class="n">${escape(line.amount)}</td></tr>`,
+    )
+    .join('');
+  const meters = doc.meters
+    .map((m) => `<tr><td>${escape(m.meter)}</td><td class="n">${escape(m.kwh)}</td><td class="n">${m.days}</td></tr>`)
+    .join('');
+  const links = [
+    doc.credits === null ? '' : `<p>Cancels invoice ${escape(doc.credits)}.</p>`,
+    doc.replaces === null ? '' : `<p>Replaces invoice ${escape(doc.replaces)}.</p>`,
+    doc.creditedBy === null ? '' : `<p><strong>Cancelled by credit note ${escape(doc.creditedBy)}.</strong></p>`,
+  ].join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>body{font:14px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weight:600}</style>
+</head><body>
+<h1>${escape(title)}</h1>
+<p>${escape(doc.accountName)} (account ${escape(doc.accountId)}) · period ${escape(doc.month)} · issued ${escape(doc.issuedAt.slice(0, 10))} · ${escape(doc.currency)}</p>
+${links}
+<table><thead><tr><th>Meter</th><th>Description</th><th class="n">Quantity</th><th class="n">Unit price</th><th class="n">Amount</th></tr></thead>
+<tbody>${lines}</tbody>
+<tfoot><tr><td colspan="4">Subtotal</td><td class="n">${escape(doc.subtotal)}</td></tr>
+<tr><td colspan="4">VAT ${escape(doc.vatRate)}</td><td class="n">${escape(doc.vat)}</td></tr>
+<tr><td colspan="4">Total</td><td class="n">${escape(doc.total)}</td></tr></tfoot></table>
+<h2>Meters</h2>
+<table><thead><tr><th>Meter</th><th class="n">kWh</th><th class="n">Days</th></tr></thead><tbody>${meters}</tbody></table>
+<h2>Daily usage</h2>
+${chart}
+</body></html>
+`;
+}
+
+export function invoiceDocumentRouter(deps: {
+  accounts: AccountsQueries;
+  billing: BillingQueries;
+  access: ApiKeyService;
+  clock: ZonedClock;
+}): Router {
+  const router = express.Router();
+  router.get('/:file', (req: Request, res: Response) => {
+    void (async () => {
+      const caller = await deps.access.authenticate(req.headers.authorization);
+      if (caller.role === null) {
+        res.status(401).json({
+          errors: [
+            { message: 'send Authorization: Bearer <key> with a valid key', extensions: { code: 'UNAUTHENTICATED' } },
+          ],
+        });
+        return;
+      }
+      const file = String(req.params.file ?? '');
+      const number = /^(.+)\.html$/.exec(file)?.[1] ?? '';
+      const doc = parseInvoiceNumber(number) === null ? null : await deps.accounts.issued(number);
+      if (doc === null) {
+        res.status(404).json({
+          errors: [{ message: `no invoice ${number || file}`, extensions: { code: 'NOT_FOUND' } }],
+        });
+        return;
+      }
+      const month = daysOfMonth(deps.clock, doc.month).map((d) => d.date);
+      const account = await deps.accounts.account(doc.accountId);
+      const rows = new Map<string, DailyUsageDoc[]>();
+      for (const meter of doc.meters)
+        rows.set(meter.meter, await deps.billing.dailyUsage(meter.meter, month[0]!, month[month.length - 1]!));
+      const chart = usageChart(
+        dailyKwh(datesBetween(month[0]!, month[month.length - 1]!), account?.meters ?? [], rows),
+      );
+      res
+        .status(200)
+        .setHeader('content-type', 'text/html; charset=utf-8')
+        .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
+        .send(renderInvoice(doc, chart));
+    })().catch(() => {
+      if (!res.headersSent)
+        res.status(500).json({
+          errors: [{ message: 'the invoice could not be rendered', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
+    });
+  });
+  return router;
+}

@@ -1,0 +1,137 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  deliveryStreamName,
+  type DeliveryOutcome,
+  evolveWebhook,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_STREAM_PREFIX,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookRegistered,
+  webhookStreamName,
+} from '../domain/webhooks/events';
+import type { EventStore } from '../ports/event-store';
+import type { PendingDelivery } from './dispatcher';
+import { checkTarget, type Resolve, WebhookTargetError } from './target-guard';
+
+export interface WebhookView {
+  webhookId: string;
+  url: string;
+  events: WebhookEventType[];
+  registeredAt: string;
+}
+
+export interface DeliveryView {
+  deliveryId: string;
+  number: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  statusCode: number | null;
+  error: string | null;
+  /** When it was delivered or given up, or (pending) when the next attempt is due. */
+  at: string;
+}
+
+const MAX_WEBHOOKS = 100;
+
+/** Registering, listing and removing webhooks, and each one's delivery log, from the event log. */
+export class WebhookService {
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly options: { allowPrivate: boolean; resolve?: Resolve },
+    private readonly now: () => Date,
+    /** The pending deliveries of this process's dispatcher (null when another process delivers). */
+    private readonly pending: () => PendingDelivery[] | null,
+  ) {}
+
+  async register(url: string, events: readonly string[] | null): Promise<WebhookRegistered['data']> {
+    await checkTarget(url, this.options.allowPrivate, this.options.resolve);
+    const chosen = events === null || events.length === 0 ? [...WEBHOOK_EVENT_TYPES] : [...new Set(events)];
+    const unknown = chosen.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
+    if (unknown.length > 0) {
+      throw new WebhookTargetError(
+        `events: ${unknown.join(', ')} unknown; choose from ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+      );
+    }
+    if ((await this.list()).length >= MAX_WEBHOOKS) {
+      throw new WebhookTargetError(`at most ${MAX_WEBHOOKS} webhooks: remove one first`);
+    }
+    const data: WebhookRegistered['data'] = {
+      webhookId: randomUUID(),
+      url,
+      events: chosen as WebhookEventType[],
+      secret: randomBytes(32).toString('base64url'),
+      registeredAt: this.now().toISOString(),
+    };
+    await this.eventStore.appendToStream(
+      webhookStreamName(data.webhookId),
+      [{ id: randomUUID(), type: 'WebhookRegistered', data }],
+      { expectedRevision: 'no_stream' },
+    );
+    return data;
+  }
+
+  async remove(webhookId: string): Promise<boolean> {
+    const webhook = (await this.list()).find((w) => w.webhookId === webhookId);
+    if (webhook === undefined) return false;
+    await this.eventStore.appendToStream(
+      webhookStreamName(webhookId),
+      [{ id: randomUUID(), type: 'WebhookRemoved', data: { webhookId, removedAt: this.now().toISOString() } }],
+      { expectedRevision: 'stream_exists' },
+    );
+    return true;
+  }
+
+  /** Registered webhooks (their secrets never shown again). */
+  async list(): Promise<WebhookView[]> {
+    const states = new Map<string, WebhookRegistered['data'] | null>();
+    for await (const recorded of this.eventStore.readAll({ streamPrefixes: [WEBHOOK_STREAM_PREFIX] })) {
+      const event = { type: recorded.type, data: recorded.data } as WebhookEvent;
+      states.set(event.data.webhookId, evolveWebhook(states.get(event.data.webhookId) ?? null, event));
+    }
+    return [...states.values()]
+      .filter((w): w is WebhookRegistered['data'] => w !== null)
+      .map(({ secret: _secret, ...view }) => view);
+  }
+
+  /** A webhook's deliveries: pending ones first (when this process delivers), then outcomes, newest first. */
+  async deliveries(webhookId: string, first: number): Promise<DeliveryView[]> {
+    const outcomes: DeliveryView[] = [];
+    for await (const recorded of this.eventStore.readStream(deliveryStreamName(webhookId))) {
+      const outcome = { type: recorded.type, data: recorded.data } as DeliveryOutcome;
+      outcomes.push(
+        outcome.type === 'WebhookDelivered'
+          ? {
+              deliveryId: outcome.data.deliveryId,
+              number: outcome.data.number,
+              status: 'DELIVERED',
+              attempts: outcome.data.attempts,
+              statusCode: outcome.data.statusCode,
+              error: null,
+              at: outcome.data.at,
+            }
+          : {
+              deliveryId: outcome.data.deliveryId,
+              number: outcome.data.number,
+              status: 'FAILED',
+              attempts: outcome.data.attempts,
+              statusCode: null,
+              error: outcome.data.reason,
+              at: outcome.data.at,
+            },
+      );
+    }
+    const pending: DeliveryView[] = (this.pending() ?? [])
+      .filter((p) => p.webhookId === webhookId)
+      .map((p) => ({
+        deliveryId: p.deliveryId,
+        number: p.number,
+        status: 'PENDING',
+        attempts: p.attempts,
+        statusCode: p.lastStatusCode,
+        error: p.lastError,
+        at: new Date(p.nextAttemptAt).toISOString(),
+      }));
+    return [...pending, ...outcomes.reverse()].slice(0, first);
+  }
+}

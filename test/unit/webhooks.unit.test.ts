@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nextAttemptAt, RETRY_WINDOW_MS, retryable } from '../../src/domain/webhooks/events';
+import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
+import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
+import { WebhookDispatcher, type Send } from '../../src/webhooks/dispatcher';
+import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
+import { checkTarget, isPrivateAddress } from '../../src/webhooks/target-guard';
+import { WebhookService } from '../../src/webhooks/webhook-service';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('webhook targets', () => {
+  it('knows private, loopback, link-local and reserved addresses from public ones', () => {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+    ]) {
+      expect([address, isPrivateAddress(address)]).toEqual([address, true]);
+    }
+    for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8']) {
+      expect([address, isPrivateAddress(address)]).toEqual([address, false]);
+    }
+  });
+
+  it('takes http(s) only, and refuses names that resolve inside the network unless allowed', async () => {
+    const resolve = (host: string) => Promise.resolve(host === 'inside.example' ? ['10.0.0.5'] : ['93.184.216.34']);
+    await expect(checkTarget('ftp://x.example/', false, resolve)).rejects.toThrow('only http and https');
+    await expect(checkTarget('not a url', false, resolve)).rejects.toThrow('is not a URL');
+    await expect(checkTarget('https://inside.example/hook', false, resolve)).rejects.toThrow('WEBHOOK_ALLOW_PRIVATE');
+    await expect(checkTarget('http://127.0.0.1:9/hook', false, resolve)).rejects.toThrow('private or local');
+    await expect(checkTarget('https://public.example/hook', false, resolve)).resolves.toBeInstanceOf(URL);
+    await expect(checkTarget('http://127.0.0.1:9/hook', true, resolve)).resolves.toBeInstanceOf(URL);
+  });
+});
+
+describe('webhook signatures and retries', () => {
+  it('signs timestamp and body together, verifiable in constant time and within a tolerance', () => {
+    const header = signatureHeader('s3cret', '{"a":1}', 1_800_000_000);
+    expect(header).toMatch(/^t=1800000000,v1=[0-9a-f]{64}$/);
+    expect(verifySignature('s3cret', '{"a":1}', header, 1_800_000_010)).toBe(true);
+    expect(verifySignature('s3cret', '{"a":2}', header, 1_800_000_010)).toBe(false);
+    expect(verifySignature('other', '{"a":1}', header, 1_800_000_010)).toBe(false);
+    expect(verifySignature('s3cret', '{"a":1}', header, 1_800_001_000)).toBe(false);
+  });
+
+  it('backs off 1 s doubling up to an hour, and stops 24 hours after the issue', () => {
+    expect(nextAttemptAt(1, 10_000, 0)).toBe(11_000);
+    expect(nextAttemptAt(2, 10_000, 0)).toBe(12_000);
+    expect(nextAttemptAt(20, 10_000, 0)).toBe(10_000 + 3_600_000);
+    expect(nextAttemptAt(20, RETRY_WINDOW_MS - 1_000, 0)).toBe(RETRY_WINDOW_MS);
+    expect(nextAttemptAt(21, RETRY_WINDOW_MS, 0)).toBeNull();
+    expect([500, 503, 408, 429].map(retryable)).toEqual([true, true, true, true]);
+    expect([400, 401, 404, 410].map(retryable)).toEqual([false, false, false, false]);
+  });
+});
+
+describe('the webhook dispatcher', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hooks-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const issue = (store: SqliteEventStore, n: number) =>
+    store.appendToStream(
+      'invoices-2026',
+      [
+        {
+          id: `00000000-0000-4000-8000-00000000000${n}`,
+          type: 'InvoiceIssued',
+          data: { number: `2026-00000${n}`, total: '1.00' },
+        },
+      ],
+      {
+        expectedRevision: 'any',
+      },
+    );
+
+  it('retries 5xx and network errors with backoff, records the delivery once, and never resends it after a restart', async () => {
+    const db = openSqliteDatabase(join(dir, 'db.sqlite'));
+    const store = new SqliteEventStore(db, { pollIntervalMs: 5 });
+    let now = 1_000_000;
+    const answers: Array<number | Error> = [503, new Error('connection reset'), 200];
+    const received: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
+    const send: Send = (url, request) => {
+      received.push({ url, headers: request.headers, body: request.body });
+      const answer = answers.shift() ?? 200;
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    };
+    const service = new WebhookService(
+      store,
+      { allowPrivate: true },
+      () => new Date(now),
+      () => null,
+    );
+    const hook = await service.register('http://127.0.0.1:9/hook', null);
+    await issue(store, 1);
+    const options = { allowPrivate: true, timeoutMs: 1_000, concurrency: 2, now: () => now, send, tickMs: 5 };
+    const dispatcher = new WebhookDispatcher(store, options, silent);
+    await dispatcher.start();
+    const until = async (condition: () => boolean) => {
+      for (let i = 0; i < 1_000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(condition()).toBe(true);
+    };
+    await until(() => received.length === 1);
+    expect(dispatcher.pending(null)).toMatchObject([{ attempts: 1, lastStatusCode: 503, nextAttemptAt: now + 1_000 }]);
+    now += 1_000;
+    await until(() => received.length === 2);
+    await until(() => dispatcher.pending(null)[0]?.attempts === 2);
+    now += 2_000;
+    await until(() => received.length === 3 && dispatcher.pending(null).length === 0);
+    const ids = new Set(received.map((r) => r.headers['x-delivery-id']));
+    expect(ids.size).toBe(1);
+    for (const r of received) {
+      expect(verifySignature(hook.secret, r.body, r.headers['x-signature']!, Math.floor(now / 1000))).toBe(true);
+    }
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ type: 'invoice.issued', data: { number: '2026-000001' } });
+    await dispatcher.stop();
+    expect(await service.deliveries(hook.webhookId, 10)).toMatchObject([
+      { status: 'DELIVERED', attempts: 3, statusCode: 200 },
+    ]);
+
+    // After a restart only what has no outcome is sent: the new invoice, not the delivered one.
+    await issue(store, 2);
+    const again = new WebhookDispatcher(store, options, silent);
+    await again.start();
+    await until(() => received.length === 4 && again.pending(null).length === 0);
+    expect(JSON.parse(received[3]!.body)).toMatchObject({ data: { number: '2026-000002' } });
+    await again.stop();
+    db.close();
+  });
+
+  it('gives up at once on a 4xx that is not worth retrying, and tells webhooks registered later nothing of earlier invoices', async () => {
+    const db = openSqliteDatabase(join(dir, 'db.sqlite'));
+    const store = new SqliteEventStore(db, { pollIntervalMs: 5 });
+    const received: string[] = [];
+    const send: Send = (url) => {
+      received.push(url);
+      return Promise.resolve(url.endsWith('/gone') ? 410 : 200);
+    };
+    const service = new WebhookService(
+      store,
+      { allowPrivate: true },
+      () => new Date(),
+      () => null,
+    );
+    const gone = await service.register('http://127.0.0.1:9/gone', ['InvoiceIssued']);
+    await issue(store, 1);
+    const late = await service.register('http://127.0.0.1:9/late', null);
+    await issue(store, 2);
+    const dispatcher = new WebhookDispatcher(
+      store,
+      { allowPrivate: true, timeoutMs: 1_000, concurrency: 1, now: Date.now, send, tickMs: 5 },
+      silent,
+    );
+    await dispatcher.start();
+    for (let i = 0; i < 1_000 && received.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1_000 && dispatcher.pending(null).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await dispatcher.stop();
+    expect(received.sort()).toEqual(['http://127.0.0.1:9/gone', 'http://127.0.0.1:9/gone', 'http://127.0.0.1:9/late']);
+    expect(await service.deliveries(gone.webhookId, 10)).toMatchObject([
+      { status: 'FAILED', attempts: 1, error: 'HTTP 410' },
+      { status: 'FAILED', attempts: 1, error: 'HTTP 410' },
+    ]);
+    expect(await service.deliveries(late.webhookId, 10)).toMatchObject([
+      { status: 'DELIVERED', number: '2026-000002' },
+    ]);
+    expect(await service.remove(late.webhookId)).toBe(true);
+    expect((await service.list()).map((w) => w.webhookId)).toEqual([gone.webhookId]);
+    db.close();
+  });
+});
