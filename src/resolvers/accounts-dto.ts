@@ -1,6 +1,6 @@
 import type { AccountDoc } from '../domain/accounts/account';
-import { formatCents, normalizeDecimal } from '../domain/accounts/decimal';
-import type { DraftInvoice } from '../domain/accounts/draft-invoice';
+import { formatCents } from '../domain/accounts/decimal';
+import { type DraftInvoice, draftFigures } from '../domain/accounts/draft-invoice';
 import type { TariffTerms } from '../domain/accounts/events';
 import { pendingAdjustmentCents } from '../domain/accounts/issuing';
 import type { IssuedDocument } from '../ports/accounts-read-model';
@@ -67,22 +67,10 @@ export function draftDto(draft: DraftInvoice, standing: IssuedDocument | null): 
     account: draft.accountId,
     accountName: draft.accountName,
     month: draft.month,
-    lines: draft.lines.map((line) => ({
-      meter: line.meter,
-      kind: line.kind,
-      description: line.description,
-      quantity: line.quantity,
-      unit: line.unit,
-      unitPrice: line.unitPrice,
-      amount: formatCents(line.cents),
-    })),
-    subtotal: formatCents(draft.subtotalCents),
+    ...draftFigures(draft),
     vatRate: draft.vatRate,
-    vat: formatCents(draft.vatCents),
-    total: formatCents(draft.totalCents),
     currency: draft.currency,
     status: draft.status,
-    meters: draft.meters.map((m) => ({ meter: m.meter, kwh: normalizeDecimal(m.kwhMicro), days: m.days })),
     missingDays: draft.missingDays,
     unpricedIntervals: draft.unpricedIntervals,
     issuedNumber: standing?.number ?? null,

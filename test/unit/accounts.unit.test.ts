@@ -116,6 +116,12 @@ describe('account decisions', () => {
     expect(() =>
       assignMeter(after, a, { accountId: 'ACC-1', meter: 'M1', from: '2026-10-10', to: '2026-10-20' }),
     ).toThrow('is assigned to account ACC-2 from 2026-10-15');
+    // A move-out: the account's own open assignment gets its last day.
+    const out = assignMeter(after, b, { accountId: 'ACC-2', meter: 'M1', from: '2026-10-15', to: '2026-11-30' });
+    expect(out.reduce(evolveAssignments, after)).toEqual([
+      { meter: 'M1', accountId: 'ACC-1', from: '2026-10-01', to: '2026-10-14' },
+      { meter: 'M1', accountId: 'ACC-2', from: '2026-10-15', to: '2026-11-30' },
+    ]);
   });
 
   it('folds assignment events into the account they name, the same when delivered twice', () => {

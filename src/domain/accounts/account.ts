@@ -163,8 +163,9 @@ export function changeTariff(
 
 /**
  * Assigns a meter to an account over `from`..`to`. An open assignment of the meter that started earlier
- * is ended the day before (a move between accounts); any other overlap is refused, naming the
- * assignment in the way. Assigning what is already so assigned changes nothing.
+ * is ended the day before (a move between accounts); the account's own assignment from the same day is
+ * replaced (a move-out: give it a `to`); any other overlap is refused, naming the assignment in the way.
+ * Assigning what is already so assigned changes nothing.
  */
 export function assignMeter(
   assignments: readonly Assignment[],
@@ -180,6 +181,8 @@ export function assignMeter(
   if (assignments.some((a) => a.accountId === accountId && a.from === from && a.to === to)) return [];
   const events: MeterAssignmentEvent[] = [];
   for (const a of assignments) {
+    // The same account from the same day: this assignment replaces it (a move-out sets its last day).
+    if (a.accountId === accountId && a.from === from) continue;
     const overlaps = (a.to === null || a.to >= from) && (to === null || a.from <= to);
     if (!overlaps) continue;
     const endsBefore = a.from < from && (a.to === null || to === null || a.to <= to);

@@ -227,15 +227,11 @@ export function draftInvoice(account: AccountDoc, month: string, sources: DraftS
   };
 }
 
-/** The frozen content of an invoice issued from a draft. */
-export function issuedContent(draft: DraftInvoice, number: string, issuedAt: string): IssuedDocumentData {
+/** A draft's lines, totals and meters as an issued document writes them (amounts with two places). */
+export function draftFigures(
+  draft: DraftInvoice,
+): Pick<IssuedDocumentData, 'lines' | 'subtotal' | 'vat' | 'total' | 'meters'> {
   return {
-    number,
-    accountId: draft.accountId,
-    accountName: draft.accountName,
-    month: draft.month,
-    currency: draft.currency,
-    vatRate: draft.vatRate,
     lines: draft.lines.map((line) => ({
       meter: line.meter,
       kind: line.kind,
@@ -249,6 +245,19 @@ export function issuedContent(draft: DraftInvoice, number: string, issuedAt: str
     vat: formatCents(draft.vatCents),
     total: formatCents(draft.totalCents),
     meters: draft.meters.map((m) => ({ meter: m.meter, kwh: kwh(m.kwhMicro), days: m.days })),
+  };
+}
+
+/** The frozen content of an invoice issued from a draft. */
+export function issuedContent(draft: DraftInvoice, number: string, issuedAt: string): IssuedDocumentData {
+  return {
+    number,
+    accountId: draft.accountId,
+    accountName: draft.accountName,
+    month: draft.month,
+    currency: draft.currency,
+    vatRate: draft.vatRate,
+    ...draftFigures(draft),
     draftStatus: draft.status,
     issuedAt,
   };

@@ -89,23 +89,15 @@ export class SqliteAccountsReadModel implements AccountsQueries, AccountsProject
     const putIssued = this.db.prepare(
       `INSERT OR REPLACE INTO ${t.issued} (number, account_id, month, doc) VALUES (?, ?, ?, ?)`,
     );
-    try {
-      this.db
-        .transaction(() => {
-          this.tables.checkFence();
-          for (const doc of changes.accounts) {
-            putAccount.run(doc.id, JSON.stringify(doc));
-            clearMeters.run(doc.id);
-            for (const a of doc.meters) putMeter.run(doc.id, a.meter, a.from, a.to);
-          }
-          for (const doc of changes.issued) putIssued.run(doc.number, doc.accountId, doc.month, JSON.stringify(doc));
-          this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
-        })
-        .immediate();
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    return Promise.resolve();
+    return this.tables.write(() => {
+      for (const doc of changes.accounts) {
+        putAccount.run(doc.id, JSON.stringify(doc));
+        clearMeters.run(doc.id);
+        for (const a of doc.meters) putMeter.run(doc.id, a.meter, a.from, a.to);
+      }
+      for (const doc of changes.issued) putIssued.run(doc.number, doc.accountId, doc.month, JSON.stringify(doc));
+      this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
+    });
   }
 
   reset(): Promise<void> {

@@ -147,19 +147,11 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
   }
 
   run(program: () => BillingProgram): Promise<void> {
-    try {
-      this.db
-        .transaction(() => {
-          this.tables.checkFence();
-          const steps = program();
-          let step = steps.next();
-          while (step.done !== true) step = steps.next(this.answer(step.value));
-        })
-        .immediate();
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    return this.tables.write(() => {
+      const steps = program();
+      let step = steps.next();
+      while (step.done !== true) step = steps.next(this.answer(step.value));
+    });
   }
 
   private answer(request: BillingRequest): BillingAnswer {

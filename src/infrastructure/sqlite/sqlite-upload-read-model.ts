@@ -85,23 +85,15 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
     const insertRow = this.db.prepare(
       `INSERT OR IGNORE INTO ${this.rejected} (upload_id, line, raw, reasons) VALUES (?, ?, ?, ?)`,
     );
-    try {
-      this.db
-        .transaction(() => {
-          this.tables.checkFence();
-          for (const doc of changes.uploads) {
-            upsert.run(doc.uploadId, doc.sha256, doc.status, doc.duplicateOf, JSON.stringify(doc));
-          }
-          for (const row of changes.rejectedRows) {
-            insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
-          }
-          this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
-        })
-        .immediate();
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    return Promise.resolve();
+    return this.tables.write(() => {
+      for (const doc of changes.uploads) {
+        upsert.run(doc.uploadId, doc.sha256, doc.status, doc.duplicateOf, JSON.stringify(doc));
+      }
+      for (const row of changes.rejectedRows) {
+        insertRow.run(row.uploadId, row.line, row.raw, JSON.stringify(row.reasons));
+      }
+      this.tables.checkpoints.set(this.tables.checkpointName, changes.checkpoint);
+    });
   }
 
   reset(): Promise<void> {

@@ -50,6 +50,24 @@ export class TableSet {
     }
   }
 
+  /**
+   * Runs `writes` in one immediate transaction, fenced with the lease: all of it or none. A failure is
+   * the returned promise's rejection (the adapters' methods are async to their callers).
+   */
+  write(writes: () => void): Promise<void> {
+    try {
+      this.db
+        .transaction(() => {
+          this.checkFence();
+          writes();
+        })
+        .immediate();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
   /** Empties the model: drops the tables, lets `createTables` make them again, forgets the checkpoint. */
   reset(createTables: () => void): void {
     this.db
