@@ -15,7 +15,9 @@ RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM toolchain AS build
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-console.mjs ./scripts/
 COPY src ./src
+# The server, and the admin console bundled into dist/console (served at /).
 RUN npm run build
 
 FROM node:24-bookworm-slim AS runtime

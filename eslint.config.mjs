@@ -20,6 +20,15 @@ export default tseslint.config(
     },
   },
   {
+    // The browser console: TypeScript checks its globals (window, document, fetch) with the DOM library.
+    files: ['src/console/**/*.ts'],
+    rules: { 'no-undef': 'off' },
+  },
+  {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: { process: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -24,6 +24,8 @@ module.exports = {
   projects: [
     project('unit', ['<rootDir>/test/**/*.unit.test.ts']),
     project('int', ['<rootDir>/test/**/*.int.test.ts']),
+    // The admin console in Chromium (skipped where no browser is installed; CI installs one).
+    project('e2e', ['<rootDir>/test/e2e/*.e2e.test.ts']),
     // Contract suites against EventStoreDB and MongoDB: skipped unless EVENTSTORE_URL / MONGODB_URL are set.
     project('backends', ['<rootDir>/test/backends/*.backend.test.ts']),
   ],

@@ -23,6 +23,7 @@ import { buildGraphQLSchema } from './graphql/schema';
 import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { prepareDataDir } from './infrastructure/data-dir';
 import { exportsRouter } from './http/exports';
+import { consoleDirectory, consoleRouter } from './http/console';
 import { invoiceDocumentRouter } from './http/invoice-document';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
@@ -274,6 +275,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         }),
       );
       apollo = await mountGraphQL(app, httpServer, config, logger, services);
+      app.use('/', consoleRouter(consoleDirectory()));
     }
 
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { ApiKeyDoc } from '../domain/access/api-keys';
 import type { GraphQLContext } from './context';
-import { AccessRoleType, ApiKeyType, CreatedApiKeyType } from './types/access.types';
+import { AccessRoleType, ApiKeyType, CallerType, CreatedApiKeyType } from './types/access.types';
 
 const toApiKey = (doc: ApiKeyDoc): ApiKeyType => ({
   id: doc.keyId,
@@ -14,6 +14,12 @@ const toApiKey = (doc: ApiKeyDoc): ApiKeyType => ({
 
 @Resolver()
 export class AccessResolver {
+  @Authorized()
+  @Query(() => CallerType, { description: "The caller's role, so a client shows only what it may do." })
+  whoami(@Ctx() context: GraphQLContext): CallerType {
+    return { role: context.role as AccessRoleType, name: context.principal };
+  }
+
   @Authorized('ADMIN')
   @Query(() => [ApiKeyType], { description: 'Every API key, newest first, revoked ones included; never a secret.' })
   async apiKeys(@Ctx() { services }: GraphQLContext): Promise<ApiKeyType[]> {

@@ -3,12 +3,14 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { datesBetween, localDay, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
+import { intervalsWithPrices } from '../domain/billing/meter-day';
 import { dailyUsageDto, invoiceDto, kwh } from './billing-dto';
 import type { GraphQLContext } from './context';
 import { connectionOf } from './types/connection';
 import {
   DailyTotalsType,
   DailyUsageType,
+  IntervalReadingType,
   InvoiceConnection,
   InvoiceType,
   MonthlyTotalType,
@@ -68,6 +70,29 @@ export class BillingResolver {
     requireRange(from, to);
     await consistentAt(context, atLeast);
     return (await context.services.billing.dailyUsage(meter, from, to)).map(dailyUsageDto);
+  }
+
+  @Authorized()
+  @Query(() => [IntervalReadingType], {
+    description: "A meter's billed readings of one local day (its profile), with the market price of each interval.",
+  })
+  async meterDayProfile(
+    @Arg('meter', () => ID) meter: string,
+    @Arg('date', () => String) date: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<IntervalReadingType[]> {
+    requireDate(date, 'date');
+    const [slots] = await context.services.billing.daySlots(meter, date, date);
+    if (slots === undefined) return [];
+    const day = localDay(context.services.billingSettings.clock, date);
+    const prices = await context.services.billing.prices(context.services.billingSettings.market, day.start, day.end);
+    const minutes = slots.intervalMinutes;
+    return intervalsWithPrices(slots, new Map(prices.map((p) => [p.start, p]))).map((interval) => ({
+      start: new Date(interval.start).toISOString(),
+      minutes,
+      kwh: interval.kwhMicro / 1_000_000,
+      priceEurMwh: interval.priceMicro === null ? null : interval.priceMicro / 1_000_000,
+    }));
   }
 
   @Authorized()

@@ -204,15 +204,13 @@ export function decodeSlots(bytes: Uint8Array): Pick<DaySlots, 'values' | 'prese
 export function intervalsWithPrices(
   slots: DaySlots,
   prices: ReadonlyMap<number, PriceInterval>,
-): Array<{ kwhMicro: number; priceMicro: number | null }> {
+): Array<{ start: number; kwhMicro: number; priceMicro: number | null }> {
   const durationMs = slots.intervalMinutes * 60_000;
-  const result: Array<{ kwhMicro: number; priceMicro: number | null }> = [];
+  const result: Array<{ start: number; kwhMicro: number; priceMicro: number | null }> = [];
   for (let i = 0; i < slots.values.length; i++) {
     if (slots.present[i] !== 1) continue;
-    result.push({
-      kwhMicro: slots.values[i]!,
-      priceMicro: priceFor(prices, slots.dayStart + i * durationMs, durationMs),
-    });
+    const start = slots.dayStart + i * durationMs;
+    result.push({ start, kwhMicro: slots.values[i]!, priceMicro: priceFor(prices, start, durationMs) });
   }
   return result;
 }

@@ -40,3 +40,9 @@ export class CreatedApiKeyType {
   @Field(() => ApiKeyType)
   apiKey!: ApiKeyType;
 }
+
+@ObjectType('Caller', { description: 'Who is asking: the role and name of the key the request carries.' })
+export class CallerType {
+  @Field(() => AccessRoleType) role!: AccessRoleType;
+  @Field(() => String, { nullable: true, description: "The key's name (null when auth is off)." }) name!: string | null;
+}

@@ -114,3 +114,12 @@ export class PriceScrapeResultType {
   appended!: boolean;
   @Field(() => String, { nullable: true }) position!: string | null;
 }
+
+@ObjectType('IntervalReading', { description: 'One billed reading of a meter-day, with its market price.' })
+export class IntervalReadingType {
+  @Field(() => String, { description: 'Interval start, UTC ISO-8601.' }) start!: string;
+  @Field(() => Int) minutes!: number;
+  @Field(() => Float) kwh!: number;
+  @Field(() => Float, { nullable: true, description: 'EUR/MWh; null when the interval has no price.' })
+  priceEurMwh!: number | null;
+}

@@ -1,0 +1,255 @@
+/**
+ * The admin console in a real browser (Debian's Chromium driven by playwright-core, no download): sign
+ * in with a key, upload a generated file through the page and watch the progress reach the end, find
+ * every bad line among the rejected rows, import prices, read the month's invoice totals as GraphQL gives
+ * them, open a meter's charts and the operations page. Screenshots of each screen go to
+ * test/e2e/screenshots/ (gitignored) for review.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { emptyCounts, generatePrices, generateReadings } from '../../src/tools/readings-generator';
+import { graphql, startTestServer, type TestServer } from '../support/test-server';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(__dirname, 'screenshots');
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+const VIEWER_TOKEN = 'e2e-viewer-token-0123456789abcdef';
+// Without a browser the suite cannot run: CI installs it (.ci/run), a developer may not have it.
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI === 'true') throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium`);
+const suite = available ? describe : describe.skip;
+
+jest.setTimeout(90_000);
+
+suite('admin console in Chromium', () => {
+  let t: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  let readingsPath: string;
+  let pricesPath: string;
+  const counts = emptyCounts();
+  const origin = () => t.url.replace(/\/graphql$/, '');
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
+    readingsPath = join(dir, 'october.csv');
+    pricesPath = join(dir, 'prices.csv');
+    const lines = [...generateReadings({ month: '2026-10', meters: 4, errorRate: 0.02, seed: 17 }, counts)];
+    writeFileSync(readingsPath, `${lines.join('\n')}\n`);
+    writeFileSync(pricesPath, `${[...generatePrices({ month: '2026-10' })].join('\n')}\n`);
+    t = await startTestServer({ ADMIN_TOKEN, VIEWER_TOKEN });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } })).newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in with a key, refusing a wrong one', async () => {
+    await page.goto(`${origin()}/`);
+    await page.getByLabel('API key').fill('not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    await shot('01-sign-in');
+    await page.getByLabel('API key').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Upload readings' }).waitFor();
+  });
+
+  it('uploads a file through the page and shows the progress to the end, then the receipt', async () => {
+    await page.getByTestId('file-input').setInputFiles(readingsPath);
+    await page.getByText('data lines').waitFor();
+    await page.getByRole('button', { name: 'Upload and validate' }).click();
+    const receipt = page.getByTestId('receipt');
+    await receipt.waitFor({ timeout: 60_000 });
+    await shot('02-upload-receipt');
+    const rejected = counts.rows - counts.valid;
+    expect(await page.getByTestId('progress-counts').innerText()).toContain(
+      `${counts.rows.toLocaleString('en-US')} rows processed: ${counts.valid.toLocaleString('en-US')} accepted, ${rejected.toLocaleString('en-US')} rejected`,
+    );
+    expect(await page.locator('#validation-progress').getAttribute('value')).toBe('1');
+    expect(await receipt.innerText()).toContain('VALIDATED');
+  });
+
+  it("opens the upload's rejected rows and finds every bad line", async () => {
+    await page.getByRole('link', { name: /Open the upload/ }).click();
+    await page.getByTestId('rejected-rows').waitFor();
+    const expected = (
+      (await graphql(
+        t.url,
+        `
+          {
+            uploads(first: 1) {
+              edges {
+                node {
+                  uploadId
+                }
+              }
+            }
+          }
+        `,
+        {},
+        admin,
+      )) as any
+    ).data.uploads.edges[0].node.uploadId as string;
+    const api = await graphql(
+      t.url,
+      `
+        query ($id: ID!) {
+          rejectedRows(uploadId: $id, first: 500) {
+            totalCount
+            edges {
+              node {
+                line
+              }
+            }
+          }
+        }
+      `,
+      { id: expected },
+      admin,
+    );
+    const apiLines = ((api.data as any).rejectedRows.edges as Array<{ node: { line: number } }>).map(
+      (e) => e.node.line,
+    );
+    expect(apiLines).toHaveLength(counts.rows - counts.valid);
+    const seen: number[] = [];
+    for (;;) {
+      const cells = await page.locator('[data-testid="rejected-rows"] tbody tr td:first-child').allInnerTexts();
+      seen.push(...cells.map(Number));
+      const next = page.getByRole('button', { name: 'Next' });
+      if (await next.isDisabled()) break;
+      const firstBefore = cells[0];
+      await next.click();
+      // The next page is shown once its first line differs (a page never repeats a line).
+      for (
+        let i = 0;
+        i < 200 &&
+        (await page.locator('[data-testid="rejected-rows"] tbody tr td:first-child').first().innerText()) ===
+          firstBefore;
+        i++
+      ) {
+        await page.waitForTimeout(20);
+      }
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual([...apiLines].sort((a, b) => a - b));
+    await shot('03-rejected-rows');
+  });
+
+  it('imports prices on the prices screen and draws them', async () => {
+    await page.getByRole('link', { name: 'Prices' }).click();
+    await page.getByLabel('From').fill('2026-10-01');
+    await page.getByLabel('To').fill('2026-10-31');
+    await page.locator('input[type=file]').setInputFiles(pricesPath);
+    await page.getByRole('status').filter({ hasText: 'Imported 31 days' }).waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    await shot('04-prices');
+  });
+
+  it('shows the month of invoices with the same totals GraphQL gives, sortable and filterable', async () => {
+    await page.goto(`${origin()}/#/invoices?month=2026-10`);
+    await page.getByTestId('invoices').waitFor();
+    await page.getByTestId('total-cost').filter({ hasText: 'EUR' }).waitFor();
+    const api = await graphql(
+      t.url,
+      `
+        {
+          invoices(month: "2026-10", first: 500) {
+            edges {
+              node {
+                meter
+                totalKwh
+                energyCost
+              }
+            }
+          }
+        }
+      `,
+      {},
+      admin,
+    );
+    const nodes = (
+      (api.data as any).invoices.edges as Array<{ node: { meter: string; totalKwh: number; energyCost: string } }>
+    ).map((e) => e.node);
+    expect(nodes).toHaveLength(4);
+    const cents = nodes.reduce((sum, n) => sum + BigInt(n.energyCost.replace('.', '')), 0n);
+    const cost = `${(cents / 100n).toLocaleString('en-US')}.${String(cents % 100n).padStart(2, '0')} EUR`;
+    expect(await page.getByTestId('total-cost').innerText()).toBe(cost);
+    const kwh = nodes.reduce((sum, n) => sum + Math.round(n.totalKwh * 1e6), 0) / 1e6;
+    expect(await page.getByTestId('total-kwh').innerText()).toBe(
+      kwh.toLocaleString('en-US', { maximumFractionDigits: 6 }),
+    );
+    // Each meter's row shows the API's own figures.
+    for (const node of nodes) {
+      const row = page.locator('[data-testid="invoices"] tbody tr', { hasText: node.meter });
+      expect(await row.locator('td').nth(2).innerText()).toContain(
+        node.energyCost.replace(/\B(?=(\d{3})+(?!\d))/, ','),
+      );
+    }
+    await page.getByRole('button', { name: /Energy cost/ }).click();
+    await page.getByRole('button', { name: /Energy cost/ }).click(); // descending
+    const first = await page.locator('[data-testid="invoices"] tbody tr td:first-child').first().innerText();
+    const most = [...nodes].sort((a, b) => Number(b.energyCost) - Number(a.energyCost))[0]!.meter;
+    expect(first).toBe(most);
+    await shot('05-invoices');
+    await page.getByLabel('Status').selectOption('MISSING_PRICES');
+    expect(await page.locator('[data-testid="invoices"] tbody tr').count()).toBe(0);
+    await page.getByLabel('Status').selectOption('');
+  });
+
+  it("opens a meter's daily usage and a day's profile with prices", async () => {
+    await page.locator('[data-testid="invoices"] tbody tr td:first-child a').first().click();
+    await page.getByRole('heading', { name: /^Meter / }).waitFor();
+    await page.locator('.chart canvas').nth(2).waitFor();
+    expect(await page.locator('.chart').count()).toBe(3);
+    await shot('06-meter');
+  });
+
+  it('shows the operations page with every projection caught up, and replays', async () => {
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByTestId('readiness').filter({ hasText: 'ready' }).waitFor();
+    await page.getByRole('button', { name: 'Replay projections' }).click();
+    await page.getByRole('status').filter({ hasText: 'Rebuilt upload-status, billing, accounts' }).waitFor();
+    await shot('07-operations');
+  });
+
+  it('shows a viewer no upload, no import and no replay', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(VIEWER_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('(viewer)').waitFor();
+    // The start page of a viewer is the uploads list (the key stays in the tab through a reload).
+    await page.goto(`${origin()}/#/`);
+    await page.getByRole('heading', { name: 'Uploads' }).waitFor();
+    expect(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload', exact: true }).count(),
+    ).toBe(0);
+    await page.getByRole('link', { name: 'Prices' }).click();
+    await page.getByRole('heading', { name: 'Market prices' }).waitFor();
+    expect(await page.getByText('Import a price CSV').count()).toBe(0);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByTestId('readiness').waitFor();
+    expect(await page.getByRole('button', { name: 'Replay projections' }).count()).toBe(0);
+    await shot('08-viewer');
+  });
+
+  it('serves the console as static files under a strict content policy, with no data in them', async () => {
+    const response = await fetch(`${origin()}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const script = await (await fetch(`${origin()}/console.js`)).text();
+    expect(script).not.toContain('MP000001');
+    // Without a key the API answers nothing.
+    const anonymous = await graphql(t.url, '{ uploads { totalCount } }');
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
