@@ -138,6 +138,15 @@ export async function download(token: string | null, path: string, fileName: str
   saveBlob(await response.blob(), fileName);
 }
 
+/** GETs a page with the key and opens it in a new tab (an invoice document). */
+export async function openDocument(token: string | null, path: string): Promise<void> {
+  const response = await fetch(new URL(path, location.href), { headers: authHeaders(token) });
+  if (!response.ok) throw new ApiError(`could not open ${path}: HTTP ${response.status}`, null);
+  const url = URL.createObjectURL(await response.blob());
+  window.open(url, '_blank', 'noopener');
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export function saveBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');

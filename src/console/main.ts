@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type Session, signIn, storedToken, storeToken } from './api';
 import { parseRoute, type Route } from './router';
+import { AccountsScreen } from './screens/accounts';
 import { InvoicesScreen } from './screens/invoices';
 import { MeterPage } from './screens/meter';
 import { OperationsScreen } from './screens/operations';
@@ -59,6 +60,8 @@ function Screen(props: { route: Route; session: Session }) {
       return html`<${UploadPage} session=${session} uploadId=${route.uploadId} />`;
     case 'invoices':
       return html`<${InvoicesScreen} session=${session} month=${route.month} />`;
+    case 'accounts':
+      return html`<${AccountsScreen} session=${session} month=${route.month} />`;
     case 'meter':
       return html`<${MeterPage} session=${session} meter=${route.meter} month=${route.month} />`;
     case 'prices':
@@ -100,6 +103,7 @@ function App() {
         ${session.role === 'ADMIN' ? link('#/', 'Upload', route.name === 'upload') : null}
         ${link('#/uploads', 'Uploads', route.name === 'uploads' || route.name === 'upload-page')}
         ${link('#/invoices', 'Invoices', route.name === 'invoices' || route.name === 'meter')}
+        ${link('#/accounts', 'Accounts', route.name === 'accounts')}
         ${link('#/prices', 'Prices', route.name === 'prices')}
         ${link('#/operations', 'Operations', route.name === 'operations')}
         <span class="who">${session.name ?? 'local'} (${session.role.toLowerCase()})</span>

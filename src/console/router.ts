@@ -4,6 +4,7 @@ export type Route =
   | { name: 'uploads' }
   | { name: 'upload-page'; uploadId: string }
   | { name: 'invoices'; month: string | null }
+  | { name: 'accounts'; month: string | null }
   | { name: 'meter'; meter: string; month: string | null }
   | { name: 'prices' }
   | { name: 'operations' };
@@ -23,6 +24,8 @@ export function parseRoute(hash: string): Route {
       return { name: 'invoices', month };
     case 'meters':
       return parts[1] === undefined ? { name: 'invoices', month } : { name: 'meter', meter: parts[1], month };
+    case 'accounts':
+      return { name: 'accounts', month };
     case 'prices':
       return { name: 'prices' };
     case 'operations':

@@ -10,6 +10,8 @@ export interface InvoiceRow {
   unpricedIntervals: number;
   intervals: number;
   expectedIntervals: number;
+  averagePricePerKwh: string | null;
+  intervalMinutes: number[];
 }
 
 export type SortKey = 'meter' | 'totalKwh' | 'energyCost' | 'status';

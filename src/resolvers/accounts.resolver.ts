@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { addMonths, localDateOf, monthOfDate, parseMonth } from '../domain/billing/calendar';
 import type { IssuedDocument } from '../ports/accounts-read-model';
 import { accountDto, draftDto, issuedDto } from './accounts-dto';
+import { consistentAt } from './billing.resolver';
 import type { GraphQLContext } from './context';
 import {
   AccountConnection,
@@ -169,9 +170,11 @@ export class AccountsResolver {
   async draftInvoices(
     @Arg('month', () => String) month: string,
     @Arg('accounts', () => [ID], { nullable: true }) accounts: string[] | null | undefined,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
     @Ctx() context: GraphQLContext,
   ): Promise<DraftInvoiceType[]> {
     requireMonth(month);
+    await consistentAt(context, atLeast);
     const drafts = await context.services.invoicing.drafts(month, accounts ?? null);
     const standing = standingInvoices(await context.services.accountQueries.issuedOfMonth(month));
     return drafts.map((draft) => draftDto(draft, standing.get(`${draft.accountId}|${draft.month}`) ?? null));

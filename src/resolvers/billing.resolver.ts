@@ -41,7 +41,7 @@ function requireRange(from: string, to: string): void {
 }
 
 /** Waits until every projection passed the position a mutation returned (bounded). */
-async function consistentAt(context: GraphQLContext, atLeast: string | null | undefined): Promise<void> {
+export async function consistentAt(context: GraphQLContext, atLeast: string | null | undefined): Promise<void> {
   if (atLeast == null) return;
   try {
     context.services.eventStore.comparePositions(atLeast, atLeast);

@@ -200,6 +200,9 @@ suite('admin console in Chromium', () => {
     const first = await page.locator('[data-testid="invoices"] tbody tr td:first-child').first().innerText();
     const most = [...nodes].sort((a, b) => Number(b.energyCost) - Number(a.energyCost))[0]!.meter;
     expect(first).toBe(most);
+    // A click into one invoice shows its details.
+    await page.locator('[data-testid="invoices"] tbody tr td:first-child button').first().click();
+    expect(await page.getByTestId('invoice-detail').innerText()).toContain('intervals (15 minutes)');
     await shot('05-invoices');
     await page.getByLabel('Status').selectOption('MISSING_PRICES');
     expect(await page.locator('[data-testid="invoices"] tbody tr').count()).toBe(0);
@@ -207,7 +210,7 @@ suite('admin console in Chromium', () => {
   });
 
   it("opens a meter's daily usage and a day's profile with prices", async () => {
-    await page.locator('[data-testid="invoices"] tbody tr td:first-child a').first().click();
+    await page.getByRole('link', { name: /^Usage and prices of / }).click();
     await page.getByRole('heading', { name: /^Meter / }).waitFor();
     await page.locator('.chart canvas').nth(2).waitFor();
     expect(await page.locator('.chart').count()).toBe(3);
@@ -220,6 +223,62 @@ suite('admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Replay projections' }).click();
     await page.getByRole('status').filter({ hasText: 'Rebuilt upload-status, billing, accounts' }).waitFor();
     await shot('07-operations');
+  });
+
+  it("shows the month's account invoices, issues from the page and opens an issued invoice", async () => {
+    const setup = await graphql(
+      t.url,
+      `
+        mutation {
+          createAccount(
+            input: {
+              id: "ACC-E"
+              name: "E2E Bakery"
+              vatRate: "0.20"
+              tariff: { kind: DYNAMIC, factor: "1", marginEurMwh: "10", standingChargePerDay: "0.50" }
+            }
+          ) {
+            id
+          }
+          assignMeter(account: "ACC-E", meter: "MP000001", from: "2026-10-01") {
+            id
+          }
+        }
+      `,
+      {},
+      admin,
+    );
+    expect(setup.errors).toBeUndefined();
+    await page.goto(`${origin()}/#/accounts?month=2026-10`);
+    await page.getByText('E2E Bakery').waitFor();
+    // The file had bad rows, so the draft lacks readings: issuing from the page skips it, saying why.
+    await page.getByRole('button', { name: 'Issue complete drafts' }).click();
+    await page.getByRole('status').filter({ hasText: 'skipped ACC-E: MISSING_READINGS' }).waitFor();
+    const forced = await graphql(
+      t.url,
+      `
+        mutation {
+          issueInvoices(month: "2026-10", force: true) {
+            issued {
+              number
+              total
+            }
+          }
+        }
+      `,
+      {},
+      admin,
+    );
+    const issued = (forced.data as any).issueInvoices.issued[0] as { number: string; total: string };
+    await page.reload();
+    const popup = page.waitForEvent('popup');
+    await page.getByRole('button', { name: issued.number }).click();
+    const document = await popup;
+    await document.waitForLoadState();
+    expect(await document.content()).toContain(`Invoice ${issued.number}`);
+    expect(await document.content()).toContain(`>${issued.total}<`);
+    await document.close();
+    await shot('08-accounts');
   });
 
   it('shows a viewer no upload, no import and no replay', async () => {
@@ -239,7 +298,7 @@ suite('admin console in Chromium', () => {
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.getByTestId('readiness').waitFor();
     expect(await page.getByRole('button', { name: 'Replay projections' }).count()).toBe(0);
-    await shot('08-viewer');
+    await shot('09-viewer');
   });
 
   it('serves the console as static files under a strict content policy, with no data in them', async () => {

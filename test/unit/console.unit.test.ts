@@ -38,6 +38,8 @@ describe('console tables, paging and downloads', () => {
     unpricedIntervals: 0,
     intervals: 96,
     expectedIntervals: 96,
+    averagePricePerKwh: null,
+    intervalMinutes: [15],
   });
 
   it('sorts by any column, amounts as exact cents, ties by meter', () => {

@@ -14,7 +14,7 @@ async function monthInvoices(token: string | null, month: string): Promise<Invoi
     } = await gql(
       token,
       `query($month: String!, $after: String, $atLeast: String) { invoices(month: $month, first: 500, after: $after, atLeast: $atLeast) {
-        edges { node { id meter totalKwh energyCost currency status unpricedIntervals intervals expectedIntervals } }
+        edges { node { id meter totalKwh energyCost currency status unpricedIntervals intervals expectedIntervals averagePricePerKwh intervalMinutes } }
         pageInfo { hasNextPage endCursor } } }`,
       { month, after, atLeast: atLeast() },
     );
@@ -30,6 +30,7 @@ export function InvoicesScreen({ session, month: initialMonth }: ScreenProps & {
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'meter', descending: false });
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
   const { data, error, loading } = useLoad(() => monthInvoices(session.token, month), [month]);
   const shown = sortInvoices(
     (data ?? []).filter((row) => status === '' || row.status === status),
@@ -110,12 +111,49 @@ export function InvoicesScreen({ session, month: initialMonth }: ScreenProps & {
               ${shown.map(
                 (row) =>
                   html`<tr>
-                    <td><a href=${`#/meters/${encodeURIComponent(row.meter)}?month=${month}`}>${row.meter}</a></td>
-                    <td class="n">${formatNumber(row.totalKwh)}</td>
-                    <td class="n">${formatDecimal(row.energyCost)} ${row.currency}</td>
-                    <td>${row.status}</td>
-                    <td class="n">${formatDecimal(String(row.unpricedIntervals))}</td>
-                  </tr>`,
+                      <td>
+                        <button
+                          type="button"
+                          class="link"
+                          aria-expanded=${open === row.id}
+                          aria-controls=${`detail-${row.id}`}
+                          onClick=${() => setOpen(open === row.id ? null : row.id)}
+                        >
+                          ${row.meter}
+                        </button>
+                      </td>
+                      <td class="n">${formatNumber(row.totalKwh)}</td>
+                      <td class="n">${formatDecimal(row.energyCost)} ${row.currency}</td>
+                      <td>${row.status}</td>
+                      <td class="n">${formatDecimal(String(row.unpricedIntervals))}</td>
+                    </tr>
+                    ${
+                      open !== row.id
+                        ? null
+                        : html`<tr id=${`detail-${row.id}`} class="detail">
+                            <td colspan="5">
+                              <dl class="facts" data-testid="invoice-detail">
+                                <dt>Invoice</dt>
+                                <dd>${row.id}</dd>
+                                <dt>Readings</dt>
+                                <dd>
+                                  ${formatDecimal(String(row.intervals))} of
+                                  ${formatDecimal(String(row.expectedIntervals))} intervals
+                                  (${row.intervalMinutes.join(', ')} minutes)
+                                </dd>
+                                <dt>Unpriced intervals</dt>
+                                <dd>${formatDecimal(String(row.unpricedIntervals))}</dd>
+                                <dt>Average price</dt>
+                                <dd>
+                                  ${row.averagePricePerKwh === null ? '—' : `${formatDecimal(row.averagePricePerKwh)} EUR/kWh`}
+                                </dd>
+                              </dl>
+                              <a href=${`#/meters/${encodeURIComponent(row.meter)}?month=${month}`}
+                                >Usage and prices of ${row.meter}</a
+                              >
+                            </td>
+                          </tr>`
+                    }`,
               )}
             </tbody>
             <tfoot>
