@@ -117,12 +117,23 @@ export class SqliteProjectorLease implements ProjectorLease {
         .run(holder, now + ttlMs, token);
       return token;
     });
-    return Promise.resolve(take.immediate());
+    return settle(() => take.immediate());
   }
 
   release(holder: string): Promise<void> {
-    this.db.prepare(`UPDATE projector_lease SET expires_ms = 0 WHERE name = 'projector' AND holder = ?`).run(holder);
-    return Promise.resolve();
+    // A failure (a full disk) is the promise's, so a stopping process can ignore it and go on.
+    return settle(() => {
+      this.db.prepare(`UPDATE projector_lease SET expires_ms = 0 WHERE name = 'projector' AND holder = ?`).run(holder);
+    });
+  }
+}
+
+/** The result of a synchronous call as a promise: a throw becomes its rejection. */
+export function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 

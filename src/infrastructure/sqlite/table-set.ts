@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from './database';
 import type { ProjectorFence } from '../../ports/projection-state';
-import { checkFence, ensureLeaseTable, SqliteCheckpoints } from './sqlite-checkpoints';
+import { checkFence, ensureLeaseTable, settle, SqliteCheckpoints } from './sqlite-checkpoints';
 
 /** A secondary index, named `<table><suffix><name>` so a rebuild copy's index never clashes with the live one. */
 export interface IndexSpec {
@@ -55,17 +55,14 @@ export class TableSet {
    * the returned promise's rejection (the adapters' methods are async to their callers).
    */
   write(writes: () => void): Promise<void> {
-    try {
+    return settle(() =>
       this.db
         .transaction(() => {
           this.checkFence();
           writes();
         })
-        .immediate();
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+        .immediate(),
+    );
   }
 
   /** Empties the model: drops the tables, lets `createTables` make them again, forgets the checkpoint. */
