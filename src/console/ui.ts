@@ -86,3 +86,34 @@ export function previousMonth(now: Date): string {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
   return d.toISOString().slice(0, 7);
 }
+
+/** From and to dates of a range, each a labelled date input. */
+export function DateRange(props: {
+  range: { from: string; to: string };
+  onChange: (range: { from: string; to: string }) => void;
+}) {
+  const { range, onChange } = props;
+  const input = (key: 'from' | 'to', label: string) =>
+    html`<label
+      >${label}
+      <input
+        type="date"
+        value=${range[key]}
+        onChange=${(e: Event) => onChange({ ...range, [key]: (e.target as HTMLInputElement).value })}
+    /></label>`;
+  return html`${input('from', 'From')}${input('to', 'To')}`;
+}
+
+/** A labelled month input that reports only complete months. */
+export function MonthInput(props: { month: string; onChange: (month: string) => void }) {
+  return html`<label
+    >Month
+    <input
+      type="month"
+      value=${props.month}
+      onChange=${(e: Event) => {
+        const value = (e.target as HTMLInputElement).value;
+        if (value !== '') props.onChange(value);
+      }}
+  /></label>`;
+}

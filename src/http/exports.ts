@@ -5,6 +5,7 @@ import { datesBetween, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../dom
 import type { BillingQueries } from '../ports/billing-read-model';
 import { dailyUsageDto, invoiceDto } from '../resolvers/billing-dto';
 import type { DailyUsageType, InvoiceType } from '../resolvers/types/billing.types';
+import { csvLine } from '../common/csv';
 import { writeParquet, type ParquetColumn } from './parquet-stream';
 
 /** Rows read from the read model at a time: memory stays flat whatever the export's size. */
@@ -41,23 +42,6 @@ const INVOICE_COLUMNS = [
 ] as const satisfies readonly (ParquetColumn & { name: keyof InvoiceType })[];
 
 type ExportFormat = 'csv' | 'parquet';
-
-/**
- * A CSV cell. Numbers and booleans are written as GraphQL shows them; text that a spreadsheet would
- * run as a formula (starting with = + - @, a tab or a carriage return) gets a leading apostrophe, and
- * text with a comma, quote or line break is quoted.
- */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function csvLine(values: readonly unknown[]): string {
-  return `${values.map(csvCell).join(',')}\r\n`;
-}
 
 class ExportInputError extends Error {}
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { csvCell } from '../../src/http/exports';
+import { csvCell } from '../../src/common/csv';
 import { generatePrices, generateReadings } from '../../src/tools/readings-generator';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
 

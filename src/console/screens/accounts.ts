@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { atLeast, gql, notePosition, openDocument } from '../api';
 import { formatDecimal } from '../format';
-import { describe, html, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
+import { describe, html, MonthInput, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
 
 interface Draft {
   account: string;
@@ -61,16 +61,7 @@ export function AccountsScreen({ session, month: initialMonth }: ScreenProps & {
   return html`
     <h1>Account invoices</h1>
     <div class="toolbar">
-      <label
-        >Month
-        <input
-          type="month"
-          value=${month}
-          onChange=${(e: Event) => {
-            const value = (e.target as HTMLInputElement).value;
-            if (value !== '') setMonth(value);
-          }}
-      /></label>
+      <${MonthInput} month=${month} onChange=${setMonth} />
       ${session.role === 'ADMIN' ? html`<button type="button" onClick=${issue}>Issue complete drafts</button>` : null}
     </div>
     ${report === null ? null : html`<p role="status">${report}</p>`}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { atLeast, download, gql } from '../api';
 import { type InvoiceRow, type SortKey, sortInvoices } from '../tables';
 import { formatDecimal, formatNumber, sumAmounts, sumKwh } from '../format';
-import { describe, html, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
+import { describe, html, MonthInput, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
 
 /** Every invoice of a month, through the API's pages. */
 async function monthInvoices(token: string | null, month: string): Promise<InvoiceRow[]> {
@@ -68,19 +68,13 @@ export function InvoicesScreen({ session, month: initialMonth }: ScreenProps & {
   return html`
     <h1>Invoices</h1>
     <div class="toolbar">
-      <label
-        >Month
-        <input
-          type="month"
-          value=${month}
-          onChange=${(e: Event) => {
-            const value = (e.target as HTMLInputElement).value;
-            if (value !== '') {
-              setMonth(value);
-              location.hash = `#/invoices?month=${value}`;
-            }
-          }}
-      /></label>
+      <${MonthInput}
+        month=${month}
+        onChange=${(value: string) => {
+          setMonth(value);
+          location.hash = `#/invoices?month=${value}`;
+        }}
+      />
       <label
         >Status
         <select value=${status} onChange=${(e: Event) => setStatus((e.target as HTMLSelectElement).value)}>

@@ -3,7 +3,7 @@ import type uPlot from 'uplot';
 import { atLeast, gql } from '../api';
 import { dailySeries, datesBetween, type DailyPoint, priceSeries, type PricePointData } from '../chart-data';
 import { formatDecimal, formatNumber } from '../format';
-import { Chart, html, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
+import { Chart, DateRange, html, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
 
 function monthRange(month: string): { from: string; to: string } {
   const [year, m] = month.split('-').map(Number) as [number, number];
@@ -110,20 +110,7 @@ export function MeterPage({
     <p><a href="#/invoices">← Invoices</a></p>
     <h1>Meter ${meter}</h1>
     <div class="toolbar">
-      <label
-        >From
-        <input
-          type="date"
-          value=${range.from}
-          onChange=${(e: Event) => setRange({ ...range, from: (e.target as HTMLInputElement).value })}
-      /></label>
-      <label
-        >To
-        <input
-          type="date"
-          value=${range.to}
-          onChange=${(e: Event) => setRange({ ...range, to: (e.target as HTMLInputElement).value })}
-      /></label>
+      <${DateRange} range=${range} onChange=${setRange} />
     </div>
     <${Status} error=${usage.error} loading=${usage.loading} />
     ${

@@ -3,7 +3,7 @@ import type uPlot from 'uplot';
 import { atLeast, gql, gqlWithFile, notePosition } from '../api';
 import { priceSeries, type PricePointData } from '../chart-data';
 import { formatDecimal } from '../format';
-import { Chart, describe, html, type ScreenProps, Status, useLoad } from '../ui';
+import { Chart, DateRange, describe, html, type ScreenProps, Status, useLoad } from '../ui';
 
 function isoDate(offsetDays: number): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -48,20 +48,7 @@ export function PricesScreen({ session }: ScreenProps) {
   return html`
     <h1>Market prices</h1>
     <div class="toolbar">
-      <label
-        >From
-        <input
-          type="date"
-          value=${range.from}
-          onChange=${(e: Event) => setRange({ ...range, from: (e.target as HTMLInputElement).value })}
-      /></label>
-      <label
-        >To
-        <input
-          type="date"
-          value=${range.to}
-          onChange=${(e: Event) => setRange({ ...range, to: (e.target as HTMLInputElement).value })}
-      /></label>
+      <${DateRange} range=${range} onChange=${setRange} />
     </div>
     <${Status} error=${error} loading=${loading} />
     ${
