@@ -157,7 +157,8 @@ describe('accounts, tariffs and issued invoices', () => {
   let t: TestServer;
   let readingsCsv = '';
   let pricesCsv = '';
-  const year = new Date().getUTCFullYear();
+  // Numbers run per year of the issue date in the billing time zone.
+  const year = Number(new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric' }).format(new Date()));
   const number = (n: number) => `${year}-${String(n).padStart(6, '0')}`;
 
   const gql = async (query: string, variables: Record<string, unknown> = {}) => {
