@@ -48,6 +48,15 @@ export class InvoicingError extends Error {
   }
 }
 
+/** The standing (not cancelled) invoice of each (account, month) among these documents, by `activeKey`. */
+export function standingInvoices(docs: readonly IssuedDocument[]): Map<string, IssuedDocument> {
+  const standing = new Map<string, IssuedDocument>();
+  for (const doc of docs) {
+    if (doc.kind === 'INVOICE' && doc.creditedBy === null) standing.set(activeKey(doc.accountId, doc.month), doc);
+  }
+  return standing;
+}
+
 export interface IssueReport {
   issued: IssuedDocument[];
   skipped: Skipped[];
@@ -249,24 +258,29 @@ export class InvoicingService {
 
   // ---- issuing ----
 
-  /** The year's invoice stream: its revision, and the (account, month) pairs with a standing invoice after it. */
+  /**
+   * The year's invoice stream: its revision and the invoice numbers its credit notes cancel; `active`
+   * gets the (account, month) pairs that have a standing invoice after it.
+   */
   private async readYear(
     year: number,
     active: Set<string>,
-  ): Promise<{ revision: ExpectedRevision; byNumber: Map<string, IssuedDocumentData> }> {
+  ): Promise<{ revision: ExpectedRevision; credited: Set<string> }> {
     let revision: ExpectedRevision = 'no_stream';
     const byNumber = new Map<string, IssuedDocumentData>();
+    const credited = new Set<string>();
     for await (const recorded of this.eventStore.readStream(invoiceStreamName(year))) {
       revision = recorded.revision;
       const event = { type: recorded.type, data: recorded.data } as InvoicingEvent;
       byNumber.set(event.data.number, event.data);
       if (event.type === 'InvoiceIssued') active.add(activeKey(event.data.accountId, event.data.month));
       else {
-        const credited = byNumber.get(event.data.credits);
-        if (credited !== undefined) active.delete(activeKey(credited.accountId, credited.month));
+        credited.add(event.data.credits);
+        const original = byNumber.get(event.data.credits);
+        if (original !== undefined) active.delete(activeKey(original.accountId, original.month));
       }
     }
-    return { revision, byNumber };
+    return { revision, credited };
   }
 
   /** Waits until the read models hold everything in the log now, so drafts and issued lists are current. */
@@ -288,12 +302,7 @@ export class InvoicingService {
   async issueInvoices(month: string, accountIds: readonly string[] | null, force: boolean): Promise<IssueReport> {
     await this.catchUp();
     const drafts = await this.drafts(month, accountIds);
-    const issuedBefore = await this.accounts.issuedOfMonth(month);
-    const standing = new Set(
-      issuedBefore
-        .filter((d) => d.kind === 'INVOICE' && d.creditedBy === null)
-        .map((d) => activeKey(d.accountId, d.month)),
-    );
+    const standing = new Set(standingInvoices(await this.accounts.issuedOfMonth(month)).keys());
     const { year, issuedAt } = this.issueYear();
     const skipped: Skipped[] = [];
     const issuedNumbers: string[] = [];
@@ -350,20 +359,19 @@ export class InvoicingService {
         'number',
       );
     }
+    if (original.creditedBy !== null) {
+      throw new InvoicingError(
+        'CONFLICT',
+        `invoice ${number} was corrected already by credit note ${original.creditedBy}`,
+        'number',
+      );
+    }
     const { year, issuedAt } = this.issueYear();
     for (let attempt = 0; ; attempt++) {
-      if (original.creditedBy !== null) {
-        throw new InvoicingError(
-          'CONFLICT',
-          `invoice ${number} was corrected already by credit note ${original.creditedBy}`,
-          'number',
-        );
-      }
-      const { revision, byNumber } = await this.readYear(year, new Set());
-      const creditedNow = [...byNumber.values()].some(
-        (d) => 'credits' in d && (d as { credits: string }).credits === number,
-      );
-      if (creditedNow) throw new InvoicingError('CONFLICT', `invoice ${number} was corrected already`, 'number');
+      // A concurrent correction may have cancelled it since the read model was read.
+      const { revision, credited } = await this.readYear(year, new Set());
+      if (credited.has(number))
+        throw new InvoicingError('CONFLICT', `invoice ${number} was corrected already`, 'number');
       const nextSequence = typeof revision === 'number' ? revision + 2 : 1;
       const plan = planCorrection(original, draft, { year, nextSequence, issuedAt });
       if (plan === null) {

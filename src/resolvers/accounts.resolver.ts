@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { addMonths, localDateOf, monthOfDate, parseMonth } from '../domain/billing/calendar';
-import type { IssuedDocument } from '../ports/accounts-read-model';
+import { activeKey } from '../domain/accounts/issuing';
+import { standingInvoices } from '../invoicing/invoicing-service';
 import { accountDto, draftDto, issuedDto } from './accounts-dto';
 import { consistentAt } from './billing.resolver';
 import type { GraphQLContext } from './context';
@@ -26,15 +27,6 @@ const badInput = (message: string, argumentName: string): GraphQLError =>
 function requireMonth(month: string): string {
   if (parseMonth(month) === null) throw badInput(`month '${month}' must be YYYY-MM`, 'month');
   return month;
-}
-
-/** The standing (not credited) invoice of each (account, month) among these documents. */
-function standingInvoices(docs: readonly IssuedDocument[]): Map<string, IssuedDocument> {
-  const standing = new Map<string, IssuedDocument>();
-  for (const doc of docs) {
-    if (doc.kind === 'INVOICE' && doc.creditedBy === null) standing.set(`${doc.accountId}|${doc.month}`, doc);
-  }
-  return standing;
 }
 
 /** The months `lastMonths` back from the current one (in the billing time zone), oldest first. */
@@ -177,7 +169,7 @@ export class AccountsResolver {
     await consistentAt(context, atLeast);
     const drafts = await context.services.invoicing.drafts(month, accounts ?? null);
     const standing = standingInvoices(await context.services.accountQueries.issuedOfMonth(month));
-    return drafts.map((draft) => draftDto(draft, standing.get(`${draft.accountId}|${draft.month}`) ?? null));
+    return drafts.map((draft) => draftDto(draft, standing.get(activeKey(draft.accountId, draft.month)) ?? null));
   }
 
   @FieldResolver(() => [IssuedInvoiceType], { description: 'Issued invoices and credit notes of the last n months.' })
@@ -200,6 +192,6 @@ export class AccountsResolver {
     const draft = await context.services.invoicing.draft(account.id, month);
     if (draft === null) return null;
     const standing = standingInvoices(await context.services.accountQueries.issuedOfAccount(account.id, month, month));
-    return draftDto(draft, standing.get(`${account.id}|${month}`) ?? null);
+    return draftDto(draft, standing.get(activeKey(account.id, month)) ?? null);
   }
 }
