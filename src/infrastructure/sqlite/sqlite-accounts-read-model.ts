@@ -56,23 +56,11 @@ export class SqliteAccountsReadModel implements AccountsQueries, AccountsProject
   }
 
   loadAccounts(ids: readonly string[]): Promise<Map<string, AccountDoc>> {
-    const select = this.db.prepare<[string], { doc: string }>(`SELECT doc FROM ${this.t.accounts} WHERE id = ?`);
-    const found = new Map<string, AccountDoc>();
-    for (const id of new Set(ids)) {
-      const row = select.get(id);
-      if (row !== undefined) found.set(id, JSON.parse(row.doc) as AccountDoc);
-    }
-    return Promise.resolve(found);
+    return this.tables.docsByKey<AccountDoc>('rm_accounts', 'id', ids);
   }
 
   loadIssued(numbers: readonly string[]): Promise<Map<string, IssuedDocument>> {
-    const select = this.db.prepare<[string], { doc: string }>(`SELECT doc FROM ${this.t.issued} WHERE number = ?`);
-    const found = new Map<string, IssuedDocument>();
-    for (const number of new Set(numbers)) {
-      const row = select.get(number);
-      if (row !== undefined) found.set(number, JSON.parse(row.doc) as IssuedDocument);
-    }
-    return Promise.resolve(found);
+    return this.tables.docsByKey<IssuedDocument>('rm_issued', 'number', numbers);
   }
 
   commit(changes: {

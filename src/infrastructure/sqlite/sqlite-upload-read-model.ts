@@ -61,13 +61,7 @@ export class SqliteUploadReadModel implements UploadQueries, UploadProjectionSto
   }
 
   loadUploads(uploadIds: readonly string[]): Promise<Map<string, UploadStatusDoc>> {
-    const select = this.db.prepare<[string], { doc: string }>(`SELECT doc FROM ${this.uploads} WHERE upload_id = ?`);
-    const found = new Map<string, UploadStatusDoc>();
-    for (const id of new Set(uploadIds)) {
-      const row = select.get(id);
-      if (row !== undefined) found.set(id, JSON.parse(row.doc) as UploadStatusDoc);
-    }
-    return Promise.resolve(found);
+    return this.tables.docsByKey<UploadStatusDoc>('rm_uploads', 'upload_id', uploadIds);
   }
 
   commit(changes: {

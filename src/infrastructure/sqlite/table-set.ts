@@ -50,6 +50,19 @@ export class TableSet {
     }
   }
 
+  /** JSON documents of a table by their key column, for the keys that have one (each key read once). */
+  docsByKey<T>(base: string, keyColumn: string, keys: readonly string[]): Promise<Map<string, T>> {
+    const select = this.db.prepare<[string], { doc: string }>(
+      `SELECT doc FROM ${this.name(base)} WHERE ${keyColumn} = ?`,
+    );
+    const found = new Map<string, T>();
+    for (const key of new Set(keys)) {
+      const row = select.get(key);
+      if (row !== undefined) found.set(key, JSON.parse(row.doc) as T);
+    }
+    return Promise.resolve(found);
+  }
+
   /**
    * Runs `writes` in one immediate transaction, fenced with the lease: all of it or none. A failure is
    * the returned promise's rejection (the adapters' methods are async to their callers).
