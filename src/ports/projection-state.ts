@@ -1,3 +1,5 @@
+import { FencedOffError } from './read-store-errors';
+
 /** What projections keep beside their read models: versions, checkpoints, and who may run them. */
 
 /** The version each projection's read model was built with, so a changed projection is rebuilt on start. */
@@ -40,4 +42,22 @@ export interface LeaseGrant {
 export interface ProjectorFence {
   /** The grant this process holds now, or null when it holds none (every write is then refused). */
   current(): LeaseGrant | null;
+}
+
+/**
+ * The rule every store's fence check applies: the fence's grant, when the stored lease still names its
+ * holder and token; refused (`FencedOffError`) when this process holds no grant or another tenure began.
+ */
+export function requireGrant(
+  fence: ProjectorFence,
+  lease: { holder: string; token: number } | null | undefined,
+): LeaseGrant {
+  const grant = fence.current();
+  if (grant === null) throw new FencedOffError('this process does not hold the projector lease: write refused');
+  if (lease?.holder !== grant.holder || lease.token !== grant.token) {
+    throw new FencedOffError(
+      `the projector lease passed to ${lease?.holder ?? 'nobody'} (token ${lease?.token ?? 0}) after this process took it with token ${grant.token}: write refused`,
+    );
+  }
+  return grant;
 }

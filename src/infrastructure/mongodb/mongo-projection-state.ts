@@ -1,9 +1,10 @@
 import { MongoServerError, type ClientSession, type Document } from 'mongodb';
-import type {
-  ProjectionCheckpoints,
-  ProjectionVersions,
-  ProjectorFence,
-  ProjectorLease,
+import {
+  type ProjectionCheckpoints,
+  type ProjectionVersions,
+  type ProjectorFence,
+  type ProjectorLease,
+  requireGrant,
 } from '../../ports/projection-state';
 import { FencedOffError } from '../../ports/read-store-errors';
 import { CHECKPOINTS, LEASES, VERSIONS } from './collections';
@@ -210,15 +211,8 @@ export class MongoFence {
 
   async check(name: string, session: ClientSession): Promise<void> {
     if (this.fence === null) return;
-    const grant = this.fence.current();
-    if (grant === null) throw new FencedOffError('this process does not hold the projector lease: write refused');
-    const leases = this.store.db.collection<LeaseDocument>(LEASES);
-    const lease = await leases.findOne({ _id: LEASE_ID }, { session });
-    if (lease?.holder !== grant.holder || lease.token !== grant.token) {
-      throw new FencedOffError(
-        `the projector lease passed to ${lease?.holder ?? 'nobody'} (token ${lease?.token ?? 0}) after this process took it with token ${grant.token}: write refused`,
-      );
-    }
+    const lease = await this.store.db.collection<LeaseDocument>(LEASES).findOne({ _id: LEASE_ID }, { session });
+    const grant = requireGrant(this.fence, lease);
     const fences = this.store.db.collection<FenceDocument>(LEASES);
     const after = await fences.findOneAndUpdate({ _id: `fence:${name}` }, fenceUpdate(grant.token), {
       upsert: true,

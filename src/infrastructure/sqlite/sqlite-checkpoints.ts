@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
-import type {
-  ProjectionCheckpoints,
-  ProjectionVersions,
-  ProjectorFence,
-  ProjectorLease,
+import {
+  type ProjectionCheckpoints,
+  type ProjectionVersions,
+  type ProjectorFence,
+  type ProjectorLease,
+  requireGrant,
 } from '../../ports/projection-state';
-import { FencedOffError } from '../../ports/read-store-errors';
 import type { SqliteDatabase } from './database';
 
 /** Projection checkpoints, written in the same transaction as the read-model rows they cover. */
@@ -153,15 +153,9 @@ export function ensureLeaseTable(db: SqliteDatabase): void {
  */
 export function checkFence(db: SqliteDatabase, fence: ProjectorFence | null): void {
   if (fence === null) return;
-  const grant = fence.current();
-  if (grant === null) throw new FencedOffError('this process does not hold the projector lease: write refused');
   const lease = db.prepare(`SELECT holder, token FROM projector_lease WHERE name = 'projector'`).get() as
     { holder: string; token: number } | undefined;
-  if (lease?.holder !== grant.holder || lease.token !== grant.token) {
-    throw new FencedOffError(
-      `the projector lease passed to ${lease?.holder ?? 'nobody'} (token ${lease?.token ?? 0}) after this process took it with token ${grant.token}: write refused`,
-    );
-  }
+  requireGrant(fence, lease);
 }
 
 /**
