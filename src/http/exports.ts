@@ -6,6 +6,7 @@ import type { BillingQueries } from '../ports/billing-read-model';
 import { dailyUsageDto, invoiceDto } from '../resolvers/billing-dto';
 import type { DailyUsageType, InvoiceType } from '../resolvers/types/billing.types';
 import { csvLine } from '../common/csv';
+import { authenticated, fail } from './json-errors';
 import { writeParquet, type ParquetColumn } from './parquet-stream';
 
 /** Rows read from the read model at a time: memory stays flat whatever the export's size. */
@@ -58,10 +59,6 @@ async function write(res: Response, text: string | Buffer): Promise<void> {
   if (!res.write(text)) await new Promise<void>((resolve) => res.once('drain', resolve));
 }
 
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
-
 /**
  * `GET /exports/daily-usage.{csv,parquet}?from=&to=[&meter=]` and `GET /exports/invoices.{csv,parquet}?month=`: the same
  * figures as the GraphQL queries, streamed page by page, sorted by meter then date (or month), with the
@@ -69,13 +66,6 @@ function fail(res: Response, status: number, code: string, message: string): voi
  */
 export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeyService }): Router {
   const router = express.Router();
-
-  const authenticated = async (req: Request, res: Response): Promise<boolean> => {
-    const caller = await deps.access.authenticate(req.headers.authorization);
-    if (caller.role !== null) return true;
-    fail(res, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <key> with a valid key');
-    return false;
-  };
 
   /** Sends the rows as CSV (a header line, then a line a row) or as one Parquet file, streamed either way. */
   const stream = async (
@@ -129,7 +119,7 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
 
   const dailyUsage = (format: ExportFormat) =>
     handle(async (req, res) => {
-      if (!(await authenticated(req, res))) return;
+      if (!(await authenticated(deps.access, req, res))) return;
       const fromDate = dateParam(req, 'from');
       const toDate = dateParam(req, 'to');
       const days = datesBetween(fromDate, toDate).length;
@@ -152,7 +142,7 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
 
   const invoices = (format: ExportFormat) =>
     handle(async (req, res) => {
-      if (!(await authenticated(req, res))) return;
+      if (!(await authenticated(deps.access, req, res))) return;
       const month = req.query.month;
       if (typeof month !== 'string' || parseMonth(month) === null) throw new ExportInputError('month must be YYYY-MM');
       await stream(req, res, format, `invoices-${month}`, INVOICE_COLUMNS, async function* () {

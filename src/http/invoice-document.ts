@@ -7,11 +7,12 @@ import express from 'express';
 import type { ApiKeyService } from '../access/api-key-service';
 import type { AccountDoc } from '../domain/accounts/account';
 import { parseInvoiceNumber } from '../domain/accounts/events';
-import { datesBetween, daysOfMonth } from '../domain/billing/calendar';
+import { daysOfMonth } from '../domain/billing/calendar';
 import type { DailyUsageDoc } from '../domain/billing/daily-usage';
 import type { ZonedClock } from '../domain/time/zoned-time';
 import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-model';
 import type { BillingQueries } from '../ports/billing-read-model';
+import { authenticated, fail } from './json-errors';
 
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -93,22 +94,12 @@ export function invoiceDocumentRouter(deps: {
   const router = express.Router();
   router.get('/:file', (req: Request, res: Response) => {
     void (async () => {
-      const caller = await deps.access.authenticate(req.headers.authorization);
-      if (caller.role === null) {
-        res.status(401).json({
-          errors: [
-            { message: 'send Authorization: Bearer <key> with a valid key', extensions: { code: 'UNAUTHENTICATED' } },
-          ],
-        });
-        return;
-      }
+      if (!(await authenticated(deps.access, req, res))) return;
       const file = String(req.params.file ?? '');
       const number = /^(.+)\.html$/.exec(file)?.[1] ?? '';
       const doc = parseInvoiceNumber(number) === null ? null : await deps.accounts.issued(number);
       if (doc === null) {
-        res.status(404).json({
-          errors: [{ message: `no invoice ${number || file}`, extensions: { code: 'NOT_FOUND' } }],
-        });
+        fail(res, 404, 'NOT_FOUND', `no invoice ${number || file}`);
         return;
       }
       const month = daysOfMonth(deps.clock, doc.month).map((d) => d.date);
@@ -116,19 +107,14 @@ export function invoiceDocumentRouter(deps: {
       const rows = new Map<string, DailyUsageDoc[]>();
       for (const meter of doc.meters)
         rows.set(meter.meter, await deps.billing.dailyUsage(meter.meter, month[0]!, month[month.length - 1]!));
-      const chart = usageChart(
-        dailyKwh(datesBetween(month[0]!, month[month.length - 1]!), account?.meters ?? [], rows),
-      );
+      const chart = usageChart(dailyKwh(month, account?.meters ?? [], rows));
       res
         .status(200)
         .setHeader('content-type', 'text/html; charset=utf-8')
         .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
         .send(renderInvoice(doc, chart));
     })().catch(() => {
-      if (!res.headersSent)
-        res.status(500).json({
-          errors: [{ message: 'the invoice could not be rendered', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
-        });
+      if (!res.headersSent) fail(res, 500, 'INTERNAL_SERVER_ERROR', 'the invoice could not be rendered');
     });
   });
   return router;

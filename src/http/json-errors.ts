@@ -1,0 +1,15 @@
+import type { Request, Response } from 'express';
+import type { ApiKeyService } from '../access/api-key-service';
+
+/** An error answer of the HTTP routes beside GraphQL, shaped like a GraphQL error (message and code). */
+export function fail(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** Whether the request carries a valid key (any role); answers 401 itself when it does not. */
+export async function authenticated(access: ApiKeyService, req: Request, res: Response): Promise<boolean> {
+  const caller = await access.authenticate(req.headers.authorization);
+  if (caller.role !== null) return true;
+  fail(res, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <key> with a valid key');
+  return false;
+}
