@@ -212,7 +212,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
           eventStore,
           { allowPrivate: config.webhookAllowPrivate },
           () => new Date(),
-          () => dispatcher?.pending(null) ?? null,
+          (webhookId) => dispatcher?.pending(webhookId) ?? null,
         ),
         now: () => new Date(),
         streamPrefixes: SERVICE_STREAM_PREFIXES,

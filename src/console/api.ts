@@ -131,18 +131,21 @@ export function subscribe<T>(
   );
 }
 
-/** GETs an endpoint with the key and saves the answer as a file (exports need the Authorization header). */
-export async function download(token: string | null, path: string, fileName: string): Promise<void> {
+/** GETs a path of this server with the key (exports and documents need the Authorization header). */
+async function fetchWithKey(token: string | null, path: string): Promise<Blob> {
   const response = await fetch(new URL(path, location.href), { headers: authHeaders(token) });
-  if (!response.ok) throw new ApiError(`download failed: HTTP ${response.status}`, null);
-  saveBlob(await response.blob(), fileName);
+  if (!response.ok) throw new ApiError(`${path}: HTTP ${response.status}`, null);
+  return response.blob();
 }
 
-/** GETs a page with the key and opens it in a new tab (an invoice document). */
+/** Saves what a path answers as a file. */
+export async function download(token: string | null, path: string, fileName: string): Promise<void> {
+  saveBlob(await fetchWithKey(token, path), fileName);
+}
+
+/** Opens what a path answers (an invoice document) in a new tab. */
 export async function openDocument(token: string | null, path: string): Promise<void> {
-  const response = await fetch(new URL(path, location.href), { headers: authHeaders(token) });
-  if (!response.ok) throw new ApiError(`could not open ${path}: HTTP ${response.status}`, null);
-  const url = URL.createObjectURL(await response.blob());
+  const url = URL.createObjectURL(await fetchWithKey(token, path));
   window.open(url, '_blank', 'noopener');
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

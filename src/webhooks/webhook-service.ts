@@ -40,8 +40,8 @@ export class WebhookService {
     private readonly eventStore: EventStore,
     private readonly options: { allowPrivate: boolean; resolve?: Resolve },
     private readonly now: () => Date,
-    /** The pending deliveries of this process's dispatcher (null when another process delivers). */
-    private readonly pending: () => PendingDelivery[] | null,
+    /** A webhook's pending deliveries in this process's dispatcher (null when another process delivers). */
+    private readonly pending: (webhookId: string) => PendingDelivery[] | null,
   ) {}
 
   async register(url: string, events: readonly string[] | null): Promise<WebhookRegistered['data']> {
@@ -121,17 +121,15 @@ export class WebhookService {
             },
       );
     }
-    const pending: DeliveryView[] = (this.pending() ?? [])
-      .filter((p) => p.webhookId === webhookId)
-      .map((p) => ({
-        deliveryId: p.deliveryId,
-        number: p.number,
-        status: 'PENDING',
-        attempts: p.attempts,
-        statusCode: p.lastStatusCode,
-        error: p.lastError,
-        at: new Date(p.nextAttemptAt).toISOString(),
-      }));
+    const pending: DeliveryView[] = (this.pending(webhookId) ?? []).map((p) => ({
+      deliveryId: p.deliveryId,
+      number: p.number,
+      status: 'PENDING',
+      attempts: p.attempts,
+      statusCode: p.lastStatusCode,
+      error: p.lastError,
+      at: new Date(p.nextAttemptAt).toISOString(),
+    }));
     return [...pending, ...outcomes.reverse()].slice(0, first);
   }
 }

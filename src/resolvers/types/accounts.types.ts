@@ -83,10 +83,9 @@ export class MeterEnergyType {
   @Field(() => Int, { description: 'Days assigned to the account in the month.' }) days!: number;
 }
 
-@ObjectType('IssuedInvoice', { description: 'An issued invoice or credit note: frozen, never recomputed.' })
-export class IssuedInvoiceType {
-  @Field(() => String) number!: string;
-  @Field(() => String, { description: 'INVOICE or CREDIT_NOTE.' }) kind!: string;
+/** What an issued invoice and a draft both show: the account, the period, the lines and the totals. */
+@ObjectType()
+abstract class InvoiceFiguresType {
   @Field(() => ID) account!: string;
   @Field(() => String) accountName!: string;
   @Field(() => String) month!: string;
@@ -97,6 +96,12 @@ export class IssuedInvoiceType {
   @Field(() => String) total!: string;
   @Field(() => String) currency!: string;
   @Field(() => [MeterEnergyType]) meters!: MeterEnergyType[];
+}
+
+@ObjectType('IssuedInvoice', { description: 'An issued invoice or credit note: frozen, never recomputed.' })
+export class IssuedInvoiceType extends InvoiceFiguresType {
+  @Field(() => String) number!: string;
+  @Field(() => String, { description: 'INVOICE or CREDIT_NOTE.' }) kind!: string;
   @Field(() => String, { description: "The draft's status when issued (a forced issue may be incomplete)." })
   draftStatus!: string;
   @Field(() => String) issuedAt!: string;
@@ -109,18 +114,8 @@ export class IssuedInvoiceType {
 }
 
 @ObjectType('DraftInvoice', { description: "An account's invoice for a month as it would be issued now." })
-export class DraftInvoiceType {
-  @Field(() => ID) account!: string;
-  @Field(() => String) accountName!: string;
-  @Field(() => String) month!: string;
-  @Field(() => [InvoiceLineType]) lines!: InvoiceLineType[];
-  @Field(() => String) subtotal!: string;
-  @Field(() => String) vatRate!: string;
-  @Field(() => String) vat!: string;
-  @Field(() => String) total!: string;
-  @Field(() => String) currency!: string;
+export class DraftInvoiceType extends InvoiceFiguresType {
   @Field(() => String, { description: 'COMPLETE, MISSING_READINGS or MISSING_PRICES.' }) status!: string;
-  @Field(() => [MeterEnergyType]) meters!: MeterEnergyType[];
   @Field(() => Int, { description: 'Assigned meter-days without complete readings.' }) missingDays!: number;
   @Field(() => Int, { description: 'Reading intervals without a market price.' }) unpricedIntervals!: number;
   @Field(() => String, { nullable: true, description: 'The standing issued invoice of this account and month.' })
