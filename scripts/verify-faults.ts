@@ -6,11 +6,10 @@
  * to the accepted rows and to the generator's count of good rows) or say FAILED; prints one line a run.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readingsHeaderOf } from '../src/domain/readings/readings-batch';
 import { emptyCounts, generateReadings } from '../src/tools/readings-generator';
-import { startFakeEntsoe } from '../test/support/fake-entsoe';
+import { pricesBackfillCli, startFakeEntsoe } from '../test/support/fake-entsoe';
 import { startTestServer, uploadFile } from '../test/support/test-server';
 
 const run = promisify(execFile);
@@ -32,23 +31,8 @@ async function main(): Promise<void> {
     for (let i = 1; i <= runs; i++) {
       const t = await startTestServer({ PRICE_SOURCE_URL: fake.url, ENTSOE_TOKEN: 'test-token' });
       try {
-        const env = {
-          ...process.env,
-          DATA_DIR: t.config.dataDir,
-          PRICE_SOURCE_URL: fake.url,
-          ENTSOE_TOKEN: 'test-token',
-          LOG_LEVEL: 'silent',
-        };
-        const cli = [
-          '--require',
-          'tsx/cjs',
-          join(__dirname, 'prices.ts'),
-          'backfill',
-          '--from',
-          '2025-11-01',
-          '--to',
-          '2026-10-31',
-        ];
+        const { args, env } = pricesBackfillCli(t.config.dataDir, fake);
+        const cli = [...args, '--from', '2025-11-01', '--to', '2026-10-31'];
         const backfill = run(process.execPath, cli, { env, maxBuffer: 16 * 1024 * 1024 }).then(
           (r) => `backfill ok ${JSON.parse(r.stdout.trim().split('\n').pop()!).appended} days`,
           (e: unknown) => `backfill failed: ${String(e).slice(0, 120)}`,

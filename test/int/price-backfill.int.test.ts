@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateReadings } from '../../src/tools/readings-generator';
 import type { FakeEntsoe } from '../support/fake-entsoe';
-import { startFakeEntsoe } from '../support/fake-entsoe';
+import { pricesBackfillCli, startFakeEntsoe } from '../support/fake-entsoe';
 import type { TestServer } from '../support/test-server';
 import { graphql, startTestServer, uploadFile } from '../support/test-server';
 
@@ -27,14 +26,7 @@ it('npm run prices:backfill over the October DST change completes the invoices o
   expect(before.data?.invoices.edges.map((e: any) => e.node.status)).toEqual(['MISSING_PRICES', 'MISSING_PRICES']);
 
   // The CLI as a user runs it, in its own process, writing to the server's database.
-  const env = {
-    ...process.env,
-    DATA_DIR: t.config.dataDir,
-    PRICE_SOURCE_URL: fake.url,
-    ENTSOE_TOKEN: 'test-token',
-    LOG_LEVEL: 'silent',
-  };
-  const cli = ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'scripts', 'prices.ts'), 'backfill'];
+  const { args: cli, env } = pricesBackfillCli(t.config.dataDir, fake);
   const first = await run(process.execPath, [...cli, '--from', '2026-10-01', '--to', '2026-10-31'], { env });
   expect(JSON.parse(first.stdout)).toEqual({ days: 31, appended: 31, unchanged: 0, incomplete: [] });
   const again = await run(process.execPath, [...cli, '--from', '2026-10-01', '--to', '2026-10-31'], { env });

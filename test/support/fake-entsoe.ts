@@ -92,3 +92,14 @@ export async function startFakeEntsoe(price: (at: number) => number | null, toke
       }),
   };
 }
+
+/**
+ * `npm run prices:backfill` as a user runs it, in its own process: node's arguments up to the
+ * subcommand's options, and the environment that points it at a server's data directory and this source.
+ */
+export function pricesBackfillCli(dataDir: string, source: Pick<FakeEntsoe, 'url'>, token = 'test-token') {
+  return {
+    args: ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'scripts', 'prices.ts'), 'backfill'],
+    env: { ...process.env, DATA_DIR: dataDir, PRICE_SOURCE_URL: source.url, ENTSOE_TOKEN: token, LOG_LEVEL: 'silent' },
+  };
+}
