@@ -40,6 +40,8 @@ export interface Config {
   backendConnectTimeoutMs: number;
   /** Worker threads that parse and validate uploaded files (0: on the main thread). */
   validationWorkers: number;
+  /** Whether the projections run in their own worker thread (with their own connections) or on the main thread. */
+  projectorThread: boolean;
   /** Uploads processed at once; more are refused with TOO_MANY_REQUESTS. */
   maxConcurrentUploads: number;
   /** Open GraphQL WebSocket connections; more are refused at the handshake (HTTP 503). */
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     projectorLeaseMs: integer('PROJECTOR_LEASE_MS', 15_000, 1_000, 600_000),
     backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
     validationWorkers: integer('VALIDATION_WORKERS', 1, 0, 16),
+    projectorThread: true,
     maxConcurrentUploads: integer('MAX_CONCURRENT_UPLOADS', 4, 1, 64),
     webSocketMaxConnections: integer('WS_MAX_CONNECTIONS', 200, 1, 100_000),
     webSocketMaxSubscriptions: integer('WS_MAX_SUBSCRIPTIONS', 10, 1, 1_000),
@@ -164,6 +167,9 @@ export function loadConfig(env: Env = process.env): Config {
   const allowPrivate = text('WEBHOOK_ALLOW_PRIVATE', 'false');
   if (allowPrivate === 'true' || allowPrivate === 'false') config.webhookAllowPrivate = allowPrivate === 'true';
   else problems.push(`WEBHOOK_ALLOW_PRIVATE='${allowPrivate}' must be true or false`);
+  const projectorThread = text('PROJECTOR_THREAD', 'on');
+  if (projectorThread === 'on' || projectorThread === 'off') config.projectorThread = projectorThread === 'on';
+  else problems.push(`PROJECTOR_THREAD='${projectorThread}' must be on or off`);
   const scrape = text('PRICE_SCRAPE', 'on');
   if (scrape === 'on' || scrape === 'off') config.priceScrape = scrape === 'on';
   else problems.push(`PRICE_SCRAPE='${scrape}' must be on or off`);

@@ -14,13 +14,12 @@ import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from './config';
-import { ZonedClock } from './domain/time/zoned-time';
 import { ApiKeyService } from './access/api-key-service';
 import { createErrorFormatter } from './graphql/errors';
 import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql/limits';
 import { mutationRateLimit } from './graphql/mutation-rate-limit';
 import { buildGraphQLSchema } from './graphql/schema';
-import { openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
+import { billingRulesOf, openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { prepareDataDir } from './infrastructure/data-dir';
 import { exportsRouter } from './http/exports';
 import { consoleDirectory, consoleRouter } from './http/console';
@@ -31,7 +30,8 @@ import { scrapeServiceFor } from './pricing/scrape-service';
 import { UploadService } from './ingestion/upload-service';
 import { startPriceScheduler, type Scheduler } from './jobs/scheduler';
 import type { Logger } from './logger';
-import { ProjectionRunner } from './projections/runner';
+import { ProjectionRunner, type ProjectionEngine, type ProjectionStatus } from './projections/runner';
+import { ProjectorThread } from './projections/projector-thread';
 import { CheckpointWaiter } from './projections/checkpoint-waiter';
 import { LeaseFence, LeasedProjector, ProjectorNotHereError } from './projections/leased-projector';
 import { ValidationWorkers } from './ingestion/validation-workers';
@@ -53,7 +53,7 @@ export interface RunningServer {
   services: Services | null;
   /** The admin key made on the first start (no key, no token yet): to be shown once. */
   firstAdminKey: string | null;
-  projections: ProjectionRunner;
+  projections: ProjectionEngine;
   metrics: ServiceMetrics;
   stop(): Promise<void>;
 }
@@ -80,17 +80,26 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
   const { eventStore, readStore } = backends;
-  const clock = new ZonedClock(config.billingTimeZone);
+  const rules = billingRulesOf(config);
+  const { clock } = rules;
   // Every projection write is fenced with the lease this process holds (none in an API-only process).
   const fence = new LeaseFence();
-  const definitions = readStore.projectionDefinitions(
-    { clock, resolutionMinutes: config.readingResolutionMinutes, market: config.priceArea },
-    fence,
-  );
+  const definitions = readStore.projectionDefinitions(rules, fence);
   const projectionNames = definitions.map((d) => d.name);
-  const projections = new ProjectionRunner(eventStore, definitions, readStore.versions, logger, {
-    streamPrefixes: SERVICE_STREAM_PREFIXES,
-  });
+  // In their own thread by default, with their own connections: billing never holds this event loop.
+  const projections: ProjectionEngine = config.projectorThread
+    ? new ProjectorThread({
+        config,
+        eventStore,
+        appendSignal: backends.appendSignal,
+        fence,
+        names: projectionNames,
+        streamPrefixes: SERVICE_STREAM_PREFIXES,
+        log: logger,
+      })
+    : new ProjectionRunner(eventStore, definitions, readStore.versions, logger, {
+        streamPrefixes: SERVICE_STREAM_PREFIXES,
+      });
   const metrics = new ServiceMetrics({
     role: config.role,
     progress: () =>
@@ -475,7 +484,7 @@ interface ReadinessReport {
   problems: string[];
   backends: Array<{ name: string; ok: boolean; error?: string }>;
   projector: { leader: boolean } | null;
-  projections: Array<ReturnType<ProjectionRunner['status']>[number] & { lagSeconds: number | null }>;
+  projections: Array<ProjectionStatus & { lagSeconds: number | null }>;
 }
 
 /**
@@ -487,7 +496,7 @@ interface ReadinessReport {
 async function readiness(
   checks: readonly HealthCheck[],
   projector: LeasedProjector | null,
-  projections: ProjectionRunner,
+  projections: ProjectionEngine,
   progress: () => Promise<Array<{ name: string; lagSeconds: number }>>,
   settings: { role: Config['role']; maxLagSeconds: number },
 ): Promise<ReadinessReport> {

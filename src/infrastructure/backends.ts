@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { ZonedClock } from '../domain/time/zoned-time';
 import type { AccountsProjectionStore, AccountsQueries } from '../ports/accounts-read-model';
 import type { BillingProjectionStore, BillingQueries } from '../ports/billing-read-model';
 import type { EventStore } from '../ports/event-store';
@@ -36,6 +37,15 @@ export const PROJECTION_VERSIONS = {
   // 4: SQLite keeps a meter-day's slots apart from its daily figures (re-pricing rewrites the small rows)
 } as const;
 
+/** The billing rules the configuration sets (the main thread and the projector thread build the same). */
+export function billingRulesOf(config: Config): BillingRules {
+  return {
+    clock: new ZonedClock(config.billingTimeZone),
+    resolutionMinutes: config.readingResolutionMinutes,
+    market: config.priceArea,
+  };
+}
+
 export interface HealthCheck {
   name: string;
   check(): Promise<void>;
@@ -57,8 +67,19 @@ export interface ReadStore {
   close(): Promise<void>;
 }
 
+/**
+ * Appends to the embedded log as a signal between connections: one connection's appends wake another's
+ * subscriptions (the projector thread's) at once, instead of at their next poll. EventStoreDB pushes.
+ */
+export interface AppendSignal {
+  onAppended(listener: () => void): () => void;
+  wake(): void;
+}
+
 export interface Backends {
   eventStore: EventStore;
+  /** Null when the log pushes new events to every subscriber itself. */
+  appendSignal: AppendSignal | null;
   readStore: ReadStore;
   health: HealthCheck[];
   close(): Promise<void>;
@@ -109,7 +130,7 @@ export async function openEventStore(
   config: Config,
   logger: Pick<Logger, 'warn'>,
   sqlite = new SqliteHandle(sqliteFileOf(config)),
-): Promise<{ eventStore: EventStore; health: HealthCheck; close(): Promise<void> }> {
+): Promise<{ eventStore: EventStore; appendSignal: AppendSignal | null; health: HealthCheck; close(): Promise<void> }> {
   if (config.eventStore.kind === 'eventstoredb') {
     // Loaded only when chosen: the gRPC client costs the embedded default memory and start time.
     const { EventStoreDbEventStore } = loadEventStoreDb();
@@ -125,6 +146,7 @@ export async function openEventStore(
     });
     return {
       eventStore,
+      appendSignal: null,
       health: { name: 'eventstoredb', check: () => eventStore.ping() },
       close: () => eventStore.close(),
     };
@@ -132,6 +154,7 @@ export async function openEventStore(
   const eventStore = new SqliteEventStore(sqlite.open());
   return {
     eventStore,
+    appendSignal: eventStore,
     health: { name: 'sqlite-event-store', check: () => eventStore.ping() },
     close: async () => {
       await eventStore.close();
@@ -257,6 +280,7 @@ export async function openBackends(config: Config, logger: Pick<Logger, 'warn'>)
   }
   return {
     eventStore: events.eventStore,
+    appendSignal: events.appendSignal,
     readStore,
     health: [events.health, readStore.health],
     close: async () => {

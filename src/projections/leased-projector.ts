@@ -16,6 +16,7 @@ export interface LeasedProjectorOptions {
 /** The grant this process holds, as the leased projector (or a CLI tool holding the lease) sets it. */
 export class LeaseFence implements ProjectorFence {
   private grant: LeaseGrant | null;
+  private readonly watchers = new Set<(grant: LeaseGrant | null) => void>();
 
   constructor(grant: LeaseGrant | null = null) {
     this.grant = grant;
@@ -27,6 +28,13 @@ export class LeaseFence implements ProjectorFence {
 
   hold(grant: LeaseGrant | null): void {
     this.grant = grant;
+    for (const watcher of this.watchers) watcher(grant);
+  }
+
+  /** Calls `watcher` with every grant held from now on (the projector thread fences its writes with it). */
+  watch(watcher: (grant: LeaseGrant | null) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 }
 

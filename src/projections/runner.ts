@@ -9,6 +9,27 @@ export interface RunnerOptions {
   streamPrefixes?: readonly string[];
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told each projection's status whenever one commits a batch, fails, recovers, starts or stops. */
+  onProgress?: (status: ProjectionStatus[]) => void;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  /** Last position committed, or null before the first. */
+  position: string | null;
+  failed: string | null;
+}
+
+/** What the service asks of whatever runs its projections: this thread's runner, or the projector thread. */
+export interface ProjectionEngine extends ConsistencyWaiter {
+  readonly names: string[];
+  /** Rebuilds projections whose version changed, then runs all of them live. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Checkpoint positions and failures of each running projection, for health and metrics. */
+  status(): ProjectionStatus[];
+  /** Rebuilds these projections (all when null) from position zero, one rebuild at a time. */
+  rebuild(names: readonly string[] | null): Promise<RebuildReport>;
 }
 
 /** Waits before handling a failed batch again: doubling from the first, up to the last. */
@@ -48,7 +69,7 @@ export interface RebuildReport {
  * Feeds each projection from its checkpoint (catch up, then live) in batches, tells waiters when a
  * position has been reached by every projection, and rebuilds projections from position zero.
  */
-export class ProjectionRunner implements ConsistencyWaiter {
+export class ProjectionRunner implements ProjectionEngine {
   private readonly live = new Map<string, Live>();
   private waiters: Waiter[] = [];
   private rebuilding: Promise<unknown> = Promise.resolve();
@@ -109,6 +130,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
     };
     state.done = this.consume(state);
     this.live.set(definition.name, state);
+    this.progressed();
   }
 
   private async consume(state: Live): Promise<void> {
@@ -127,6 +149,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
         lastHandleMs = this.now() - started;
         state.position = batch[batch.length - 1]!.position;
         this.settleWaiters();
+        this.progressed();
         // An embedded store answers synchronously: let requests and timers in between two batches.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -145,6 +168,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
         projection: state.definition.name,
         error: state.failed.message,
       });
+      this.progressed();
     }
   }
 
@@ -157,12 +181,16 @@ export class ProjectionRunner implements ConsistencyWaiter {
     for (let attempt = 1; ; attempt++) {
       try {
         await state.projection.handle(batch);
-        if (state.failed !== null) this.log.info('projection recovered', { projection: state.definition.name });
-        state.failed = null;
+        if (state.failed !== null) {
+          this.log.info('projection recovered', { projection: state.definition.name });
+          state.failed = null;
+          this.progressed();
+        }
         return;
       } catch (error) {
         if (state.stopping) throw error;
         state.failed = error instanceof Error ? error : new Error(String(error));
+        this.progressed();
         const waitMs = Math.min(RETRY_BACKOFF_MS[1], RETRY_BACKOFF_MS[0] * 2 ** (attempt - 1));
         this.log.error('projection failed to handle a batch; retrying', {
           projection: state.definition.name,
@@ -196,8 +224,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
     });
   }
 
-  /** Checkpoint positions and failures of each projection, for health and metrics. */
-  status(): Array<{ name: string; position: string | null; failed: string | null }> {
+  status(): ProjectionStatus[] {
     return [...this.live.values()].map((l) => ({
       name: l.definition.name,
       position: l.position,
@@ -223,6 +250,7 @@ export class ProjectionRunner implements ConsistencyWaiter {
       await state.subscription.close();
       await state.done;
       this.live.delete(definition.name);
+      this.progressed();
     });
   }
 
@@ -289,8 +317,13 @@ export class ProjectionRunner implements ConsistencyWaiter {
     await Promise.all([...this.live.values()].map((l) => l.subscription.close()));
     await Promise.all([...this.live.values()].map((l) => l.done));
     this.live.clear();
+    this.progressed();
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters = [];
+  }
+
+  private progressed(): void {
+    this.options.onProgress?.(this.status());
   }
 
   private reached(position: string): boolean {
@@ -329,8 +362,13 @@ function batchReady(events: readonly RecordedEvent[]): boolean {
 }
 
 export class UnknownProjectionError extends Error {
+  readonly unknown: string[];
+  readonly known: string[];
+
   constructor(unknown: readonly string[], known: readonly string[]) {
     super(`unknown projection${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${known.join(', ')}`);
     this.name = 'UnknownProjectionError';
+    this.unknown = [...unknown];
+    this.known = [...known];
   }
 }

@@ -7,7 +7,7 @@ import type { ZonedClock } from '../domain/time/zoned-time';
 import type { UploadService } from '../ingestion/upload-service';
 import type { PriceImportService } from '../pricing/price-import-service';
 import type { PriceScrapeService } from '../pricing/scrape-service';
-import type { ProjectionRunner } from '../projections/runner';
+import type { ProjectionEngine } from '../projections/runner';
 import type { BillingQueries } from '../ports/billing-read-model';
 import type { ConsistencyWaiter } from '../ports/consistency';
 import type { EventStore } from '../ports/event-store';
@@ -32,7 +32,7 @@ export interface Services {
   billingSettings: { clock: ZonedClock; market: string };
   priceImport: PriceImportService;
   priceScrape: PriceScrapeService;
-  projections: Pick<ProjectionRunner, 'rebuild'>;
+  projections: Pick<ProjectionEngine, 'rebuild'>;
   access: ApiKeyService;
   /** How long `fileValidation` waits for an upload that has not started before it ends with an error. */
   uploadWatchStartMs: number;

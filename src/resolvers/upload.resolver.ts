@@ -8,6 +8,7 @@ import { ZonedClock } from '../domain/time/zoned-time';
 import { formatRequestFromInput, receiptFromCommand, receiptFromDoc, rejectedRowFromRecord } from './mappers';
 import { ReadingsFormatInput } from './types/format.types';
 import { connectionOf, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './types/connection';
+import { consistentAt } from './billing.resolver';
 import { RejectedRowConnection, UploadConnection, UploadReceiptType } from './types/upload.types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -67,8 +68,11 @@ export class UploadResolver {
   @Query(() => UploadReceiptType, { nullable: true })
   async upload(
     @Arg('id', () => ID) id: string,
-    @Ctx() { services }: GraphQLContext,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
   ): Promise<UploadReceiptType | null> {
+    await consistentAt(context, atLeast);
+    const { services } = context;
     const doc = await services.uploadQueries.getUpload(id);
     return doc === null ? null : receiptFromDoc(doc);
   }
@@ -78,8 +82,11 @@ export class UploadResolver {
   async uploads(
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() { services }: GraphQLContext,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
   ): Promise<UploadConnection> {
+    await consistentAt(context, atLeast);
+    const { services } = context;
     const page = await services.uploadQueries.listUploads(pageSize(first), after ?? null);
     return connectionOf(page, receiptFromDoc);
   }
@@ -90,8 +97,11 @@ export class UploadResolver {
     @Arg('uploadId', () => ID) uploadId: string,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() { services }: GraphQLContext,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
   ): Promise<RejectedRowConnection> {
+    await consistentAt(context, atLeast);
+    const { services } = context;
     const page = await services.uploadQueries.listRejectedRows(uploadId, pageSize(first), after ?? null);
     return connectionOf(page, rejectedRowFromRecord);
   }

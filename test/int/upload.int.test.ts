@@ -30,15 +30,16 @@ interface RejectedRowsPage {
   };
 }
 
-async function allRejectedRows(uploadId: string) {
+/** Every rejected row of an upload, read at its receipt's log position (`atLeast`: read-your-writes). */
+async function allRejectedRows({ uploadId, position }: Pick<UploadReceipt, 'uploadId' | 'position'>) {
   const rows: RejectedRowsPage['rejectedRows']['edges'][number]['node'][] = [];
   let after: string | null = null;
   for (;;) {
     const page: { data?: RejectedRowsPage | null } = await graphql<RejectedRowsPage>(
       t.url,
       `
-        query ($id: ID!, $after: String) {
-          rejectedRows(uploadId: $id, first: 100, after: $after) {
+        query ($id: ID!, $after: String, $atLeast: String) {
+          rejectedRows(uploadId: $id, first: 100, after: $after, atLeast: $atLeast) {
             totalCount
             edges {
               cursor
@@ -58,7 +59,7 @@ async function allRejectedRows(uploadId: string) {
           }
         }
       `,
-      { id: uploadId, after },
+      { id: uploadId, after, atLeast: position },
     );
     const connection = page.data!.rejectedRows;
     rows.push(...connection.edges.map((e) => e.node));
@@ -67,9 +68,8 @@ async function allRejectedRows(uploadId: string) {
   }
 }
 
-async function reasonCodes(uploadId: string): Promise<string[][]> {
-  await t.server.projections.waitForPosition(null, 5000);
-  return (await allRejectedRows(uploadId)).rows.map((row) => row.reasons.map((r) => r.code));
+async function reasonCodes(receipt: Pick<UploadReceipt, 'uploadId' | 'position'>): Promise<string[][]> {
+  return (await allRejectedRows(receipt)).rows.map((row) => row.reasons.map((r) => r.code));
 }
 
 async function expectServerAnswers(): Promise<void> {
@@ -97,7 +97,7 @@ describe('uploadReadings over HTTP multipart', () => {
     });
 
     await t.server.projections.waitForPosition(receipt.position, 5000);
-    const { rows, totalCount } = await allRejectedRows(receipt.uploadId);
+    const { rows, totalCount } = await allRejectedRows(receipt);
     expect(totalCount).toBe(expectedRejected);
     expect(rows).toHaveLength(expectedRejected);
     const lines = csv.split('\n');
@@ -205,20 +205,20 @@ describe('uploadReadings over HTTP multipart', () => {
       `${HEADER}\n12345,1649401200,4.2134\n12345,1649402100000,1.5\n12345,2022-04-08T07:00:00Z,9\n12345,2022-04-08T10:15:00+03:00,9\n`,
     );
     expect(receipt).toMatchObject({ acceptedRows: 2, rejectedRows: 2 });
-    expect(await reasonCodes(receipt.uploadId)).toEqual([['DUPLICATE_READING'], ['DUPLICATE_READING']]);
+    expect(await reasonCodes(receipt)).toEqual([['DUPLICATE_READING'], ['DUPLICATE_READING']]);
   });
 
   it('treats Z and offset spellings of one instant as duplicates, keeping the first', async () => {
     const receipt = await upload(`${HEADER}\nMP9,2026-10-01T03:00:00+03:00,1\nMP9,2026-10-01T00:00:00Z,2\n`);
     expect(receipt).toMatchObject({ acceptedRows: 1, rejectedRows: 1 });
-    const { rows } = await allRejectedRows(receipt.uploadId);
+    const { rows } = await allRejectedRows(receipt);
     expect(rows[0]).toMatchObject({ line: 3, raw: 'MP9,2026-10-01T00:00:00Z,2' });
     expect(rows[0]?.reasons[0]?.message).toContain('line 2');
   });
 
   it('rejects a time off the 15-minute grid', async () => {
     const receipt = await upload(`${HEADER}\nMP1,2026-10-01T00:07:00Z,1\nMP1,2026-10-01T00:15:30Z,1\n`);
-    expect(await reasonCodes(receipt.uploadId)).toEqual([['TIMESTAMP_OFF_GRID'], ['TIMESTAMP_OFF_GRID']]);
+    expect(await reasonCodes(receipt)).toEqual([['TIMESTAMP_OFF_GRID'], ['TIMESTAMP_OFF_GRID']]);
   });
 
   it('rejects local times that DST skips or repeats, and accepts them with offsets', async () => {
@@ -233,7 +233,7 @@ describe('uploadReadings over HTTP multipart', () => {
       ].join('\n'),
     );
     expect(receipt).toMatchObject({ acceptedRows: 3, rejectedRows: 2 });
-    expect(await reasonCodes(receipt.uploadId)).toEqual([['TIMESTAMP_NONEXISTENT'], ['TIMESTAMP_AMBIGUOUS']]);
+    expect(await reasonCodes(receipt)).toEqual([['TIMESTAMP_NONEXISTENT'], ['TIMESTAMP_AMBIGUOUS']]);
   });
 
   it('rejects negative and non-numeric kWh', async () => {
@@ -241,7 +241,7 @@ describe('uploadReadings over HTTP multipart', () => {
       `${HEADER}\nMP1,2026-10-01T00:00:00Z,-0.5\nMP1,2026-10-01T00:15:00Z,abc\nMP1,2026-10-01T00:30:00Z,"0,5"\nMP1,2026-10-01T00:45:00Z,0.5\n`,
     );
     expect(receipt).toMatchObject({ acceptedRows: 1, rejectedRows: 3 });
-    expect(await reasonCodes(receipt.uploadId)).toEqual([['KWH_NEGATIVE'], ['KWH_INVALID'], ['KWH_INVALID']]);
+    expect(await reasonCodes(receipt)).toEqual([['KWH_NEGATIVE'], ['KWH_INVALID'], ['KWH_INVALID']]);
     await expectServerAnswers();
   });
 
@@ -249,7 +249,7 @@ describe('uploadReadings over HTTP multipart', () => {
     const receipt = await upload(
       `${HEADER}\n\nMP1,2026-10-01T00:00:00Z\nMP1,2026-10-01T00:15:00Z,1,extra\n\nMP1,x,1\n`,
     );
-    const { rows } = await allRejectedRows(receipt.uploadId);
+    const { rows } = await allRejectedRows(receipt);
     expect(rows.map((r) => [r.line, r.reasons[0]?.code])).toEqual([
       [3, 'FIELD_COUNT'],
       [4, 'FIELD_COUNT'],

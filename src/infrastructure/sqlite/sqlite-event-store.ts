@@ -234,6 +234,17 @@ export class SqliteEventStore implements EventStore {
     return parsePosition(a) - parsePosition(b);
   }
 
+  /** Calls `listener` after each append through this connection (to wake readers on other connections). */
+  onAppended(listener: () => void): () => void {
+    this.appended.on('appended', listener);
+    return () => this.appended.off('appended', listener);
+  }
+
+  /** Another connection to the same file appended: subscriptions look now instead of at their next poll. */
+  wake(): void {
+    this.appended.emit('appended');
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
   }

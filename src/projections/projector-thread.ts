@@ -1,0 +1,282 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config';
+import type { AppendSignal } from '../infrastructure/backends';
+import type { Logger } from '../logger';
+import { EventStoreUnavailableError, type EventStore } from '../ports/event-store';
+import { ReadStoreUnavailableError } from '../ports/read-store-errors';
+import type { LeaseFence } from './leased-projector';
+import type { ErrorReport, FromProjector, ProjectorWorkerData, ToProjector } from './projector-protocol';
+import { UnknownProjectionError, type ProjectionEngine, type ProjectionStatus, type RebuildReport } from './runner';
+
+/** The projector thread's heap: a page of meter-days and a few staged batches at a time need far less. */
+const PROJECTOR_HEAP_MB = 256;
+const PROJECTOR_YOUNG_MB = 8;
+/** How long a stop waits for the thread to finish its batch and close its connections before ending it. */
+const STOP_TIMEOUT_MS = 30_000;
+/** Waits before starting a thread that died again: doubling from the first, up to the last. */
+const RESTART_BACKOFF_MS = [1_000, 30_000] as const;
+
+interface Waiter {
+  position: string;
+  resolve: (reached: boolean) => void;
+}
+
+interface Running {
+  worker: Worker;
+  /** Set once the thread answered `start`. */
+  started: boolean;
+  stopping: boolean;
+  exited: Promise<void>;
+}
+
+export interface ProjectorThreadOptions {
+  config: Config;
+  /** The main thread's connection to the log: the head position and the positions' order. */
+  eventStore: Pick<EventStore, 'headPosition' | 'comparePositions'>;
+  /** This thread's appends, forwarded so the projector's subscriptions wake at once (embedded log). */
+  appendSignal: AppendSignal | null;
+  /** The lease tenure this process holds; the thread fences its writes with each grant as it changes. */
+  fence: LeaseFence;
+  names: readonly string[];
+  streamPrefixes: readonly string[];
+  log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+}
+
+/**
+ * Runs the projections in a worker thread with its own backend connections (`projector-worker.ts`):
+ * the main thread keeps answering requests while a month is billed or the log replayed, and billing
+ * uses the second core. It tells waiters when every projection has reached a position, as the runner
+ * does in process. A thread that dies is reported as failed projections (`/readyz`) and started again.
+ */
+export class ProjectorThread implements ProjectionEngine {
+  private running: Running | null = null;
+  private progress: ProjectionStatus[] = [];
+  private waiters: Waiter[] = [];
+  private readonly rebuilds = new Map<number, { resolve(r: RebuildReport): void; reject(e: Error): void }>();
+  private nextRebuild = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restarts = 0;
+  private wanted = false;
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly options: ProjectorThreadOptions) {}
+
+  get names(): string[] {
+    return [...this.options.names];
+  }
+
+  async start(): Promise<void> {
+    this.wanted = true;
+    if (this.unsubscribe.length === 0) {
+      this.unsubscribe = [
+        this.options.fence.watch((grant) => this.post({ kind: 'grant', grant })),
+        ...(this.options.appendSignal === null
+          ? []
+          : [this.options.appendSignal.onAppended(() => this.post({ kind: 'appended' }))]),
+      ];
+    }
+    await this.spawn();
+  }
+
+  private spawn(): Promise<void> {
+    const compiled = __filename.endsWith('.js');
+    const data: ProjectorWorkerData = { config: this.options.config, grant: this.options.fence.current() };
+    const worker = new Worker(join(__dirname, `projector-worker${compiled ? '.js' : '.ts'}`), {
+      workerData: data,
+      // Under tsx the worker needs tsx's loader itself: its hooks do not reach worker threads.
+      execArgv: compiled ? [] : ['--require', 'tsx/cjs'],
+      resourceLimits: { maxOldGenerationSizeMb: PROJECTOR_HEAP_MB, maxYoungGenerationSizeMb: PROJECTOR_YOUNG_MB },
+    });
+    let started!: { resolve(): void; reject(error: Error): void };
+    const startedPromise = new Promise<void>((resolve, reject) => (started = { resolve, reject }));
+    let lastError: Error | null = null;
+    const running: Running = {
+      worker,
+      started: false,
+      stopping: false,
+      exited: new Promise((resolve) => worker.once('exit', () => resolve())),
+    };
+    this.running = running;
+    worker.on('message', (message: FromProjector) => {
+      switch (message.kind) {
+        case 'started':
+          running.started = true;
+          this.restarts = 0;
+          started.resolve();
+          return;
+        case 'startFailed':
+          started.reject(errorOf(message.error));
+          return;
+        case 'progress':
+          if (this.running === running) {
+            this.progress = message.status;
+            this.settleWaiters();
+          }
+          return;
+        case 'rebuilt':
+          this.rebuilds.get(message.id)?.resolve(message.report);
+          this.rebuilds.delete(message.id);
+          return;
+        case 'rebuildFailed':
+          this.rebuilds.get(message.id)?.reject(errorOf(message.error));
+          this.rebuilds.delete(message.id);
+          return;
+        case 'log':
+          this.options.log[message.level](message.message, message.fields);
+          return;
+        case 'stopped':
+          // Its connections are closed: nothing it still holds (a driver's timers) may keep it alive.
+          void worker.terminate();
+          return;
+        default: {
+          const unknown: never = message;
+          this.options.log.error('unknown message from the projector thread', { message: JSON.stringify(unknown) });
+        }
+      }
+    });
+    worker.on('error', (error) => {
+      lastError = error;
+    });
+    worker.once('exit', (code) => {
+      const reason = `the projector thread stopped (exit code ${code}${lastError === null ? '' : `: ${lastError.message}`})`;
+      started.reject(new Error(reason));
+      for (const rebuild of this.rebuilds.values()) rebuild.reject(new Error(reason));
+      this.rebuilds.clear();
+      if (this.running !== running) return;
+      this.running = null;
+      if (running.stopping || !this.wanted) return;
+      // Died on its own: the projections are not running, which `/readyz` reports until it is back.
+      this.progress = this.options.names.map((name) => ({
+        name,
+        position: this.progress.find((p) => p.name === name)?.position ?? null,
+        failed: reason,
+      }));
+      this.scheduleRestart(reason);
+    });
+    worker.postMessage({ kind: 'start' } satisfies ToProjector);
+    return startedPromise.catch(async (error: unknown) => {
+      // A thread that could not start is ended, and the caller told why.
+      running.stopping = true;
+      await worker.terminate();
+      if (this.running === running) this.running = null;
+      throw error;
+    });
+  }
+
+  private scheduleRestart(reason: string): void {
+    const waitMs = Math.min(RESTART_BACKOFF_MS[1], RESTART_BACKOFF_MS[0] * 2 ** this.restarts);
+    this.restarts += 1;
+    this.options.log.error('projector thread died; starting it again', { reason, retryInMs: waitMs });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.wanted) return;
+      this.spawn().catch((error: unknown) => {
+        if (this.wanted) this.scheduleRestart(error instanceof Error ? error.message : String(error));
+      });
+    }, waitMs);
+  }
+
+  private post(message: ToProjector): void {
+    const running = this.running;
+    if (running !== null && !running.stopping) running.worker.postMessage(message);
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false;
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    const running = this.running;
+    if (running !== null) {
+      running.worker.postMessage({ kind: 'stop' } satisfies ToProjector);
+      running.stopping = true;
+      const timer = setTimeout(() => {
+        this.options.log.warn('the projector thread did not stop in time: ending it', { timeoutMs: STOP_TIMEOUT_MS });
+        void running.worker.terminate();
+      }, STOP_TIMEOUT_MS);
+      await running.exited;
+      clearTimeout(timer);
+      this.running = null;
+    }
+    this.progress = [];
+    for (const waiter of this.waiters) waiter.resolve(false);
+    this.waiters = [];
+  }
+
+  status(): ProjectionStatus[] {
+    return this.progress.map((p) => ({ ...p }));
+  }
+
+  rebuild(names: readonly string[] | null): Promise<RebuildReport> {
+    const running = this.running;
+    if (running === null || !running.started || running.stopping) {
+      return Promise.reject(new Error('the projector thread is not running; try again shortly'));
+    }
+    const id = this.nextRebuild++;
+    return new Promise<RebuildReport>((resolve, reject) => {
+      this.rebuilds.set(id, { resolve, reject });
+      running.worker.postMessage({
+        kind: 'rebuild',
+        id,
+        names: names === null ? null : [...names],
+      } satisfies ToProjector);
+    });
+  }
+
+  async waitForPosition(position: string | null, timeoutMs: number): Promise<boolean> {
+    const target =
+      position ?? (await this.options.eventStore.headPosition({ streamPrefixes: this.options.streamPrefixes }));
+    if (target === null || this.reached(target)) return true;
+    return new Promise<boolean>((resolve) => {
+      const waiter: Waiter = {
+        position: target,
+        resolve: (reached) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private reached(position: string): boolean {
+    const { names, eventStore } = this.options;
+    return names.every((name) => {
+      const live = this.progress.find((p) => p.name === name);
+      return live?.position != null && eventStore.comparePositions(live.position, position) >= 0;
+    });
+  }
+
+  private settleWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const pending: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (this.reached(waiter.position)) waiter.resolve(true);
+      else pending.push(waiter);
+    }
+    this.waiters = pending;
+  }
+}
+
+/** The error a report from the thread stands for: the classes the API maps to codes keep their class. */
+function errorOf(report: ErrorReport): Error {
+  switch (report.name) {
+    case 'UnknownProjectionError':
+      return new UnknownProjectionError(report.unknown ?? [], report.known ?? []);
+    case 'EventStoreUnavailableError':
+      return new EventStoreUnavailableError(report.message);
+    case 'ReadStoreUnavailableError':
+      return new ReadStoreUnavailableError(report.message);
+    default: {
+      const error = new Error(report.message);
+      error.name = report.name;
+      return error;
+    }
+  }
+}
