@@ -32,9 +32,10 @@ import { SqliteUploadReadModel } from './sqlite/sqlite-upload-read-model';
 export const PROJECTION_VERSIONS = {
   [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
   [ACCOUNTS_PROJECTION]: 1,
-  [BILLING_PROJECTION]: 4, // 2: meter-day rows; an upload's readings take effect when it is validated
+  [BILLING_PROJECTION]: 5, // 2: meter-day rows; an upload's readings take effect when it is validated
   // 3: readings staged as their batches, applied uploads recorded, slots stored compact
   // 4: SQLite keeps a meter-day's slots apart from its daily figures (re-pricing rewrites the small rows)
+  // 5: uploads prepared ahead as their readings come; a preparation records how far it got and if it went stale
 } as const;
 
 /** The billing rules the configuration sets (the main thread and the projector thread build the same). */
@@ -102,34 +103,35 @@ const loadMongoDb = () => ({
 });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/**
+ * The embedded backend keeps the event log and the read models in two files: the log's writer (the
+ * API appending an upload) and the projector (writing read models) then never wait for each other's
+ * write lock, and the read models can be deleted and rebuilt from the log.
+ */
 export const sqliteFileOf = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'energy-billing.sqlite');
+export const readModelsFileOf = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'read-models.sqlite');
 
-/** One SQLite connection per process, shared by the event store and the read models when both are embedded. */
-class SqliteHandle {
-  private db: SqliteDatabase | null = null;
-  private users = 0;
-
-  constructor(private readonly file: string) {}
-
-  open(): SqliteDatabase {
-    this.db ??= openSqliteDatabase(this.file);
-    this.users += 1;
-    return this.db;
-  }
-
-  release(): void {
-    this.users -= 1;
-    if (this.users === 0) {
-      this.db?.close();
-      this.db = null;
-    }
-  }
+/** Tables derived from the log that older versions kept in the log's file (rebuilt in their own file now). */
+function dropReadModelsOfOneFileLayout(db: SqliteDatabase, logger: Pick<Logger, 'warn'>): void {
+  const derived = db
+    .prepare<[], { name: string }>(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'rm\\_%' ESCAPE '\\'
+         OR name IN ('projection_checkpoints', 'projection_versions', 'projector_lease'))`,
+    )
+    .all()
+    .map((row) => row.name);
+  if (derived.length === 0) return;
+  db.transaction(() => {
+    for (const name of derived) db.exec(`DROP TABLE "${name}"`);
+  }).immediate();
+  logger.warn('dropped the read models the log file held (they are rebuilt from the log in read-models.sqlite)', {
+    tables: derived.length,
+  });
 }
 
 export async function openEventStore(
   config: Config,
   logger: Pick<Logger, 'warn'>,
-  sqlite = new SqliteHandle(sqliteFileOf(config)),
 ): Promise<{ eventStore: EventStore; appendSignal: AppendSignal | null; health: HealthCheck; close(): Promise<void> }> {
   if (config.eventStore.kind === 'eventstoredb') {
     // Loaded only when chosen: the gRPC client costs the embedded default memory and start time.
@@ -151,22 +153,26 @@ export async function openEventStore(
       close: () => eventStore.close(),
     };
   }
-  const eventStore = new SqliteEventStore(sqlite.open());
+  const db = openSqliteDatabase(sqliteFileOf(config));
+  try {
+    if (config.readStore.kind === 'sqlite') dropReadModelsOfOneFileLayout(db, logger);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const eventStore = new SqliteEventStore(db);
   return {
     eventStore,
     appendSignal: eventStore,
     health: { name: 'sqlite-event-store', check: () => eventStore.ping() },
     close: async () => {
       await eventStore.close();
-      sqlite.release();
+      db.close();
     },
   };
 }
 
-export async function openReadStore(
-  config: Config,
-  sqlite = new SqliteHandle(sqliteFileOf(config)),
-): Promise<ReadStore> {
+export async function openReadStore(config: Config): Promise<ReadStore> {
   if (config.readStore.kind === 'mongodb') {
     const {
       MongoReadStore,
@@ -203,7 +209,7 @@ export async function openReadStore(
       close: () => store.close(),
     };
   }
-  const db = sqlite.open();
+  const db = openSqliteDatabase(readModelsFileOf(config));
   return {
     uploadQueries: new SqliteUploadReadModel(db),
     billing: new SqliteBillingReadModel(db),
@@ -227,7 +233,9 @@ export async function openReadStore(
         return Promise.resolve();
       },
     },
-    close: () => Promise.resolve(sqlite.release()),
+    close: async () => {
+      db.close();
+    },
   };
 }
 
@@ -267,13 +275,12 @@ function projectionDefinitions(
   ];
 }
 
-/** Opens both, sharing one SQLite file when both are embedded; a failed second open closes the first. */
+/** Opens both; a failed second open closes the first. */
 export async function openBackends(config: Config, logger: Pick<Logger, 'warn'>): Promise<Backends> {
-  const sqlite = new SqliteHandle(sqliteFileOf(config));
-  const events = await openEventStore(config, logger, sqlite);
+  const events = await openEventStore(config, logger);
   let readStore: ReadStore;
   try {
-    readStore = await openReadStore(config, sqlite);
+    readStore = await openReadStore(config);
   } catch (error) {
     await events.close();
     throw error;

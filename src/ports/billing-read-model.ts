@@ -39,11 +39,17 @@ export type BillingRequest =
    */
   | { op: 'pendingDays'; uploadId: string; keys: readonly MeterDayKey[] }
   | { op: 'putPendingDays'; uploadId: string; days: readonly MeterDayRow[] }
-  /** Records that every pending day of the upload is written (`applyPending` then applies them). */
-  | { op: 'markPrepared'; uploadId: string }
+  /** How far the upload's pending days are prepared (null: not begun). */
+  | { op: 'preparation'; uploadId: string }
+  | { op: 'putPreparation'; uploadId: string; preparation: Preparation }
   /**
-   * Replaces the billed meter-days by the upload's pending ones, when it was prepared whole; answers
-   * whether it was, and the (meter, month) pairs it touched.
+   * Marks every upload's preparation stale but `except`'s (all when null): the billed days or the
+   * prices they were overlaid on changed, so they are prepared again before they take effect.
+   */
+  | { op: 'stalePreparations'; except: string | null }
+  /**
+   * Replaces the billed meter-days by the upload's pending ones, when its preparation is complete and
+   * not stale; answers whether it was, and the (meter, month) pairs it touched.
    */
   | { op: 'applyPending'; uploadId: string }
   | { op: 'dropPending'; uploadId: string }
@@ -53,6 +59,16 @@ export type BillingRequest =
   | { op: 'dailyOfMonth'; meters: readonly string[]; month: string }
   | { op: 'putInvoices'; invoices: readonly InvoiceDoc[] }
   | { op: 'checkpoint'; position: string };
+
+/** How far an upload's pending meter-days hold its staged batches. */
+export interface Preparation {
+  /** The last staged batch overlaid into the pending days (-1: none). */
+  throughBatch: number;
+  /** Every batch of the upload is in (its `FileValidated` came): `applyPending` may apply them. */
+  complete: boolean;
+  /** Prepared over billed days or prices that changed since: of no use, prepared again. */
+  stale: boolean;
+}
 
 export interface StagedBatch {
   batch: number;
@@ -72,7 +88,9 @@ export interface BillingAnswers {
   putDayTotals: void;
   pendingDays: MeterDaySlots[];
   putPendingDays: void;
-  markPrepared: void;
+  preparation: Preparation | null;
+  putPreparation: void;
+  stalePreparations: void;
   applyPending: { prepared: boolean; touched: Array<{ meter: string; month: string }> };
   dropPending: void;
   prices: PriceInterval[];

@@ -381,16 +381,38 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         ]);
         // Pending days are not billed ones: readers do not see them.
         expect(await store.dailyUsage('M1', '2026-10-01', '2026-10-01')).toEqual([dailyDoc('M1', '2026-10-01', 10)]);
-        const [pending, notPrepared] = await run(store, [
+        const [pending, notBegun, notPrepared] = await run(store, [
           { op: 'pendingDays', uploadId: 'u1', keys: [key('M1', '2026-10-01'), key('M9', '2026-10-01')] },
+          { op: 'preparation', uploadId: 'u1' },
           { op: 'applyPending', uploadId: 'u1' },
         ]);
         expect(slotsPart(pending)).toEqual(slotsPart([meterDay('M1', '2026-10-01', 77)]));
+        expect(notBegun).toBeNull();
         expect(notPrepared).toEqual({ prepared: false, touched: [] });
+        // Prepared part-way (ahead of its validation), or whole but stale: not applied either.
+        const [, partWay, , , , staleOne, otherOne, stale] = await run(store, [
+          { op: 'putPreparation', uploadId: 'u1', preparation: { throughBatch: 3, complete: false, stale: false } },
+          { op: 'applyPending', uploadId: 'u1' },
+          { op: 'putPreparation', uploadId: 'u2', preparation: { throughBatch: 0, complete: false, stale: false } },
+          { op: 'putPreparation', uploadId: 'u1', preparation: { throughBatch: 5, complete: true, stale: false } },
+          { op: 'stalePreparations', except: 'u2' },
+          { op: 'preparation', uploadId: 'u1' },
+          { op: 'preparation', uploadId: 'u2' },
+          { op: 'applyPending', uploadId: 'u1' },
+        ]);
+        expect(partWay).toEqual({ prepared: false, touched: [] });
+        expect(stale).toEqual({ prepared: false, touched: [] });
+        expect(staleOne).toEqual({ throughBatch: 5, complete: true, stale: true });
+        expect(otherOne).toEqual({ throughBatch: 0, complete: false, stale: false });
+        const [, allStale] = await run(store, [
+          { op: 'stalePreparations', except: null },
+          { op: 'preparation', uploadId: 'u2' },
+        ]);
+        expect(allStale).toEqual({ throughBatch: 0, complete: false, stale: true });
         expect(await store.dailyUsage('M1', '2026-10-01', '2026-10-01')).toEqual([dailyDoc('M1', '2026-10-01', 10)]);
 
         const [, applied] = await run(store, [
-          { op: 'markPrepared', uploadId: 'u1' },
+          { op: 'putPreparation', uploadId: 'u1', preparation: { throughBatch: 5, complete: true, stale: false } },
           { op: 'applyPending', uploadId: 'u1' },
           { op: 'dropPending', uploadId: 'u1' },
           { op: 'checkpoint', position: '4' },

@@ -46,7 +46,7 @@ async function allInvoices(month: string, atLeast: string): Promise<Map<string, 
 }
 
 function dumps() {
-  const db = openSqliteDatabase(join(t.config.dataDir, 'energy-billing.sqlite'));
+  const db = openSqliteDatabase(join(t.config.dataDir, 'read-models.sqlite'));
   try {
     return { billing: new SqliteBillingReadModel(db).dump(), uploads: new SqliteUploadReadModel(db).dump() };
   } finally {

@@ -85,7 +85,7 @@ describe('readiness follows the projector lease', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
-    const db = openSqliteDatabase(join(test.config.dataDir, 'energy-billing.sqlite'));
+    const db = openSqliteDatabase(join(test.config.dataDir, 'read-models.sqlite'));
     try {
       expect((await readyz()).status).toBe(200);
       // Another host takes the lease (its holder cannot be checked from here, so it counts as alive).

@@ -31,7 +31,7 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
     child.kill(signal);
     const [code] = (await exited) as [number | null];
     expect(code).toBe(0);
-    const db = new Database(join(dataDir, 'energy-billing.sqlite'), { readonly: true });
+    const db = new Database(join(dataDir, 'read-models.sqlite'), { readonly: true });
     try {
       // Released: its time ended (the row stays, keeping its token for the next tenure).
       expect(db.prepare('SELECT expires_ms AS expiresMs, token FROM projector_lease').all()).toEqual([

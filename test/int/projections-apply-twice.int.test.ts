@@ -249,7 +249,7 @@ describe('billing: an upload gathered a few meter-days at a time', () => {
     direct.close();
   });
 
-  it('prepares again from the start when a preparation was cut short, and applies once', async () => {
+  it('resumes a preparation cut short where its last commit left it, and applies once', async () => {
     const rules = { clock: new ZonedClock('Europe/Sofia'), resolutionMinutes: 15, market: 'BG' };
     const reference = openSqliteDatabase(':memory:');
     const referenceStore = new SqliteBillingReadModel(reference);
@@ -282,3 +282,116 @@ describe('billing: an upload gathered a few meter-days at a time', () => {
     db.close();
   });
 });
+
+describe('billing: uploads prepared ahead, as their readings come', () => {
+  const rules = { clock: new ZonedClock('Europe/Sofia'), resolutionMinutes: 15, market: 'BG' };
+  const prices = events.find((e) => e.type === 'MarketPricesPublished')!;
+
+  /** An upload's readings events (one batch each) and its validation, as the log holds them. */
+  function upload(id: string, batches: Array<Array<[string, number, number]>>, intervalMinutes?: number) {
+    const name = `upload-${id}`;
+    const readingsEvents = batches.map((readings, batch) => {
+      const builder = new ReadingsBatchBuilder(readings.length);
+      for (const [meter, start, kwh] of readings) builder.add(meter, start, kwh);
+      return recorded(name, batch, {
+        type: 'ReadingsAccepted',
+        data: encodeReadingsBatch({ uploadId: id, batch, ...builder.take() }),
+      });
+    });
+    const count = batches.reduce((sum, b) => sum + b.length, 0);
+    const validated = recorded(name, batches.length, {
+      type: 'FileValidated',
+      data: {
+        uploadId: id,
+        totalRows: count,
+        acceptedRows: count,
+        rejectedRows: 0,
+        ...(intervalMinutes === undefined ? {} : { intervalMinutes }),
+        meters: 2,
+        firstIntervalStart: null,
+        lastIntervalStart: null,
+        duplicateOf: null,
+        validatedAt: 'now',
+      },
+    });
+    return { readingsEvents, validated };
+  }
+
+  const slots = (meter: string, from: number, to: number, step: number, kwh: (slot: number) => number) =>
+    Array.from({ length: Math.ceil((to - from) / step) }, (_, i): [string, number, number] => {
+      const slot = from + i * step;
+      return [meter, t0 + slot * 900_000, kwh(slot)];
+    });
+
+  /** Each event handled by itself (so uploads are prepared ahead between them) against all in one program. */
+  async function aheadAndDirect(all: RecordedEvent[]) {
+    const ahead = openSqliteDatabase(':memory:');
+    const aheadStore = new SqliteBillingReadModel(ahead);
+    const projection = new BillingProjection(aheadStore, rules, { batchesPerRead: 1, daysInMemory: 4 });
+    const seen: unknown[][] = [];
+    for (const event of all) {
+      await projection.handle([event]);
+      seen.push(aheadStore.dump().prepared ?? []);
+    }
+    const direct = openSqliteDatabase(':memory:');
+    const directStore = new SqliteBillingReadModel(direct);
+    await directStore.run(() => new BillingProjection(directStore, rules).program(all));
+    const result = { ahead: aheadStore.dump(), direct: directStore.dump(), seen };
+    ahead.close();
+    direct.close();
+    return result;
+  }
+
+  it('an upload applied first makes the other preparation stale: the one validated later wins, as without preparing', async () => {
+    // A holds the first 60 slots of MP1's day and all of MP2's; B the slots 40-100 of MP1 with other values.
+    const a = upload('A', [slots('MP1', 0, 60, 1, (s) => 1000 + s), slots('MP2', 0, 100, 1, (s) => 7 + s)]);
+    const b = upload('B', [slots('MP1', 40, 100, 1, (s) => 500_000 + s)]);
+    const { ahead, direct, seen } = await aheadAndDirect([
+      prices,
+      ...a.readingsEvents,
+      ...b.readingsEvents,
+      b.validated,
+      a.validated,
+    ]);
+    // A was prepared ahead (both batches) before B took effect, which made it stale.
+    expect(seen[2]).toEqual([{ upload_id: 'A', through_batch: 1, complete: 0, stale: 0 }]);
+    expect(seen[4]).toEqual([expect.objectContaining({ upload_id: 'A', stale: 1 })]);
+    expect(ahead).toEqual(direct);
+    const [mp1] = dailyOf(ahead, 'MP1').map((row) => row.total_kwh_micro);
+    // 0-59 from A (validated later), 60-99 from B.
+    const expected =
+      Array.from({ length: 60 }, (_, s) => 1000 + s).reduce((x, y) => x + y, 0) +
+      Array.from({ length: 40 }, (_, i) => 500_000 + 60 + i).reduce((x, y) => x + y, 0);
+    expect(mp1).toBe(expected);
+    expect(ahead.pending).toEqual([]);
+    expect(ahead.prepared).toEqual([]);
+  });
+
+  it('prices published between the readings and their validation: prepared again under the new prices', async () => {
+    const a = upload('A', [slots('MP1', 0, 100, 1, (s) => 1000 + s)]);
+    const { ahead, direct, seen } = await aheadAndDirect([...a.readingsEvents, prices, a.validated]);
+    expect(seen[0]).toEqual([expect.objectContaining({ upload_id: 'A', stale: 0 })]);
+    expect(seen[1]).toEqual([expect.objectContaining({ upload_id: 'A', stale: 1 })]);
+    expect(ahead).toEqual(direct);
+    expect(dailyOf(ahead, 'MP1')).toEqual([expect.objectContaining({ intervals: 100, priced_intervals: 100 })]);
+  });
+
+  it('a half-hourly upload prepared ahead at the server resolution is prepared again at 30 minutes', async () => {
+    const a = upload('A', [slots('MP1', 0, 100, 2, (s) => 2000 + s)], 30);
+    const { ahead, direct } = await aheadAndDirect([prices, ...a.readingsEvents, a.validated]);
+    expect(ahead).toEqual(direct);
+    expect(dailyOf(ahead, 'MP1')).toEqual([expect.objectContaining({ intervals: 50, expected_intervals: 50 })]);
+  });
+});
+
+interface DailyRow {
+  meter: string;
+  total_kwh_micro: number;
+  intervals: number;
+  expected_intervals: number;
+  priced_intervals: number;
+}
+
+function dailyOf(dump: Record<string, unknown[]>, meter: string): DailyRow[] {
+  return (dump.daily as DailyRow[]).filter((row) => row.meter === meter);
+}

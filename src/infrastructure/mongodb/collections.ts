@@ -7,7 +7,7 @@ import { Binary, type AnyBulkWriteOperation, type IndexDescription } from 'mongo
 import type { DailyUsageDoc } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
 import { decodeSlots, encodeSlots, type MeterDayKey, type MeterDayRow } from '../../domain/billing/meter-day';
-import type { PriceDay } from '../../ports/billing-read-model';
+import type { Preparation, PriceDay } from '../../ports/billing-read-model';
 import type { RejectedRowRecord } from '../../ports/upload-read-model';
 import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
 
@@ -191,6 +191,11 @@ export function dayTotalsWrites(days: readonly DailyUsageDoc[]): AnyBulkWriteOpe
   return days.map((day) => ({
     updateOne: { filter: { meter: day.meter, date: day.date }, update: { $set: { ...day } } },
   }));
+}
+
+/** How far an upload's pending meter-days are prepared (`Preparation`). */
+export interface PreparedUploadDocument extends Preparation {
+  uploadId: string;
 }
 
 /** An upload's meter-day prepared ahead of its taking effect. */

@@ -38,6 +38,7 @@ import {
   type AppliedUploadDocument,
   type MeterDayDocument,
   type PendingDayDocument,
+  type PreparedUploadDocument,
   type PriceDocument,
   type StagedBatchDocument,
 } from './collections';
@@ -48,7 +49,7 @@ interface BillingCollections {
   daily: Collection<MeterDayDocument>;
   staged: Collection<StagedBatchDocument>;
   pending: Collection<PendingDayDocument>;
-  prepared: Collection<{ uploadId: string }>;
+  prepared: Collection<PreparedUploadDocument>;
   applied: Collection<AppliedUploadDocument>;
   invoices: Collection<InvoiceDoc>;
 }
@@ -73,7 +74,7 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
       daily: await g.collection<MeterDayDocument>(DAILY_USAGE),
       staged: await g.collection<StagedBatchDocument>(STAGED_BATCHES),
       pending: await g.collection<PendingDayDocument>(PENDING_DAYS),
-      prepared: await g.collection<{ uploadId: string }>(PREPARED_UPLOADS),
+      prepared: await g.collection<PreparedUploadDocument>(PREPARED_UPLOADS),
       applied: await g.collection<AppliedUploadDocument>(APPLIED_UPLOADS),
       invoices: await g.collection<InvoiceDoc>(INVOICES),
     };
@@ -146,15 +147,27 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
         if (request.days.length > 0)
           await c.pending.bulkWrite(pendingDayWrites(request.uploadId, request.days), { ordered: false, session });
         return undefined;
-      case 'markPrepared':
+      case 'preparation': {
+        const doc = await c.prepared.findOne({ uploadId: request.uploadId }, { ...WITHOUT_ID, session });
+        return doc === null ? null : { throughBatch: doc.throughBatch, complete: doc.complete, stale: doc.stale };
+      }
+      case 'putPreparation':
         await c.prepared.replaceOne(
           { uploadId: request.uploadId },
-          { uploadId: request.uploadId },
+          { uploadId: request.uploadId, ...request.preparation },
           { upsert: true, session },
         );
         return undefined;
+      case 'stalePreparations':
+        await c.prepared.updateMany(
+          request.except === null ? { stale: false } : { stale: false, uploadId: { $ne: request.except } },
+          { $set: { stale: true } },
+          { session },
+        );
+        return undefined;
       case 'applyPending': {
-        if ((await c.prepared.findOne({ uploadId: request.uploadId }, { session })) === null) {
+        const ready = { uploadId: request.uploadId, complete: true, stale: false };
+        if ((await c.prepared.findOne(ready, { session })) === null) {
           return { prepared: false, touched: [] };
         }
         const touched = new Map<string, { meter: string; month: string }>();

@@ -17,3 +17,27 @@ export function openSqliteDatabase(file: string): SqliteDatabase {
   db.pragma('busy_timeout = 15000');
   return db;
 }
+
+const prepared = new WeakMap<SqliteDatabase, Map<string, Database.Statement>>();
+
+/**
+ * The connection's statement for this SQL, prepared on first use: preparing costs more than running the
+ * small statements a commit makes (checkpoints, the fence, a page of the log). SQLite prepares a
+ * statement again by itself when the schema changes under it.
+ */
+export function statement<BindParameters extends unknown[] = unknown[], Result = unknown>(
+  db: SqliteDatabase,
+  sql: string,
+): Database.Statement<BindParameters, Result> {
+  let ofDb = prepared.get(db);
+  if (ofDb === undefined) {
+    ofDb = new Map();
+    prepared.set(db, ofDb);
+  }
+  let found = ofDb.get(sql);
+  if (found === undefined) {
+    found = db.prepare(sql);
+    ofDb.set(sql, found);
+  }
+  return found as unknown as Database.Statement<BindParameters, Result>;
+}

@@ -100,6 +100,12 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       (daily.some((column) => column.name === 'slots') || !daily.some((c) => c.name === 'cost_femto'))
     )
       this.db.exec(`DROP TABLE ${t.daily}`);
+    // Version 4 recorded only that an upload was prepared whole.
+    const prepared = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t.prepared) as Array<{
+      name: string;
+    }>;
+    if (prepared.length > 0 && !prepared.some((column) => column.name === 'stale'))
+      this.db.exec(`DROP TABLE ${t.prepared}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS ${t.prices} (
         market TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, price_micro INTEGER NOT NULL,
@@ -119,7 +125,9 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         expected_intervals INTEGER NOT NULL, priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL,
         cost_femto TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slots BLOB NOT NULL,
         PRIMARY KEY (upload_id, meter, date));
-      CREATE TABLE IF NOT EXISTS ${t.prepared} (upload_id TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ${t.prepared} (
+        upload_id TEXT NOT NULL PRIMARY KEY, through_batch INTEGER NOT NULL, complete INTEGER NOT NULL,
+        stale INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS ${t.staged} (
         upload_id TEXT NOT NULL, batch INTEGER NOT NULL, data BLOB NOT NULL,
         PRIMARY KEY (upload_id, batch));
@@ -244,11 +252,27 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
         }
         return undefined;
       }
-      case 'markPrepared':
-        this.sql(`INSERT OR REPLACE INTO ${t.prepared} (upload_id) VALUES (?)`).run(request.uploadId);
+      case 'preparation': {
+        const row = this.sql(`SELECT through_batch, complete, stale FROM ${t.prepared} WHERE upload_id = ?`).get(
+          request.uploadId,
+        ) as { through_batch: number; complete: number; stale: number } | undefined;
+        return row === undefined
+          ? null
+          : { throughBatch: row.through_batch, complete: row.complete === 1, stale: row.stale === 1 };
+      }
+      case 'putPreparation': {
+        const { throughBatch, complete, stale } = request.preparation;
+        this.sql(
+          `INSERT OR REPLACE INTO ${t.prepared} (upload_id, through_batch, complete, stale) VALUES (?, ?, ?, ?)`,
+        ).run(request.uploadId, throughBatch, complete ? 1 : 0, stale ? 1 : 0);
+        return undefined;
+      }
+      case 'stalePreparations':
+        this.sql(`UPDATE ${t.prepared} SET stale = 1 WHERE stale = 0 AND upload_id IS NOT ?`).run(request.except);
         return undefined;
       case 'applyPending': {
-        if (this.sql(`SELECT 1 FROM ${t.prepared} WHERE upload_id = ?`).get(request.uploadId) === undefined) {
+        const ready = this.sql(`SELECT 1 FROM ${t.prepared} WHERE upload_id = ? AND complete = 1 AND stale = 0`);
+        if (ready.get(request.uploadId) === undefined) {
           return { prepared: false, touched: [] };
         }
         // Row by row inside SQLite: no day passes through JavaScript, so the commit stays short.

@@ -6,7 +6,7 @@ import {
   type ProjectorLease,
   requireGrant,
 } from '../../ports/projection-state';
-import type { SqliteDatabase } from './database';
+import { statement, type SqliteDatabase } from './database';
 
 /** Projection checkpoints, written in the same transaction as the read-model rows they cover. */
 export class SqliteCheckpoints implements ProjectionCheckpoints {
@@ -24,9 +24,10 @@ export class SqliteCheckpoints implements ProjectionCheckpoints {
 
   getSync(projection: string): string | null {
     return (
-      this.db
-        .prepare<[string], { position: string }>('SELECT position FROM projection_checkpoints WHERE projection = ?')
-        .get(projection)?.position ?? null
+      statement<[string], { position: string }>(
+        this.db,
+        'SELECT position FROM projection_checkpoints WHERE projection = ?',
+      ).get(projection)?.position ?? null
     );
   }
 
@@ -35,13 +36,12 @@ export class SqliteCheckpoints implements ProjectionCheckpoints {
    * back (the log's positions are integers): an older position changes nothing.
    */
   set(projection: string, position: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO projection_checkpoints (projection, position, updated_ms) VALUES (?, ?, ?)
-         ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_ms = excluded.updated_ms
-         WHERE CAST(excluded.position AS INTEGER) > CAST(projection_checkpoints.position AS INTEGER)`,
-      )
-      .run(projection, position, Date.now());
+    statement(
+      this.db,
+      `INSERT INTO projection_checkpoints (projection, position, updated_ms) VALUES (?, ?, ?)
+       ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_ms = excluded.updated_ms
+       WHERE CAST(excluded.position AS INTEGER) > CAST(projection_checkpoints.position AS INTEGER)`,
+    ).run(projection, position, Date.now());
   }
 
   /** Hands a rebuilt copy's checkpoint to the live name, replacing it (call inside the swapping transaction). */
@@ -153,8 +153,10 @@ export function ensureLeaseTable(db: SqliteDatabase): void {
  */
 export function checkFence(db: SqliteDatabase, fence: ProjectorFence | null): void {
   if (fence === null) return;
-  const lease = db.prepare(`SELECT holder, token FROM projector_lease WHERE name = 'projector'`).get() as
-    { holder: string; token: number } | undefined;
+  const lease = statement<[], { holder: string; token: number }>(
+    db,
+    `SELECT holder, token FROM projector_lease WHERE name = 'projector'`,
+  ).get();
   requireGrant(fence, lease);
 }
 

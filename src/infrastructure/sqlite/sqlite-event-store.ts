@@ -10,7 +10,7 @@ import type {
   RecordedEvent,
 } from '../../ports/event-store';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../ports/event-store';
-import type { SqliteDatabase } from './database';
+import { statement, type SqliteDatabase } from './database';
 
 interface EventRow {
   position: number;
@@ -92,7 +92,8 @@ export class SqliteEventStore implements EventStore {
         this.checkExpected(streamName, expected, current);
         let revision = current ?? -1;
         let position = -1;
-        const insert = this.db.prepare(
+        const insert = statement(
+          this.db,
           `INSERT INTO events (event_id, stream_name, revision, type, data, metadata, created_ms)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
         );
@@ -117,7 +118,8 @@ export class SqliteEventStore implements EventStore {
 
   /** A retry of an append already stored (same ids, same stream, same order) returns the original result. */
   private findRetriedAppend(streamName: string, events: readonly EventToAppend[]): AppendResult | null {
-    const lookup = this.db.prepare<[string], { stream_name: string; revision: number; position: number }>(
+    const lookup = statement<[string], { stream_name: string; revision: number; position: number }>(
+      this.db,
       'SELECT stream_name, revision, position FROM events WHERE event_id = ?',
     );
     const first = lookup.get(events[0]!.id);
@@ -144,11 +146,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   private currentRevision(streamName: string): number | null {
-    const row = this.db
-      .prepare<[string], { revision: number | null }>(
-        'SELECT max(revision) AS revision FROM events WHERE stream_name = ?',
-      )
-      .get(streamName);
+    const row = statement<[string], { revision: number | null }>(
+      this.db,
+      'SELECT max(revision) AS revision FROM events WHERE stream_name = ?',
+    ).get(streamName);
     return row?.revision ?? null;
   }
 
@@ -251,14 +252,16 @@ export class SqliteEventStore implements EventStore {
 
   private pageAfter(after: number, limit: number, prefixes: readonly string[] | undefined): EventRow[] {
     if (prefixes === undefined || prefixes.length === 0) {
-      return this.db
-        .prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?')
-        .all(after, limit);
+      return statement<[number, number], EventRow>(
+        this.db,
+        'SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?',
+      ).all(after, limit);
     }
     const { ranges, bounds } = prefixRanges(prefixes);
-    return this.db
-      .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE position > ? AND (${ranges}) ORDER BY position LIMIT ?`)
-      .all(after, ...bounds, limit);
+    return statement<unknown[], EventRow>(
+      this.db,
+      `SELECT * FROM events WHERE position > ? AND (${ranges}) ORDER BY position LIMIT ?`,
+    ).all(after, ...bounds, limit);
   }
 
   /** A catch-up subscription: pages until empty, then waits for an append here or the next poll. */

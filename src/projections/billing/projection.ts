@@ -112,25 +112,43 @@ export class BillingProjection implements Projection {
   }
 
   /**
-   * Handles a batch in order. An upload that takes effect (its `FileValidated`) is first prepared in
-   * short commits, the event loop free between them: its meter-days gathered, overlaid on the billed
-   * ones and priced, into pending rows readers do not see; then one commit with its event applies them
-   * all (inside the store, no day through JavaScript), so readers see the upload whole or not at all
-   * and the server answers meanwhile. The events before it commit first, so the preparation sees what
-   * they did (staged batches, earlier uploads, prices).
+   * Handles a batch in order. An upload's readings are prepared ahead, as they come: after each commit
+   * that staged some of its batches, they are gathered per meter-day, overlaid on the billed days and
+   * priced, into pending rows readers do not see, a few staged batches per commit, while the file is
+   * still being validated. Its `FileValidated` then prepares what is left and one commit applies every
+   * pending day (inside the store, no day through JavaScript), so readers see the upload whole or not
+   * at all. A preparation made over billed days or prices that changed since (another upload applied, a
+   * price day) is stale and is done again from the staged batches at the `FileValidated`; so is one
+   * made ahead at the server's resolution when validation found other intervals. The event loop is free
+   * between commits. The events before a `FileValidated` commit first, so its preparation sees what
+   * they did.
    */
   async handle(events: readonly RecordedEvent[]): Promise<void> {
     let from = 0;
     for (let i = 0; i < events.length; i++) {
       const effect = takesEffect(events[i]!);
       if (effect === null) continue;
-      if (i > from) await this.store.run(() => this.program(events.slice(from, i)));
-      await this.prepare(effect.uploadId, this.intervalsOf(effect.validated));
+      if (i > from) await this.commit(events.slice(from, i));
+      await this.prepare(effect.uploadId, effect.validated);
       await this.store.run(() => this.program(events.slice(i, i + 1)));
       await breather();
       from = i + 1;
     }
-    if (from < events.length) await this.store.run(() => this.program(events.slice(from)));
+    if (from < events.length) await this.commit(events.slice(from));
+  }
+
+  /** Commits events (no upload takes effect among them), then prepares ahead the uploads they staged readings of. */
+  private async commit(events: readonly RecordedEvent[]): Promise<void> {
+    await this.store.run(() => this.program(events));
+    const staging = new Set<string>();
+    for (const event of events) {
+      if (event.type === 'ReadingsAccepted' && event.streamName.startsWith(UPLOAD_STREAM_PREFIX))
+        staging.add(event.streamName.slice(UPLOAD_STREAM_PREFIX.length));
+    }
+    for (const uploadId of staging) {
+      await breather();
+      await this.prepare(uploadId, null);
+    }
   }
 
   /** Each meter's interval in an upload, as its validation found it (the server's resolution for older events). */
@@ -138,8 +156,23 @@ export class BillingProjection implements Projection {
     return (meter) => meterIntervalOf(validated, meter, this.rules.resolutionMinutes);
   }
 
-  /** Prepares an upload's pending meter-days, a page of staged batches per commit. */
-  private async prepare(uploadId: string, intervalOf: IntervalOf): Promise<void> {
+  /** Whether validation found every meter of the upload at the server's resolution (what ahead assumes). */
+  private atResolution(validated: FileValidated['data']): boolean {
+    const resolution = this.rules.resolutionMinutes;
+    return (
+      (validated.intervalMinutes ?? resolution) === resolution &&
+      Object.values(validated.otherIntervals ?? {}).every((minutes) => minutes === resolution)
+    );
+  }
+
+  /**
+   * Overlays the upload's staged batches not yet in its pending days, a page of them per commit. Ahead
+   * (`validated` null: more batches may come) at the server's resolution; at its `FileValidated`, every
+   * batch at the intervals validation found, the preparation then complete.
+   */
+  private async prepare(uploadId: string, validated: FileValidated['data'] | null): Promise<void> {
+    const intervalOf: IntervalOf =
+      validated === null ? () => this.rules.resolutionMinutes : this.intervalsOf(validated);
     let afterBatch: number | null = null; // null: not started
     for (;;) {
       let next: { afterBatch: number; done: boolean } = { afterBatch: -1, done: true };
@@ -147,7 +180,7 @@ export class BillingProjection implements Projection {
       // A store may run a program again (a retried transaction): each run starts from `from`.
       await this.store.run(() => {
         next = { afterBatch: from ?? -1, done: false };
-        return this.prepareStep(uploadId, intervalOf, from, next);
+        return this.prepareStep(uploadId, validated, intervalOf, from, next);
       });
       if (next.done) return;
       afterBatch = next.afterBatch;
@@ -157,36 +190,53 @@ export class BillingProjection implements Projection {
 
   private *prepareStep(
     uploadId: string,
+    validated: FileValidated['data'] | null,
     intervalOf: IntervalOf,
     afterBatch: number | null,
     next: { afterBatch: number; done: boolean },
   ): BillingProgram {
     if (afterBatch === null) {
-      // Leftovers of an attempt cut short are prepared again from the start.
       if (yield* ask({ op: 'uploadApplied', uploadId })) {
         next.done = true;
         return;
       }
-      yield* ask({ op: 'dropPending', uploadId });
+      const preparation = yield* ask({ op: 'preparation', uploadId });
+      const usable = preparation !== null && !preparation.stale && (validated === null || this.atResolution(validated));
+      if (usable) {
+        next.afterBatch = preparation.throughBatch;
+      } else if (validated === null && preparation !== null) {
+        // Stale: redone from the start once the file is validated, not batch by batch meanwhile.
+        next.done = true;
+        return;
+      } else {
+        // Leftovers of a stale preparation, or of one cut short, are prepared again from the start.
+        yield* ask({ op: 'dropPending', uploadId });
+      }
     }
-    const staged = yield* ask({
-      op: 'stagedBatches',
-      uploadId,
-      afterBatch: afterBatch ?? -1,
-      limit: this.limits.batchesPerRead,
-    });
-    yield* this.overlayStaged(uploadId, staged, new BatchState(this.rules), uploadId, intervalOf);
-    if (staged.length > 0) next.afterBatch = staged[staged.length - 1]!.batch;
-    if (staged.length < this.limits.batchesPerRead) {
-      yield* ask({ op: 'markPrepared', uploadId });
+    const limit = this.limits.batchesPerRead;
+    const staged = yield* ask({ op: 'stagedBatches', uploadId, afterBatch: next.afterBatch, limit });
+    const offGrid = yield* this.overlayStaged(uploadId, staged, new BatchState(this.rules), uploadId, intervalOf);
+    if (offGrid !== null) {
+      if (validated !== null) throw new Error(offGrid);
+      // A reading off the resolution's grid: this upload is prepared once it is validated, at its intervals.
+      yield* ask({ op: 'putPreparation', uploadId, preparation: { throughBatch: -1, complete: false, stale: true } });
       next.done = true;
+      return;
     }
+    if (staged.length > 0) next.afterBatch = staged[staged.length - 1]!.batch;
+    next.done = staged.length < limit;
+    yield* ask({
+      op: 'putPreparation',
+      uploadId,
+      preparation: { throughBatch: next.afterBatch, complete: validated !== null && next.done, stale: false },
+    });
   }
 
   /**
    * Gathers a page of staged batches per meter-day and overlays them (`overlayDays`), at most
    * `daysInMemory` meter-days at a time; a day met again after a flush is overlaid again, which gives
-   * the same result since a file holds each reading once.
+   * the same result since a file holds each reading once. Answers null, or why a reading does not fit
+   * its meter's interval (the page is then left half done: the caller discards it).
    */
   private *overlayStaged(
     uploadId: string,
@@ -194,26 +244,28 @@ export class BillingProjection implements Projection {
     batch: BatchState,
     pendingOf: string | null,
     intervalOf: IntervalOf,
-  ): BillingProgram {
+  ): Generator<BillingRequest, string | null, unknown> {
     let days = new Map<string, UploadDay>();
     for (const { bytes } of staged) {
-      this.gather(uploadId, bytes, days, batch, intervalOf);
+      const offGrid = this.gather(uploadId, bytes, days, batch, intervalOf);
+      if (offGrid !== null) return offGrid;
       if (days.size >= this.limits.daysInMemory) {
         yield* this.overlayDays([...days.values()], batch, pendingOf);
         days = new Map();
       }
     }
     yield* this.overlayDays([...days.values()], batch, pendingOf);
+    return null;
   }
 
-  /** Adds a staged batch's readings to the gathered meter-days. */
+  /** Adds a staged batch's readings to the gathered meter-days; answers why a reading does not fit, or null. */
   private gather(
     uploadId: string,
     bytes: Uint8Array,
     days: Map<string, UploadDay>,
     batch: BatchState,
     intervalOf: IntervalOf,
-  ): void {
+  ): string | null {
     const readings = decodeReadingsBatch(bytes);
     const intervals = readings.meters.map(intervalOf);
     const perMeter: Array<Map<number, UploadDay>> = readings.meters.map(() => new Map());
@@ -234,11 +286,10 @@ export class BillingProjection implements Projection {
         ofMeter.set(day.number, gathered);
       }
       if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
-        throw new Error(
-          `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${gathered.intervalMinutes}-minute grid`,
-        );
+        return `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${gathered.intervalMinutes}-minute grid`;
       }
     }
+    return null;
   }
 
   *program(events: readonly RecordedEvent[]): BillingProgram {
@@ -253,6 +304,8 @@ export class BillingProjection implements Projection {
       yield* ask({ op: 'putPriceDay', day });
       batch.pricesChanged(day.deliveryDate);
     }
+    // Uploads prepared under the old prices are prepared again before they take effect.
+    if (batch.repricedDates.size > 0) yield* ask({ op: 'stalePreparations', except: null });
     yield* this.reprice(batch);
     for (const event of events) {
       if (!event.streamName.startsWith(UPLOAD_STREAM_PREFIX)) continue;
@@ -307,14 +360,16 @@ export class BillingProjection implements Projection {
       return;
     }
     const applied = yield* ask({ op: 'applyPending', uploadId });
-    if (!applied.prepared) {
+    if (applied.prepared) {
+      for (const { meter, month } of applied.touched) batch.touchedMonth(meter, month);
+      yield* ask({ op: 'markApplied', uploadId, position });
+      yield* ask({ op: 'dropStaged', uploadId });
+    } else {
       yield* this.apply(uploadId, position, batch, intervalOf);
-      return;
     }
-    for (const { meter, month } of applied.touched) batch.touchedMonth(meter, month);
-    yield* ask({ op: 'markApplied', uploadId, position });
-    yield* ask({ op: 'dropStaged', uploadId });
     yield* ask({ op: 'dropPending', uploadId });
+    // Other uploads were prepared over the billed days this one just changed.
+    yield* ask({ op: 'stalePreparations', except: uploadId });
   }
 
   /**
@@ -325,7 +380,8 @@ export class BillingProjection implements Projection {
     let afterBatch = -1;
     for (;;) {
       const staged = yield* ask({ op: 'stagedBatches', uploadId, afterBatch, limit: this.limits.batchesPerRead });
-      yield* this.overlayStaged(uploadId, staged, batch, null, intervalOf);
+      const offGrid = yield* this.overlayStaged(uploadId, staged, batch, null, intervalOf);
+      if (offGrid !== null) throw new Error(offGrid);
       if (staged.length < this.limits.batchesPerRead) break;
       afterBatch = staged[staged.length - 1]!.batch;
     }
