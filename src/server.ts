@@ -124,7 +124,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
     config.role === 'api'
       ? null
       : new LeasedProjector(
-          readStore.lease,
+          projections instanceof ProjectorThread ? projections.leaseThrough(readStore.lease) : readStore.lease,
           {
             start: async () => {
               await projections.start();

@@ -18,6 +18,9 @@ export type ToProjector =
   /** Another connection appended to the embedded log. */
   | { kind: 'appended' }
   | { kind: 'rebuild'; id: number; names: string[] | null }
+  /** The projector lease, taken or renewed on the thread's connection (see `ProjectorThread.leaseThrough`). */
+  | { kind: 'lease'; id: number; op: 'acquire'; holder: string; ttlMs: number; now: number }
+  | { kind: 'lease'; id: number; op: 'release'; holder: string }
   /** Stop the projections, close the backends and exit. */
   | { kind: 'stop' };
 
@@ -36,5 +39,7 @@ export type FromProjector =
   | { kind: 'progress'; status: ProjectionStatus[] }
   | { kind: 'rebuilt'; id: number; report: RebuildReport }
   | { kind: 'rebuildFailed'; id: number; error: ErrorReport }
+  | { kind: 'leaseAnswer'; id: number; token: number | null }
+  | { kind: 'leaseFailed'; id: number; error: ErrorReport }
   | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> }
   | { kind: 'stopped' };

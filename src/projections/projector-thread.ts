@@ -5,6 +5,7 @@ import type { AppendSignal } from '../infrastructure/backends';
 import type { Logger } from '../logger';
 import { EventStoreUnavailableError, type EventStore } from '../ports/event-store';
 import { ReadStoreUnavailableError } from '../ports/read-store-errors';
+import type { ProjectorLease } from '../ports/projection-state';
 import type { LeaseFence } from './leased-projector';
 import type { ErrorReport, FromProjector, ProjectorWorkerData, ToProjector } from './projector-protocol';
 import { UnknownProjectionError, type ProjectionEngine, type ProjectionStatus, type RebuildReport } from './runner';
@@ -16,6 +17,8 @@ const PROJECTOR_YOUNG_MB = 8;
 const STOP_TIMEOUT_MS = 30_000;
 /** Waits before starting a thread that died again: doubling from the first, up to the last. */
 const RESTART_BACKOFF_MS = [1_000, 30_000] as const;
+
+type LeaseMessage = { op: 'acquire'; holder: string; ttlMs: number; now: number } | { op: 'release'; holder: string };
 
 interface Waiter {
   position: string;
@@ -55,6 +58,8 @@ export class ProjectorThread implements ProjectionEngine {
   private waiters: Waiter[] = [];
   private readonly rebuilds = new Map<number, { resolve(r: RebuildReport): void; reject(e: Error): void }>();
   private nextRebuild = 0;
+  private readonly leaseCalls = new Map<number, { resolve(token: number | null): void; reject(e: Error): void }>();
+  private nextLeaseCall = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private restarts = 0;
   private wanted = false;
@@ -122,6 +127,14 @@ export class ProjectorThread implements ProjectionEngine {
           this.rebuilds.get(message.id)?.reject(errorOf(message.error));
           this.rebuilds.delete(message.id);
           return;
+        case 'leaseAnswer':
+          this.leaseCalls.get(message.id)?.resolve(message.token);
+          this.leaseCalls.delete(message.id);
+          return;
+        case 'leaseFailed':
+          this.leaseCalls.get(message.id)?.reject(errorOf(message.error));
+          this.leaseCalls.delete(message.id);
+          return;
         case 'log':
           this.options.log[message.level](message.message, message.fields);
           return;
@@ -143,6 +156,8 @@ export class ProjectorThread implements ProjectionEngine {
       started.reject(new Error(reason));
       for (const rebuild of this.rebuilds.values()) rebuild.reject(new Error(reason));
       this.rebuilds.clear();
+      for (const call of this.leaseCalls.values()) call.reject(new Error(reason));
+      this.leaseCalls.clear();
       if (this.running !== running) return;
       this.running = null;
       if (running.stopping || !this.wanted) return;
@@ -223,6 +238,31 @@ export class ProjectorThread implements ProjectionEngine {
         names: names === null ? null : [...names],
       } satisfies ToProjector);
     });
+  }
+
+  /**
+   * The projector lease, renewed through the thread while it runs: the lease lives beside the read
+   * models, whose write lock the thread holds for a commit at a time (up to about a second for a big
+   * upload), so a renewal made here would hold this thread's event loop meanwhile; through the thread it
+   * waits its turn without blocking anything. Without a running thread, `direct` answers.
+   */
+  leaseThrough(direct: ProjectorLease): ProjectorLease {
+    const viaThread = (message: LeaseMessage): Promise<number | null> | null => {
+      const running = this.running;
+      if (running === null || !running.started || running.stopping) return null;
+      const id = this.nextLeaseCall++;
+      return new Promise<number | null>((resolve, reject) => {
+        this.leaseCalls.set(id, { resolve, reject });
+        running.worker.postMessage({ ...message, kind: 'lease', id } satisfies ToProjector);
+      });
+    };
+    return {
+      tryAcquire: (holder, ttlMs, now) =>
+        viaThread({ op: 'acquire', holder, ttlMs, now }) ?? direct.tryAcquire(holder, ttlMs, now),
+      release: async (holder) => {
+        await (viaThread({ op: 'release', holder }) ?? direct.release(holder));
+      },
+    };
   }
 
   async waitForPosition(position: string | null, timeoutMs: number): Promise<boolean> {

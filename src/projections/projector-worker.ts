@@ -94,6 +94,22 @@ port.on('message', (message: ToProjector) => {
       );
       return;
     }
+    case 'lease': {
+      const lease = backends?.readStore.lease;
+      if (lease === undefined) {
+        send({ kind: 'leaseFailed', id: message.id, error: { name: 'Error', message: 'the backends are not open' } });
+        return;
+      }
+      const answer =
+        message.op === 'acquire'
+          ? lease.tryAcquire(message.holder, message.ttlMs, message.now)
+          : lease.release(message.holder).then(() => null);
+      answer.then(
+        (token) => send({ kind: 'leaseAnswer', id: message.id, token }),
+        (error: unknown) => send({ kind: 'leaseFailed', id: message.id, error: reportOf(error) }),
+      );
+      return;
+    }
     case 'stop':
       void stop().then(() => {
         send({ kind: 'stopped' });

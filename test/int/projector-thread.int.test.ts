@@ -78,12 +78,25 @@ describe('a projector thread that dies', () => {
     const first = await upload(t, readingsOf(7, 3));
     expect((await invoices(t, first.position)).size).toBe(3);
 
-    // The thread's own worker, ended from outside as a crash would end it.
+    // While the thread runs, the lease is taken and renewed on its connection, not on this thread's.
     const thread = t.server.projections as ProjectorThread;
+    let directCalls = 0;
+    const direct = {
+      tryAcquire: () => Promise.resolve(++directCalls),
+      release: () => Promise.resolve(void ++directCalls),
+    };
+    const lease = thread.leaseThrough(direct);
+    // Another holder is refused: the server's process holds the lease.
+    expect(await lease.tryAcquire('elsewhere:1:x', 60_000, Date.now())).toBeNull();
+    expect(directCalls).toBe(0);
+
+    // The thread's own worker, ended from outside as a crash would end it.
     const worker = (thread as unknown as { running: { worker: Worker } }).running.worker;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     await worker.terminate();
     await exited;
+    // No thread, no connection of its own: the lease is asked directly.
+    expect(await lease.tryAcquire('elsewhere:1:x', 60_000, Date.now())).toBe(1);
     expect(thread.status().map((p) => p.failed)).toEqual([
       expect.stringContaining('the projector thread stopped'),
       expect.stringContaining('the projector thread stopped'),

@@ -24,8 +24,11 @@ interface EventRow {
   created_ms: number;
 }
 
-/** Events fetched per query: a readings event is up to ~500 KB of binary, so pages stay small. */
+/** Events fetched per query. */
 const PAGE_SIZE = 64;
+/** Events per query after a page of big payloads (readings events are about 500 KB each). */
+const BIG_PAYLOAD_PAGE_SIZE = 4;
+const BIG_PAGE_BYTES = 4 * 1024 * 1024;
 
 export interface SqliteEventStoreOptions {
   /** How often a subscription looks for events appended by other processes (this one wakes it at once). */
@@ -210,10 +213,13 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(options: Omit<ReadAllOptions, 'maxCount'> = {}): EventSubscription {
     let after = parsePosition(options.after);
+    let limit = PAGE_SIZE;
     return this.subscribe(() => {
-      const rows = this.pageAfter(after, PAGE_SIZE, options.streamPrefixes);
+      const rows = this.pageAfter(after, limit, options.streamPrefixes);
       const last = rows[rows.length - 1];
       if (last !== undefined) after = last.position;
+      // A page of readings events is tens of MB: while they come, read few at a time.
+      limit = payloadBytes(rows) > BIG_PAGE_BYTES ? BIG_PAYLOAD_PAGE_SIZE : PAGE_SIZE;
       return rows;
     });
   }
@@ -323,6 +329,12 @@ function parsePosition(position: string | undefined): number {
   const value = Number(position);
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`'${position}' is not a position of this event store`);
   return value;
+}
+
+function payloadBytes(rows: readonly EventRow[]): number {
+  let bytes = 0;
+  for (const row of rows) bytes += row.data.length;
+  return bytes;
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
