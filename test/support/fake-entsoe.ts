@@ -35,6 +35,8 @@ export interface FakeEntsoe {
   failNext(n: number): void;
   /** Answers the next request after `ms`. */
   delayNext(ms: number): void;
+  /** Answers every request after `ms` from now on (0: at once). */
+  delayEach(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export interface FakeEntsoe {
 export async function startFakeEntsoe(price: (at: number) => number | null, token = 'test-token'): Promise<FakeEntsoe> {
   let failures = 0;
   let delay = 0;
+  let everyDelay = 0;
   const state = { requests: 0 };
   const server: Server = createServer((req, res) => {
     state.requests += 1;
@@ -66,8 +69,8 @@ export async function startFakeEntsoe(price: (at: number) => number | null, toke
         .writeHead(200, { 'content-type': 'application/xml' })
         .end(a44(parseCompact(start), parseCompact(end), 60, price));
     };
-    if (delay > 0) {
-      const ms = delay;
+    if (delay > 0 || everyDelay > 0) {
+      const ms = delay > 0 ? delay : everyDelay;
       delay = 0;
       setTimeout(answer, ms);
     } else answer();
@@ -84,6 +87,9 @@ export async function startFakeEntsoe(price: (at: number) => number | null, toke
     },
     delayNext: (ms) => {
       delay = ms;
+    },
+    delayEach: (ms) => {
+      everyDelay = ms;
     },
     close: () =>
       new Promise((resolve) => {
