@@ -12,6 +12,8 @@ import type { DailyUsageDoc } from '../domain/billing/daily-usage';
 import type { ZonedClock } from '../domain/time/zoned-time';
 import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-model';
 import type { BillingQueries } from '../ports/billing-read-model';
+import { EventStoreUnavailableError } from '../ports/event-store';
+import { ReadStoreUnavailableError } from '../ports/read-store-errors';
 import { authenticated, fail } from './json-errors';
 
 const escape = (text: string): string =>
@@ -113,8 +115,12 @@ export function invoiceDocumentRouter(deps: {
         .setHeader('content-type', 'text/html; charset=utf-8')
         .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
         .send(renderInvoice(doc, chart));
-    })().catch(() => {
-      if (!res.headersSent) fail(res, 500, 'INTERNAL_SERVER_ERROR', 'the invoice could not be rendered');
+    })().catch((error: unknown) => {
+      if (res.headersSent) return;
+      // A backend that does not answer is the exports' 503, so a client retries either the same way.
+      if (error instanceof ReadStoreUnavailableError || error instanceof EventStoreUnavailableError) {
+        fail(res, 503, 'BACKEND_UNAVAILABLE', 'the read store did not answer; try again shortly');
+      } else fail(res, 500, 'INTERNAL_SERVER_ERROR', 'the invoice could not be rendered');
     });
   });
   return router;
