@@ -9,6 +9,7 @@ import type { ProjectorLease } from '../ports/projection-state';
 import type { LeaseFence } from './leased-projector';
 import type { ErrorReport, FromProjector, ProjectorWorkerData, ToProjector } from './projector-protocol';
 import { UnknownProjectionError, type ProjectionEngine, type ProjectionStatus, type RebuildReport } from './runner';
+import { PositionWaiters } from './position-waiters';
 
 /** The projector thread's heap: a page of meter-days and a few staged batches at a time need far less. */
 const PROJECTOR_HEAP_MB = 256;
@@ -19,11 +20,6 @@ const STOP_TIMEOUT_MS = 30_000;
 const RESTART_BACKOFF_MS = [1_000, 30_000] as const;
 
 type LeaseMessage = { op: 'acquire'; holder: string; ttlMs: number; now: number } | { op: 'release'; holder: string };
-
-interface Waiter {
-  position: string;
-  resolve: (reached: boolean) => void;
-}
 
 interface Running {
   worker: Worker;
@@ -55,7 +51,7 @@ export interface ProjectorThreadOptions {
 export class ProjectorThread implements ProjectionEngine {
   private running: Running | null = null;
   private progress: ProjectionStatus[] = [];
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters((position) => this.reached(position));
   private readonly rebuilds = new Map<number, { resolve(r: RebuildReport): void; reject(e: Error): void }>();
   private nextRebuild = 0;
   private readonly leaseCalls = new Map<number, { resolve(token: number | null): void; reject(e: Error): void }>();
@@ -116,7 +112,7 @@ export class ProjectorThread implements ProjectionEngine {
         case 'progress':
           if (this.running === running) {
             this.progress = message.status;
-            this.settleWaiters();
+            this.waiters.settle();
           }
           return;
         case 'rebuilt':
@@ -216,8 +212,7 @@ export class ProjectorThread implements ProjectionEngine {
       this.running = null;
     }
     this.progress = [];
-    for (const waiter of this.waiters) waiter.resolve(false);
-    this.waiters = [];
+    this.waiters.giveUp();
   }
 
   status(): ProjectionStatus[] {
@@ -268,21 +263,7 @@ export class ProjectorThread implements ProjectionEngine {
   async waitForPosition(position: string | null, timeoutMs: number): Promise<boolean> {
     const target =
       position ?? (await this.options.eventStore.headPosition({ streamPrefixes: this.options.streamPrefixes }));
-    if (target === null || this.reached(target)) return true;
-    return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = {
-        position: target,
-        resolve: (reached) => {
-          clearTimeout(timer);
-          resolve(reached);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return target === null ? true : this.waiters.wait(target, timeoutMs);
   }
 
   private reached(position: string): boolean {
@@ -291,16 +272,6 @@ export class ProjectorThread implements ProjectionEngine {
       const live = this.progress.find((p) => p.name === name);
       return live?.position != null && eventStore.comparePositions(live.position, position) >= 0;
     });
-  }
-
-  private settleWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const pending: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (this.reached(waiter.position)) waiter.resolve(true);
-      else pending.push(waiter);
-    }
-    this.waiters = pending;
   }
 }
 

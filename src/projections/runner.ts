@@ -3,6 +3,7 @@ import type { EventStore, EventSubscription, RecordedEvent } from '../ports/even
 import type { Logger } from '../logger';
 import type { ProjectionVersions } from '../ports/projection-state';
 import type { Projection, ProjectionDefinition } from './projection';
+import { PositionWaiters } from './position-waiters';
 
 export interface RunnerOptions {
   /** The streams projections read; the subscription filters on them (on the server, for EventStoreDB). */
@@ -43,11 +44,6 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const MAX_GATHER_MS = 250;
 const REBUILD_SUFFIX = '__rebuild';
 
-interface Waiter {
-  position: string;
-  resolve: (reached: boolean) => void;
-}
-
 interface Live {
   definition: ProjectionDefinition;
   projection: Projection;
@@ -71,7 +67,7 @@ export interface RebuildReport {
  */
 export class ProjectionRunner implements ProjectionEngine {
   private readonly live = new Map<string, Live>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters((position) => this.reached(position));
   private rebuilding: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -148,7 +144,7 @@ export class ProjectionRunner implements ProjectionEngine {
         await this.handleWithRetry(state, batch);
         lastHandleMs = this.now() - started;
         state.position = batch[batch.length - 1]!.position;
-        this.settleWaiters();
+        this.waiters.settle();
         this.progressed();
         // An embedded store answers synchronously: let requests and timers in between two batches.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -207,21 +203,7 @@ export class ProjectionRunner implements ProjectionEngine {
 
   async waitForPosition(position: string | null, timeoutMs: number): Promise<boolean> {
     const target = position ?? (await this.eventStore.headPosition({ streamPrefixes: this.streamPrefixes }));
-    if (target === null || this.reached(target)) return true;
-    return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = {
-        position: target,
-        resolve: (reached) => {
-          clearTimeout(timer);
-          resolve(reached);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return target === null ? true : this.waiters.wait(target, timeoutMs);
   }
 
   status(): ProjectionStatus[] {
@@ -318,8 +300,7 @@ export class ProjectionRunner implements ProjectionEngine {
     await Promise.all([...this.live.values()].map((l) => l.done));
     this.live.clear();
     this.progressed();
-    for (const waiter of this.waiters) waiter.resolve(false);
-    this.waiters = [];
+    this.waiters.giveUp();
   }
 
   private progressed(): void {
@@ -331,16 +312,6 @@ export class ProjectionRunner implements ProjectionEngine {
     return [...this.live.values()].every(
       (l) => l.position !== null && this.eventStore.comparePositions(l.position, position) >= 0,
     );
-  }
-
-  private settleWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const pending: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (this.reached(waiter.position)) waiter.resolve(true);
-      else pending.push(waiter);
-    }
-    this.waiters = pending;
   }
 }
 

@@ -1,5 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
 import { generateReadings } from '../../src/tools/readings-generator';
 import type { FakeEntsoe } from '../support/fake-entsoe';
 import { pricesBackfillCli, startFakeEntsoe } from '../support/fake-entsoe';
@@ -42,3 +45,66 @@ it('npm run prices:backfill over the October DST change completes the invoices o
   const dst = await graphql(t.url, '{ prices(from: "2026-10-25", to: "2026-10-25") { start } }');
   expect(dst.data?.prices).toHaveLength(25);
 }, 60_000);
+
+/** Publications in the log per price-day stream of these dates, read from the log file as another process would. */
+function publicationsPerDay(from: string, to: string): Map<string, number> {
+  const db = openSqliteDatabase(join(t.config.dataDir, 'energy-billing.sqlite'));
+  try {
+    const rows = db
+      .prepare(
+        `SELECT stream_name AS stream, count(*) AS n FROM events WHERE type = 'MarketPricesPublished' GROUP BY stream_name`,
+      )
+      .all() as Array<{ stream: string; n: number }>;
+    const inRange = rows.filter((row) => row.stream.slice(-10) >= from && row.stream.slice(-10) <= to);
+    return new Map(inRange.map((row) => [row.stream, row.n]));
+  } finally {
+    db.close();
+  }
+}
+
+it('kill -9 of the backfill part-way: run again, it resumes, every day is published once and the invoices complete', async () => {
+  const upload = await uploadFile(t.url, [...generateReadings({ month: '2026-09', meters: 2, seed: 5 })].join('\n'));
+  const query = `query($p: String) { invoices(month: "2026-09", atLeast: $p) { edges { node { status unpricedIntervals } } } }`;
+  const before = await graphql(t.url, query, { p: upload.data!.uploadReadings.position });
+  expect(before.data?.invoices.edges.map((e: any) => e.node.status)).toEqual(['MISSING_PRICES', 'MISSING_PRICES']);
+
+  const { args: cli, env } = pricesBackfillCli(t.config.dataDir, fake);
+  const year = ['2025-10-01', '2026-09-30'] as const; // 365 days, none of October 2026 (above)
+  const range = ['--from', year[0], '--to', year[1]];
+  fake.delayEach(15); // slow enough that the kill lands part-way
+  const child = spawn(process.execPath, [...cli, ...range], { env, stdio: 'ignore' });
+  const exited = once(child, 'exit');
+  while (publicationsPerDay(...year).size < 10) await new Promise((resolve) => setTimeout(resolve, 20));
+  child.kill('SIGKILL');
+  const [code, signal] = (await exited) as [number | null, string | null];
+  expect([code, signal]).toEqual([null, 'SIGKILL']);
+  const cut = publicationsPerDay(...year).size;
+  expect(cut).toBeGreaterThanOrEqual(10);
+  expect(cut).toBeLessThan(365);
+
+  fake.delayEach(0);
+  const again = await run(process.execPath, [...cli, ...range], { env });
+  const summary = JSON.parse(again.stdout) as {
+    days: number;
+    appended: number;
+    unchanged: number;
+    incomplete: string[];
+  };
+  // Resumed after the last day it recorded done: at most the day it was appending when killed is seen again.
+  expect(summary.days).toBeLessThanOrEqual(365 - cut + 1);
+  expect(summary.appended).toBe(365 - cut);
+  expect(summary.appended + summary.unchanged).toBe(summary.days);
+  expect(summary.incomplete).toEqual([]);
+
+  const published = publicationsPerDay(...year);
+  expect(published.size).toBe(365);
+  expect([...published.values()].every((n) => n === 1)).toBe(true);
+
+  // The server's projections pick the other process's events up: no replay.
+  expect(await t.server.projections.waitForPosition(null, 20_000)).toBe(true);
+  const after = await graphql(t.url, query);
+  expect(after.data?.invoices.edges.map((e: any) => [e.node.status, e.node.unpricedIntervals])).toEqual([
+    ['COMPLETE', 0],
+    ['COMPLETE', 0],
+  ]);
+}, 120_000);
