@@ -37,7 +37,7 @@ interface WorkerSlot {
 /** A worker's heap limit: one file's duplicate index and a few batches need far less. */
 const WORKER_HEAP_MB = 256;
 /** Its young generation: a file is read in short-lived buffers and strings, a small nursery collects them cheaply. */
-const WORKER_YOUNG_MB = 8;
+const WORKER_YOUNG_MB = 4;
 
 /**
  * Validation in worker threads, so parsing a file uses another core while this thread writes its

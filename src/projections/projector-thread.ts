@@ -13,7 +13,7 @@ import { PositionWaiters } from './position-waiters';
 
 /** The projector thread's heap: a page of meter-days and a few staged batches at a time need far less. */
 const PROJECTOR_HEAP_MB = 256;
-const PROJECTOR_YOUNG_MB = 8;
+const PROJECTOR_YOUNG_MB = 4;
 /** How long a stop waits for the thread to finish its batch and close its connections before ending it. */
 const STOP_TIMEOUT_MS = 30_000;
 /** Waits before starting a thread that died again: doubling from the first, up to the last. */
