@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { workerEntry } from '../common/worker-entry';
 import { Worker } from 'node:worker_threads';
 import {
   SinkFailure,
@@ -99,10 +99,9 @@ export class ValidationWorkers {
   }
 
   private start(index: number): WorkerSlot {
-    const compiled = __filename.endsWith('.js');
-    const worker = new Worker(join(__dirname, `validation-worker${compiled ? '.js' : '.ts'}`), {
-      // Under tsx the worker needs tsx's loader itself: its hooks do not reach worker threads on Node 20.
-      execArgv: compiled ? [] : ['--require', 'tsx/cjs'],
+    const entry = workerEntry(__dirname, 'validation-worker');
+    const worker = new Worker(entry.path, {
+      execArgv: entry.execArgv,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
     });
     const slot: WorkerSlot = { worker, jobs: new Map() };

@@ -1,5 +1,5 @@
 import Bree from 'bree';
-import { join } from 'node:path';
+import { workerEntry } from '../common/worker-entry';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { CONFIG_ENV, type ScrapeRunReport } from './scrape-prices';
@@ -30,22 +30,22 @@ export async function startPriceScheduler(
   logger: Logger,
   onRun: ScrapeRunListener = () => undefined,
 ): Promise<Scheduler> {
-  const compiled = __filename.endsWith('.js');
+  const entry = workerEntry(__dirname, 'scrape-prices');
   const bree = new Bree({
     root: false,
     logger: false,
     jobs: [
       {
         name: 'scrape-prices',
-        path: join(__dirname, `scrape-prices.${compiled ? 'js' : 'ts'}`),
+        path: entry.path,
         cron: config.priceScrapeCron,
         hasSeconds: config.priceScrapeCron.trim().split(/\s+/).length === 6,
         timezone: config.billingTimeZone,
-        // Under tsx the worker needs tsx's loader itself: its hooks do not reach worker threads on Node 20.
         worker: {
           // The worker uses the server's validated config, not whatever its environment says.
           env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config) },
-          ...(compiled ? {} : { execArgv: ['--require', 'tsx/cjs'] }),
+          // Compiled, the job inherits the server's node arguments, as it always did.
+          ...(entry.execArgv.length > 0 ? { execArgv: entry.execArgv } : {}),
         },
       },
     ],

@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../common/worker-entry';
 import type { Config } from '../config';
 import type { AppendSignal } from '../infrastructure/backends';
 import type { Logger } from '../logger';
@@ -81,12 +81,11 @@ export class ProjectorThread implements ProjectionEngine {
   }
 
   private spawn(): Promise<void> {
-    const compiled = __filename.endsWith('.js');
     const data: ProjectorWorkerData = { config: this.options.config, grant: this.options.fence.current() };
-    const worker = new Worker(join(__dirname, `projector-worker${compiled ? '.js' : '.ts'}`), {
+    const entry = workerEntry(__dirname, 'projector-worker');
+    const worker = new Worker(entry.path, {
       workerData: data,
-      // Under tsx the worker needs tsx's loader itself: its hooks do not reach worker threads.
-      execArgv: compiled ? [] : ['--require', 'tsx/cjs'],
+      execArgv: entry.execArgv,
       resourceLimits: { maxOldGenerationSizeMb: PROJECTOR_HEAP_MB, maxYoungGenerationSizeMb: PROJECTOR_YOUNG_MB },
     });
     let started!: { resolve(): void; reject(error: Error): void };
