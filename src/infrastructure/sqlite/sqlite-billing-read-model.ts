@@ -13,7 +13,7 @@ import type {
   DailyTotalsRow,
 } from '../../ports/billing-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
-import type { SqliteDatabase } from './database';
+import { statement, type SqliteDatabase } from './database';
 import { TableSet } from './table-set';
 
 const TABLES = [
@@ -66,7 +66,6 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     'prices' | 'daily' | 'slots' | 'pending' | 'prepared' | 'staged' | 'applied' | 'invoices',
     string
   >;
-  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -140,14 +139,9 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     this.tables.createIndexes();
   }
 
-  /** Statements are prepared once per model (SQLite re-prepares them itself after a schema change). */
+  /** The connection's statement for this SQL, prepared once (`statement`). */
   private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (statement === undefined) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return statement(this.db, text);
   }
 
   getCheckpoint(): Promise<string | null> {
