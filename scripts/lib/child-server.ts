@@ -60,13 +60,13 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
   };
 }
 
-/** Peak resident memory of a process so far (VmHWM), in MB. */
 /** The process's resident memory now (VmRSS), in MB. */
 export function currentRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
+/** Peak resident memory of a process so far (VmHWM), in MB. */
 export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;

@@ -91,9 +91,11 @@ export function validateReadingsFile(
   const records = new RecordHandler(options, sink);
   const layout = options.layout;
   const delimiter = options.format?.delimiter ?? ',';
-  return delimiter === ',' && layout !== undefined && layout.quotes !== 'irregular' && layout.lineEnding !== 'mixed'
-    ? scanLines(path, layout.lineEnding, records)
-    : parseWithCsv(path, options.maxRecordBytes, records, delimiter);
+  const validation =
+    delimiter === ',' && layout !== undefined && layout.quotes !== 'irregular' && layout.lineEnding !== 'mixed'
+      ? scanLines(path, layout.lineEnding, records)
+      : parseWithCsv(path, options.maxRecordBytes, records, delimiter);
+  return validation.finally(() => records.validator?.releaseClaims());
 }
 
 /**

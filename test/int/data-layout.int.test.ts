@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
-import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
+import { openSqliteDatabase, PAGE_CACHE_KIB } from '../../src/infrastructure/sqlite/database';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
 import { generateReadings } from '../../src/tools/readings-generator';
@@ -71,5 +71,19 @@ it('moves an older one-file data directory to two files: the log kept, the read 
     expect(lines.join('')).toContain('dropped the read models the log file held');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it("opens each embedded file with SQLite's 2 MB page cache, not better-sqlite3's 16 MB build default", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'billing-cache-'));
+  try {
+    const db = openSqliteDatabase(join(dir, 'any.sqlite'));
+    try {
+      expect(db.pragma('cache_size', { simple: true })).toBe(-PAGE_CACHE_KIB);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -98,6 +98,30 @@ describe('RowValidator', () => {
     expect(v.meterCount).toBe(2);
   });
 
+  it("names the first row's line for every meter-day, across the index's chunks, until the claims are released", () => {
+    const v = validator();
+    // 3 days of 200 meters: 600 meter-days, more than two chunks of the index.
+    const day = (d: number, hour: number) => `2026-10-0${d}T${String(hour).padStart(2, '0')}:45:00Z`;
+    let line = 2;
+    const firstLine = new Map<string, number>();
+    for (let d = 1; d <= 3; d++)
+      for (let m = 0; m < 200; m++)
+        for (const hour of [0, 23]) {
+          const key = `MP${m}|${day(d, hour)}`;
+          firstLine.set(key, line);
+          expect(v.validate(line++, [`MP${m}`, day(d, hour), '1']).accepted).toBe(true);
+        }
+    for (const [key, first] of firstLine) {
+      const [meter, time] = key.split('|') as [string, string];
+      const again = v.validate(line++, [meter, time, '2']);
+      expect(codes(again)).toEqual(['DUPLICATE_READING']);
+      expect(again.accepted ? '' : again.reasons[0]?.message).toContain(`on line ${first};`);
+    }
+    v.releaseClaims();
+    expect(v.meterCount).toBe(0);
+    expect(v.validate(line, ['MP7', day(2, 23), '1']).accepted).toBe(true);
+  });
+
   it('trims fields', () => {
     expect(validator().validate(2, [' MP1 ', ' 2026-10-01T00:15:00Z', '0.5\r']).accepted).toBe(true);
   });

@@ -54,12 +54,13 @@ const DAY_MS = 86_400_000;
  */
 export class RowValidator {
   /**
-   * First line of every accepted (meter, interval): per meter and UTC day, one slot per interval.
-   * Typed arrays keep a million readings in a few MB where a Map entry each would take about 100 MB.
+   * First line of every accepted (meter, interval): per meter and UTC day, one slot per interval, the
+   * slots in `slots`. Typed arrays keep a million readings in a few MB where a Map entry each would take
+   * about 100 MB.
    */
   private readonly firstLines = new Map<string, MeterClaims>();
+  private readonly slots: DaySlots;
   private readonly gridMs: number;
-  private readonly slotsPerDay: number;
   private minStart = Number.POSITIVE_INFINITY;
   private maxStart = Number.NEGATIVE_INFINITY;
 
@@ -69,7 +70,18 @@ export class RowValidator {
     private readonly clock: ZonedClock,
   ) {
     this.gridMs = rules.resolutionMinutes * 60_000;
-    this.slotsPerDay = Math.ceil(DAY_MS / this.gridMs);
+    this.slots = new DaySlots(Math.ceil(DAY_MS / this.gridMs));
+  }
+
+  /**
+   * Forgets every claim and gives the duplicate index's memory back at once (16 MB for 4.2M readings).
+   * Left to the garbage collector, it stayed resident while the validation worker idled after the file.
+   */
+  releaseClaims(): void {
+    this.slots.release();
+    this.firstLines.clear();
+    this.minStart = Number.POSITIVE_INFINITY;
+    this.maxStart = Number.NEGATIVE_INFINITY;
   }
 
   get meterCount(): number {
@@ -123,18 +135,22 @@ export class RowValidator {
   /** `claim` for a meter's claims already at hand. */
   claimIn(claims: MeterClaims, instant: number, line: number): number {
     const day = Math.floor(instant / DAY_MS);
-    let slots = claims.lastDay === day ? claims.lastSlots! : claims.days.get(day);
-    if (slots === undefined) {
-      slots = new Uint32Array(this.slotsPerDay);
-      claims.days.set(day, slots);
+    if (claims.lastDay !== day) {
+      let place = claims.days.get(day);
+      if (place === undefined) {
+        place = this.slots.allocate();
+        claims.days.set(day, place);
+      }
+      claims.lastDay = day;
+      claims.lastChunk = this.slots.chunkOf(place);
+      claims.lastBase = this.slots.baseOf(place);
     }
-    claims.lastDay = day;
-    claims.lastSlots = slots;
     // Instants on the grid are a whole interval apart, so each has its own slot.
-    const slot = Math.floor((instant - day * DAY_MS) / this.gridMs);
-    const firstLine = slots[slot]!;
+    const at = claims.lastBase + Math.floor((instant - day * DAY_MS) / this.gridMs);
+    const chunk = claims.lastChunk!;
+    const firstLine = chunk[at]!;
     if (firstLine !== 0) return firstLine;
-    slots[slot] = line;
+    chunk[at] = line;
     if (instant < this.minStart) this.minStart = instant;
     if (instant > this.maxStart) this.maxStart = instant;
     claims.readings += 1;
@@ -427,14 +443,56 @@ function describeGap(ms: number): string {
   return days >= 2 ? `${Math.round(days)} days` : `${Math.round(ms / 60_000)} minutes`;
 }
 
-/** One meter's claimed intervals: the first line of each slot, per UTC day (the last day used kept at hand). */
+/**
+ * One meter's claimed intervals: per UTC day, the place of its slots in the validator's `DaySlots`
+ * (the last day used kept at hand, as its chunk and first index).
+ */
 export class MeterClaims {
-  readonly days = new Map<number, Uint32Array>();
+  readonly days = new Map<number, number>();
   lastDay = Number.NaN;
-  lastSlots: Uint32Array | null = null;
+  lastChunk: Uint32Array | null = null;
+  lastBase = 0;
   readings = 0;
   lastInstant = Number.NEGATIVE_INFINITY;
   coarsestMinutes = 60;
+}
+
+/** Meter-days per chunk of `DaySlots`: 256 days of 96 slots is 96 KB, small for a small file. */
+const DAYS_PER_CHUNK = 256;
+
+/**
+ * The slots of many meter-days in a few large zeroed arrays, each meter-day a run of `slotsPerDay`
+ * found by its place (a number). One small typed array per meter-day cost twice the memory: each
+ * carries its own backing store and object (measured 46 against 27 MB for 43,400 meter-days).
+ */
+class DaySlots {
+  private readonly chunks: Array<Uint32Array<ArrayBuffer>> = [];
+  private allocated = 0;
+
+  constructor(private readonly slotsPerDay: number) {}
+
+  /** A fresh meter-day's place; its slots are all 0 (unclaimed). */
+  allocate(): number {
+    const place = this.allocated++;
+    if (place % DAYS_PER_CHUNK === 0) this.chunks.push(new Uint32Array(DAYS_PER_CHUNK * this.slotsPerDay));
+    return place;
+  }
+
+  chunkOf(place: number): Uint32Array {
+    return this.chunks[Math.floor(place / DAYS_PER_CHUNK)]!;
+  }
+
+  /** The index of the place's first slot in its chunk. */
+  baseOf(place: number): number {
+    return (place % DAYS_PER_CHUNK) * this.slotsPerDay;
+  }
+
+  /** Gives the chunks' memory back now (detached, they hold nothing); the slots start empty again. */
+  release(): void {
+    for (const chunk of this.chunks) chunk.buffer.transfer(0);
+    this.chunks.length = 0;
+    this.allocated = 0;
+  }
 }
 
 export type IntervalSource = 'DECLARED' | 'INFERRED' | 'DEFAULT';

@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 
 export type SqliteDatabase = Database.Database;
 
+/** Each connection's page cache, in KiB. */
+export const PAGE_CACHE_KIB = 2000;
+
 /** Opens (creating when absent) the embedded database file, tuned for one writer and many readers. */
 export function openSqliteDatabase(file: string): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -15,6 +18,10 @@ export function openSqliteDatabase(file: string): SqliteDatabase {
   // begin IMMEDIATE (`.immediate()`), so a writer takes the lock up front and this wait applies, instead
   // of failing at once when a read snapshot it began with went stale.
   db.pragma('busy_timeout = 15000');
+  // better-sqlite3 builds SQLite with a 16 MB page cache per connection (SQLITE_DEFAULT_CACHE_SIZE=-16000 in
+  // its defines.gypi); the server holds four connections, and at a 4x upload they held 37 MB of its peak.
+  // SQLite's own default of 2 MB measured as fast here: a page read again comes from the OS page cache.
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   return db;
 }
 
