@@ -21,7 +21,7 @@ import { ACCOUNTS_PROJECTION, AccountsProjection } from '../projections/accounts
 import { BILLING_PROJECTION, BillingProjection, type BillingRules } from '../projections/billing/projection';
 import type { ProjectionDefinition } from '../projections/projection';
 import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from '../projections/upload-status/projection';
-import { openSqliteDatabase, type SqliteDatabase } from './sqlite/database';
+import { openSqliteDatabase, PAGE_CACHE_KIB, QUERY_PAGE_CACHE_KIB, type SqliteDatabase } from './sqlite/database';
 import { SqliteAccountsReadModel } from './sqlite/sqlite-accounts-read-model';
 import { SqliteBillingReadModel } from './sqlite/sqlite-billing-read-model';
 import { SqliteCheckpoints, SqliteProjectionVersions, SqliteProjectorLease } from './sqlite/sqlite-checkpoints';
@@ -172,7 +172,14 @@ export async function openEventStore(
   };
 }
 
-export async function openReadStore(config: Config): Promise<ReadStore> {
+/**
+ * What a process opens its read store for: answering queries (the API, which also projects when the
+ * projections run on its thread), or only projecting (the projector thread); the embedded store sizes
+ * its page cache by it.
+ */
+export type ReadStorePurpose = 'queries' | 'projections';
+
+export async function openReadStore(config: Config, purpose: ReadStorePurpose = 'queries'): Promise<ReadStore> {
   if (config.readStore.kind === 'mongodb') {
     const {
       MongoReadStore,
@@ -209,7 +216,10 @@ export async function openReadStore(config: Config): Promise<ReadStore> {
       close: () => store.close(),
     };
   }
-  const db = openSqliteDatabase(readModelsFileOf(config));
+  const db = openSqliteDatabase(
+    readModelsFileOf(config),
+    purpose === 'queries' ? QUERY_PAGE_CACHE_KIB : PAGE_CACHE_KIB,
+  );
   return {
     uploadQueries: new SqliteUploadReadModel(db),
     billing: new SqliteBillingReadModel(db),
@@ -276,11 +286,15 @@ function projectionDefinitions(
 }
 
 /** Opens both; a failed second open closes the first. */
-export async function openBackends(config: Config, logger: Pick<Logger, 'warn'>): Promise<Backends> {
+export async function openBackends(
+  config: Config,
+  logger: Pick<Logger, 'warn'>,
+  purpose: ReadStorePurpose = 'queries',
+): Promise<Backends> {
   const events = await openEventStore(config, logger);
   let readStore: ReadStore;
   try {
-    readStore = await openReadStore(config);
+    readStore = await openReadStore(config, purpose);
   } catch (error) {
     await events.close();
     throw error;

@@ -44,7 +44,8 @@ let backends: Backends | null = null;
 let runner: ProjectionRunner | null = null;
 
 async function start(): Promise<void> {
-  backends = await openBackends(config, log);
+  // This thread only projects: the small page cache of a writer (the API's connection answers the queries).
+  backends = await openBackends(config, log, 'projections');
   const definitions = backends.readStore.projectionDefinitions(billingRulesOf(config), fence);
   runner = new ProjectionRunner(backends.eventStore, definitions, backends.readStore.versions, log, {
     streamPrefixes: SERVICE_STREAM_PREFIXES,

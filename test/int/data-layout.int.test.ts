@@ -7,7 +7,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
-import { openSqliteDatabase, PAGE_CACHE_KIB } from '../../src/infrastructure/sqlite/database';
+import { openReadStore } from '../../src/infrastructure/backends';
+import {
+  openSqliteDatabase,
+  PAGE_CACHE_KIB,
+  QUERY_PAGE_CACHE_KIB,
+  type SqliteDatabase,
+} from '../../src/infrastructure/sqlite/database';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
 import { generateReadings } from '../../src/tools/readings-generator';
@@ -74,7 +80,7 @@ it('moves an older one-file data directory to two files: the log kept, the read 
   }
 });
 
-it("opens each embedded file with SQLite's 2 MB page cache, not better-sqlite3's 16 MB build default", () => {
+it("gives the writers SQLite's 2 MB page cache, not better-sqlite3's 16 MB, and the query connection 16 MB", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'billing-cache-'));
   try {
     const db = openSqliteDatabase(join(dir, 'any.sqlite'));
@@ -83,6 +89,19 @@ it("opens each embedded file with SQLite's 2 MB page cache, not better-sqlite3's
     } finally {
       db.close();
     }
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    const cacheOf = async (purpose: 'queries' | 'projections') => {
+      const store = await openReadStore(config, purpose);
+      try {
+        // The setting is the connection's own: asked on the connection the store's models use.
+        const models = store.uploadQueries as unknown as { db: SqliteDatabase };
+        return models.db.pragma('cache_size', { simple: true });
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await cacheOf('queries')).toBe(-QUERY_PAGE_CACHE_KIB);
+    expect(await cacheOf('projections')).toBe(-PAGE_CACHE_KIB);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,11 +4,18 @@ import { dirname } from 'node:path';
 
 export type SqliteDatabase = Database.Database;
 
-/** Each connection's page cache, in KiB. */
+/** A connection's page cache, in KiB: SQLite's own default, for the log and the projections' writes. */
 export const PAGE_CACHE_KIB = 2000;
 
+/**
+ * The page cache of the read-model connection that answers queries and exports: the month's daily rows
+ * at 1,400 meters (about 5 MB) stay cached, where 2 MB made that export 35 % slower. It fills only as
+ * queries read, so an upload's peak hardly sees it.
+ */
+export const QUERY_PAGE_CACHE_KIB = 16000;
+
 /** Opens (creating when absent) the embedded database file, tuned for one writer and many readers. */
-export function openSqliteDatabase(file: string): SqliteDatabase {
+export function openSqliteDatabase(file: string, pageCacheKiB: number = PAGE_CACHE_KIB): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -20,8 +27,8 @@ export function openSqliteDatabase(file: string): SqliteDatabase {
   db.pragma('busy_timeout = 15000');
   // better-sqlite3 builds SQLite with a 16 MB page cache per connection (SQLITE_DEFAULT_CACHE_SIZE=-16000 in
   // its defines.gypi); the server holds four connections, and at a 4x upload they held 37 MB of its peak.
-  // SQLite's own default of 2 MB measured as fast here: a page read again comes from the OS page cache.
-  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+  // SQLite's own default of 2 MB measured as fast for the writers: a page read again comes from the OS cache.
+  db.pragma(`cache_size = -${pageCacheKiB}`);
   return db;
 }
 
