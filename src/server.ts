@@ -429,7 +429,7 @@ async function mountGraphQL(
       // The default landing page loads its scripts from a CDN; in production there is none at all.
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
       // The schema gives no cache hints, and Apollo's cache-control plugin wraps every field's resolver to
-      // look for them: about a tenth of a 350-invoice page's time.
+      // look for them: about a quarter of a 350-invoice page's time (measured).
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
