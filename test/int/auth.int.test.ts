@@ -71,10 +71,11 @@ describe('auth, safe by default', () => {
       const uploaded = await uploadFile(server.url, CSV, 'r.csv', { headers: bearer(admin) });
       expect(uploaded.data?.uploadReadings.status).toBe('VALIDATED');
       const uploadId = uploaded.data!.uploadReadings.uploadId;
+      // At the receipt's position: the upload-status projection runs in its own thread.
       const byWhom = await graphql(
         server.url,
-        'query($id: ID!) { upload(id: $id) { uploadedBy } }',
-        { id: uploadId },
+        'query($id: ID!, $p: String) { upload(id: $id, atLeast: $p) { uploadedBy } }',
+        { id: uploadId, p: uploaded.data!.uploadReadings.position },
         bearer(admin),
       );
       expect(byWhom.data).toEqual({ upload: { uploadedBy: 'first admin' } });

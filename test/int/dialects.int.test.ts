@@ -93,12 +93,13 @@ async function daily(meter: string, from: string, to: string, position: string) 
 }
 
 /** The first rejected rows of an upload, with their reasons. */
-async function rejectedRowsOf(uploadId: string) {
+/** The upload's rejected rows once the read models reached `position` (projections run in their own thread). */
+async function rejectedRowsOf(uploadId: string, position: string) {
   const answer = await graphql(
     t.url,
     `
-      query ($u: ID!) {
-        rejectedRows(uploadId: $u, first: 5) {
+      query ($u: ID!, $p: String) {
+        rejectedRows(uploadId: $u, first: 5, atLeast: $p) {
           edges {
             node {
               line
@@ -112,7 +113,7 @@ async function rejectedRowsOf(uploadId: string) {
         }
       }
     `,
-    { u: uploadId },
+    { u: uploadId, p: position },
   );
   expect(answer.errors).toBeUndefined();
   const connection = (
@@ -196,7 +197,7 @@ describe('meter exports uploaded as they are', () => {
       expect(day?.totalKwh).toBeCloseTo(kwh, 6);
     }
     if (jumped > 0) {
-      const rejected = await rejectedRowsOf(receipt.uploadId);
+      const rejected = await rejectedRowsOf(receipt.uploadId, receipt.position);
       const reason = rejected[0]!.reasons[0]!;
       expect(reason).toMatchObject({ code: 'TIMESTAMP_OUT_OF_SEQUENCE', field: lp ? 'Date/Time' : 'DateTime' });
       expect(reason.message).toContain('year jump');
@@ -249,7 +250,7 @@ describe('meter exports uploaded as they are', () => {
     const receipt = (await upload(`${header}\nWIDE01,2019-02-01,${cells.join(',')}\n`, 'bad-cells.csv')).data!
       .uploadReadings;
     expect(receipt).toMatchObject({ acceptedRows: 46, rejectedRows: 2 });
-    const rejected = await rejectedRowsOf(receipt.uploadId);
+    const rejected = await rejectedRowsOf(receipt.uploadId, receipt.position);
     const withoutMessages = rejected.map((row) => ({
       line: row.line,
       reasons: row.reasons.map(({ code, field }) => ({ code, field })),
@@ -274,7 +275,7 @@ describe('meter exports uploaded as they are', () => {
     expect(receipt.format).toMatchObject({ dialect: 'WIDE', timestampFormat: 'dd/MM/yyyy' });
     const [day] = await daily('WIDE02', '2019-02-01', '2019-02-01', receipt.position);
     expect(day).toMatchObject({ totalKwh: 18, intervals: 48 });
-    const [bad] = await rejectedRowsOf(receipt.uploadId);
+    const [bad] = await rejectedRowsOf(receipt.uploadId, receipt.position);
     expect(bad?.reasons[0]).toMatchObject({ code: 'TIMESTAMP_INVALID', field: 'Date' });
   });
 });
@@ -397,7 +398,7 @@ describe('the format argument', () => {
     };
     const receipt = (await upload(text, 'ambiguous.csv', format)).data!.uploadReadings;
     expect(receipt).toMatchObject({ acceptedRows: 1, rejectedRows: 1 });
-    const [first] = await rejectedRowsOf(receipt.uploadId);
+    const [first] = await rejectedRowsOf(receipt.uploadId, receipt.position);
     expect(first).toMatchObject({ line: 2, reasons: [{ code: 'TIMESTAMP_AMBIGUOUS', field: 'When' }] });
   });
 
