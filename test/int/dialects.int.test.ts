@@ -404,6 +404,8 @@ describe('the format argument', () => {
 
   /** Whether the upload with this id left anything in the log (its status is known). */
   async function recorded(uploadId: string): Promise<boolean> {
+    // Once the projections have read the whole log: else an upload written but not yet projected looks unrecorded.
+    expect(await t.server.services!.consistency.waitForPosition(null, 10_000)).toBe(true);
     const answer = await graphql(t.url, 'query($id: ID!) { upload(id: $id) { status } }', { id: uploadId });
     expect(answer.errors).toBeUndefined();
     return (answer.data as { upload: unknown }).upload !== null;
