@@ -52,10 +52,8 @@ export class ProjectorThread implements ProjectionEngine {
   private running: Running | null = null;
   private progress: ProjectionStatus[] = [];
   private readonly waiters = new PositionWaiters((position) => this.reached(position));
-  private readonly rebuilds = new Map<number, { resolve(r: RebuildReport): void; reject(e: Error): void }>();
-  private nextRebuild = 0;
-  private readonly leaseCalls = new Map<number, { resolve(token: number | null): void; reject(e: Error): void }>();
-  private nextLeaseCall = 0;
+  private readonly rebuilds = new PendingCalls<RebuildReport>();
+  private readonly leaseCalls = new PendingCalls<number | null>();
   private restartTimer: NodeJS.Timeout | null = null;
   private restarts = 0;
   private wanted = false;
@@ -115,20 +113,16 @@ export class ProjectorThread implements ProjectionEngine {
           }
           return;
         case 'rebuilt':
-          this.rebuilds.get(message.id)?.resolve(message.report);
-          this.rebuilds.delete(message.id);
+          this.rebuilds.resolve(message.id, message.report);
           return;
         case 'rebuildFailed':
-          this.rebuilds.get(message.id)?.reject(errorOf(message.error));
-          this.rebuilds.delete(message.id);
+          this.rebuilds.reject(message.id, errorOf(message.error));
           return;
         case 'leaseAnswer':
-          this.leaseCalls.get(message.id)?.resolve(message.token);
-          this.leaseCalls.delete(message.id);
+          this.leaseCalls.resolve(message.id, message.token);
           return;
         case 'leaseFailed':
-          this.leaseCalls.get(message.id)?.reject(errorOf(message.error));
-          this.leaseCalls.delete(message.id);
+          this.leaseCalls.reject(message.id, errorOf(message.error));
           return;
         case 'log':
           this.options.log[message.level](message.message, message.fields);
@@ -149,10 +143,8 @@ export class ProjectorThread implements ProjectionEngine {
     worker.once('exit', (code) => {
       const reason = `the projector thread stopped (exit code ${code}${lastError === null ? '' : `: ${lastError.message}`})`;
       started.reject(new Error(reason));
-      for (const rebuild of this.rebuilds.values()) rebuild.reject(new Error(reason));
-      this.rebuilds.clear();
-      for (const call of this.leaseCalls.values()) call.reject(new Error(reason));
-      this.leaseCalls.clear();
+      this.rebuilds.rejectAll(new Error(reason));
+      this.leaseCalls.rejectAll(new Error(reason));
       if (this.running !== running) return;
       this.running = null;
       if (running.stopping || !this.wanted) return;
@@ -223,15 +215,13 @@ export class ProjectorThread implements ProjectionEngine {
     if (running === null || !running.started || running.stopping) {
       return Promise.reject(new Error('the projector thread is not running; try again shortly'));
     }
-    const id = this.nextRebuild++;
-    return new Promise<RebuildReport>((resolve, reject) => {
-      this.rebuilds.set(id, { resolve, reject });
+    return this.rebuilds.call((id) =>
       running.worker.postMessage({
         kind: 'rebuild',
         id,
         names: names === null ? null : [...names],
-      } satisfies ToProjector);
-    });
+      } satisfies ToProjector),
+    );
   }
 
   /**
@@ -244,11 +234,9 @@ export class ProjectorThread implements ProjectionEngine {
     const viaThread = (message: LeaseMessage): Promise<number | null> | null => {
       const running = this.running;
       if (running === null || !running.started || running.stopping) return null;
-      const id = this.nextLeaseCall++;
-      return new Promise<number | null>((resolve, reject) => {
-        this.leaseCalls.set(id, { resolve, reject });
-        running.worker.postMessage({ ...message, kind: 'lease', id } satisfies ToProjector);
-      });
+      return this.leaseCalls.call((id) =>
+        running.worker.postMessage({ ...message, kind: 'lease', id } satisfies ToProjector),
+      );
     };
     return {
       tryAcquire: (holder, ttlMs, now) =>
@@ -271,6 +259,37 @@ export class ProjectorThread implements ProjectionEngine {
       const live = this.progress.find((p) => p.name === name);
       return live?.position != null && eventStore.comparePositions(live.position, position) >= 0;
     });
+  }
+}
+
+/** Requests sent to the thread, each waiting for the answer that carries its id. */
+class PendingCalls<Answer> {
+  private readonly calls = new Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>();
+  private nextId = 0;
+
+  /** Sends a request under a fresh id (`send`) and answers what the thread answers to it. */
+  call(send: (id: number) => void): Promise<Answer> {
+    const id = this.nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      send(id);
+    });
+  }
+
+  resolve(id: number, answer: Answer): void {
+    this.calls.get(id)?.resolve(answer);
+    this.calls.delete(id);
+  }
+
+  reject(id: number, error: Error): void {
+    this.calls.get(id)?.reject(error);
+    this.calls.delete(id);
+  }
+
+  /** Fails every call still waiting (the thread ended). */
+  rejectAll(error: Error): void {
+    for (const call of this.calls.values()) call.reject(error);
+    this.calls.clear();
   }
 }
 
