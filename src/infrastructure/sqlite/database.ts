@@ -32,6 +32,13 @@ export function openSqliteDatabase(file: string, pageCacheKiB: number = PAGE_CAC
   return db;
 }
 
+/** The column names of a table (none when it does not exist), for moving an older layout forward. */
+export function columnNames(db: SqliteDatabase, table: string): string[] {
+  return (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{ name: string }>).map(
+    (column) => column.name,
+  );
+}
+
 const prepared = new WeakMap<SqliteDatabase, Map<string, Database.Statement>>();
 
 /**

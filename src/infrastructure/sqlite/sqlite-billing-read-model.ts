@@ -13,7 +13,7 @@ import type {
   DailyTotalsRow,
 } from '../../ports/billing-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
-import { statement, type SqliteDatabase } from './database';
+import { columnNames, statement, type SqliteDatabase } from './database';
 import { TableSet } from './table-set';
 
 const TABLES = [
@@ -92,19 +92,13 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     this.db.exec(
       `DROP TABLE IF EXISTS ${this.tables.name('rm_readings')}; DROP TABLE IF EXISTS ${this.tables.name('rm_staged_days')}`,
     );
-    const daily = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t.daily) as Array<{ name: string }>;
+    const daily = columnNames(this.db, t.daily);
     // Version 3 kept the slots in the daily table; version 2 had neither.
-    if (
-      daily.length > 0 &&
-      (daily.some((column) => column.name === 'slots') || !daily.some((c) => c.name === 'cost_femto'))
-    )
+    if (daily.length > 0 && (daily.includes('slots') || !daily.includes('cost_femto')))
       this.db.exec(`DROP TABLE ${t.daily}`);
     // Version 4 recorded only that an upload was prepared whole.
-    const prepared = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t.prepared) as Array<{
-      name: string;
-    }>;
-    if (prepared.length > 0 && !prepared.some((column) => column.name === 'stale'))
-      this.db.exec(`DROP TABLE ${t.prepared}`);
+    const prepared = columnNames(this.db, t.prepared);
+    if (prepared.length > 0 && !prepared.includes('stale')) this.db.exec(`DROP TABLE ${t.prepared}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS ${t.prices} (
         market TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, price_micro INTEGER NOT NULL,

@@ -6,7 +6,7 @@ import {
   type ProjectorLease,
   requireGrant,
 } from '../../ports/projection-state';
-import { statement, type SqliteDatabase } from './database';
+import { columnNames, statement, type SqliteDatabase } from './database';
 
 /** Projection checkpoints, written in the same transaction as the read-model rows they cover. */
 export class SqliteCheckpoints implements ProjectionCheckpoints {
@@ -140,9 +140,8 @@ export function settle<T>(work: () => T): Promise<T> {
 export function ensureLeaseTable(db: SqliteDatabase): void {
   db.exec(`CREATE TABLE IF NOT EXISTS projector_lease (
     name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL, token INTEGER NOT NULL DEFAULT 0)`);
-  const columns = db.prepare(`SELECT name FROM pragma_table_info('projector_lease')`).all() as Array<{ name: string }>;
   // Tables of versions before fencing had no token.
-  if (!columns.some((column) => column.name === 'token')) {
+  if (!columnNames(db, 'projector_lease').includes('token')) {
     db.exec(`ALTER TABLE projector_lease ADD COLUMN token INTEGER NOT NULL DEFAULT 0`);
   }
 }
