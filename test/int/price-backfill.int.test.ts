@@ -22,11 +22,22 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** The month's invoices as [status, unpriced intervals], read at a log position when one is given. */
+async function invoiceStates(month: string, atLeast?: string): Promise<Array<[string, number]>> {
+  const query = `query($m: String!, $p: String) { invoices(month: $m, atLeast: $p) { edges { node { status unpricedIntervals } } } }`;
+  const answer = await graphql(t.url, query, { m: month, p: atLeast ?? null });
+  return answer.data?.invoices.edges.map((e: any) => [e.node.status, e.node.unpricedIntervals]);
+}
+
+/** Uploads two meters' readings of a month that has no prices yet: both invoices wait for them. */
+async function uploadBeforePrices(month: string, seed: number): Promise<void> {
+  const upload = await uploadFile(t.url, [...generateReadings({ month, meters: 2, seed })].join('\n'));
+  const before = await invoiceStates(month, upload.data!.uploadReadings.position);
+  expect(before.map(([status]) => status)).toEqual(['MISSING_PRICES', 'MISSING_PRICES']);
+}
+
 it('npm run prices:backfill over the October DST change completes the invoices of a running server', async () => {
-  const upload = await uploadFile(t.url, [...generateReadings({ month: '2026-10', meters: 2, seed: 9 })].join('\n'));
-  const query = `query($p: String) { invoices(month: "2026-10", atLeast: $p) { edges { node { status unpricedIntervals } } } }`;
-  const before = await graphql(t.url, query, { p: upload.data!.uploadReadings.position });
-  expect(before.data?.invoices.edges.map((e: any) => e.node.status)).toEqual(['MISSING_PRICES', 'MISSING_PRICES']);
+  await uploadBeforePrices('2026-10', 9);
 
   // The CLI as a user runs it, in its own process, writing to the server's database.
   const { args: cli, env } = pricesBackfillCli(t.config.dataDir, fake);
@@ -37,8 +48,7 @@ it('npm run prices:backfill over the October DST change completes the invoices o
 
   // The server's projections pick the other process's events up: no replay.
   expect(await t.server.projections.waitForPosition(null, 10_000)).toBe(true);
-  const after = await graphql(t.url, query);
-  expect(after.data?.invoices.edges.map((e: any) => [e.node.status, e.node.unpricedIntervals])).toEqual([
+  expect(await invoiceStates('2026-10')).toEqual([
     ['COMPLETE', 0],
     ['COMPLETE', 0],
   ]);
@@ -63,10 +73,7 @@ function publicationsPerDay(from: string, to: string): Map<string, number> {
 }
 
 it('kill -9 of the backfill part-way: run again, it resumes, every day is published once and the invoices complete', async () => {
-  const upload = await uploadFile(t.url, [...generateReadings({ month: '2026-09', meters: 2, seed: 5 })].join('\n'));
-  const query = `query($p: String) { invoices(month: "2026-09", atLeast: $p) { edges { node { status unpricedIntervals } } } }`;
-  const before = await graphql(t.url, query, { p: upload.data!.uploadReadings.position });
-  expect(before.data?.invoices.edges.map((e: any) => e.node.status)).toEqual(['MISSING_PRICES', 'MISSING_PRICES']);
+  await uploadBeforePrices('2026-09', 5);
 
   const { args: cli, env } = pricesBackfillCli(t.config.dataDir, fake);
   const year = ['2025-10-01', '2026-09-30'] as const; // 365 days, none of October 2026 (above)
@@ -102,8 +109,7 @@ it('kill -9 of the backfill part-way: run again, it resumes, every day is publis
 
   // The server's projections pick the other process's events up: no replay.
   expect(await t.server.projections.waitForPosition(null, 20_000)).toBe(true);
-  const after = await graphql(t.url, query);
-  expect(after.data?.invoices.edges.map((e: any) => [e.node.status, e.node.unpricedIntervals])).toEqual([
+  expect(await invoiceStates('2026-09')).toEqual([
     ['COMPLETE', 0],
     ['COMPLETE', 0],
   ]);
