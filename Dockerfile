@@ -9,11 +9,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 
 FROM toolchain AS prod-deps
-# `npm install` with the committed lockfile (see README: `npm ci` trips over platform-only lock entries).
-RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+# `npm ci`: exactly the committed lockfile (it records every platform's optional packages).
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM toolchain AS build
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build-console.mjs ./scripts/
 COPY src ./src

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startServer, type RunningServer } from './server';
+import { startFailureMessage } from './start-failure';
 
 async function main(): Promise<void> {
   let config;
@@ -34,7 +35,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  server = await startServer(config, logger);
+  try {
+    server = await startServer(config, logger);
+  } catch (error) {
+    process.stderr.write(`${startFailureMessage(error, config)}\n`);
+    process.exit(1);
+  }
   if (stopRequested !== null) {
     stop(server, stopRequested);
     return;

@@ -269,13 +269,6 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
       if (config.auth === 'off') {
         logger.warn('AUTH=off: every caller is an admin, with no key; use this for local development only');
       }
-      const first = await services.access.bootstrap();
-      if (first !== null) {
-        firstAdminKey = first.key;
-        logger.warn('created the first admin API key (only its hash is stored); it is printed once on stdout', {
-          keyId: first.doc.keyId,
-        });
-      }
       app.use('/exports', exportsRouter({ billing: services.billing, access: services.access }));
       app.use(
         '/invoices',
@@ -297,11 +290,23 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         resolve();
       });
     });
+    // The first admin key is made only once the port is ours: a start that cannot listen makes no key
+    // that nobody is shown (the next start would find it and print none).
+    if (services !== null) {
+      const first = await services.access.bootstrap();
+      if (first !== null) {
+        firstAdminKey = first.key;
+        logger.warn('created the first admin API key (only its hash is stored); it is printed once on stdout', {
+          keyId: first.doc.keyId,
+        });
+      }
+    }
   } catch (error) {
     // A start that fails half-way (a port in use, a backend gone) leaves no thread or lease behind.
     await apollo?.stop().catch(() => undefined);
     await validationWorkers?.close().catch(() => undefined);
     await projector?.stop().catch(() => undefined);
+    if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
@@ -345,8 +350,10 @@ async function mountGraphQL(
 ): Promise<ApolloServer<GraphQLContext>> {
   const schema = await buildGraphQLSchema();
   const wsProtection = webSocketProtection();
+  // Upgrades are handed over by hand (noServer): with `server:` ws re-emits the HTTP server's own errors,
+  // and graphql-ws prints a taken port as an "internal error" with its stack before the start can say so.
   const wsServer = new WebSocketServer({
-    server: httpServer,
+    noServer: true,
     path: GRAPHQL_PATH,
     // A bigger message closes its socket (1009) before it is parsed: one connection_init cannot fill the heap.
     maxPayload: GRAPHQL_LIMITS.webSocketMessageBytes,
@@ -354,6 +361,9 @@ async function mountGraphQL(
       if (wsServer.clients.size < config.webSocketMaxConnections) accept(true);
       else accept(false, 503, 'too many WebSocket connections (WS_MAX_CONNECTIONS)');
     },
+  });
+  httpServer.on('upgrade', (request, socket, head) => {
+    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
   });
   // Open connections by the API key they sent: a revoked key's connections are closed, subscriptions and all.
   const socketsByKey = new Map<string, Set<WebSocket>>();

@@ -18,9 +18,22 @@ export interface Caller {
   /** The key's name (or `admin`/`viewer` for the static tokens), recorded as `uploadedBy`. */
   principal: string | null;
   keyId: string | null;
+  /** Set when the caller sent a key that was genuine (its secret matched) but has been revoked: when. */
+  revokedAt?: string;
 }
 
 export const ANONYMOUS: Caller = { role: null, principal: null, keyId: null };
+
+/**
+ * What an unauthenticated caller is told. Only a caller who proved it held the key (its whole secret
+ * matched) learns that the key was revoked; anyone else learns nothing about which keys exist.
+ */
+export function unauthenticatedMessage(caller: Caller): string {
+  if (caller.revokedAt !== undefined) {
+    return `this API key was revoked at ${caller.revokedAt}; ask an admin for a new one (createApiKey)`;
+  }
+  return 'send Authorization: Bearer <key> with a valid API key';
+}
 
 export class ApiKeyInputError extends Error {
   constructor(message: string) {
@@ -84,8 +97,9 @@ export class ApiKeyService {
     }
     await this.catchUp();
     const key = this.keys.get(parsed.keyId);
-    if (key === undefined || key.revokedAt !== null) return ANONYMOUS;
+    if (key === undefined) return ANONYMOUS;
     if (!sameDigest(Buffer.from(key.secretSha256, 'hex'), sha256(parsed.secret))) return ANONYMOUS;
+    if (key.revokedAt !== null) return { ...ANONYMOUS, revokedAt: key.revokedAt };
     return { role: key.role, principal: key.name, keyId: key.keyId };
   }
 

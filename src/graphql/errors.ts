@@ -58,7 +58,8 @@ function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof TooManyUploadsError) return { code: 'TOO_MANY_REQUESTS', message: error.message };
   if (error instanceof ProjectorNotHereError) return { code: 'NOT_ON_THIS_INSTANCE', message: error.message };
   if (error instanceof AuthenticationError) {
-    return { code: 'UNAUTHENTICATED', message: 'send Authorization: Bearer <token> with a valid token' };
+    // The auth checker's message (unauthenticatedMessage): it tells a revoked key's holder so.
+    return { code: 'UNAUTHENTICATED', message: error.message };
   }
   if (error instanceof AuthorizationError) return { code: 'FORBIDDEN', message: 'this operation needs the ADMIN role' };
   // graphql-upload-minimal's HTTP errors (413 size limit, 400 malformed multipart).

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { ApiKeyService } from '../access/api-key-service';
+import { unauthenticatedMessage, type ApiKeyService } from '../access/api-key-service';
 
 /** An error answer of the HTTP routes beside GraphQL, shaped like a GraphQL error (message and code). */
 export function fail(res: Response, status: number, code: string, message: string): void {
@@ -10,6 +10,6 @@ export function fail(res: Response, status: number, code: string, message: strin
 export async function authenticated(access: ApiKeyService, req: Request, res: Response): Promise<boolean> {
   const caller = await access.authenticate(req.headers.authorization);
   if (caller.role !== null) return true;
-  fail(res, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <key> with a valid key');
+  fail(res, 401, 'UNAUTHENTICATED', unauthenticatedMessage(caller));
   return false;
 }

@@ -4,6 +4,8 @@
  * revoked key is refused at once over HTTP and WebSocket. The server runs as `npm start` runs it.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,16 +22,26 @@ interface Started {
   stop(): Promise<void>;
 }
 
-/** The server in its own process with no auth settings at all: only a data directory and a port. */
-async function start(dataDir: string): Promise<Started> {
-  const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
-  for (const name of ['AUTH', 'ADMIN_TOKEN', 'VIEWER_TOKEN', 'HOST']) delete env[name];
+/** The server in its own process as `npm start` runs it, with no auth settings: a data directory and a port. */
+function spawnServer(dataDir: string, port = 0) {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  for (const name of ['AUTH', 'ADMIN_TOKEN', 'VIEWER_TOKEN']) delete env[name];
   env.PRICE_SCRAPE = 'off';
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+async function start(dataDir: string): Promise<Started> {
+  const child = spawnServer(dataDir);
   let stdout = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
@@ -138,9 +150,19 @@ describe('auth, safe by default', () => {
           { id: viewer.apiKey.id },
           bearer(admin),
         );
-        expect((await graphql(server.url, '{ meters }', {}, bearer(viewer.key))).errors?.[0]?.extensions?.code).toBe(
-          'UNAUTHENTICATED',
-        );
+        const refused = (await graphql(server.url, '{ meters }', {}, bearer(viewer.key))).errors?.[0];
+        expect(refused?.extensions?.code).toBe('UNAUTHENTICATED');
+        // The key's holder is told it was revoked; a caller who only guessed its id is told nothing of it.
+        expect(refused?.message).toMatch(/^this API key was revoked at \d{4}-\d\d-\d\dT.*ask an admin for a new one/);
+        const guessed = `${viewer.key.slice(0, -4)}AAAA`;
+        const guessedAnswer = (await graphql(server.url, '{ meters }', {}, bearer(guessed))).errors?.[0];
+        expect(guessedAnswer?.extensions?.code).toBe('UNAUTHENTICATED');
+        expect(guessedAnswer?.message).not.toMatch(/revoked/);
+        const exported = await fetch(`${server.url.replace('/graphql', '')}/exports/invoices.csv?month=2026-10`, {
+          headers: bearer(viewer.key),
+        });
+        expect(exported.status).toBe(401);
+        expect(JSON.stringify(await exported.json())).toMatch(/revoked/);
         expect(await open).toBe('closed 4403');
         expect(await subscribe()).toMatch(/Bearer|authenticat|4403/i);
       } finally {
@@ -159,6 +181,36 @@ describe('auth, safe by default', () => {
       ).toEqual({
         meters: ['MP-1'],
       });
+    } finally {
+      await again.stop();
+    }
+  }, 60_000);
+
+  it('a first start on a taken port names PORT and makes no key; the next start on a free port shows one', async () => {
+    const dataDir = join(work, 'taken-port');
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      const child = spawnServer(dataDir, taken);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code).toBe(1);
+      expect(stderr).toContain(`port ${taken} on 127.0.0.1 is in use`);
+      expect(stderr).toMatch(/another port with PORT/);
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(stdout).not.toMatch(/eb_[0-9a-f]{16}_/);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+    const again = await start(dataDir);
+    try {
+      const key = /^\s+(eb_[0-9a-f]{16}_\S+)$/m.exec(again.stdout)?.[1];
+      expect(key).toBeDefined();
+      expect((await graphql(again.url, '{ meters }', {}, bearer(key!))).data).toEqual({ meters: [] });
     } finally {
       await again.stop();
     }
