@@ -129,8 +129,11 @@ class RecordHandler {
     this.builder = new ReadingsBatchBuilder(this.limits.readingsPerEvent);
   }
 
-  /** Handles one record; a problem when it was meant as the header and is not one. */
-  record(line: number, fields: readonly string[]): FileProblem | null {
+  /**
+   * Handles one record; a problem when it was meant as the header and is not one. `text` is the record
+   * as the file wrote it (kept as a rejected row's raw text); without it the fields are joined again.
+   */
+  record(line: number, fields: readonly string[], text?: string): FileProblem | null {
     if (fields.length === 1 && (fields[0] ?? '').trim() === '') return null; // blank line
     if (this.validator === null) {
       const header = planFormat(fields, this.options.format ?? {}, {
@@ -160,7 +163,7 @@ class RecordHandler {
     }
     if (fields.some(hasReplacementCharacter)) {
       this.totalRows += 1;
-      this.reject({ line, raw: toRaw(fields), reasons: [encodingReason] });
+      this.reject({ line, raw: toRaw(fields, text), reasons: [encodingReason] });
       return null;
     }
     const outcomes = this.mapped
@@ -183,7 +186,7 @@ class RecordHandler {
         reasons.push(...outcome.reasons);
       }
     }
-    if (reasons.length > 0) this.rejectRow({ line, raw: toRaw(fields), reasons });
+    if (reasons.length > 0) this.rejectRow({ line, raw: toRaw(fields, text), reasons });
     return null;
   }
 
@@ -193,10 +196,10 @@ class RecordHandler {
     this.accept(meter, startMs, kwhMicro);
   }
 
-  /** A row csv-parse could not read: rejected as a whole. */
-  unreadable(line: number, message: string): void {
+  /** A row csv-parse could not read: rejected as a whole, with what the parser had read of it. */
+  unreadable(line: number, message: string, text = ''): void {
     this.totalRows += 1;
-    this.reject({ line, raw: '', reasons: [{ code: 'MALFORMED_CSV', message }] });
+    this.reject({ line, raw: toRaw([], text), reasons: [{ code: 'MALFORMED_CSV', message }] });
   }
 
   private accept(meter: string, startMs: number, kwhMicro: number, quality = ''): void {
@@ -337,7 +340,10 @@ function handleLine(
   records: RecordHandler,
   quoted: boolean,
 ): FileProblem | null {
-  if (quoted) return records.record(line, splitQuotedLine(buffer.toString('utf8', start, end)));
+  if (quoted) {
+    const text = buffer.toString('utf8', start, end);
+    return records.record(line, splitQuotedLine(text), text);
+  }
   const fast = records.fast;
   if (fast !== null && fast.read(buffer, start, end)) {
     const validator = records.validator!;
@@ -347,7 +353,8 @@ function handleLine(
       return null;
     }
   }
-  return records.record(line, buffer.toString('utf8', start, end).split(','));
+  const text = buffer.toString('utf8', start, end);
+  return records.record(line, text.split(','), text);
 }
 
 /** Marker the parser's skip hook puts in the record stream, in order with the records. */
@@ -355,6 +362,20 @@ interface SkippedRecord {
   skipped: true;
   message: string;
   lines: number | undefined;
+  /** What the parser had read of the record, as written. */
+  raw: string;
+}
+
+/** The text of a skipped record: csv-parse sets `raw` on its errors when asked for raw records. */
+function rawOfError(error: CsvError | undefined): string {
+  const raw: unknown = (error as unknown as { raw?: unknown } | undefined)?.raw;
+  return typeof raw === 'string' ? raw : '';
+}
+
+/** A record as csv-parse gives it with `raw: true`: its fields and its text as the file wrote it. */
+interface ParsedRecord {
+  record: string[];
+  raw: string;
 }
 
 /** Any file: csv-parse streams the records (quotes, embedded line breaks, mixed line ends). */
@@ -367,6 +388,7 @@ async function parseWithCsv(
   const parser = parse({
     bom: true,
     delimiter,
+    raw: true,
     relax_column_count: true,
     skip_records_with_error: true,
     max_record_size: maxRecordBytes,
@@ -375,6 +397,7 @@ async function parseWithCsv(
         skipped: true,
         message: error?.message ?? 'unreadable CSV record',
         lines: typeof error?.lines === 'number' ? error.lines : undefined,
+        raw: rawOfError(error),
       };
       parser.push(marker);
       return undefined;
@@ -386,20 +409,20 @@ async function parseWithCsv(
 
   let line = 1;
   try {
-    for await (const item of parser as AsyncIterable<string[] | SkippedRecord>) {
-      if (!Array.isArray(item)) {
+    for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
+      if ('skipped' in item) {
         if (records.validator === null) {
           return {
             kind: 'rejected',
             problem: { code: 'MALFORMED_CSV', line, reason: `line ${line}: ${item.message}` },
           };
         }
-        records.unreadable(line, item.message);
+        records.unreadable(line, item.message, item.raw);
         line = item.lines !== undefined && item.lines >= line ? item.lines + 1 : line + 1;
       } else {
         const rowLine = line;
-        line += 1 + embeddedNewlines(item);
-        const problem = records.record(rowLine, item);
+        line += 1 + embeddedNewlines(item.record);
+        const problem = records.record(rowLine, item.record, item.raw);
         if (problem !== null) return { kind: 'rejected', problem };
       }
       if (records.due) await records.flush();
@@ -439,7 +462,8 @@ function isPlainBase(plan: FormatPlan): boolean {
 
 const encodingReason: RejectionReason = {
   code: 'ENCODING_INVALID',
-  message: 'the row is not valid UTF-8 text',
+  message:
+    'the row is not valid UTF-8 text; if the file is in another encoding, upload it with format: { encoding: "windows-1252" } (or "iso-8859-1", "iso-8859-15")',
 };
 
 function hasReplacementCharacter(field: string): boolean {
@@ -454,8 +478,14 @@ function embeddedNewlines(fields: readonly string[]): number {
   return count;
 }
 
-/** The row written back as CSV (quoted where needed), cut to 1 KiB. */
-function toRaw(fields: readonly string[]): string {
-  const text = fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',');
+/**
+ * A rejected row's text as the file wrote it (its line end left off), cut to 1 KiB; without the text, the
+ * fields written back as CSV.
+ */
+function toRaw(fields: readonly string[], written?: string): string {
+  const text =
+    written !== undefined
+      ? written.replace(/[\r\n]+$/, '')
+      : fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',');
   return text.length > RAW_LIMIT ? text.slice(0, RAW_LIMIT) : text;
 }

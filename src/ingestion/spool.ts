@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { FileRejectionCode } from '../domain/readings/events';
+import type { TextEncodingName } from '../domain/readings/format';
 
 export interface FileProblem {
   code: FileRejectionCode;
@@ -59,13 +60,17 @@ const NOTHING = Buffer.alloc(0);
 
 /**
  * Lands the uploaded bytes in a file while hashing them and measuring line lengths, so a duplicate,
- * a binary file or a file without line breaks is known before a single reading is appended.
+ * a binary file or a file without line breaks is known before a single reading is appended. A file in
+ * another encoding than UTF-8 is landed as UTF-8 (its hash and size stay those of the bytes sent), so
+ * everything after the landing reads one encoding.
  */
 export async function spoolUpload(
   source: Readable,
   path: string,
   limits: { maxLineBytes: number; maxUploadBytes: number },
+  encoding: TextEncodingName = 'utf-8',
 ): Promise<SpooledFile> {
+  const transcoder = encoding === 'utf-8' ? null : new TextDecoder(encoding);
   const hash = createHash('sha256');
   const out = createWriteStream(path);
   let writeError: (Error & { code?: string }) | null = null;
@@ -88,10 +93,11 @@ export async function spoolUpload(
     truncated = true; // busboy ends the stream quietly at its size limit: remember it
   });
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      byteSize += chunk.length;
+    for await (const sent of source as AsyncIterable<Buffer>) {
+      byteSize += sent.length;
       if (byteSize > limits.maxUploadBytes) throw new UploadTooLargeError(limits.maxUploadBytes);
-      hash.update(chunk);
+      hash.update(sent);
+      const chunk = transcoder === null ? sent : Buffer.from(transcoder.decode(sent, { stream: true }), 'utf8');
       if (headBytes < HEAD_BYTES) {
         head.push(chunk);
         headBytes += chunk.length;
@@ -226,7 +232,8 @@ export function splitQuotedLine(line: string): string[] {
 }
 
 function inspectHead(head: Buffer, byteSize: number): FileProblem | null {
-  const withoutBom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  const withoutBom = head.subarray(bom);
   if (byteSize === 0 || withoutBom.toString('utf8').trim() === '') {
     return { code: 'EMPTY_FILE', line: null, reason: 'the file is empty; expected a header line and readings' };
   }
@@ -238,11 +245,63 @@ function inspectHead(head: Buffer, byteSize: number): FileProblem | null {
       reason: `the file is not text (a zero byte at offset ${nul}); expected a UTF-8 CSV file`,
     };
   }
-  try {
-    // stream: true tolerates a character cut at the end of the sampled head.
-    new TextDecoder('utf-8', { fatal: true }).decode(withoutBom, { stream: true });
-  } catch {
-    return { code: 'NOT_TEXT', line: null, reason: 'the file is not UTF-8 text; expected a UTF-8 CSV file' };
+  // A character cut at the end of the sampled head is not an error.
+  const bad = firstInvalidUtf8(withoutBom, withoutBom.length < head.length || head.length < byteSize);
+  if (bad !== -1) {
+    const line = countLines(withoutBom, bad);
+    const byte = withoutBom[bad]!.toString(16).toUpperCase().padStart(2, '0');
+    return {
+      code: 'NOT_TEXT',
+      line,
+      reason:
+        `line ${line} is not UTF-8 text (byte 0x${byte} at offset ${bad + bom} of the file); ` +
+        `a CSV saved by Excel or another Windows program is usually Windows-1252: upload it with ` +
+        `format: { encoding: "windows-1252" } (or "iso-8859-1", "iso-8859-15"), or save it as UTF-8`,
+    };
   }
   return null;
+}
+
+/** Line number (from 1) of the byte at `offset`. */
+function countLines(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let at = bytes.indexOf(NEWLINE); at !== -1 && at < offset; at = bytes.indexOf(NEWLINE, at + 1)) line += 1;
+  return line;
+}
+
+/**
+ * Offset of the first byte that does not start or continue a well-formed UTF-8 character (no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or -1. With `cutAtEnd`, a character the buffer's end
+ * cuts short is not counted as bad.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array, cutAtEnd = false): number {
+  const end = bytes.length;
+  let at = 0;
+  while (at < end) {
+    const lead = bytes[at]!;
+    if (lead < 0x80) {
+      at += 1;
+      continue;
+    }
+    let length: number;
+    let min: number;
+    let max = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) [length, min] = [2, 0x80];
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      min = lead === 0xe0 ? 0xa0 : 0x80;
+      if (lead === 0xed) max = 0x9f; // no surrogates
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      min = lead === 0xf0 ? 0x90 : 0x80;
+      if (lead === 0xf4) max = 0x8f;
+    } else return at;
+    for (let k = 1; k < length; k += 1) {
+      if (at + k >= end) return cutAtEnd ? -1 : at;
+      const next = bytes[at + k]!;
+      if (next < (k === 1 ? min : 0x80) || next > (k === 1 ? max : 0xbf)) return at;
+    }
+    at += length;
+  }
+  return -1;
 }

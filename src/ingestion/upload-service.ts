@@ -15,6 +15,7 @@ import type {
 } from '../domain/readings/events';
 import {
   checkFormatOnSample,
+  encodingOf,
   type AppliedFormat,
   type Delimiter,
   type ReadingsFormatRequest,
@@ -201,10 +202,12 @@ export class UploadService {
     const spoolPath = join(deps.spoolDir, `${uploadId}.csv`);
     let claimed: string | null = null;
     try {
-      const spooled = await spoolUpload(command.content, spoolPath, {
-        maxLineBytes: deps.maxLineBytes,
-        maxUploadBytes: deps.maxUploadBytes,
-      });
+      const spooled = await spoolUpload(
+        command.content,
+        spoolPath,
+        { maxLineBytes: deps.maxLineBytes, maxUploadBytes: deps.maxUploadBytes },
+        encodingOf(command.format?.encoding ?? 'utf-8') ?? 'utf-8',
+      );
       const clock = command.format?.timeZone === undefined ? deps.clock : new ZonedClock(command.format.timeZone);
       if (command.format !== undefined && spooled.problem === null) {
         // A format that cannot apply to this file is the caller's mistake: refused before any event.

@@ -33,6 +33,7 @@ export function formatRequestFromInput(input: ReadingsFormatInput): ReadingsForm
   if (input.timestampMarks != null) request.timestampMarks = input.timestampMarks;
   if (input.filter != null) request.filter = { column: columnRef(input.filter.column), value: input.filter.value };
   if (input.qualityColumn != null) request.qualityColumn = columnRef(input.qualityColumn);
+  if (input.encoding != null) request.encoding = input.encoding;
   return request;
 }
 
@@ -44,6 +45,7 @@ function formatDto(format: AppliedFormat | null | undefined): AppliedFormatType 
     timestampMarks: TimestampMarks[format.timestampMarks],
     filter: format.filter,
     qualityColumn: format.qualityColumn ?? null,
+    encoding: format.encoding ?? 'utf-8',
   };
 }
 

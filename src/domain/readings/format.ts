@@ -5,11 +5,12 @@
  * to the file's header (detecting the dialect when none is forced) and says exactly how each record
  * becomes readings. Pure: no clock, no I/O.
  */
-import { DateTime } from 'luxon';
 import { parseLocalDate } from '../billing/calendar';
 import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './events';
 import { parseTimestamp, shorten, type TimestampResult } from './timestamp';
+import { fromPatterns, patternVariants } from './timestamp-patterns';
+import { decimalCommaHint, timestampFormatHint } from './hints';
 
 export const DIALECTS = ['BASE', 'LP', 'TOU', 'WIDE'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -18,6 +19,19 @@ export type EnergyUnit = (typeof UNITS)[number];
 export const INTERVALS = [15, 30, 60] as const;
 export type TimestampMarks = 'START' | 'END';
 export type Delimiter = ',' | ';' | '\t';
+/**
+ * Text encodings a file may be in (WHATWG names, as TextDecoder knows them). Spreadsheet programs on
+ * Windows save CSV as Windows-1252; ISO-8859-1 is read as Windows-1252, as browsers do.
+ */
+export const ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-1', 'iso-8859-15'] as const;
+export type TextEncodingName = (typeof ENCODINGS)[number];
+
+/** The encoding a request names (any case; `latin1` and `cp1252` as aliases), or null. */
+export function encodingOf(text: string): TextEncodingName | null {
+  const lower = text.trim().toLowerCase();
+  const alias: Record<string, TextEncodingName> = { utf8: 'utf-8', cp1252: 'windows-1252', latin1: 'iso-8859-1' };
+  return alias[lower] ?? ENCODINGS.find((name) => name === lower) ?? null;
+}
 
 /** A column by its header name (trimmed, any case) or by its 1-based position. */
 export type ColumnRef = { name: string } | { index: number };
@@ -39,6 +53,8 @@ export interface ReadingsFormatRequest {
   filter?: { column: ColumnRef; value: string };
   /** A status or quality column whose marks are kept with each reading (LP `Status`, TOU `Quality`). */
   qualityColumn?: ColumnRef;
+  /** The file's text encoding (`ENCODINGS`); UTF-8 by default. */
+  encoding?: string;
 }
 
 /** The format applied to a file, as the receipt echoes it. */
@@ -61,6 +77,8 @@ export interface AppliedFormat {
   filter: { column: string; value: string } | null;
   /** The column whose marks are kept with each reading, or null. Absent in uploads made before it was kept. */
   qualityColumn?: string | null;
+  /** The file's text encoding. Absent in uploads made before it could be chosen: UTF-8. */
+  encoding?: TextEncodingName;
 }
 
 export class FormatError extends Error {
@@ -81,6 +99,8 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
     throw new FormatError('dialect', `dialect '${request.dialect}' is not one of ${DIALECTS.join(', ')}`);
   if (request.delimiter !== undefined && ![',', ';', '\t'].includes(request.delimiter))
     throw new FormatError('delimiter', `delimiter '${request.delimiter}' must be ',', ';' or a tab`);
+  if (request.encoding !== undefined && encodingOf(request.encoding) === null)
+    throw new FormatError('encoding', `encoding '${request.encoding}' is not one of ${ENCODINGS.join(', ')}`);
   if (request.unit !== undefined && unitOf(request.unit) === null)
     throw new FormatError('unit', `unit '${request.unit}' is not one of ${UNITS.join(', ')}`);
   if (request.intervalMinutes !== undefined && !(INTERVALS as readonly number[]).includes(request.intervalMinutes))
@@ -304,6 +324,7 @@ export function planFormat(
           intervalMinutes: interval,
           timestampMarks: marks,
           filter: null,
+          encoding: encodingOf(request.encoding ?? 'utf-8')!,
         },
       },
     };
@@ -391,6 +412,7 @@ export function planFormat(
         ? null
         : { column: (filterColumn as Column).name, value: filterValue },
     qualityColumn: qualityColumn === null ? null : (qualityColumn as Column).name,
+    encoding: encodingOf(request.encoding ?? 'utf-8')!,
   };
   return {
     ok: true,
@@ -441,25 +463,6 @@ function dateParser(pattern: string): (text: string) => CalendarDate | null {
   };
 }
 
-/** The text read by the first of the pattern's variants that matches it, or null. */
-function fromPatterns(text: string, variants: readonly string[]): DateTime | null {
-  for (const variant of variants) {
-    const parsed = DateTime.fromFormat(text, variant, { zone: 'UTC' });
-    if (parsed.isValid) return parsed;
-  }
-  return null;
-}
-
-/** Every pattern a `[...]`-optional pattern stands for, longest first. */
-function patternVariants(pattern: string): string[] {
-  const optional = /\[([^\]]*)\]/;
-  const match = optional.exec(pattern);
-  if (match === null) return [pattern];
-  const withPart = pattern.replace(optional, match[1]!);
-  const without = pattern.replace(optional, '');
-  return [...patternVariants(withPart), ...patternVariants(without)];
-}
-
 /** Reads a timestamp by the requested format: ISO/epoch as the base format does, else a Luxon pattern in local time. */
 export function timeParser(format: string, field: string): (text: string, clock: ZonedClock) => TimestampResult {
   if (format === 'ISO') return (text, clock) => withField(parseTimestamp(text, clock), field);
@@ -473,7 +476,12 @@ export function timeParser(format: string, field: string): (text: string, clock:
   const variants = patternVariants(format);
   return (text, clock) => {
     const parsed = fromPatterns(text, variants);
-    if (parsed === null) return invalid(field, `'${shorten(text)}' does not match the timestamp pattern '${format}'`);
+    if (parsed === null) {
+      return invalid(
+        field,
+        `'${shorten(text)}' does not match the timestamp pattern '${format}'${timestampFormatHint(text)}`,
+      );
+    }
     const local = clock.toInstant({
       year: parsed.year,
       month: parsed.month,
@@ -535,7 +543,7 @@ export function energyToMicro(
       reason: {
         code: 'KWH_INVALID',
         field,
-        message: `${field} '${shorten(text)}' is not a plain decimal number with a ${decimalComma ? 'comma' : 'dot'}`,
+        message: `${field} '${shorten(text)}' is not a plain decimal number with a ${decimalComma ? 'comma' : 'dot'}${decimalComma ? '' : decimalCommaHint(text)}`,
       },
     };
   }

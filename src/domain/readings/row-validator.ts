@@ -2,6 +2,7 @@ import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './events';
 import { energyToMicro, shiftedDecimalToMicro, unitOf, type FormatPlan, type LongPlan, type WidePlan } from './format';
 import { parseTimestamp, shorten } from './timestamp';
+import { decimalCommaHint, splitDecimalCommaHint } from './hints';
 
 export interface ValidationRules {
   /** The grid every timestamp must be on: the declared interval, else the finest billed (15 minutes). */
@@ -100,7 +101,7 @@ export class RowValidator {
         reasons: [
           {
             code: 'FIELD_COUNT',
-            message: `expected ${this.columns.width} fields as in the header, found ${fields.length}`,
+            message: `expected ${this.columns.width} fields as in the header, found ${fields.length}${splitDecimalCommaHint(fields, this.columns.width)}`,
           },
         ],
       };
@@ -253,7 +254,10 @@ export class RowValidator {
         {
           accepted: false,
           reasons: [
-            { code: 'FIELD_COUNT', message: `expected ${plan.width} fields as in the header, found ${fields.length}` },
+            {
+              code: 'FIELD_COUNT',
+              message: `expected ${plan.width} fields as in the header, found ${fields.length}${splitDecimalCommaHint(fields, plan.width)}`,
+            },
           ],
         },
       ];
@@ -410,7 +414,7 @@ export class RowValidator {
         reasons.push({
           code: 'KWH_INVALID',
           field: 'kwh',
-          message: `kwh '${shorten(text)}' is not a plain decimal number with a dot, such as 0.1234`,
+          message: `kwh '${shorten(text)}' is not a plain decimal number with a dot, such as 0.1234${decimalCommaHint(text)}`,
         });
       }
       return null;

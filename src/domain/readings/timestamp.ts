@@ -1,5 +1,6 @@
 import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './events';
+import { timestampFormatHint } from './hints';
 
 export type TimestampResult =
   | { ok: true; instant: number }
@@ -44,7 +45,7 @@ export function parseTimestamp(text: string, clock: ZonedClock): TimestampResult
   const match = ISO_DATE_TIME.exec(text);
   if (!match) {
     return invalid(
-      `'${shorten(text)}' is not a timestamp: expected ISO-8601 such as 2026-10-01T00:15:00+03:00, or epoch seconds/milliseconds`,
+      `'${shorten(text)}' is not a timestamp: expected ISO-8601 such as 2026-10-01T00:15:00+03:00, or epoch seconds/milliseconds${timestampFormatHint(text)}`,
     );
   }
   const [, y, mo, d, h, mi, s, fraction, offsetText] = match;

@@ -109,6 +109,13 @@ export class ReadingsFormatInput {
       'A status or quality column whose marks are kept with each reading (LP: Status and TOU: Quality by default).',
   })
   qualityColumn?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Text encoding: utf-8 (default), windows-1252 (what Excel on Windows saves), iso-8859-1 or iso-8859-15.',
+  })
+  encoding?: string | null;
 }
 
 @ObjectType('AppliedFilter')
@@ -163,6 +170,9 @@ export class AppliedFormatType {
 
   @Field(() => String, { nullable: true, description: 'The column whose marks are kept with each reading.' })
   qualityColumn!: string | null;
+
+  @Field(() => String, { description: 'The text encoding the file was read in.' })
+  encoding!: string;
 }
 
 @ObjectType('QualityMark', { description: "How many accepted readings carry one of the export's status marks." })
