@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --meters 350 --month 2026-10 --sizes 1,4 --runs 3 --peers ../shared/bench]
+ * npm run bench [-- --meters 350 --month 2026-10 --sizes 1,4 --runs 3]
  *
  * For each size (a multiple of --meters), generates a month of 15-minute readings and the month's
  * hourly prices, starts the service as `npm start` does on a fresh data directory, uploads the readings
@@ -9,9 +9,10 @@
  * a full replay of all projections, the median latency of `invoices(month)` and of one meter's
  * invoice, and the month's CSV and Parquet exports (time, size, the server's memory growth meanwhile). In the same run it times the DuckDB peer and, when pandas is installed,
  * the pandas peer on the same files (ours and the peers each the median of --runs), checks that every invoice equals DuckDB's to
- * the cent, and prints ours/DuckDB and ours/pandas. Results go to bench/results/<date>-<size>x.json.
- * The peers live outside the project (`../shared/bench`, with DuckDB from
- * `npm install --prefix ~/.cache/peers @duckdb/node-api`); without them only our figures are reported.
+ * the cent, and prints a table of ours beside DuckDB (and pandas). The whole results go to
+ * bench/results/<date>-<size>x.json. The DuckDB peer is the project's own (`bench/peer-duckdb.mjs`, on the
+ * dev dependency `@duckdb/node-api`); a pandas peer runs when `--peers DIR` holds a `peer-pandas.py` (same
+ * arguments and output) and `python3 -c "import pandas"` works.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -25,7 +26,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { once } from 'node:events';
-import { cpus, homedir, tmpdir, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { emptyCounts, generatePrices, generateReadings } from '../src/tools/readings-generator';
 import { currentRssMb, peakRssMb, query, startChildServer } from './lib/child-server';
@@ -40,8 +41,8 @@ const meters = Number(option('meters', '350'));
 const month = option('month', '2026-10');
 const sizes = option('sizes', '1,4').split(',').map(Number);
 const runs = Number(option('runs', '3'));
-const peers = resolve(option('peers', '../shared/bench'));
-const peerModules = option('peer-modules', join(homedir(), '.cache/peers/node_modules'));
+const ownPeers = resolve(__dirname, '../bench');
+const peers = resolve(option('peers', ownPeers));
 const tz = 'Europe/Sofia';
 
 async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
@@ -220,9 +221,8 @@ async function benchSize(size: number) {
       exports: service.exports,
     };
 
-    const duckScript = join(peers, 'peer-duckdb.mjs');
-    if (existsSync(duckScript) && existsSync(join(peerModules, '@duckdb'))) {
-      const duck = timePeer(process.execPath, [duckScript, readings, prices, month, tz], { NODE_PATH: peerModules });
+    {
+      const duck = timePeer(process.execPath, [join(ownPeers, 'peer-duckdb.mjs'), readings, prices, month, tz], {});
       const mismatches = compareInvoices(peerAnswer(duck.output), service.invoices);
       Object.assign(result, {
         duckdbSeconds: Number(duck.seconds.toFixed(2)),
@@ -232,7 +232,7 @@ async function benchSize(size: number) {
         invoicesEqualDuckdb: mismatches.length === 0,
       });
       for (const line of mismatches.slice(0, 10)) process.stderr.write(`${line}\n`);
-    } else process.stdout.write(`  DuckDB peer not found (${duckScript}, ${peerModules}): skipped\n`);
+    }
 
     const pandasScript = join(peers, 'peer-pandas.py');
     let pandas = false;
@@ -249,7 +249,11 @@ async function benchSize(size: number) {
         pandasRuns: peer.runs,
         pandasOverOurs: Number((peer.seconds / service.invoicesReadySeconds).toFixed(2)),
       });
-    } else process.stdout.write('  pandas peer not installed (apt-get install python3-pandas): skipped\n');
+    } else {
+      process.stdout.write(
+        `  pandas peer skipped: it needs ${join(peers, 'peer-pandas.py')} (--peers DIR) and python3 with pandas\n`,
+      );
+    }
     return result;
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -263,10 +267,12 @@ async function main(): Promise<void> {
   for (const size of sizes) {
     const result = { date, machine, ...(await benchSize(size)) };
     results.push(result);
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync(join('bench/results', `${date}-${size}x.json`), `${JSON.stringify(result, null, 2)}\n`);
+    const file = join('bench/results', `${date}-${size}x.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`  all figures: ${file}\n`);
   }
+  process.stdout.write(`\n${resultsTable(results)}\n`);
   const base = results.find((r) => r.size === 1);
   const big = results.find((r) => r.size === 4);
   if (base !== undefined && big !== undefined) {
@@ -279,6 +285,31 @@ async function main(): Promise<void> {
     process.stderr.write('invoices differ from DuckDB\n');
     process.exitCode = 1;
   }
+}
+
+/** The figures a reader compares, one column a size: ours, the peers and their ratios. */
+function resultsTable(results: Array<Record<string, unknown>>): string {
+  const cell = (value: unknown, unit = ''): string =>
+    value === undefined ? 'n/a' : typeof value === 'number' ? `${value.toLocaleString('en-US')}${unit}` : String(value);
+  const rows: Array<[string, (r: Record<string, any>) => string]> = [
+    ['rows', (r) => cell(r.rows)],
+    ['invoices ready (ours)', (r) => cell(r.invoicesReadySeconds, ' s')],
+    ['DuckDB, same files', (r) => cell(r.duckdbSeconds, ' s')],
+    ['ours / DuckDB', (r) => cell(r.oursOverDuckdb)],
+    ['pandas, same files', (r) => cell(r.pandasSeconds, ' s')],
+    ['pandas / ours', (r) => cell(r.pandasOverOurs)],
+    ['rows/s (ours)', (r) => cell(r.rowsPerSecond)],
+    ['server peak RSS', (r) => cell(r.serverPeakRssMb, ' MB')],
+    ['full replay', (r) => cell(r.replaySeconds, ' s')],
+    ['invoices(month) median', (r) => cell(r.invoicesMonthMedianMs, ' ms')],
+    ['one meter invoice median', (r) => cell(r.invoiceOneMeterMedianMs, ' ms')],
+    ['invoices equal DuckDB', (r) => cell(r.invoicesEqualDuckdb === true ? 'all' : 'NO')],
+  ];
+  const header = ['figure', ...results.map((r) => `${r.size as number}x (${r.meters as number} meters)`)];
+  const body = rows.map(([name, value]) => [name, ...results.map(value)]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
+  const line = (row: string[]) => `| ${row.map((text, i) => text.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
 main().catch((error: unknown) => {
