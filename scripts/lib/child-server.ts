@@ -12,15 +12,17 @@ export interface ChildServer {
 /** The environment settings and node arguments of `npm start` (package.json), so measurements run the server as users do. */
 function startCommand(): { env: Record<string, string>; args: string[] } {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.split(/\s+/);
+  // The command after the Node version check (`node scripts/check-node.cjs && ...`).
+  const command = pkg.scripts.start.split('&&').pop()!.trim();
+  const words = command.split(/\s+/);
   const env: Record<string, string> = {};
   // Leading NAME=value words are environment settings, as the shell reads them.
   while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
     const [name, ...value] = words.shift()!.split('=');
     env[name!] = value.join('=');
   }
-  const [command, ...args] = words;
-  if (command !== 'node') throw new Error(`expected npm start to run node, found '${pkg.scripts.start}'`);
+  const [program, ...args] = words;
+  if (program !== 'node') throw new Error(`expected npm start to run node, found '${pkg.scripts.start}'`);
   return { env, args };
 }
 
