@@ -9,7 +9,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee the configuration table in README.md.\n`);
+      process.stderr.write(`${error.message}\nSee the configuration table in docs/operations.md.\n`);
       process.exit(2);
     }
     throw error;
