@@ -27,6 +27,7 @@ import { prepareDataDir } from './infrastructure/data-dir';
 import { exportsRouter } from './http/exports';
 import { consoleDirectory, consoleRouter } from './http/console';
 import { invoiceDocumentRouter } from './http/invoice-document';
+import { closeIfBodyUnread, guardMultipartParser, jsonErrors, securityHeaders } from './http/hardening';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
 import { scrapeServiceFor } from './pricing/scrape-service';
@@ -166,6 +167,8 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   };
 
   const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
   const httpServer: Server = createHttpServer(app);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', role: config.role });
@@ -282,6 +285,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
       apollo = await mountGraphQL(app, httpServer, config, logger, services);
       app.use('/', consoleRouter(consoleDirectory()));
     }
+    app.use(jsonErrors((m, f) => logger.error(m, f)));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -455,6 +459,7 @@ async function mountGraphQL(
   await apollo.start();
   app.use(
     GRAPHQL_PATH,
+    guardMultipartParser,
     graphqlUploadExpress({
       maxFileSize: config.maxUploadBytes,
       maxFiles: 1,
@@ -479,13 +484,14 @@ function connectionAuthorization(params: Readonly<Record<string, unknown>> | und
  * A request refused before GraphQL ran (a body over its limit, JSON or multipart that does not parse)
  * is answered as a GraphQL error in JSON, never with Express's HTML page, its stack or the server's paths.
  */
-function requestErrorAsGraphQL(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+function requestErrorAsGraphQL(error: unknown, req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) {
     next(error);
     return;
   }
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status;
   const httpStatus = typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
+  closeIfBodyUnread(req, res);
   const code = httpStatus === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
   const message =
     httpStatus === 413

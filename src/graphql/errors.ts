@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { ApiKeyInputError } from '../access/api-key-service';
 import { TooManyUploadsError, UploadIdInUseError } from '../ingestion/upload-service';
-import { SpoolWriteError, UploadTooLargeError } from '../ingestion/spool';
+import { SpoolWriteError, UploadReadError, UploadTooLargeError } from '../ingestion/spool';
 import { InvalidCursorError } from '../ports/pagination';
 import { PriceFileError } from '../pricing/price-import-service';
 import { UnknownProjectionError } from '../projections/runner';
@@ -42,6 +42,7 @@ function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof InvoicingError) return { code: error.code, message: error.message };
   if (error instanceof WebhookTargetError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof UploadTooLargeError) return { code: 'PAYLOAD_TOO_LARGE', message: error.message };
+  if (error instanceof UploadReadError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (
     error instanceof UploadIdInUseError ||
     error instanceof ApiKeyInputError ||

@@ -44,6 +44,25 @@ export class SpoolWriteError extends Error {
   }
 }
 
+/** The upload's own bytes could not be read (a malformed multipart part, a request cut short): the caller's fault. */
+export class UploadReadError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(
+      `the uploaded file could not be read (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}); ` +
+        'send it as a well-formed multipart/form-data part; nothing was recorded',
+    );
+    this.name = 'UploadReadError';
+  }
+}
+
+/**
+ * What to throw for a failure of the multipart parser on the file: over its size limit (a 413) stays as
+ * it is, anything else is an `UploadReadError`.
+ */
+export function uploadFailure(error: unknown): unknown {
+  return (error as { status?: unknown } | null)?.status === 413 ? error : new UploadReadError(error);
+}
+
 export class UploadTooLargeError extends Error {
   constructor(readonly limitBytes: number) {
     super(`the file exceeds the upload limit of ${limitBytes} bytes (MAX_UPLOAD_BYTES)`);
@@ -146,7 +165,10 @@ export async function spoolUpload(
     await finished(out).catch(() => undefined);
     source.resume(); // let the rest of the request body drain so the answer goes out at once
     if (writeError !== null) throw new SpoolWriteError(writeError);
-    throw error;
+    if (error instanceof UploadTooLargeError || error instanceof SpoolWriteError) throw error;
+    // The multipart parser's own size limit ends the file's stream with a 413.
+    if ((error as { status?: unknown } | null)?.status === 413) throw new UploadTooLargeError(limits.maxUploadBytes);
+    throw new UploadReadError(error); // the only other failure inside the loop is the source's own
   }
   if (lineHead.includes(QUOTE) && quotes !== 'irregular') quotes = quotedFieldsOnly(lineHead) ? 'fields' : 'irregular';
   const headBytesRead = Buffer.concat(head);

@@ -44,6 +44,9 @@ export class PriceImportService {
   async importCsv(content: Readable, source: string): Promise<PriceImportReceipt> {
     const reader = new PriceFileReader(this.deps.clock);
     const parser = content.pipe(parse({ bom: true, relax_column_count: true, max_record_size: 4096 }));
+    // pipe() does not pass the source's errors on: without this, a request cut short would leave the parser
+    // waiting for ever.
+    content.once('error', (error) => parser.destroy(error));
     let line = 0;
     let bytes = 0;
     content.on('data', (chunk: Buffer) => {

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
-import { GraphQLUpload } from 'graphql-upload-minimal';
+import { UploadScalar } from './upload-scalar';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { datesBetween, localDay, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import { intervalsWithPrices } from '../domain/billing/meter-day';
@@ -20,6 +20,7 @@ import {
   ReplayReportType,
 } from './types/billing.types';
 import { pageSize } from './upload.resolver';
+import { openUploadedFile } from './uploaded-file';
 
 const CONSISTENCY_TIMEOUT_MS = 10_000;
 
@@ -183,11 +184,11 @@ export class BillingResolver {
     description: 'Imports day-ahead prices from a CSV timestamp,price_eur_mwh (hourly or 15-minute).',
   })
   async importPrices(
-    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('file', () => UploadScalar) file: FileUpload,
     @Ctx() context: GraphQLContext,
   ): Promise<PriceImportReceiptType> {
-    const upload = await file;
-    return context.services.priceImport.importCsv(upload.createReadStream(), `csv:${upload.filename}`);
+    const upload = await openUploadedFile(file);
+    return context.services.priceImport.importCsv(upload.content, `csv:${upload.filename}`);
   }
 
   @Authorized('ADMIN')

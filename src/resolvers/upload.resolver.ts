@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
-import { GraphQLUpload } from 'graphql-upload-minimal';
+import { UploadScalar } from './upload-scalar';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from './context';
 import { checkFormat, FormatError } from '../domain/readings/format';
@@ -10,6 +10,7 @@ import { ReadingsFormatInput } from './types/format.types';
 import { connectionOf, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './types/connection';
 import { consistentAt } from './billing.resolver';
 import { RejectedRowConnection, UploadConnection, UploadReceiptType } from './types/upload.types';
+import { openUploadedFile } from './uploaded-file';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,7 +34,7 @@ export class UploadResolver {
       'when done; pass your own uploadId (a UUID) to follow progress with the fileValidation subscription meanwhile.',
   })
   async uploadReadings(
-    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('file', () => UploadScalar) file: FileUpload,
     @Arg('uploadId', () => ID, { nullable: true }) uploadId: string | null | undefined,
     @Arg('format', () => ReadingsFormatInput, { nullable: true }) formatInput: ReadingsFormatInput | null | undefined,
     @Ctx() { services, principal }: GraphQLContext,
@@ -46,11 +47,11 @@ export class UploadResolver {
     const format = formatInput == null ? undefined : formatRequestFromInput(formatInput);
     try {
       if (format !== undefined) checkFormat(format, (zone) => ZonedClock.isValidTimeZone(zone));
-      const upload = await file;
+      const upload = await openUploadedFile(file);
       // The service checks the format against the file's header and first rows before recording anything.
       const receipt = await services.uploads.uploadReadings({
         fileName: upload.filename,
-        content: upload.createReadStream(),
+        content: upload.content,
         uploadedBy: principal,
         ...(uploadId == null ? {} : { uploadId: uploadId.toLowerCase() }),
         ...(format === undefined ? {} : { format }),

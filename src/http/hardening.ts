@@ -1,0 +1,85 @@
+/**
+ * What every HTTP answer of the service owes a hostile caller: headers that give nothing away, errors as
+ * JSON without internals whatever NODE_ENV says, and a multipart parser that cannot take the process down.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+
+const ignore = (): void => undefined;
+
+/**
+ * graphql-upload-minimal listens for its busboy parser's first error only (`once`), then destroys the
+ * parser, and busboy emits a second error ("Unexpected end of form") from its destroy: unhandled, it ends
+ * the process. One anonymous request with a bad part header (a NUL in a file name) did that. The request
+ * is piped into the parser, so the parser gets a listener of ours here; the first error is still the
+ * library's, which refuses the request with a 400.
+ */
+export function guardMultipartParser(req: Request, _res: Response, next: NextFunction): void {
+  if (req.is('multipart/form-data')) {
+    const pipe = req.pipe.bind(req);
+    req.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+      (destination as unknown as NodeJS.EventEmitter).on('error', ignore);
+      return pipe(destination, options);
+    }) as typeof req.pipe;
+  }
+  next();
+}
+
+/** Headers on every answer: no framework banner, no referrer to other sites, no type sniffing. */
+export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
+}
+
+/** How long a refused request's body may go on arriving after the answer before its connection is cut. */
+const LINGER_MS = 1_000;
+
+/**
+ * A request refused with its body unread (a multipart upload refused half-way, a body over its limit):
+ * the rest of the body is read and dropped for a moment after the answer, so a client still sending gets
+ * to read it; a body that does not end by then (a large one, or one shorter than its Content-Length)
+ * has its connection cut, instead of being read as the next request on it or holding it open.
+ */
+export function closeIfBodyUnread(req: Request, res: Response): void {
+  if (req.complete) return;
+  res.once('finish', () => {
+    if (req.complete) return;
+    req.resume();
+    const cut = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    cut.unref();
+    req.once('end', () => clearTimeout(cut));
+  });
+}
+
+/**
+ * The last handler of the app: any error no route answered (a path Express cannot decode, a failure in
+ * a static file) becomes a JSON error without a stack or a path; a 5xx is logged with an id to quote.
+ */
+export function jsonErrors(log: (message: string, fields: Record<string, unknown>) => void) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = (error as { status?: unknown } | null)?.status;
+    const httpStatus = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+    closeIfBodyUnread(req, res);
+    if (httpStatus >= 500) {
+      const errorId = randomUUID();
+      log('request failed', { errorId, path: req.path, error: error instanceof Error ? error.message : String(error) });
+      res.status(httpStatus).json({
+        errors: [
+          {
+            message: 'the server failed to answer this request',
+            extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+          },
+        ],
+      });
+      return;
+    }
+    const message =
+      error instanceof URIError ? 'the path is not valid percent-encoded text' : 'the request could not be read';
+    res.status(httpStatus).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Attacks from issue "Safe to expose", each reproduced as written: the process stays up and answers each
+ * one with a documented JSON error.
+ */
+import { connect } from 'node:net';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+let t: TestServer;
+let base: string;
+let port: number;
+beforeAll(async () => {
+  t = await startTestServer({ ADMIN_TOKEN: 'admin-token-for-hostile-tests' });
+  base = t.url.replace(/\/graphql$/, '');
+  port = Number(new URL(t.url).port);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/**
+ * Sends raw bytes on one connection: the first answer's text, and whether the server closed the
+ * connection within two seconds of answering (else it is kept alive, as HTTP/1.1 does by default).
+ */
+function rawRequest(bytes: string): Promise<{ answer: string; closedBy: 'server' | 'kept open' }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes, 'latin1'));
+    let answer = '';
+    let settled = false;
+    const finish = (closedBy: 'server' | 'kept open') => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      resolve({ answer, closedBy });
+    };
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+      const headEnd = answer.indexOf('\r\n\r\n');
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(answer)?.[1] ?? NaN);
+      if (headEnd !== -1 && answer.length - headEnd - 4 >= length) setTimeout(() => finish('kept open'), 2_000);
+    });
+    socket.on('end', () => finish('server'));
+    socket.on('error', (error) => (settled ? undefined : reject(error)));
+  });
+}
+
+/** A multipart upload request whose file part carries the given part header. */
+function multipart(fileHeader: string, authorization = ''): string {
+  const boundary = 'HOSTILEBOUNDARY';
+  const body =
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n` +
+    '{"query":"mutation($f: Upload!) { uploadReadings(file: $f) { status } }","variables":{"f":null}}\r\n' +
+    `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}\r\n` +
+    `--${boundary}\r\n${fileHeader}\r\nContent-Type: text/csv\r\n\r\nmetering_point_id,timestamp,kwh\r\n--${boundary}--\r\n`;
+  return (
+    'POST /graphql HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\nApollo-Require-Preflight: true\r\n' +
+    (authorization === '' ? '' : `Authorization: ${authorization}\r\n`) +
+    `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}`
+  );
+}
+
+async function alive(): Promise<void> {
+  const started = performance.now();
+  const health = await fetch(`${base}/healthz`);
+  expect(health.status).toBe(200);
+  expect(performance.now() - started).toBeLessThan(1_000);
+}
+
+describe('a multipart part header the parser refuses (attack A)', () => {
+  it.each([
+    ['a NUL in the file name', 'Content-Disposition: form-data; name="0"; filename="a\x00b.csv"'],
+    ['a control byte in the file name', 'Content-Disposition: form-data; name="0"; filename="a\x01b.csv"'],
+    ['a header line without a colon', 'Content-Disposition: form-data; name="0"; filename="a.csv"\r\nno colon here'],
+  ])('%s: refused as the mistake of the caller, the process alive', async (_name, header) => {
+    const anonymous = await rawRequest(multipart(header));
+    expect(anonymous.answer).toMatch(/"code":"UNAUTHENTICATED"/);
+    await alive();
+    const { answer } = await rawRequest(multipart(header, 'Bearer admin-token-for-hostile-tests'));
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/the uploaded file could not be read \(Malformed part header\); send it as a well-formed/);
+    expect(answer).toMatch(/"code":"BAD_USER_INPUT"/);
+    expect(answer).not.toMatch(/node_modules|\n\s+at /);
+    await alive();
+  });
+
+  it('closes the connection after refusing an upload whose body it did not read', async () => {
+    const big = 'x'.repeat(300 * 1024); // operations over the 256 KiB multipart field limit
+    const boundary = 'B';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${big}\r\n--${boundary}--\r\n`;
+    const { answer, closedBy } = await rawRequest(
+      'POST /graphql HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\nApollo-Require-Preflight: true\r\n' +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length + 10_000_000}\r\n\r\n${body}`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(closedBy).toBe('server');
+    await alive();
+  });
+});
+
+describe('error answers and headers (G)', () => {
+  it('answers a path Express cannot decode with JSON, no stack, no paths', async () => {
+    const response = await fetch(`${base}/invoices/%E0%A4%A.html`, {
+      headers: { authorization: 'Bearer admin-token-for-hostile-tests' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      errors: [{ message: 'the path is not valid percent-encoded text', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    await alive();
+  });
+
+  it.each(['/healthz', '/graphql', '/', '/no-such-path'])(
+    '%s carries no X-Powered-By and a Referrer-Policy',
+    async (path) => {
+      const response = await fetch(`${base}${path}`);
+      expect(response.headers.get('x-powered-by')).toBeNull();
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    },
+  );
+});
