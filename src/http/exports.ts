@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { ApiKeyService } from '../access/api-key-service';
-import { datesBetween, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
+import { daysInRange, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import type { BillingQueries } from '../ports/billing-read-model';
 import { dailyUsageDto, invoiceDto } from '../resolvers/billing-dto';
 import type { DailyUsageType, InvoiceType } from '../resolvers/types/billing.types';
@@ -122,7 +122,7 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
       if (!(await authenticated(deps.access, req, res))) return;
       const fromDate = dateParam(req, 'from');
       const toDate = dateParam(req, 'to');
-      const days = datesBetween(fromDate, toDate).length;
+      const days = daysInRange(fromDate, toDate);
       if (days < 1 || days > MAX_RANGE_DAYS) throw new ExportInputError(`from..to must be 1 to ${MAX_RANGE_DAYS} days`);
       const meter = typeof req.query.meter === 'string' && req.query.meter !== '' ? req.query.meter : null;
       await stream(req, res, format, `daily-usage-${fromDate}-${toDate}`, DAILY_COLUMNS, async function* () {

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { UploadScalar } from './upload-scalar';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { datesBetween, localDay, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
+import { daysInRange, localDay, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import { intervalsWithPrices } from '../domain/billing/meter-day';
 import { dailyUsageDto, invoiceDto, kwh } from './billing-dto';
 import type { GraphQLContext } from './context';
@@ -36,7 +36,7 @@ function requireDate(value: string, argumentName: string): string {
 function requireRange(from: string, to: string): void {
   requireDate(from, 'from');
   requireDate(to, 'to');
-  const days = datesBetween(from, to).length;
+  const days = daysInRange(from, to);
   if (days === 0) throw badInput(`from ${from} is after to ${to}`, 'to');
   if (days > MAX_RANGE_DAYS) throw badInput(`at most ${MAX_RANGE_DAYS} days per query, asked for ${days}`, 'to');
 }

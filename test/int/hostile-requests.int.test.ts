@@ -120,3 +120,37 @@ describe('error answers and headers (G)', () => {
     },
   );
 });
+
+describe('ranges are checked before anything is made of them (D)', () => {
+  const admin = { authorization: 'Bearer admin-token-for-hostile-tests' };
+
+  it('refuses prices over ten thousand years, 15 aliases at once, without holding the server', async () => {
+    const aliases = Array.from(
+      { length: 15 },
+      (_, i) => `p${i}: prices(from: "0000-01-01", to: "9999-12-31") { start }`,
+    ).join(' ');
+    const started = performance.now();
+    const [answer] = await Promise.all([
+      fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...admin },
+        body: JSON.stringify({ query: `{ ${aliases} }` }),
+      }).then((r) => r.json() as Promise<{ errors: Array<{ message: string; extensions: { code: string } }> }>),
+      alive(),
+    ]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(answer.errors.length).toBeGreaterThanOrEqual(1);
+    expect(answer.errors[0]).toMatchObject({
+      message: 'at most 366 days per query, asked for 3652425',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
+  it('refuses a daily-usage export over ten thousand years at once', async () => {
+    const started = performance.now();
+    const response = await fetch(`${base}/exports/daily-usage.csv?from=0000-01-01&to=9999-12-31`, { headers: admin });
+    expect(response.status).toBe(400);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await alive();
+  });
+});

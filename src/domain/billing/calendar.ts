@@ -59,6 +59,28 @@ export function daysOfMonth(clock: ZonedClock, month: string): LocalDay[] {
 /** The most days one query or export of daily rows may cover. */
 export const MAX_RANGE_DAYS = 366;
 
+/**
+ * How many days `from`..`to` holds (both included; 0 when `to` is before `from` or a date is not one),
+ * by arithmetic: a range is checked against its bound before any of its days is made (a 0000-9999 range
+ * once built 2.96M dates first).
+ */
+export function daysInRange(from: string, to: string): number {
+  const start = parseLocalDate(from);
+  const end = parseLocalDate(to);
+  if (start === null || end === null) return 0;
+  return Math.max(0, dayNumber(end) - dayNumber(start) + 1);
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (any year; Date.UTC reads years 0-99 as 1900-1999). */
+function dayNumber({ year, month, day }: { year: number; month: number; day: number }): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 export function datesBetween(from: string, to: string): string[] {
   const start = parseLocalDate(from);
   const end = parseLocalDate(to);
