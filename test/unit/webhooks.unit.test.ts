@@ -7,6 +7,7 @@ import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-s
 import { WebhookDispatcher, type Send } from '../../src/webhooks/dispatcher';
 import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
 import { checkTarget, isPrivateAddress } from '../../src/webhooks/target-guard';
+import { dropBody } from '../../src/webhooks/dispatcher';
 import { WebhookService } from '../../src/webhooks/webhook-service';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -41,6 +42,58 @@ describe('webhook targets', () => {
     await expect(checkTarget('http://127.0.0.1:9/hook', false, resolve)).rejects.toThrow('private or local');
     await expect(checkTarget('https://public.example/hook', false, resolve)).resolves.toBeInstanceOf(URL);
     await expect(checkTarget('http://127.0.0.1:9/hook', true, resolve)).resolves.toBeInstanceOf(URL);
+  });
+
+  // Attack F of the "safe to expose" issue: IPv6 forms of inside addresses, and IANA special-purpose blocks.
+  it.each([
+    'http://[::ffff:127.0.0.1]:4000/hook',
+    'http://[::ffff:169.254.169.254]/latest/meta-data',
+    'http://[::ffff:10.0.0.1]/hook',
+    'http://[::127.0.0.1]/hook',
+    'http://[64:ff9b::7f00:1]/hook',
+    'http://[64:ff9b:1::a00:1]/hook',
+    'http://[::ffff:0:7f00:1]/hook',
+    'http://[2002:7f00:1::1]/hook',
+    'http://[2001:db8::1]/hook',
+    'http://[2001::1]/hook',
+    'http://[100::1]/hook',
+    'http://198.18.0.1/hook',
+    'http://198.19.255.255/hook',
+    'http://192.0.0.8/hook',
+    'http://192.0.2.1/hook',
+    'http://2130706433/hook', // 127.0.0.1 as one number: the URL parser reads it so
+    'http://0x7f.1/hook',
+  ])('refuses %s', async (url) => {
+    await expect(checkTarget(url, false, () => Promise.resolve([]))).rejects.toThrow('private or local');
+  });
+
+  it.each([
+    ['http://[64:ff9b::808:808]/hook', 'NAT64 of a public address'],
+    ['http://[2002:808:808::1]/hook', '6to4 of a public address'],
+    ['http://[2606:4700::1111]/hook', 'global unicast'],
+    ['http://[::ffff:8.8.8.8]/hook', 'mapped public address'],
+  ])('delivers to %s (%s)', async (url) => {
+    await expect(checkTarget(url, false, () => Promise.resolve([]))).resolves.toBeInstanceOf(URL);
+  });
+
+  it('judges every address a name resolves to, in any of its forms', async () => {
+    const resolve = () => Promise.resolve(['93.184.216.34', '::ffff:7f00:1']);
+    await expect(checkTarget('https://rebinding.example/hook', false, resolve)).rejects.toThrow('::ffff:7f00:1');
+  });
+});
+
+describe('a receiver answer', () => {
+  it('is read only a few KB whatever its size', async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024));
+        if (pulled >= 300 * 1024 * 1024) controller.close();
+      },
+    });
+    await dropBody(new Response(body));
+    expect(pulled).toBeLessThanOrEqual(3 * 64 * 1024);
   });
 });
 
