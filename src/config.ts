@@ -24,6 +24,10 @@ export interface Config {
   priceScrapeCron: string;
   /** Whether webhooks may target loopback and private-network addresses (tests, an internal receiver). */
   webhookAllowPrivate: boolean;
+  /** Proxies in front whose X-Forwarded-For is believed (0: the peer's own address is the client's). */
+  trustProxyHops: number;
+  /** Whether the schema can be introspected and Apollo's sandbox page is served (development). */
+  graphqlIntrospection: boolean;
   /** How long one webhook delivery may take before it counts as failed (and is retried). */
   webhookTimeoutMs: number;
   priceRecheckDays: number;
@@ -134,6 +138,8 @@ export function loadConfig(env: Env = process.env): Config {
     entsoeToken: optional('ENTSOE_TOKEN'),
     priceScrape: true,
     webhookAllowPrivate: false,
+    trustProxyHops: integer('TRUST_PROXY_HOPS', 0, 0, 10),
+    graphqlIntrospection: false,
     webhookTimeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     priceScrapeCron: text('PRICE_SCRAPE_CRON', '30 14 * * *'),
     priceRecheckDays: integer('PRICE_RECHECK_DAYS', 2, 0, 31),
@@ -167,6 +173,9 @@ export function loadConfig(env: Env = process.env): Config {
   const allowPrivate = text('WEBHOOK_ALLOW_PRIVATE', 'false');
   if (allowPrivate === 'true' || allowPrivate === 'false') config.webhookAllowPrivate = allowPrivate === 'true';
   else problems.push(`WEBHOOK_ALLOW_PRIVATE='${allowPrivate}' must be true or false`);
+  const introspection = text('GRAPHQL_INTROSPECTION', 'off');
+  if (introspection === 'on' || introspection === 'off') config.graphqlIntrospection = introspection === 'on';
+  else problems.push(`GRAPHQL_INTROSPECTION='${introspection}' must be on or off`);
   const projectorThread = text('PROJECTOR_THREAD', 'on');
   if (projectorThread === 'on' || projectorThread === 'off') config.projectorThread = projectorThread === 'on';
   else problems.push(`PROJECTOR_THREAD='${projectorThread}' must be on or off`);

@@ -27,7 +27,13 @@ import { prepareDataDir } from './infrastructure/data-dir';
 import { exportsRouter } from './http/exports';
 import { consoleDirectory, consoleRouter } from './http/console';
 import { invoiceDocumentRouter } from './http/invoice-document';
-import { closeIfBodyUnread, guardMultipartParser, jsonErrors, securityHeaders } from './http/hardening';
+import {
+  closeIfBodyUnread,
+  guardMultipartParser,
+  jsonErrors,
+  refuseLongDocuments,
+  securityHeaders,
+} from './http/hardening';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
 import { scrapeServiceFor } from './pricing/scrape-service';
@@ -168,6 +174,8 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
 
   const app = express();
   app.disable('x-powered-by');
+  // The client's address (req.ip) is the peer's own unless proxies in front are configured.
+  app.set('trust proxy', config.trustProxyHops);
   app.use(securityHeaders);
   const httpServer: Server = createHttpServer(app);
   app.get('/healthz', (_req, res) => {
@@ -425,13 +433,13 @@ async function mountGraphQL(
   );
 
   const armor = apolloProtection();
-  const production = process.env.NODE_ENV === 'production';
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     validationRules: armor.validationRules,
-    introspection: !production,
+    // Off unless configured, whatever NODE_ENV says: the schema is no map for anonymous callers.
+    introspection: config.graphqlIntrospection,
     // main.ts owns the signals: Apollo's own handler would re-send SIGTERM and end the process before the
     // projector lease is released and the stores are closed.
     stopOnTerminationSignals: false,
@@ -440,8 +448,8 @@ async function mountGraphQL(
     plugins: [
       ...armor.plugins,
       mutationRateLimit(config.mutationsPerMinute),
-      // The default landing page loads its scripts from a CDN; in production there is none at all.
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // Apollo's landing page loads its sandbox from a CDN: served only where introspection is on.
+      ...(config.graphqlIntrospection ? [] : [ApolloServerPluginLandingPageDisabled()]),
       // The schema gives no cache hints, and Apollo's cache-control plugin wraps every field's resolver to
       // look for them: about a quarter of a 350-invoice page's time (measured).
       ApolloServerPluginCacheControlDisabled(),
@@ -466,8 +474,13 @@ async function mountGraphQL(
       maxFieldSize: GRAPHQL_LIMITS.multipartFieldBytes,
     }),
     express.json({ limit: GRAPHQL_LIMITS.jsonBodyBytes }),
+    refuseLongDocuments,
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ ...(await services.access.authenticate(req.headers.authorization)), services }),
+      context: async ({ req }) => ({
+        ...(await services.access.authenticate(req.headers.authorization)),
+        clientAddress: req.ip ?? 'unknown',
+        services,
+      }),
     }),
     requestErrorAsGraphQL,
   );

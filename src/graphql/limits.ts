@@ -1,7 +1,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
 import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
-import { parse, specifiedRules, validate } from 'graphql';
+import { Lexer, parse, Source, specifiedRules, TokenKind, validate } from 'graphql';
 
 /**
  * How big a request may be. A document is refused before it runs when it is too deep or has too many
@@ -25,14 +25,16 @@ export const GRAPHQL_LIMITS = {
 const ARMOR_CONFIG: GraphQLArmorConfig = {
   maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true },
   maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
-  maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
+  // Counted before Apollo runs (documentTooLong): armor's token limit fails inside Apollo's parse hook,
+  // which Apollo answers with HTTP 500.
+  maxTokens: { enabled: false },
   maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
   // Off: armor's cost multiplies by `first`, and every list here caps `first` itself with a clear
   // BAD_USER_INPUT; tokens, aliases and depth bound the rest (15 aliases x 500 invoices at most).
   costLimit: { enabled: false },
 };
 
-/** Apollo's share: validation rules, the token-limiting parser plugin, no batched HTTP requests. */
+/** Apollo's share: validation rules and plugins (depth, aliases, directives). */
 export function apolloProtection(): ReturnType<ApolloArmor['protect']> {
   return new ApolloArmor(ARMOR_CONFIG).protect();
 }
@@ -50,4 +52,24 @@ export function webSocketProtection(): {
     parse: (source) => parse(source, { maxTokens: GRAPHQL_LIMITS.maxTokens }),
     validate: (schema, document) => validate(schema, document, rules),
   };
+}
+
+/**
+ * Why a document is refused before it is parsed, or null: more tokens than the limit. Counting stops at
+ * the limit, so a huge document costs no more than a short one.
+ */
+export function documentTooLong(query: string): string | null {
+  const lexer = new Lexer(new Source(query));
+  let tokens = 0;
+  try {
+    while (lexer.advance().kind !== TokenKind.EOF) {
+      tokens += 1;
+      if (tokens > GRAPHQL_LIMITS.maxTokens) {
+        return `the document is over the token limit of ${GRAPHQL_LIMITS.maxTokens}; split it into smaller operations`;
+      }
+    }
+  } catch {
+    return null; // a syntax error is the parser's to report, with its location
+  }
+  return null;
 }

@@ -41,13 +41,12 @@ export function mutationRateLimit(perMinute: number, now: () => number = Date.no
   return {
     requestDidStart: () =>
       Promise.resolve({
-        didResolveOperation: ({ operation, contextValue, request }) => {
+        didResolveOperation: ({ operation, contextValue }) => {
           if (operation?.operation !== 'mutation') return Promise.resolve();
-          // Keys by their id; fixed tokens and AUTH=off callers by their name; anonymous ones share one.
+          // Keys by their id, fixed tokens by their name, anyone else by address: the peer's own, not a
+          // client-sent X-Forwarded-For (believed only from TRUST_PROXY_HOPS proxies, by Express's req.ip).
           const caller =
-            contextValue.keyId ??
-            contextValue.principal ??
-            `anonymous:${request.http?.headers.get('x-forwarded-for') ?? ''}`;
+            contextValue.keyId ?? contextValue.principal ?? `anonymous:${contextValue.clientAddress ?? 'unknown'}`;
           const taken = buckets.take(caller, now());
           if (taken.ok) return Promise.resolve();
           return Promise.reject(

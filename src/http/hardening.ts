@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { documentTooLong } from '../graphql/limits';
 
 const ignore = (): void => undefined;
 
@@ -82,4 +83,17 @@ export function jsonErrors(log: (message: string, fields: Record<string, unknown
       error instanceof URIError ? 'the path is not valid percent-encoded text' : 'the request could not be read';
     res.status(httpStatus).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
   };
+}
+
+/** A GraphQL document over the token limit (in a JSON body, a multipart upload's operations or a GET) is a 400. */
+export function refuseLongDocuments(req: Request, res: Response, next: NextFunction): void {
+  const body = req.body as { query?: unknown } | undefined;
+  const query = typeof body?.query === 'string' ? body.query : req.query.query;
+  const problem = typeof query === 'string' ? documentTooLong(query) : null;
+  if (problem === null) {
+    next();
+    return;
+  }
+  closeIfBodyUnread(req, res);
+  res.status(400).json({ errors: [{ message: problem, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
 }

@@ -44,5 +44,7 @@ export interface GraphQLContext {
   principal: string | null;
   /** The API key the caller sent, if any. */
   keyId: string | null;
+  /** The client's address (behind TRUST_PROXY_HOPS proxies, as they forwarded it); absent over WebSocket. */
+  clientAddress?: string;
   services: Services;
 }

@@ -154,3 +154,56 @@ describe('ranges are checked before anything is made of them (D)', () => {
     await alive();
   });
 });
+
+describe('what an anonymous caller can learn or spend', () => {
+  const post = (query: string, headers: Record<string, string> = {}) =>
+    fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query }),
+    });
+
+  it('refuses introspection, even to an admin, unless GRAPHQL_INTROSPECTION=on', async () => {
+    for (const headers of [{}, { authorization: 'Bearer admin-token-for-hostile-tests' }] as Array<
+      Record<string, string>
+    >) {
+      const response = await post('{ __schema { types { name } } }', headers);
+      const answer = (await response.json()) as { errors?: Array<{ message: string }> };
+      expect(answer.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+    }
+  });
+
+  it('serves no sandbox page loading scripts from a CDN at GET /graphql', async () => {
+    const response = await fetch(t.url, { headers: { accept: 'text/html' } });
+    expect(await response.text()).not.toMatch(/<script|<html/i);
+  });
+
+  it('answers a document over the token limit with HTTP 400, not 500', async () => {
+    const response = await post(`{ ${'meters '.repeat(3_000)}}`);
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(answer.errors[0]?.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+});
+
+describe('the mutation rate of callers without a key', () => {
+  it('is kept by the peer address, whatever X-Forwarded-For the caller sends', async () => {
+    const open = await startTestServer({ AUTH: 'off', MUTATIONS_PER_MINUTE: '2' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const response = await fetch(open.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i}` },
+          body: JSON.stringify({
+            query: `mutation { createAccount(input: { id: "XFF-${i}", name: "x", vatRate: "0.2", tariff: { kind: FIXED, unitPriceEurMwh: "100", standingChargePerDay: "0" } }) { id } }`,
+          }),
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await open.close();
+    }
+  });
+});
