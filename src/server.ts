@@ -210,7 +210,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   try {
     if (config.role !== 'projector') {
       const spoolDir = join(config.dataDir, 'incoming');
-      mkdirSync(spoolDir, { recursive: true });
+      mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
       clearLeftovers(spoolDir);
       validationWorkers =
         config.validationWorkers > 0

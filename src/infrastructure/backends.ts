@@ -153,7 +153,7 @@ export async function openEventStore(
       close: () => eventStore.close(),
     };
   }
-  const db = openSqliteDatabase(sqliteFileOf(config));
+  const db = openSqliteDatabase(sqliteFileOf(config), { durability: 'answered' });
   try {
     if (config.readStore.kind === 'sqlite') dropReadModelsOfOneFileLayout(db, logger);
   } catch (error) {
@@ -216,10 +216,10 @@ export async function openReadStore(config: Config, purpose: ReadStorePurpose = 
       close: () => store.close(),
     };
   }
-  const db = openSqliteDatabase(
-    readModelsFileOf(config),
-    purpose === 'queries' ? QUERY_PAGE_CACHE_KIB : PAGE_CACHE_KIB,
-  );
+  const db = openSqliteDatabase(readModelsFileOf(config), {
+    durability: 'rebuildable',
+    pageCacheKiB: purpose === 'queries' ? QUERY_PAGE_CACHE_KIB : PAGE_CACHE_KIB,
+  });
   return {
     uploadQueries: new SqliteUploadReadModel(db),
     billing: new SqliteBillingReadModel(db),
@@ -285,6 +285,35 @@ function projectionDefinitions(
   ];
 }
 
+/** The event log holds less than the read models were built from: it was lost or replaced. */
+export class LostLogError extends Error {
+  constructor(projection: string, checkpoint: string, head: string | null) {
+    super(
+      `the event log ${head === null ? 'is empty' : `ends at position ${head}`}, but the read models were built from a log ` +
+        `that went further (projection ${projection} read up to ${checkpoint}): the log was lost or replaced (a power ` +
+        'cut before it reached the disk, a deleted or restored file). Nothing was started, so nothing is overwritten. ' +
+        'Restore the log from a backup; to start afresh on purpose, remove the read models too ' +
+        '(DATA_DIR/read-models.sqlite, or the MongoDB database)',
+    );
+    this.name = 'LostLogError';
+  }
+}
+
+/**
+ * The log is the truth, and the read models only follow it: a projection's checkpoint beyond the log's
+ * head means the log lost what it once answered. A start then stops, rather than serve (and bill) from
+ * a shorter history, or make a new first admin key on an empty log.
+ */
+async function refuseLostLog(eventStore: EventStore, readStore: ReadStore, rules: BillingRules): Promise<void> {
+  const head = await eventStore.headPosition();
+  for (const { name } of readStore.projectionDefinitions(rules)) {
+    const checkpoint = await readStore.checkpoints.get(name);
+    if (checkpoint === null) continue;
+    if (head === null || eventStore.comparePositions(checkpoint, head) > 0)
+      throw new LostLogError(name, checkpoint, head);
+  }
+}
+
 /** Opens both; a failed second open closes the first. */
 export async function openBackends(
   config: Config,
@@ -297,6 +326,13 @@ export async function openBackends(
     readStore = await openReadStore(config, purpose);
   } catch (error) {
     await events.close();
+    throw error;
+  }
+  try {
+    await refuseLostLog(events.eventStore, readStore, billingRulesOf(config));
+  } catch (error) {
+    await events.close();
+    await readStore.close();
     throw error;
   }
   return {

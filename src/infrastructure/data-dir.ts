@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** DATA_DIR cannot be used: the message says which directory and why, in words. */
@@ -38,12 +38,14 @@ function existingAncestor(path: string): string {
 }
 
 /**
- * Makes DATA_DIR (and its parents) when missing and proves it writable with a probe file, so a start on
- * a read-only, full or foreign directory fails at once saying so, not later with a driver's message.
+ * Makes DATA_DIR (and its parents) when missing, private to this user (0700), and proves it writable
+ * with a probe file, so a start on a read-only, full or foreign directory fails at once saying so, not
+ * later with a driver's message.
  */
 export function prepareDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // The service's own user only: the log and read models hold billing data and API key digests.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     const ancestor = existingAncestor(dir);
     let why = reasonOf(error);
@@ -61,5 +63,10 @@ export function prepareDataDir(dir: string): void {
     throw new DataDirError(`DATA_DIR ${dir} is not writable: ${reasonOf(error)}`);
   } finally {
     rmSync(probe, { force: true });
+  }
+  try {
+    chmodSync(dir, 0o700); // one made by an earlier version, or by hand, with the default 0755
+  } catch (error) {
+    throw new DataDirError(`DATA_DIR ${dir} cannot be made private to this user (chmod 700): ${reasonOf(error)}`);
   }
 }

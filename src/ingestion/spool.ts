@@ -91,7 +91,7 @@ export async function spoolUpload(
 ): Promise<SpooledFile> {
   const transcoder = encoding === 'utf-8' ? null : new TextDecoder(encoding);
   const hash = createHash('sha256');
-  const out = createWriteStream(path);
+  const out = createWriteStream(path, { mode: 0o600 });
   let writeError: (Error & { code?: string }) | null = null;
   out.on('error', (error) => {
     writeError = error;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type SqliteDatabase = Database.Database;
@@ -14,13 +14,26 @@ export const PAGE_CACHE_KIB = 2000;
  */
 export const QUERY_PAGE_CACHE_KIB = 16000;
 
+/**
+ * How a commit reaches the disk. `answered`: the commit is on the disk (fsync of the WAL) before it
+ * returns, so what the service answered survives a power cut: the event log, the truth. `rebuildable`:
+ * durable across a crash of the process, but a power cut may lose the last commits: the read models,
+ * which are rebuilt from the log (their checkpoints then lag, and they catch up).
+ */
+export type Durability = 'answered' | 'rebuildable';
+
 /** Opens (creating when absent) the embedded database file, tuned for one writer and many readers. */
-export function openSqliteDatabase(file: string, pageCacheKiB: number = PAGE_CACHE_KIB): SqliteDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+export function openSqliteDatabase(
+  file: string,
+  options: { durability: Durability; pageCacheKiB?: number } = { durability: 'answered' },
+): SqliteDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
+  // Billing data and key digests: for the service's own user only (SQLite gives its -wal and -shm files
+  // the database file's mode).
+  if (file !== ':memory:') chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode is durable across application crashes; a power cut may lose the last commits.
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${options.durability === 'answered' ? 'FULL' : 'NORMAL'}`);
   // Another process (a CLI tool, a replay) may hold the write lock: wait for it. Write transactions
   // begin IMMEDIATE (`.immediate()`), so a writer takes the lock up front and this wait applies, instead
   // of failing at once when a read snapshot it began with went stale.
@@ -28,7 +41,7 @@ export function openSqliteDatabase(file: string, pageCacheKiB: number = PAGE_CAC
   // better-sqlite3 builds SQLite with a 16 MB page cache per connection (SQLITE_DEFAULT_CACHE_SIZE=-16000 in
   // its defines.gypi); the server holds four connections, and at a 4x upload they held 37 MB of its peak.
   // SQLite's own default of 2 MB measured as fast for the writers: a page read again comes from the OS cache.
-  db.pragma(`cache_size = -${pageCacheKiB}`);
+  db.pragma(`cache_size = -${options.pageCacheKiB ?? PAGE_CACHE_KIB}`);
   return db;
 }
 
