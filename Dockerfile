@@ -32,7 +32,8 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+# /secrets holds the webhook secret key file when a volume shared by the API and the projector is mounted there.
+RUN mkdir -p /data /secrets && chown node:node /data /secrets
 USER node
 EXPOSE 4000
 VOLUME ["/data"]

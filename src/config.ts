@@ -24,6 +24,10 @@ export interface Config {
   priceScrapeCron: string;
   /** Whether webhooks may target loopback and private-network addresses (tests, an internal receiver). */
   webhookAllowPrivate: boolean;
+  /** The server key webhook signing secrets are derived from (WEBHOOK_SECRET_KEY), or null: the key file. */
+  webhookSecretKey: string | null;
+  /** Where the key lives when WEBHOOK_SECRET_KEY is not set (made at the first start). */
+  webhookSecretKeyFile: string;
   /** Proxies in front whose X-Forwarded-For is believed (0: the peer's own address is the client's). */
   trustProxyHops: number;
   /** Whether the schema can be introspected and Apollo's sandbox page is served (development). */
@@ -139,6 +143,8 @@ export function loadConfig(env: Env = process.env): Config {
     priceScrape: true,
     webhookAllowPrivate: false,
     trustProxyHops: integer('TRUST_PROXY_HOPS', 0, 0, 10),
+    webhookSecretKey: optional('WEBHOOK_SECRET_KEY'),
+    webhookSecretKeyFile: resolve(text('WEBHOOK_SECRET_KEY_FILE', `${text('DATA_DIR', './data')}/webhook-secret.key`)),
     graphqlIntrospection: false,
     webhookTimeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     priceScrapeCron: text('PRICE_SCRAPE_CRON', '30 14 * * *'),
@@ -173,6 +179,8 @@ export function loadConfig(env: Env = process.env): Config {
   const allowPrivate = text('WEBHOOK_ALLOW_PRIVATE', 'false');
   if (allowPrivate === 'true' || allowPrivate === 'false') config.webhookAllowPrivate = allowPrivate === 'true';
   else problems.push(`WEBHOOK_ALLOW_PRIVATE='${allowPrivate}' must be true or false`);
+  if (config.webhookSecretKey !== null && config.webhookSecretKey.length < 32)
+    problems.push('WEBHOOK_SECRET_KEY must be at least 32 characters (for example: openssl rand -base64 32)');
   const introspection = text('GRAPHQL_INTROSPECTION', 'off');
   if (introspection === 'on' || introspection === 'off') config.graphqlIntrospection = introspection === 'on';
   else problems.push(`GRAPHQL_INTROSPECTION='${introspection}' must be on or off`);

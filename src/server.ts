@@ -50,6 +50,7 @@ import { SERVICE_STREAM_PREFIXES } from './projections/stream-prefixes';
 import { InvoicingService } from './invoicing/invoicing-service';
 import { WebhookDispatcher } from './webhooks/dispatcher';
 import { WebhookService } from './webhooks/webhook-service';
+import { loadWebhookSecrets } from './webhooks/secrets';
 import { ServiceMetrics } from './observability/metrics';
 import type { ConsistencyWaiter } from './ports/consistency';
 import type { GraphQLContext, Services } from './resolvers/context';
@@ -119,10 +120,12 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   let scheduler: Scheduler | null = null;
   // Webhook deliveries run beside the projections, in the one process holding the lease.
   let dispatcher: WebhookDispatcher | null = null;
+  const webhookSecrets = loadWebhookSecrets({ key: config.webhookSecretKey, keyFile: config.webhookSecretKeyFile });
   const newDispatcher = () =>
     new WebhookDispatcher(
       eventStore,
       {
+        secrets: webhookSecrets,
         allowPrivate: config.webhookAllowPrivate,
         timeoutMs: config.webhookTimeoutMs,
         concurrency: 4,
@@ -233,7 +236,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         ),
         webhooks: new WebhookService(
           eventStore,
-          { allowPrivate: config.webhookAllowPrivate },
+          { allowPrivate: config.webhookAllowPrivate, secrets: webhookSecrets },
           () => new Date(),
           (webhookId) => dispatcher?.pending(webhookId) ?? null,
         ),

@@ -22,6 +22,7 @@ import {
 import type { Logger } from '../logger';
 import type { EventStore, EventSubscription, RecordedEvent } from '../ports/event-store';
 import { signatureHeader } from './signature';
+import type { WebhookSecrets } from './secrets';
 import { checkTarget, type Resolve } from './target-guard';
 
 /** POSTs a body and answers the HTTP status; throws on a network error or a timeout. */
@@ -86,6 +87,8 @@ export interface DispatcherOptions {
   now: () => number;
   send?: Send;
   resolve?: Resolve;
+  /** Derives the signing secret of webhooks whose registration holds none. */
+  secrets: WebhookSecrets;
   /** How often due deliveries are looked for. */
   tickMs?: number;
 }
@@ -213,7 +216,11 @@ export class WebhookDispatcher {
           'x-webhook-id': job.webhookId,
           'x-delivery-id': job.deliveryId,
           'idempotency-key': job.deliveryId,
-          'x-signature': signatureHeader(webhook.secret, job.body, unixSeconds),
+          'x-signature': signatureHeader(
+            webhook.secret ?? this.options.secrets.secretOf(webhook.webhookId),
+            job.body,
+            unixSeconds,
+          ),
         },
       });
       job.lastError = status >= 200 && status < 300 ? null : `HTTP ${status}`;

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   deliveryStreamName,
   type DeliveryOutcome,
@@ -12,6 +12,7 @@ import {
 } from '../domain/webhooks/events';
 import type { EventStore } from '../ports/event-store';
 import type { PendingDelivery } from './dispatcher';
+import type { WebhookSecrets } from './secrets';
 import { checkTarget, type Resolve, WebhookTargetError } from './target-guard';
 
 export interface WebhookView {
@@ -38,13 +39,17 @@ const MAX_WEBHOOKS = 100;
 export class WebhookService {
   constructor(
     private readonly eventStore: EventStore,
-    private readonly options: { allowPrivate: boolean; resolve?: Resolve },
+    private readonly options: { allowPrivate: boolean; resolve?: Resolve; secrets: WebhookSecrets },
     private readonly now: () => Date,
     /** A webhook's pending deliveries in this process's dispatcher (null when another process delivers). */
     private readonly pending: (webhookId: string) => PendingDelivery[] | null,
   ) {}
 
-  async register(url: string, events: readonly string[] | null): Promise<WebhookRegistered['data']> {
+  /** Registers a webhook; the answer carries its signing secret, which the log does not hold. */
+  async register(
+    url: string,
+    events: readonly string[] | null,
+  ): Promise<WebhookRegistered['data'] & { secret: string }> {
     await checkTarget(url, this.options.allowPrivate, this.options.resolve);
     const chosen = events === null || events.length === 0 ? [...WEBHOOK_EVENT_TYPES] : [...new Set(events)];
     const unknown = chosen.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
@@ -60,7 +65,6 @@ export class WebhookService {
       webhookId: randomUUID(),
       url,
       events: chosen as WebhookEventType[],
-      secret: randomBytes(32).toString('base64url'),
       registeredAt: this.now().toISOString(),
     };
     await this.eventStore.appendToStream(
@@ -68,7 +72,7 @@ export class WebhookService {
       [{ id: randomUUID(), type: 'WebhookRegistered', data }],
       { expectedRevision: 'no_stream' },
     );
-    return data;
+    return { ...data, secret: this.options.secrets.secretOf(data.webhookId) };
   }
 
   async remove(webhookId: string): Promise<boolean> {

@@ -1,14 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nextAttemptAt, RETRY_WINDOW_MS, retryable } from '../../src/domain/webhooks/events';
+import { nextAttemptAt, RETRY_WINDOW_MS, retryable, WEBHOOK_STREAM_PREFIX } from '../../src/domain/webhooks/events';
 import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
 import { SqliteEventStore } from '../../src/infrastructure/sqlite/sqlite-event-store';
 import { WebhookDispatcher, type Send } from '../../src/webhooks/dispatcher';
 import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
 import { checkTarget, isPrivateAddress } from '../../src/webhooks/target-guard';
 import { dropBody } from '../../src/webhooks/dispatcher';
+import { loadWebhookSecrets, WebhookSecrets } from '../../src/webhooks/secrets';
 import { WebhookService } from '../../src/webhooks/webhook-service';
+
+const secrets = new WebhookSecrets(Buffer.alloc(32, 7));
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -153,13 +157,13 @@ describe('the webhook dispatcher', () => {
     };
     const service = new WebhookService(
       store,
-      { allowPrivate: true },
+      { allowPrivate: true, secrets },
       () => new Date(now),
       () => null,
     );
     const hook = await service.register('http://127.0.0.1:9/hook', null);
     await issue(store, 1);
-    const options = { allowPrivate: true, timeoutMs: 1_000, concurrency: 2, now: () => now, send, tickMs: 5 };
+    const options = { allowPrivate: true, timeoutMs: 1_000, concurrency: 2, now: () => now, send, tickMs: 5, secrets };
     const dispatcher = new WebhookDispatcher(store, options, silent);
     await dispatcher.start();
     const until = async (condition: () => boolean) => {
@@ -204,7 +208,7 @@ describe('the webhook dispatcher', () => {
     };
     const service = new WebhookService(
       store,
-      { allowPrivate: true },
+      { allowPrivate: true, secrets },
       () => new Date(),
       () => null,
     );
@@ -214,7 +218,7 @@ describe('the webhook dispatcher', () => {
     await issue(store, 2);
     const dispatcher = new WebhookDispatcher(
       store,
-      { allowPrivate: true, timeoutMs: 1_000, concurrency: 1, now: Date.now, send, tickMs: 5 },
+      { allowPrivate: true, timeoutMs: 1_000, concurrency: 1, now: Date.now, send, tickMs: 5, secrets },
       silent,
     );
     await dispatcher.start();
@@ -232,5 +236,75 @@ describe('the webhook dispatcher', () => {
     expect(await service.remove(late.webhookId)).toBe(true);
     expect((await service.list()).map((w) => w.webhookId)).toEqual([gone.webhookId]);
     db.close();
+  });
+
+  describe('webhook signing secrets', () => {
+    it('are derived from the server key: the log holds none, and a registration made before keeps its own', async () => {
+      const db = openSqliteDatabase(join(dir, 'secrets.sqlite'));
+      const store = new SqliteEventStore(db, { pollIntervalMs: 5 });
+      const service = new WebhookService(
+        store,
+        { allowPrivate: true, secrets },
+        () => new Date(),
+        () => null,
+      );
+      const hook = await service.register('http://127.0.0.1:9/hook', null);
+      expect(hook.secret).toBe(secrets.secretOf(hook.webhookId));
+      expect(new WebhookSecrets(Buffer.alloc(32, 8)).secretOf(hook.webhookId)).not.toBe(hook.secret);
+      const logged: unknown[] = [];
+      for await (const recorded of store.readAll({ streamPrefixes: [WEBHOOK_STREAM_PREFIX] }))
+        logged.push(recorded.data);
+      expect(JSON.stringify(logged)).not.toContain(hook.secret);
+      expect(logged[0]).not.toHaveProperty('secret');
+
+      // A version-1 registration, with its secret in the event, is signed with that secret.
+      await store.appendToStream(
+        `${WEBHOOK_STREAM_PREFIX}old`,
+        [
+          {
+            id: randomUUID(),
+            type: 'WebhookRegistered',
+            data: {
+              webhookId: 'old',
+              url: 'http://127.0.0.1:9/old',
+              events: ['InvoiceIssued'],
+              secret: 'v1-secret',
+              registeredAt: new Date().toISOString(),
+            },
+          },
+        ],
+        { expectedRevision: 'no_stream' },
+      );
+      const signed: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
+      const send: Send = (url, request) => {
+        signed.push({ url, ...request });
+        return Promise.resolve(200);
+      };
+      await issue(store, 1);
+      const dispatcher = new WebhookDispatcher(
+        store,
+        { allowPrivate: true, timeoutMs: 1_000, concurrency: 1, now: Date.now, send, tickMs: 5, secrets },
+        silent,
+      );
+      await dispatcher.start();
+      for (let i = 0; i < 1_000 && signed.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      await dispatcher.stop();
+      const at = Math.floor(Date.now() / 1000);
+      const byUrl = new Map(signed.map((s) => [s.url, s]));
+      const old = byUrl.get('http://127.0.0.1:9/old')!;
+      const derived = byUrl.get('http://127.0.0.1:9/hook')!;
+      expect(verifySignature('v1-secret', old.body, old.headers['x-signature']!, at)).toBe(true);
+      expect(verifySignature(hook.secret, derived.body, derived.headers['x-signature']!, at)).toBe(true);
+      db.close();
+    });
+
+    it('come from a key file made once, private to the user, unless WEBHOOK_SECRET_KEY is set', () => {
+      const keyFile = join(dir, 'keys', 'webhook-secret.key');
+      const first = loadWebhookSecrets({ key: null, keyFile });
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(loadWebhookSecrets({ key: null, keyFile }).secretOf('w')).toBe(first.secretOf('w'));
+      const fromEnv = loadWebhookSecrets({ key: 'k'.repeat(32), keyFile });
+      expect(fromEnv.secretOf('w')).not.toBe(first.secretOf('w'));
+    });
   });
 });

@@ -12,8 +12,12 @@ export interface WebhookRegistered {
     webhookId: string;
     url: string;
     events: WebhookEventType[];
-    /** The HMAC key deliveries are signed with (shown once, when registered). */
-    secret: string;
+    /**
+     * The HMAC key deliveries are signed with: held here only by registrations made before secrets were
+     * derived from the server key (WebhookSecrets); newer ones hold none, and it is shown once, when
+     * registered.
+     */
+    secret?: string;
     registeredAt: string;
   };
 }
