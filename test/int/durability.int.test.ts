@@ -7,7 +7,7 @@
  * every answered upload and the first admin key are there, in every run. Loop devices need root; elsewhere
  * that part is skipped and says why.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
