@@ -11,24 +11,46 @@ import { pageSize } from './upload.resolver';
 
 /**
  * Invoices and credit notes issued after a log position (from now on without one), read from the log,
- * so any instance serves it.
+ * so any instance serves it. An iterator of its own rather than an async generator: graphql-ws calls
+ * `return()` when the client completes or goes away, and a generator waiting for the next event would
+ * hold that call (and the subscription's poller) until an invoice came; here it closes the subscription
+ * at once, which ends a pending wait.
  */
-async function* watchIssued(eventStore: EventStore, after: string | null): AsyncGenerator<IssuedDocument> {
-  const head = after ?? (await eventStore.headPosition({ streamPrefixes: [INVOICE_STREAM_PREFIX] }));
-  const subscription = eventStore.subscribeToAll({
-    ...(head === null ? {} : { after: head }),
-    streamPrefixes: [INVOICE_STREAM_PREFIX],
-  });
-  try {
-    for await (const recorded of subscription) {
-      if (recorded.type !== 'InvoiceIssued' && recorded.type !== 'CreditNoteIssued') continue;
-      const event = { type: recorded.type, data: recorded.data } as InvoicingEvent;
-      const [doc] = evolveIssued(event, recorded.position, () => undefined);
-      if (doc !== undefined) yield doc;
-    }
-  } finally {
-    await subscription.close();
-  }
+export function watchIssued(eventStore: EventStore, after: string | null): AsyncIterableIterator<IssuedDocument> {
+  let closed = false;
+  const opened = (async () => {
+    const head = after ?? (await eventStore.headPosition({ streamPrefixes: [INVOICE_STREAM_PREFIX] }));
+    const subscription = eventStore.subscribeToAll({
+      ...(head === null ? {} : { after: head }),
+      streamPrefixes: [INVOICE_STREAM_PREFIX],
+    });
+    if (closed) await subscription.close(); // completed while the head was being read
+    return { subscription, events: subscription[Symbol.asyncIterator]() };
+  })();
+  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+  const iterator: AsyncIterableIterator<IssuedDocument> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next(): Promise<IteratorResult<IssuedDocument>> {
+      const { events } = await opened;
+      while (!closed) {
+        const step = await events.next();
+        if (step.done === true) return done;
+        const recorded = step.value;
+        if (recorded.type !== 'InvoiceIssued' && recorded.type !== 'CreditNoteIssued') continue;
+        const event = { type: recorded.type, data: recorded.data } as InvoicingEvent;
+        const [doc] = evolveIssued(event, recorded.position, () => undefined);
+        if (doc !== undefined) return { done: false, value: doc };
+      }
+      return done;
+    },
+    async return(): Promise<IteratorReturnResult<undefined>> {
+      closed = true;
+      await (await opened).subscription.close();
+      return done;
+    },
+  };
+  return iterator;
 }
 
 @Resolver()

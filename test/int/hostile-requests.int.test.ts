@@ -3,13 +3,16 @@
  * one with a documented JSON error.
  */
 import { connect } from 'node:net';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { startTestServer, wsClient, type TestServer } from '../support/test-server';
 
 let t: TestServer;
 let base: string;
 let port: number;
 beforeAll(async () => {
-  t = await startTestServer({ ADMIN_TOKEN: 'admin-token-for-hostile-tests' });
+  t = await startTestServer({
+    ADMIN_TOKEN: 'admin-token-for-hostile-tests',
+    VIEWER_TOKEN: 'viewer-token-for-hostile-tests',
+  });
   base = t.url.replace(/\/graphql$/, '');
   port = Number(new URL(t.url).port);
 });
@@ -207,3 +210,52 @@ describe('the mutation rate of callers without a key', () => {
     }
   });
 });
+
+describe('subscriptions completed or cut off (B)', () => {
+  it('release their event-store subscription within a moment, 1,000 made and completed by a viewer', async () => {
+    const store = t.server.services!.eventStore as unknown as { openSubscriptions: number };
+    const before = store.openSubscriptions;
+    const clients = Array.from({ length: 20 }, () =>
+      wsClient(t.url, { authorization: 'Bearer viewer-token-for-hostile-tests' }),
+    );
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const stops: Array<() => void> = [];
+        for (const client of clients) {
+          for (let i = 0; i < 10; i += 1) {
+            stops.push(
+              client.subscribe(
+                { query: 'subscription { invoiceIssued { number } }' },
+                { next: () => undefined, error: () => undefined, complete: () => undefined },
+              ),
+            );
+          }
+        }
+        await until(() => store.openSubscriptions >= before + 200);
+        for (const stop of stops) stop();
+        await until(() => store.openSubscriptions === before);
+      }
+      await alive();
+
+      // A client that goes away without completing: its subscriptions end with its connection.
+      const leaving = clients[0]!;
+      for (let i = 0; i < 10; i += 1) {
+        leaving.subscribe(
+          { query: 'subscription { invoiceIssued { number } }' },
+          { next: () => undefined, error: () => undefined, complete: () => undefined },
+        );
+      }
+      await until(() => store.openSubscriptions === before + 10);
+      await leaving.dispose();
+      await until(() => store.openSubscriptions === before);
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
+  }, 60_000);
+});
+
+/** Waits for a condition, checking every 10 ms, for at most 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; waited < 5_000 && !condition(); waited += 10) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}

@@ -241,6 +241,11 @@ export class SqliteEventStore implements EventStore {
     return parsePosition(a) - parsePosition(b);
   }
 
+  /** Subscriptions open now (each polls while it waits): a closed one is no longer counted. */
+  get openSubscriptions(): number {
+    return this.subscriptions.size;
+  }
+
   /** Calls `listener` after each append through this connection (to wake readers on other connections). */
   onAppended(listener: () => void): () => void {
     this.appended.on('appended', listener);
