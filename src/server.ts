@@ -27,6 +27,7 @@ import { prepareDataDir } from './infrastructure/data-dir';
 import { exportsRouter } from './http/exports';
 import { consoleDirectory, consoleRouter } from './http/console';
 import { invoiceDocumentRouter } from './http/invoice-document';
+import { WebSocketAdmission } from './http/websocket-admission';
 import {
   closeIfBodyUnread,
   guardMultipartParser,
@@ -372,13 +373,18 @@ async function mountGraphQL(
     path: GRAPHQL_PATH,
     // A bigger message closes its socket (1009) before it is parsed: one connection_init cannot fill the heap.
     maxPayload: GRAPHQL_LIMITS.webSocketMessageBytes,
-    verifyClient: (_info, accept) => {
-      if (wsServer.clients.size < config.webSocketMaxConnections) accept(true);
-      else accept(false, 503, 'too many WebSocket connections (WS_MAX_CONNECTIONS)');
+    verifyClient: (info, accept) => {
+      const refusal = admission.refusal(info.req.socket.remoteAddress ?? 'unknown');
+      if (refusal === null) accept(true);
+      else accept(false, refusal.status, refusal.reason);
     },
   });
+  const admission = new WebSocketAdmission(config.webSocketMaxConnections, WS_MAX_PENDING_PER_ADDRESS);
   httpServer.on('upgrade', (request, socket, head) => {
-    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
+    wsServer.handleUpgrade(request, socket, head, (ws) => {
+      admission.opened(ws, request.socket.remoteAddress ?? 'unknown');
+      wsServer.emit('connection', ws, request);
+    });
   });
   // Open connections by the API key they sent: a revoked key's connections are closed, subscriptions and all.
   const socketsByKey = new Map<string, Set<WebSocket>>();
@@ -391,15 +397,19 @@ async function mountGraphQL(
     {
       schema,
       validate: wsProtection.validate,
+      // A connection that sends no connection_init in time is closed (4408).
+      connectionInitWaitTimeout: WS_INIT_WAIT_MS,
       onConnect: async (ctx) => {
         const caller = await services.access.authenticate(connectionAuthorization(ctx.connectionParams));
+        // No valid key, no connection: closed with 4403 at its connection_init.
+        if (caller.role === null) return false;
+        admission.admit(ctx.extra.socket);
         if (caller.keyId !== null) {
           const sockets = socketsByKey.get(caller.keyId) ?? new Set();
           socketsByKey.set(caller.keyId, sockets);
           sockets.add(ctx.extra.socket);
           ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
         }
-        // Anonymous connections are let in: each subscription checks its caller.
         return true;
       },
       onSubscribe: (ctx, _id, payload) => {
@@ -489,6 +499,11 @@ async function mountGraphQL(
   );
   return apollo;
 }
+
+/** WebSocket connections from one address that may wait for their connection_init at once. */
+const WS_MAX_PENDING_PER_ADDRESS = 16;
+/** How long a WebSocket connection may take to send its connection_init. */
+const WS_INIT_WAIT_MS = 3_000;
 
 /** The `Authorization` a graphql-ws client sent in its connection parameters. */
 function connectionAuthorization(params: Readonly<Record<string, unknown>> | undefined): string | undefined {

@@ -126,7 +126,8 @@ describe('auth, safe by default', () => {
             },
             {
               next: (value) => resolveOutcome(value.errors ? JSON.stringify(value.errors) : 'data'),
-              error: (error) => resolveOutcome(JSON.stringify(error)),
+              // GraphQL errors, or the close event of a connection refused at its connection_init (4403).
+              error: (error) => resolveOutcome(`${JSON.stringify(error)} ${(error as { code?: number }).code ?? ''}`),
               complete: () => resolveOutcome('complete'),
             },
           );

@@ -3,6 +3,7 @@
  * one with a documented JSON error.
  */
 import { connect } from 'node:net';
+import WebSocket from 'ws';
 import { startTestServer, wsClient, type TestServer } from '../support/test-server';
 
 let t: TestServer;
@@ -259,3 +260,62 @@ async function until(condition: () => boolean): Promise<void> {
   for (let waited = 0; waited < 5_000 && !condition(); waited += 10) await new Promise((r) => setTimeout(r, 10));
   expect(condition()).toBe(true);
 }
+
+describe('WebSocket connections without a key (E)', () => {
+  const wsUrl = () => t.url.replace(/^http/, 'ws');
+
+  /** A raw graphql-ws connection that sends `connection_init` with these parameters: how it ends. */
+  function initWith(
+    payload: Record<string, unknown>,
+  ): Promise<{ refusedWith: number | null; closedWith: number | null }> {
+    return new Promise((resolve) => {
+      const socket = new WebSocket(wsUrl(), 'graphql-transport-ws');
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
+      socket.once('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack') {
+          resolve({ refusedWith: null, closedWith: null });
+          socket.close();
+        }
+      });
+      socket.once('close', (code) => resolve({ refusedWith: null, closedWith: code }));
+      socket.once('unexpected-response', (_request, response) => {
+        resolve({ refusedWith: response.statusCode ?? -1, closedWith: null });
+        socket.terminate();
+      });
+      socket.once('error', () => undefined);
+    });
+  }
+
+  it('are closed at their connection_init (4403), 200 of them, and an admin still gets in', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 200 }, () => initWith({})));
+    expect(outcomes.every((o) => o.closedWith === 4403)).toBe(true);
+    await alive();
+    expect(await initWith({ authorization: 'Bearer admin-token-for-hostile-tests' })).toEqual({
+      refusedWith: null,
+      closedWith: null,
+    });
+  });
+
+  it('may wait for their connection_init 16 at a time from one address, and 3 s at most', async () => {
+    const waiting = await Promise.all(
+      Array.from(
+        { length: 16 },
+        () =>
+          new Promise<WebSocket>((resolve) => {
+            const socket = new WebSocket(wsUrl(), 'graphql-transport-ws');
+            socket.once('open', () => resolve(socket));
+          }),
+      ),
+    );
+    const closed = waiting.map((socket) => new Promise<number>((resolve) => socket.once('close', resolve)));
+    expect(await initWith({ authorization: 'Bearer admin-token-for-hostile-tests' })).toEqual({
+      refusedWith: 429,
+      closedWith: null,
+    });
+    expect(new Set(await Promise.all(closed))).toEqual(new Set([4408]));
+    expect(await initWith({ authorization: 'Bearer admin-token-for-hostile-tests' })).toEqual({
+      refusedWith: null,
+      closedWith: null,
+    });
+  }, 15_000);
+});
