@@ -1,5 +1,15 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -26,11 +36,38 @@ export function loadWebhookSecrets(options: { key: string | null; keyFile: strin
   if (options.key !== null) return new WebhookSecrets(Buffer.from(options.key, 'utf8'));
   mkdirSync(dirname(options.keyFile), { recursive: true, mode: 0o700 });
   try {
-    // 'wx': only one of two processes starting at once makes it; the other reads what it wrote.
-    writeFileSync(options.keyFile, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 });
+    createDurably(options.keyFile, randomBytes(32).toString('base64'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   chmodSync(options.keyFile, 0o600);
   return new WebhookSecrets(Buffer.from(readFileSync(options.keyFile, 'utf8').trim(), 'base64'));
+}
+
+/**
+ * Creates a file whole, with its content on the disk before it returns (the file and its directory entry
+ * fsynced): a secret answered to a caller must survive a power cut. Written aside, then linked into
+ * place, so of two processes starting at once one makes it (the other gets EEXIST) and neither ever
+ * reads it half-written.
+ */
+function createDurably(path: string, content: string): void {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(aside, 'wx', 0o600);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(aside, path);
+  } finally {
+    unlinkSync(aside);
+  }
+  const directory = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
 }

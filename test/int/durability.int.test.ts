@@ -124,8 +124,14 @@ function ext4Disk(name: string) {
 async function started(dataDir: string) {
   const { child, ready } = spawnServer(dataDir, { AUTH: 'on' });
   let stdout = '';
+  let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const url = (await ready).replace('localhost', '127.0.0.1');
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = (
+    await ready.catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${stderr}`);
+    })
+  ).replace('localhost', '127.0.0.1');
   return { child, url, key: () => /^\s+(eb_[0-9a-f]{16}_\S+)$/m.exec(stdout)?.[1] };
 }
 
