@@ -28,6 +28,9 @@ export interface Config {
   webhookSecretKey: string | null;
   /** Where the key lives when WEBHOOK_SECRET_KEY is not set (made at the first start). */
   webhookSecretKeyFile: string;
+  /** Items (list entries, days) one caller's queries may ask for a second on average, and at once. */
+  queryCostPerSecond: number;
+  queryCostBurst: number;
   /** Proxies in front whose X-Forwarded-For is believed (0: the peer's own address is the client's). */
   trustProxyHops: number;
   /** Whether the schema can be introspected and Apollo's sandbox page is served (development). */
@@ -143,6 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     priceScrape: true,
     webhookAllowPrivate: false,
     trustProxyHops: integer('TRUST_PROXY_HOPS', 0, 0, 10),
+    queryCostPerSecond: integer('QUERY_COST_PER_SECOND', 10_000, 1, 10_000_000),
+    queryCostBurst: integer('QUERY_COST_BURST', 30_000, 1, 100_000_000),
     webhookSecretKey: optional('WEBHOOK_SECRET_KEY'),
     webhookSecretKeyFile: resolve(text('WEBHOOK_SECRET_KEY_FILE', `${text('DATA_DIR', './data')}/webhook-secret.key`)),
     graphqlIntrospection: false,

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -21,6 +21,7 @@ import { ApiKeyService } from './access/api-key-service';
 import { createErrorFormatter } from './graphql/errors';
 import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql/limits';
 import { mutationRateLimit } from './graphql/mutation-rate-limit';
+import { budgetHolder, QueryBudget, queryBudgetPlugin, queryCost } from './graphql/query-budget';
 import { buildGraphQLSchema } from './graphql/schema';
 import { billingRulesOf, openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { prepareDataDir } from './infrastructure/data-dir';
@@ -380,6 +381,15 @@ async function mountGraphQL(
     },
   });
   const admission = new WebSocketAdmission(config.webSocketMaxConnections, WS_MAX_PENDING_PER_ADDRESS);
+  // The ids of each connection's queries that may still be in flight.
+  const queriesBySocket = new WeakMap<WebSocket, Set<string>>();
+  const queriesOf = (socket: WebSocket): Set<string> => {
+    const queries = queriesBySocket.get(socket) ?? new Set<string>();
+    queriesBySocket.set(socket, queries);
+    return queries;
+  };
+  // One budget per caller, whether its queries come over HTTP or WebSocket.
+  const queryBudget = new QueryBudget({ perSecond: config.queryCostPerSecond, burst: config.queryCostBurst });
   httpServer.on('upgrade', (request, socket, head) => {
     wsServer.handleUpgrade(request, socket, head, (ws) => {
       admission.opened(ws, request.socket.remoteAddress ?? 'unknown');
@@ -412,8 +422,11 @@ async function mountGraphQL(
         }
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
-        // The one being subscribed is counted already.
+      onSubscribe: async (ctx, id, payload) => {
+        // A client that does not read its answers gets no more work done for it.
+        if (closeIfNotReading(ctx.extra.socket)) {
+          return [new GraphQLError(NOT_READING, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
+        }
         if (Object.keys(ctx.subscriptions).length > config.webSocketMaxSubscriptions) {
           return [
             new GraphQLError(
@@ -422,8 +435,9 @@ async function mountGraphQL(
             ),
           ];
         }
+        let document: DocumentNode;
         try {
-          wsProtection.parse(payload.query);
+          document = wsProtection.parse(payload.query);
         } catch (error) {
           // Answered as an error message; a parse failure inside graphql-ws would close the whole socket.
           return [
@@ -432,12 +446,36 @@ async function mountGraphQL(
             }),
           ];
         }
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== 'query') return undefined;
+        // Queries being executed or answered (graphql-ws keeps an operation's entry null until its answer
+        // is sent): a client asks for more only as answers arrive, so one that stops reading holds few.
+        const queries = queriesOf(ctx.extra.socket);
+        for (const earlier of queries) if (ctx.subscriptions[earlier] !== null) queries.delete(earlier);
+        if (queries.size >= WS_MAX_QUERIES_IN_FLIGHT) {
+          return [
+            new GraphQLError(
+              `at most ${WS_MAX_QUERIES_IN_FLIGHT} queries are answered at once on one connection; send the next when an answer has come`,
+              { extensions: { code: 'TOO_MANY_REQUESTS' } },
+            ),
+          ];
+        }
+        const caller = await services.access.authenticate(connectionAuthorization(ctx.connectionParams));
+        const cost = queryCost(document, operation, payload.variables ?? {});
+        const refusal = queryBudget.refusal(budgetHolder(caller), cost);
+        if (refusal !== null) return [refusal];
+        queries.add(id);
         return undefined;
       },
       // Checked again for every subscription: a key revoked meanwhile is refused at once.
       context: async (ctx): Promise<GraphQLContext> => {
         return { ...(await services.access.authenticate(connectionAuthorization(ctx.connectionParams))), services };
       },
+      // An answer is not queued behind a backlog the client does not read: the connection is closed.
+      onNext: (ctx) =>
+        closeIfNotReading(ctx.extra.socket)
+          ? { errors: [{ message: NOT_READING, extensions: { code: 'TOO_MANY_REQUESTS' } }] }
+          : undefined,
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn('subscription error', { errors: errors.map((e) => e.message) });
       },
@@ -461,6 +499,7 @@ async function mountGraphQL(
     plugins: [
       ...armor.plugins,
       mutationRateLimit(config.mutationsPerMinute),
+      queryBudgetPlugin(queryBudget),
       // Apollo's landing page loads its sandbox from a CDN: served only where introspection is on.
       ...(config.graphqlIntrospection ? [] : [ApolloServerPluginLandingPageDisabled()]),
       // The schema gives no cache hints, and Apollo's cache-control plugin wraps every field's resolver to
@@ -498,6 +537,26 @@ async function mountGraphQL(
     requestErrorAsGraphQL,
   );
   return apollo;
+}
+
+/** Queries one WebSocket connection may have executing or unsent at once. */
+const WS_MAX_QUERIES_IN_FLIGHT = 4;
+
+/** Answers a WebSocket connection may have waiting to be sent before it is taken for one that does not read. */
+const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const NOT_READING = `the connection has over ${WS_MAX_BUFFERED_BYTES / 1024 / 1024} MB of answers it has not read; it is closed (1013): read them, or ask for less at a time`;
+
+/**
+ * Closes a socket whose client has stopped reading (its unsent answers over the bound), with 1013;
+ * one that does not take the close either is cut a second later. Whether it did.
+ */
+function closeIfNotReading(socket: WebSocket): boolean {
+  if (socket.bufferedAmount <= WS_MAX_BUFFERED_BYTES) return false;
+  if (socket.readyState === socket.OPEN) {
+    socket.close(1013, 'Try again later: answers are not being read');
+    setTimeout(() => socket.terminate(), 1_000).unref();
+  }
+  return true;
 }
 
 /** WebSocket connections from one address that may wait for their connection_init at once. */

@@ -83,7 +83,13 @@ export function createErrorFormatter(log: (message: string, fields: Record<strin
     if (known !== null) return { ...base, message: known.message, extensions: { code: known.code } };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
-      return { ...base, message: formatted.message, extensions: { code } };
+      // A refusal for now says when to come back.
+      const retryAfterSeconds = formatted.extensions?.retryAfterSeconds;
+      return {
+        ...base,
+        message: formatted.message,
+        extensions: typeof retryAfterSeconds === 'number' ? { code, retryAfterSeconds } : { code },
+      };
     }
     if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {
       return { ...base, message: formatted.message, extensions: { code: 'BAD_USER_INPUT' } };

@@ -1,37 +1,20 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from '../resolvers/context';
+import { budgetHolder } from './query-budget';
+import { TokenBuckets } from './token-buckets';
 
-/**
- * A token bucket per caller: `perMinute` mutations a minute on average, up to `perMinute` at once.
- * Time comes in as an argument, so the arithmetic is tested without a clock.
- */
+/** `perMinute` mutations a minute per caller on average, up to `perMinute` at once. */
 export class MutationBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: TokenBuckets;
 
-  constructor(private readonly perMinute: number) {}
-
-  /** Takes one token for `caller` at `now` (ms); the wait in seconds when there is none. */
-  take(caller: string, now: number): { ok: true } | { ok: false; retryAfterSeconds: number } {
-    const ratePerMs = this.perMinute / 60_000;
-    const bucket = this.buckets.get(caller) ?? { tokens: this.perMinute, at: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * ratePerMs);
-    bucket.at = now;
-    this.buckets.set(caller, bucket);
-    if (this.buckets.size > 10_000) this.forgetFull(now);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterSeconds: Math.ceil((1 - bucket.tokens) / ratePerMs / 1000) };
+  constructor(perMinute: number) {
+    this.buckets = new TokenBuckets(perMinute, perMinute / 60);
   }
 
-  /** Buckets that have filled up again carry no state worth keeping. */
-  private forgetFull(now: number): void {
-    const ratePerMs = this.perMinute / 60_000;
-    for (const [caller, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.at) * ratePerMs >= this.perMinute) this.buckets.delete(caller);
-    }
+  /** Takes one mutation for `caller` at `now` (ms); the wait in seconds when there is none. */
+  take(caller: string, now: number): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    return this.buckets.take(caller, 1, now);
   }
 }
 
@@ -45,9 +28,7 @@ export function mutationRateLimit(perMinute: number, now: () => number = Date.no
           if (operation?.operation !== 'mutation') return Promise.resolve();
           // Keys by their id, fixed tokens by their name, anyone else by address: the peer's own, not a
           // client-sent X-Forwarded-For (believed only from TRUST_PROXY_HOPS proxies, by Express's req.ip).
-          const caller =
-            contextValue.keyId ?? contextValue.principal ?? `anonymous:${contextValue.clientAddress ?? 'unknown'}`;
-          const taken = buckets.take(caller, now());
+          const taken = buckets.take(budgetHolder(contextValue), now());
           if (taken.ok) return Promise.resolve();
           return Promise.reject(
             new GraphQLError(

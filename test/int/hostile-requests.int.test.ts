@@ -3,8 +3,11 @@
  * one with a documented JSON error.
  */
 import { connect } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
-import { startTestServer, wsClient, type TestServer } from '../support/test-server';
+import { generatePrices } from '../../src/tools/readings-generator';
+import { startTestServer, uploadFile, wsClient, type TestServer } from '../support/test-server';
 
 let t: TestServer;
 let base: string;
@@ -318,4 +321,96 @@ describe('WebSocket connections without a key (E)', () => {
       closedWith: null,
     });
   }, 15_000);
+});
+
+describe('clients that stop reading (C)', () => {
+  it('get few answers worked on at once: the process keeps its memory and serves others, and they get every answer later', async () => {
+    const admin = { authorization: 'Bearer admin-token-for-hostile-tests' };
+    // Hourly prices: each alias of prices(from, to) over two months answers 1,416 points, 15 of them 1.9 MB.
+    const csv = [
+      'timestamp,price_eur_mwh',
+      ...['2025-01', '2025-02'].flatMap((month) => [...generatePrices({ month })].slice(1)),
+    ].join('\n');
+    const imported = await uploadFile(t.url, csv, 'prices.csv', {
+      headers: admin,
+      query: 'mutation($file: Upload!) { importPrices(file: $file) { points } }',
+    });
+    expect(imported.errors).toBeUndefined();
+    const query = `{ ${Array.from(
+      { length: 15 },
+      (_, i) => `p${i}: prices(from: "2025-01-01", to: "2025-02-28") { start end priceEurMwh }`,
+    ).join(' ')} }`;
+
+    const gc = gcFunction();
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const sockets = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+        await new Promise((resolve) => socket.once('open', resolve));
+        const acknowledged = new Promise((resolve) => socket.once('message', resolve));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: admin }));
+        await acknowledged;
+        return socket;
+      }),
+    );
+    const outcomes = sockets.map((socket) => {
+      const byId = new Map<string, string>();
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { id?: string; type: string; payload?: unknown };
+        if (message.id === undefined || message.type === 'complete') return;
+        byId.set(message.id, message.type === 'next' ? 'answered' : JSON.stringify(message.payload));
+      });
+      return byId;
+    });
+    for (const socket of sockets) {
+      socket.pause(); // the client stops reading
+      for (let i = 0; i < 10; i += 1)
+        socket.send(JSON.stringify({ id: `q${i}`, type: 'subscribe', payload: { query } }));
+    }
+    // Meanwhile the server answers others at once, and what it holds for the paused clients is bounded.
+    for (let i = 0; i < 10; i += 1) await alive();
+    gc();
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50 * 1024 * 1024);
+
+    for (const socket of sockets) socket.resume();
+    await until(() => outcomes.every((byId) => byId.size === 10));
+    for (const byId of outcomes) {
+      for (const outcome of byId.values()) {
+        if (outcome !== 'answered') expect(outcome).toMatch(/TOO_MANY_REQUESTS/);
+      }
+    }
+    expect(outcomes.flatMap((byId) => [...byId.values()]).filter((o) => o === 'answered').length).toBeGreaterThan(0);
+    for (const socket of sockets) socket.close();
+    await alive();
+  }, 60_000);
+});
+
+/** V8's collector, for measuring what stays alive. */
+function gcFunction(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+describe("a caller's queries", () => {
+  it('are held to a budget of items a second: a flood of 15 x invoices(first: 500) is refused with the wait', async () => {
+    const aliases = Array.from(
+      { length: 15 },
+      (_, i) => `a${i}: invoices(month: "2026-10", first: 500) { totalCount }`,
+    );
+    const flood = Array.from({ length: 50 }, () =>
+      fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer viewer-token-for-hostile-tests' },
+        body: JSON.stringify({ query: `{ ${aliases.join(' ')} }` }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as any })),
+    );
+    await alive();
+    const answers = await Promise.all(flood);
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(45);
+    expect(refused[0]!.body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    expect(refused[0]!.body.errors[0].extensions.retryAfterSeconds).toBeGreaterThan(0);
+    await alive();
+  });
 });
