@@ -171,10 +171,18 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
     SERVICE_STREAM_PREFIXES,
   );
   const consistency: ConsistencyWaiter = {
-    waitForPosition: (position, timeoutMs) =>
-      projector?.isLeader === true
-        ? projections.waitForPosition(position, timeoutMs)
-        : checkpointWaiter.waitForPosition(position, timeoutMs),
+    waitForPosition: async (position, timeoutMs) => {
+      // A position in a stream no projection reads (keys, file claims, webhook deliveries) is reached
+      // once every projected event before it is: the wait is for the last of those, if any.
+      const target =
+        position === null
+          ? null
+          : await eventStore.headPosition({ streamPrefixes: SERVICE_STREAM_PREFIXES, atOrBefore: position });
+      if (position !== null && target === null) return true;
+      return projector?.isLeader === true
+        ? projections.waitForPosition(target, timeoutMs)
+        : checkpointWaiter.waitForPosition(target, timeoutMs);
+    },
   };
 
   const app = express();

@@ -90,8 +90,11 @@ export interface EventStore {
   /** Events of one stream in revision order; empty when the stream does not exist. */
   readStream(streamName: string, options?: { fromRevision?: number; maxCount?: number }): AsyncIterable<RecordedEvent>;
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
-  /** Position of the last event in the log (of these stream prefixes when given), or null when there is none. */
-  headPosition(options?: { streamPrefixes?: readonly string[] }): Promise<string | null>;
+  /**
+   * Position of the last event in the log (of these stream prefixes when given; at or before
+   * `atOrBefore` when given), or null when there is none.
+   */
+  headPosition(options?: { streamPrefixes?: readonly string[]; atOrBefore?: string }): Promise<string | null>;
   /** Catches up from `after`, then delivers new events as they are appended. */
   subscribeToAll(options?: Omit<ReadAllOptions, 'maxCount'>): EventSubscription;
   /** Catches up on one stream from `fromRevision` (default 0), then goes live; waits for a stream not yet created. */

@@ -115,6 +115,15 @@ export function eventStoreContract(adapter: string, create: () => Promise<EventS
       const other = await store.appendToStream(`${prefix}other-b`, [event('B')], { expectedRevision: 'any' });
       expect(await store.headPosition({ streamPrefixes: [`${prefix}head-`] })).toBe(kept.position);
       expect(await store.headPosition({ streamPrefixes: [`${prefix}head-`, `${prefix}other-`] })).toBe(other.position);
+      // At or before a position: the last event of those prefixes up to it (a consistency wait's target).
+      const later = await store.appendToStream(`${prefix}head-c`, [event('C')], { expectedRevision: 'any' });
+      expect(await store.headPosition({ streamPrefixes: [`${prefix}head-`], atOrBefore: other.position })).toBe(
+        kept.position,
+      );
+      expect(await store.headPosition({ streamPrefixes: [`${prefix}head-`], atOrBefore: later.position })).toBe(
+        later.position,
+      );
+      expect(await store.headPosition({ streamPrefixes: [`${prefix}other-`], atOrBefore: kept.position })).toBeNull();
     });
 
     it('filters readAll by stream prefix', async () => {

@@ -414,3 +414,37 @@ describe("a caller's queries", () => {
     await alive();
   });
 });
+
+describe('atLeast a position in a stream no projection reads', () => {
+  it('answers at once: an unchanged price import after a key was made, whose position is the key event', async () => {
+    const admin = { authorization: 'Bearer admin-token-for-hostile-tests' };
+    const prices = [...generatePrices({ month: '2024-03', days: 1 })].join('\n');
+    const importPrices = () =>
+      uploadFile(t.url, prices, 'p.csv', {
+        headers: admin,
+        query: 'mutation($file: Upload!) { importPrices(file: $file) { unchangedDays position } }',
+      });
+    await importPrices();
+    const made = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify({ query: 'mutation { createApiKey(name: "atleast-probe", role: VIEWER) { key } }' }),
+    });
+    expect(made.status).toBe(200);
+    const again = (await importPrices()) as unknown as {
+      data: { importPrices: { unchangedDays: number; position: string } };
+    };
+    expect(again.data.importPrices.unchangedDays).toBe(1);
+    const started = performance.now();
+    const answer = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify({
+        query: 'query($p: String) { invoices(month: "2024-03", atLeast: $p) { totalCount } }',
+        variables: { p: again.data.importPrices.position },
+      }),
+    });
+    expect(((await answer.json()) as { errors?: unknown }).errors).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});

@@ -187,12 +187,18 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async headPosition(options: { streamPrefixes?: readonly string[] } = {}): Promise<string | null> {
+  async headPosition(
+    options: { streamPrefixes?: readonly string[]; atOrBefore?: string } = {},
+  ): Promise<string | null> {
     try {
+      // Backwards from the end: a bound asked for is a recent position (one a mutation answered), so the
+      // events after it are few.
       for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END })) {
         const event = resolved.event;
-        if (event !== undefined && matchesAllFilter(event, options.streamPrefixes))
-          return this.recorded(resolved).position;
+        if (event === undefined || !matchesAllFilter(event, options.streamPrefixes)) continue;
+        const { position } = this.recorded(resolved);
+        if (options.atOrBefore !== undefined && comparePositions(position, options.atOrBefore) > 0) continue;
+        return position;
       }
     } catch (error) {
       throw mapEsdbError(error, {});

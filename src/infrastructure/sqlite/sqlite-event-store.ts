@@ -183,16 +183,19 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  headPosition(options: { streamPrefixes?: readonly string[] } = {}): Promise<string | null> {
+  headPosition(options: { streamPrefixes?: readonly string[]; atOrBefore?: string } = {}): Promise<string | null> {
     const prefixes = options.streamPrefixes ?? [];
-    if (prefixes.length === 0) {
+    if (prefixes.length === 0 && options.atOrBefore === undefined) {
       const head = this.headPositionSync();
       return Promise.resolve(head === null ? null : String(head));
     }
-    const { ranges, bounds } = prefixRanges(prefixes);
+    const { ranges, bounds } = prefixes.length === 0 ? { ranges: '1', bounds: [] } : prefixRanges(prefixes);
+    const limit = options.atOrBefore === undefined ? Number.MAX_SAFE_INTEGER : parsePosition(options.atOrBefore);
     const row = this.db
-      .prepare<unknown[], { head: number | null }>(`SELECT max(position) AS head FROM events WHERE ${ranges}`)
-      .get(...bounds);
+      .prepare<unknown[], { head: number | null }>(
+        `SELECT max(position) AS head FROM events WHERE ${ranges} AND position <= ?`,
+      )
+      .get(...bounds, limit);
     return Promise.resolve(row?.head === null || row?.head === undefined ? null : String(row.head));
   }
 
