@@ -361,15 +361,6 @@ function handleLine(
 interface SkippedRecord {
   skipped: true;
   message: string;
-  lines: number | undefined;
-  /** What the parser had read of the record, as written. */
-  raw: string;
-}
-
-/** The text of a skipped record: csv-parse sets `raw` on its errors when asked for raw records. */
-function rawOfError(error: CsvError | undefined): string {
-  const raw: unknown = (error as unknown as { raw?: unknown } | undefined)?.raw;
-  return typeof raw === 'string' ? raw : '';
 }
 
 /** A record as csv-parse gives it with `raw: true`: its fields and its text as the file wrote it. */
@@ -378,67 +369,129 @@ interface ParsedRecord {
   raw: string;
 }
 
-/** Any file: csv-parse streams the records (quotes, embedded line breaks, mixed line ends). */
+/**
+ * Any file: csv-parse streams the records (quotes, embedded line breaks, mixed line ends). A record it
+ * cannot read (a stray or unclosed quote) is rejected as the one line it starts on, with that line's
+ * text, and reading starts again at the next line: csv-parse's own recovery stays inside the bad quote,
+ * taking every later row with it, or shifting their line numbers.
+ */
 async function parseWithCsv(
   path: string,
   maxRecordBytes: number,
   records: RecordHandler,
   delimiter: string,
 ): Promise<FileValidationResult> {
+  let start = 0; // the byte the parser starts at
+  let line = 1; // the line it starts on
+  for (;;) {
+    const stop = await parseFrom(path, start, line, maxRecordBytes, records, delimiter);
+    if (stop.kind === 'end') return records.result();
+    if (stop.kind === 'rejected') return stop;
+    if (records.validator === null) {
+      return {
+        kind: 'rejected',
+        problem: { code: 'MALFORMED_CSV', line: stop.line, reason: `line ${stop.line}: ${stop.message}` },
+      };
+    }
+    const bad = await physicalLine(path, start, line, stop.line);
+    records.unreadable(stop.line, stop.message, bad.text);
+    if (records.due) await records.flush();
+    if (bad.next === null) return records.result();
+    start = bad.next;
+    line = stop.line + 1;
+  }
+}
+
+type ParseStop =
+  { kind: 'end' } | { kind: 'rejected'; problem: FileProblem } | { kind: 'unreadable'; line: number; message: string };
+
+/** Reads records from byte `start` (line `firstLine`) until the file ends or a record cannot be read. */
+async function parseFrom(
+  path: string,
+  start: number,
+  firstLine: number,
+  maxRecordBytes: number,
+  records: RecordHandler,
+  delimiter: string,
+): Promise<ParseStop> {
   const parser = parse({
-    bom: true,
+    bom: start === 0,
     delimiter,
     raw: true,
     relax_column_count: true,
     skip_records_with_error: true,
     max_record_size: maxRecordBytes,
     on_skip: (error: CsvError | undefined) => {
-      const marker: SkippedRecord = {
-        skipped: true,
-        message: error?.message ?? 'unreadable CSV record',
-        lines: typeof error?.lines === 'number' ? error.lines : undefined,
-        raw: rawOfError(error),
-      };
+      // csv-parse counts lines from where this parser started: the row's own line number says where.
+      const message = (error?.message ?? 'unreadable CSV record').replace(/ at line \d+/g, '');
+      const marker: SkippedRecord = { skipped: true, message };
       parser.push(marker);
       return undefined;
     },
   });
-  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const input = createReadStream(path, { start, highWaterMark: 256 * 1024 });
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
 
-  let line = 1;
+  let line = firstLine;
   try {
     for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
-      if ('skipped' in item) {
-        if (records.validator === null) {
-          return {
-            kind: 'rejected',
-            problem: { code: 'MALFORMED_CSV', line, reason: `line ${line}: ${item.message}` },
-          };
-        }
-        records.unreadable(line, item.message, item.raw);
-        line = item.lines !== undefined && item.lines >= line ? item.lines + 1 : line + 1;
-      } else {
-        const rowLine = line;
-        line += 1 + embeddedNewlines(item.record);
-        const problem = records.record(rowLine, item.record, item.raw);
-        if (problem !== null) return { kind: 'rejected', problem };
-      }
+      if ('skipped' in item) return { kind: 'unreadable', line, message: item.message };
+      const rowLine = line;
+      line += 1 + embeddedNewlines(item.record);
+      const problem = records.record(rowLine, item.record, item.raw);
+      if (problem !== null) return { kind: 'rejected', problem };
       if (records.due) await records.flush();
     }
   } catch (error) {
     if (error instanceof SinkFailure) throw error;
-    // csv-parse gave up on the rest of the file: the rows before stand, the rest is one rejected row.
-    const message = error instanceof Error ? error.message : String(error);
-    if (records.validator === null) {
-      return { kind: 'rejected', problem: { code: 'MALFORMED_CSV', line, reason: `line ${line}: ${message}` } };
+    return { kind: 'unreadable', line, message: error instanceof Error ? error.message : String(error) };
+  } finally {
+    input.unpipe(parser);
+    input.destroy();
+    parser.destroy();
+  }
+  return { kind: 'end' };
+}
+
+/**
+ * The text of line `target`, reading from byte `start` (which begins line `startLine`), and the byte
+ * the line after it begins at (null at the end of the file).
+ */
+async function physicalLine(
+  path: string,
+  start: number,
+  startLine: number,
+  target: number,
+): Promise<{ text: string; next: number | null }> {
+  const input = createReadStream(path, { start, highWaterMark: 64 * 1024 });
+  let line = startLine;
+  let offset = start;
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let from = 0;
+      while (from < chunk.length) {
+        const newline = chunk.indexOf(LF, from);
+        const end = newline === -1 ? chunk.length : newline;
+        if (line === target && keptBytes < RAW_LIMIT * 4) {
+          kept.push(chunk.subarray(from, end));
+          keptBytes += end - from;
+        }
+        if (newline === -1) break;
+        if (line === target) {
+          return { text: Buffer.concat(kept).toString('utf8'), next: offset + newline + 1 };
+        }
+        line += 1;
+        from = newline + 1;
+      }
+      offset += chunk.length;
     }
-    records.unreadable(line, `the file could not be read from line ${line} on: ${message}`);
   } finally {
     input.destroy();
   }
-  return records.result();
+  return { text: Buffer.concat(kept).toString('utf8'), next: null };
 }
 
 /**

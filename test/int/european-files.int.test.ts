@@ -143,3 +143,24 @@ describe('files as European spreadsheets write them', () => {
     expect(suggested).toMatchObject({ status: 'VALIDATED', acceptedRows: 2, rejectedRows: 0 });
   });
 });
+
+describe('a row with a bad quote', () => {
+  it('is rejected alone, as the line it is on with its text; the rows after keep their lines and count once', async () => {
+    const rows = ['metering_point_id,timestamp,kwh'];
+    for (let i = 0; i < 11; i += 1) {
+      rows.push(`MP-Q,2026-10-05T0${Math.floor(i / 4)}:${String((i % 4) * 15).padStart(2, '0')}:00Z,1`);
+    }
+    rows[3] = 'MP-Q,"2026-10-05T00:30:00Z"x,1'; // line 4: a closing quote with more after it
+    rows[7] = 'MP-Q,2026-10-05T01:30:00Z,-1'; // line 8: a negative reading
+    rows[9] = 'MP-Q,"2026-10-05T02:00:00Z,1'; // line 10: a quote never closed
+    const receipt = await upload(`${rows.join('\n')}\n`);
+    expect(receipt).toMatchObject({ status: 'VALIDATED', totalRows: 11, acceptedRows: 8, rejectedRows: 3 });
+    const found = await rejected(receipt);
+    expect(found.map((row) => [row.line, row.raw, row.reasons[0]!.code])).toEqual([
+      [4, 'MP-Q,"2026-10-05T00:30:00Z"x,1', 'MALFORMED_CSV'],
+      [8, 'MP-Q,2026-10-05T01:30:00Z,-1', 'KWH_NEGATIVE'],
+      [10, 'MP-Q,"2026-10-05T02:00:00Z,1', 'MALFORMED_CSV'],
+    ]);
+    expect(found[0]!.reasons[0]!.message).not.toMatch(/at line/);
+  });
+});
