@@ -12,23 +12,20 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from './config';
 import { ApiKeyService } from './access/api-key-service';
 import { createErrorFormatter } from './graphql/errors';
-import { apolloProtection, GRAPHQL_LIMITS, webSocketProtection } from './graphql/limits';
+import { apolloProtection, GRAPHQL_LIMITS } from './graphql/limits';
 import { mutationRateLimit } from './graphql/mutation-rate-limit';
-import { budgetHolder, QueryBudget, queryBudgetPlugin, queryCost } from './graphql/query-budget';
+import { QueryBudget, queryBudgetPlugin } from './graphql/query-budget';
+import { GRAPHQL_PATH, mountGraphQLWebSocket } from './graphql/websocket';
 import { buildGraphQLSchema } from './graphql/schema';
 import { billingRulesOf, openBackends, type Backends, type HealthCheck } from './infrastructure/backends';
 import { prepareDataDir } from './infrastructure/data-dir';
 import { exportsRouter } from './http/exports';
 import { consoleDirectory, consoleRouter } from './http/console';
 import { invoiceDocumentRouter } from './http/invoice-document';
-import { WebSocketAdmission } from './http/websocket-admission';
 import {
   closeIfBodyUnread,
   guardMultipartParser,
@@ -56,8 +53,6 @@ import { loadWebhookSecrets } from './webhooks/secrets';
 import { ServiceMetrics } from './observability/metrics';
 import type { ConsistencyWaiter } from './ports/consistency';
 import type { GraphQLContext, Services } from './resolvers/context';
-
-export const GRAPHQL_PATH = '/graphql';
 
 export interface RunningServer {
   url: string;
@@ -374,122 +369,9 @@ async function mountGraphQL(
   services: Services,
 ): Promise<ApolloServer<GraphQLContext>> {
   const schema = await buildGraphQLSchema();
-  const wsProtection = webSocketProtection();
-  // Upgrades are handed over by hand (noServer): with `server:` ws re-emits the HTTP server's own errors,
-  // and graphql-ws prints a taken port as an "internal error" with its stack before the start can say so.
-  const wsServer = new WebSocketServer({
-    noServer: true,
-    path: GRAPHQL_PATH,
-    // A bigger message closes its socket (1009) before it is parsed: one connection_init cannot fill the heap.
-    maxPayload: GRAPHQL_LIMITS.webSocketMessageBytes,
-    verifyClient: (info, accept) => {
-      const refusal = admission.refusal(info.req.socket.remoteAddress ?? 'unknown');
-      if (refusal === null) accept(true);
-      else accept(false, refusal.status, refusal.reason);
-    },
-  });
-  const admission = new WebSocketAdmission(config.webSocketMaxConnections, WS_MAX_PENDING_PER_ADDRESS);
-  // The ids of each connection's queries that may still be in flight.
-  const queriesBySocket = new WeakMap<WebSocket, Set<string>>();
-  const queriesOf = (socket: WebSocket): Set<string> => {
-    const queries = queriesBySocket.get(socket) ?? new Set<string>();
-    queriesBySocket.set(socket, queries);
-    return queries;
-  };
   // One budget per caller, whether its queries come over HTTP or WebSocket.
   const queryBudget = new QueryBudget({ perSecond: config.queryCostPerSecond, burst: config.queryCostBurst });
-  httpServer.on('upgrade', (request, socket, head) => {
-    wsServer.handleUpgrade(request, socket, head, (ws) => {
-      admission.opened(ws, request.socket.remoteAddress ?? 'unknown');
-      wsServer.emit('connection', ws, request);
-    });
-  });
-  // Open connections by the API key they sent: a revoked key's connections are closed, subscriptions and all.
-  const socketsByKey = new Map<string, Set<WebSocket>>();
-  const stopListening = services.access.onRevoked((keyId) => {
-    for (const socket of socketsByKey.get(keyId) ?? []) socket.close(4403, 'Forbidden: the API key was revoked');
-    socketsByKey.delete(keyId);
-  });
-  httpServer.once('close', stopListening);
-  const wsCleanup = useServer<Record<string, unknown>>(
-    {
-      schema,
-      validate: wsProtection.validate,
-      // A connection that sends no connection_init in time is closed (4408).
-      connectionInitWaitTimeout: WS_INIT_WAIT_MS,
-      onConnect: async (ctx) => {
-        const caller = await services.access.authenticate(connectionAuthorization(ctx.connectionParams));
-        // No valid key, no connection: closed with 4403 at its connection_init.
-        if (caller.role === null) return false;
-        admission.admit(ctx.extra.socket);
-        if (caller.keyId !== null) {
-          const sockets = socketsByKey.get(caller.keyId) ?? new Set();
-          socketsByKey.set(caller.keyId, sockets);
-          sockets.add(ctx.extra.socket);
-          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
-        }
-        return true;
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        // A client that does not read its answers gets no more work done for it.
-        if (closeIfNotReading(ctx.extra.socket)) {
-          return [new GraphQLError(NOT_READING, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
-        }
-        if (Object.keys(ctx.subscriptions).length > config.webSocketMaxSubscriptions) {
-          return [
-            new GraphQLError(
-              `at most ${config.webSocketMaxSubscriptions} subscriptions run at once on one connection (WS_MAX_SUBSCRIPTIONS)`,
-              { extensions: { code: 'TOO_MANY_REQUESTS' } },
-            ),
-          ];
-        }
-        let document: DocumentNode;
-        try {
-          document = wsProtection.parse(payload.query);
-        } catch (error) {
-          // Answered as an error message; a parse failure inside graphql-ws would close the whole socket.
-          return [
-            new GraphQLError(error instanceof Error ? error.message : String(error), {
-              extensions: { code: 'GRAPHQL_PARSE_FAILED' },
-            }),
-          ];
-        }
-        const operation = getOperationAST(document, payload.operationName);
-        if (operation?.operation !== 'query') return undefined;
-        // Queries being executed or answered (graphql-ws keeps an operation's entry null until its answer
-        // is sent): a client asks for more only as answers arrive, so one that stops reading holds few.
-        const queries = queriesOf(ctx.extra.socket);
-        for (const earlier of queries) if (ctx.subscriptions[earlier] !== null) queries.delete(earlier);
-        if (queries.size >= WS_MAX_QUERIES_IN_FLIGHT) {
-          return [
-            new GraphQLError(
-              `at most ${WS_MAX_QUERIES_IN_FLIGHT} queries are answered at once on one connection; send the next when an answer has come`,
-              { extensions: { code: 'TOO_MANY_REQUESTS' } },
-            ),
-          ];
-        }
-        const caller = await services.access.authenticate(connectionAuthorization(ctx.connectionParams));
-        const cost = queryCost(document, operation, payload.variables ?? {});
-        const refusal = queryBudget.refusal(budgetHolder(caller), cost);
-        if (refusal !== null) return [refusal];
-        queries.add(id);
-        return undefined;
-      },
-      // Checked again for every subscription: a key revoked meanwhile is refused at once.
-      context: async (ctx): Promise<GraphQLContext> => {
-        return { ...(await services.access.authenticate(connectionAuthorization(ctx.connectionParams))), services };
-      },
-      // An answer is not queued behind a backlog the client does not read: the connection is closed.
-      onNext: (ctx) =>
-        closeIfNotReading(ctx.extra.socket)
-          ? { errors: [{ message: NOT_READING, extensions: { code: 'TOO_MANY_REQUESTS' } }] }
-          : undefined,
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.warn('subscription error', { errors: errors.map((e) => e.message) });
-      },
-    },
-    wsServer,
-  );
+  const webSocket = mountGraphQLWebSocket({ httpServer, schema, config, logger, services, queryBudget });
 
   const armor = apolloProtection();
   const apollo = new ApolloServer<GraphQLContext>({
@@ -518,7 +400,7 @@ async function mountGraphQL(
         serverWillStart: () =>
           Promise.resolve({
             drainServer: async () => {
-              await wsCleanup.dispose();
+              await webSocket.dispose();
             },
           }),
       },
@@ -545,37 +427,6 @@ async function mountGraphQL(
     requestErrorAsGraphQL,
   );
   return apollo;
-}
-
-/** Queries one WebSocket connection may have executing or unsent at once. */
-const WS_MAX_QUERIES_IN_FLIGHT = 4;
-
-/** Answers a WebSocket connection may have waiting to be sent before it is taken for one that does not read. */
-const WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-const NOT_READING = `the connection has over ${WS_MAX_BUFFERED_BYTES / 1024 / 1024} MB of answers it has not read; it is closed (1013): read them, or ask for less at a time`;
-
-/**
- * Closes a socket whose client has stopped reading (its unsent answers over the bound), with 1013;
- * one that does not take the close either is cut a second later. Whether it did.
- */
-function closeIfNotReading(socket: WebSocket): boolean {
-  if (socket.bufferedAmount <= WS_MAX_BUFFERED_BYTES) return false;
-  if (socket.readyState === socket.OPEN) {
-    socket.close(1013, 'Try again later: answers are not being read');
-    setTimeout(() => socket.terminate(), 1_000).unref();
-  }
-  return true;
-}
-
-/** WebSocket connections from one address that may wait for their connection_init at once. */
-const WS_MAX_PENDING_PER_ADDRESS = 16;
-/** How long a WebSocket connection may take to send its connection_init. */
-const WS_INIT_WAIT_MS = 3_000;
-
-/** The `Authorization` a graphql-ws client sent in its connection parameters. */
-function connectionAuthorization(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  const value = params?.authorization ?? params?.Authorization;
-  return typeof value === 'string' ? value : undefined;
 }
 
 /**
