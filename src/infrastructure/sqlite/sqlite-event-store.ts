@@ -42,6 +42,10 @@ export class SqliteEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly now: () => number;
   private readonly subscriptions = new Set<EventSubscription>();
+  /** Subscriptions waiting for more events: woken by an append here, or by the one shared poll. */
+  private readonly waiting = new Set<() => void>();
+  private poll: NodeJS.Timeout | null = null;
+  private polledHead: number | null = null;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -50,6 +54,7 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.now = options.now ?? Date.now;
     this.appended.setMaxListeners(0);
+    this.appended.on('appended', () => this.wakeAll());
     db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -279,25 +284,65 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** A catch-up subscription: pages until empty, then waits for an append here or the next poll. */
+  /**
+   * Resolves when there may be more events. Appends through this connection wake every waiting
+   * subscription at once; appends by another process (a CLI tool, the projector thread's own connection)
+   * are found by one poll of the log's head for all of them, every `pollIntervalMs` while any waits, not
+   * a query a subscription: 2,000 idle subscriptions cost one small query a poll.
+   */
+  private waitForMore(): { done: Promise<void>; cancel: () => void } {
+    let wake!: () => void;
+    const done = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.waiting.add(wake);
+    if (this.poll === null) {
+      this.polledHead = this.headPositionSync();
+      this.poll = setInterval(() => {
+        const head = this.headPositionSync();
+        if (head !== this.polledHead) {
+          this.polledHead = head;
+          this.wakeAll();
+        }
+      }, this.pollIntervalMs);
+      this.poll.unref();
+    }
+    return {
+      done,
+      cancel: () => {
+        this.waiting.delete(wake);
+        wake();
+        this.stopPollingWhenIdle();
+      },
+    };
+  }
+
+  private wakeAll(): void {
+    const woken = [...this.waiting];
+    this.waiting.clear();
+    for (const wake of woken) wake();
+    this.stopPollingWhenIdle();
+  }
+
+  private stopPollingWhenIdle(): void {
+    if (this.waiting.size > 0 || this.poll === null) return;
+    clearInterval(this.poll);
+    this.poll = null;
+  }
+
   private subscribe(nextPage: () => EventRow[]): EventSubscription {
     let closed = false;
-    let wake: (() => void) | null = null;
-    const onAppended = (): void => wake?.();
-    this.appended.on('appended', onAppended);
-    const pollIntervalMs = this.pollIntervalMs;
+    let pending: { cancel: () => void } | null = null;
+    const waitForMore = () => this.waitForMore();
 
     async function* iterate(): AsyncGenerator<RecordedEvent> {
       while (!closed) {
         const rows = nextPage();
         if (rows.length === 0) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollIntervalMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = null;
+          const wait = waitForMore();
+          pending = wait;
+          await wait.done;
+          pending = null;
           continue;
         }
         for (const row of rows) {
@@ -313,9 +358,8 @@ export class SqliteEventStore implements EventStore {
       close: async () => {
         if (closed) return;
         closed = true;
-        this.appended.off('appended', onAppended);
         this.subscriptions.delete(subscription);
-        wake?.();
+        pending?.cancel();
         await iterator.return(undefined);
       },
     };
