@@ -46,10 +46,15 @@ export class WebSocketAdmission {
     this.leavePending.set(socket, leavePending);
   }
 
-  /** The socket authenticated: it now counts against the connection limit. */
-  admit(socket: WebSocket): void {
+  /**
+   * The socket authenticated: it now counts against the connection limit. False when the limit was
+   * reached while it waited (it is then to be closed).
+   */
+  admit(socket: WebSocket): boolean {
     this.leavePending.get(socket)?.();
     this.leavePending.delete(socket);
+    if (this.admitted.size >= this.maxAdmitted) return false;
     this.admitted.add(socket);
+    return true;
   }
 }

@@ -102,7 +102,10 @@ export function mountGraphQLWebSocket(deps: {
         const caller = await services.access.authenticate(connectionAuthorization(ctx.connectionParams));
         // No valid key, no connection: closed with 4403 at its connection_init.
         if (caller.role === null) return false;
-        admission.admit(ctx.extra.socket);
+        if (!admission.admit(ctx.extra.socket)) {
+          ctx.extra.socket.close(1013, 'Try again later: too many WebSocket connections (WS_MAX_CONNECTIONS)');
+          return false;
+        }
         if (caller.keyId !== null) {
           const sockets = socketsByKey.get(caller.keyId) ?? new Set();
           socketsByKey.set(caller.keyId, sockets);

@@ -1,6 +1,7 @@
 import type { ColumnIndexes, ValidationRules } from '../domain/readings/row-validator';
 import { daysInMonth } from '../domain/readings/timestamp';
 import type { ZonedClock } from '../domain/time/zoned-time';
+import { daysFromCivil } from '../domain/billing/calendar';
 
 const COMMA = 0x2c;
 const DIGIT_0 = 0x30;
@@ -205,16 +206,6 @@ function twoDigits(buffer: Buffer, at: number): number {
   const low = buffer[at + 1]! - DIGIT_0;
   if (high < 0 || high > 9 || low < 0 || low > 9) return -1;
   return high * 10 + low;
-}
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
 }
 
 /**

@@ -68,11 +68,17 @@ export function daysInRange(from: string, to: string): number {
   const start = parseLocalDate(from);
   const end = parseLocalDate(to);
   if (start === null || end === null) return 0;
-  return Math.max(0, dayNumber(end) - dayNumber(start) + 1);
+  return Math.max(
+    0,
+    daysFromCivil(end.year, end.month, end.day) - daysFromCivil(start.year, start.month, start.day) + 1,
+  );
 }
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (any year; Date.UTC reads years 0-99 as 1900-1999). */
-function dayNumber({ year, month, day }: { year: number; month: number; day: number }): number {
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, any year (H. Hinnant's days_from_civil; Date.UTC
+ * reads years 0-99 as 1900-1999). The fast row scanner turns timestamps into instants with it.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;
