@@ -15,22 +15,13 @@
  * arguments and output) and `python3 -c "import pandas"` works.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { emptyCounts, generatePrices, generateReadings } from '../src/tools/readings-generator';
 import { currentRssMb, peakRssMb, query, startChildServer } from './lib/child-server';
 import { compareInvoices, loadMonth, peerAnswer } from './lib/invoices';
+import { writeLines } from './lib/write-lines';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -44,20 +35,6 @@ const runs = Number(option('runs', '3'));
 const ownPeers = resolve(__dirname, '../bench');
 const peers = resolve(option('peers', ownPeers));
 const tz = 'Europe/Sofia';
-
-async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
-  const out = createWriteStream(path);
-  let buffer: string[] = [];
-  for (const line of lines) {
-    buffer.push(line);
-    if (buffer.length >= 20_000) {
-      if (!out.write(`${buffer.join('\n')}\n`)) await once(out, 'drain');
-      buffer = [];
-    }
-  }
-  out.end(`${buffer.join('\n')}\n`);
-  await once(out, 'close');
-}
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
