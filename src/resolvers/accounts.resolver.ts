@@ -1,10 +1,9 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { addMonths, localDateOf, monthOfDate, parseMonth } from '../domain/billing/calendar';
 import { activeKey } from '../domain/accounts/issuing';
 import { standingInvoices } from '../invoicing/invoicing-service';
 import { accountDto, draftDto, issuedDto } from './accounts-dto';
-import { consistentAt } from './billing.resolver';
+import { badInput, consistentAt, pageSize } from './arguments';
 import type { GraphQLContext } from './context';
 import {
   AccountConnection,
@@ -17,12 +16,8 @@ import {
   TariffInput,
 } from './types/accounts.types';
 import { connectionOf } from './types/connection';
-import { pageSize } from './upload.resolver';
 
 const MAX_LAST_MONTHS = 120;
-
-const badInput = (message: string, argumentName: string): GraphQLError =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
 
 function requireMonth(month: string): string {
   if (parseMonth(month) === null) throw badInput(`month '${month}' must be YYYY-MM`, 'month');

@@ -19,13 +19,8 @@ import {
   PriceScrapeResultType,
   ReplayReportType,
 } from './types/billing.types';
-import { pageSize } from './upload.resolver';
+import { badInput, consistentAt, pageSize } from './arguments';
 import { openUploadedFile } from './uploaded-file';
-
-const CONSISTENCY_TIMEOUT_MS = 10_000;
-
-const badInput = (message: string, argumentName: string): GraphQLError =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
 
 function requireDate(value: string, argumentName: string): string {
   if (parseLocalDate(value) === null)
@@ -39,22 +34,6 @@ function requireRange(from: string, to: string): void {
   const days = daysInRange(from, to);
   if (days === 0) throw badInput(`from ${from} is after to ${to}`, 'to');
   if (days > MAX_RANGE_DAYS) throw badInput(`at most ${MAX_RANGE_DAYS} days per query, asked for ${days}`, 'to');
-}
-
-/** Waits until every projection passed the position a mutation returned (bounded). */
-export async function consistentAt(context: GraphQLContext, atLeast: string | null | undefined): Promise<void> {
-  if (atLeast == null) return;
-  try {
-    context.services.eventStore.comparePositions(atLeast, atLeast);
-  } catch {
-    throw badInput(`atLeast '${atLeast}' is not a position returned by a mutation`, 'atLeast');
-  }
-  const reached = await context.services.consistency.waitForPosition(atLeast, CONSISTENCY_TIMEOUT_MS);
-  if (!reached) {
-    throw new GraphQLError(`the read models did not reach position ${atLeast} within ${CONSISTENCY_TIMEOUT_MS} ms`, {
-      extensions: { code: 'CONSISTENCY_TIMEOUT' },
-    });
-  }
 }
 
 @Resolver()

@@ -7,22 +7,12 @@ import { checkFormat, FormatError } from '../domain/readings/format';
 import { ZonedClock } from '../domain/time/zoned-time';
 import { formatRequestFromInput, receiptFromCommand, receiptFromDoc, rejectedRowFromRecord } from './mappers';
 import { ReadingsFormatInput } from './types/format.types';
-import { connectionOf, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './types/connection';
-import { consistentAt } from './billing.resolver';
+import { connectionOf } from './types/connection';
+import { consistentAt, pageSize } from './arguments';
 import { RejectedRowConnection, UploadConnection, UploadReceiptType } from './types/upload.types';
 import { openUploadedFile } from './uploaded-file';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function pageSize(first: number | null | undefined): number {
-  const size = first ?? PAGE_SIZE_DEFAULT;
-  if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE_MAX) {
-    throw new GraphQLError(`first must be between 1 and ${PAGE_SIZE_MAX}, got ${size}`, {
-      extensions: { code: 'BAD_USER_INPUT', argumentName: 'first' },
-    });
-  }
-  return size;
-}
 
 @Resolver()
 export class UploadResolver {

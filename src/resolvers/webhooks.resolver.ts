@@ -7,7 +7,7 @@ import { issuedDto } from './accounts-dto';
 import type { GraphQLContext } from './context';
 import { IssuedInvoiceType } from './types/accounts.types';
 import { WebhookDeliveryType, WebhookRegistrationType, WebhookType } from './types/webhook.types';
-import { pageSize } from './upload.resolver';
+import { pageSize } from './arguments';
 
 /**
  * Invoices and credit notes issued after a log position (from now on without one), read from the log,

@@ -7,38 +7,9 @@ import type { AppliedFormat } from './format';
 import { readingsHeaderOf } from './readings-batch';
 import type { IntervalSource } from './row-validator';
 
-export interface RejectionReason {
-  code: RejectionCode;
-  message: string;
-  field?: string;
-}
+import type { RejectedRow } from './vocabulary';
 
-export interface RejectedRow {
-  line: number;
-  /** The row as it appeared in the file, cut to 1 KiB. */
-  raw: string;
-  reasons: RejectionReason[];
-}
-
-export type RejectionCode =
-  | 'FIELD_COUNT'
-  | 'METER_ID_MISSING'
-  | 'METER_ID_INVALID'
-  | 'TIMESTAMP_MISSING'
-  | 'TIMESTAMP_INVALID'
-  | 'TIMESTAMP_NONEXISTENT'
-  | 'TIMESTAMP_AMBIGUOUS'
-  | 'TIMESTAMP_OFF_GRID'
-  | 'TIMESTAMP_OUT_OF_SEQUENCE'
-  | 'KWH_MISSING'
-  | 'KWH_INVALID'
-  | 'KWH_NEGATIVE'
-  | 'KWH_TOO_LARGE'
-  | 'KWH_PRECISION'
-  | 'DUPLICATE_READING'
-  | 'ENCODING_INVALID'
-  | 'MALFORMED_CSV'
-  | 'LINE_TOO_LONG';
+export type { RejectedRow, RejectionCode, RejectionReason } from './vocabulary';
 
 export type FileRejectionCode =
   | 'EMPTY_FILE'

@@ -7,7 +7,7 @@
  */
 import { parseLocalDate } from '../billing/calendar';
 import type { ZonedClock } from '../time/zoned-time';
-import type { RejectionReason } from './events';
+import type { RejectionReason } from './vocabulary';
 import { parseTimestamp, shorten, type TimestampResult } from './timestamp';
 import { fromPatterns, patternVariants } from './timestamp-patterns';
 import { decimalCommaHint, timestampFormatHint } from './hints';

@@ -1,5 +1,5 @@
 import type { ZonedClock } from '../time/zoned-time';
-import type { RejectionReason } from './events';
+import type { RejectionReason } from './vocabulary';
 import { energyToMicro, shiftedDecimalToMicro, unitOf, type FormatPlan, type LongPlan, type WidePlan } from './format';
 import { parseTimestamp, shorten } from './timestamp';
 import { decimalCommaHint, splitDecimalCommaHint } from './hints';

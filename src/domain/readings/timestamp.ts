@@ -1,5 +1,5 @@
 import type { ZonedClock } from '../time/zoned-time';
-import type { RejectionReason } from './events';
+import type { RejectionReason } from './vocabulary';
 import { timestampFormatHint } from './hints';
 
 export type TimestampResult =
