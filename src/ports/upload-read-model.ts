@@ -1,5 +1,5 @@
 import type { RejectionReason } from '../domain/readings/events';
-import type { UploadStatusDoc } from '../projections/upload-status/evolve';
+import type { UploadStatusDoc } from '../domain/readings/upload-status';
 import type { Page } from './pagination';
 
 export type { Page } from './pagination';

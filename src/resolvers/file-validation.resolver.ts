@@ -1,6 +1,6 @@
 import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { watchUploadValidation } from '../projections/upload-status/watch';
-import type { UploadStatusDoc } from '../projections/upload-status/evolve';
+import type { UploadStatusDoc } from '../domain/readings/upload-status';
 import type { GraphQLContext } from './context';
 import { validationUpdateFromDoc } from './mappers';
 import { FileValidationUpdateType } from './types/upload.types';

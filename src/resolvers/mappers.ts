@@ -1,7 +1,7 @@
 import type { IntervalSummary } from '../domain/readings/events';
 import type { AppliedFormat, ColumnRef, ReadingsFormatRequest } from '../domain/readings/format';
 import type { UploadReceipt } from '../ingestion/upload-service';
-import type { UploadStatusDoc } from '../projections/upload-status/evolve';
+import type { UploadStatusDoc } from '../domain/readings/upload-status';
 import type { RejectedRowRecord } from '../ports/upload-read-model';
 import type { FileValidationUpdateType, RejectedRowType, UploadReceiptType } from './types/upload.types';
 import { UploadStatus } from './types/upload.types';

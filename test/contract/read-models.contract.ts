@@ -23,7 +23,7 @@ import { LeaseFence } from '../../src/projections/leased-projector';
 import type { UploadProjectionStore, UploadQueries } from '../../src/ports/upload-read-model';
 import type { AccountDoc } from '../../src/domain/accounts/account';
 import type { AccountsProjectionStore, AccountsQueries, IssuedDocument } from '../../src/ports/accounts-read-model';
-import type { UploadStatusDoc } from '../../src/projections/upload-status/evolve';
+import type { UploadStatusDoc } from '../../src/domain/readings/upload-status';
 
 /** A fresh read-model store: live copies (suffix '') and rebuild copies, and how to swap one in. */
 export interface ReadModelFixture {

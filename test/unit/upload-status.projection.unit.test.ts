@@ -1,6 +1,6 @@
 import type { UploadEvent } from '../../src/domain/readings/events';
-import type { UploadStatusDoc } from '../../src/projections/upload-status/evolve';
-import { evolveUploadStatus } from '../../src/projections/upload-status/evolve';
+import type { UploadStatusDoc } from '../../src/domain/readings/upload-status';
+import { evolveUploadStatus } from '../../src/domain/readings/upload-status';
 import { projectionSpec } from '../support/projection-spec';
 
 let revision = -1;

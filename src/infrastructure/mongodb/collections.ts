@@ -9,7 +9,7 @@ import type { InvoiceDoc } from '../../domain/billing/invoice';
 import { decodeSlots, encodeSlots, type MeterDayKey, type MeterDayRow } from '../../domain/billing/meter-day';
 import type { Preparation, PriceDay } from '../../ports/billing-read-model';
 import type { RejectedRowRecord } from '../../ports/upload-read-model';
-import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
+import type { UploadStatusDoc } from '../../domain/readings/upload-status';
 
 export const UPLOADS = 'uploads';
 export const REJECTED_ROWS = 'rejected_rows';

@@ -1,5 +1,5 @@
 import { UPLOAD_STATUS_PROJECTION } from '../../projections/upload-status/projection';
-import type { UploadStatusDoc } from '../../projections/upload-status/evolve';
+import type { UploadStatusDoc } from '../../domain/readings/upload-status';
 import type { ProjectorFence } from '../../ports/projection-state';
 import { decodeCursor, encodeCursor } from '../../ports/pagination';
 import type { Page, RejectedRowRecord, UploadProjectionStore, UploadQueries } from '../../ports/upload-read-model';

@@ -3,8 +3,8 @@ import { toUploadEvent, UPLOAD_STREAM_PREFIX } from '../../domain/readings/event
 import type { RecordedEvent } from '../../ports/event-store';
 import type { RejectedRowRecord, UploadProjectionStore } from '../../ports/upload-read-model';
 import type { Projection } from '../projection';
-import type { UploadStatusDoc } from './evolve';
-import { evolveUploadStatus } from './evolve';
+import type { UploadStatusDoc } from '../../domain/readings/upload-status';
+import { evolveUploadStatus } from '../../domain/readings/upload-status';
 
 export const UPLOAD_STATUS_PROJECTION = 'upload-status';
 

@@ -1,7 +1,7 @@
 import { toUploadEvent, uploadStreamName } from '../../domain/readings/events';
 import type { EventStore, RecordedEvent } from '../../ports/event-store';
-import type { UploadStatusDoc } from './evolve';
-import { evolveUploadStatus, isFinished } from './evolve';
+import type { UploadStatusDoc } from '../../domain/readings/upload-status';
+import { evolveUploadStatus, isFinished } from '../../domain/readings/upload-status';
 
 /** A watched upload that did not start in time (an unknown id, or a client that never sent the file). */
 export class UploadNotStartedError extends Error {

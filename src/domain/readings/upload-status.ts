@@ -1,6 +1,6 @@
-import type { IntervalSummary, QualityMarkCount, UploadEvent } from '../../domain/readings/events';
-import type { AppliedFormat } from '../../domain/readings/format';
-import { describeValidated } from '../../domain/readings/upload-messages';
+import type { IntervalSummary, QualityMarkCount, UploadEvent } from './events';
+import type { AppliedFormat } from './format';
+import { describeValidated } from './upload-messages';
 
 /**
  * RECEIVED while rows are validated; then VALIDATED (its readings take effect), REJECTED (the file is
