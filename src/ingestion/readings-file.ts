@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { parse, type CsvError } from 'csv-parse';
 import type { QualityMarkCount, RejectedRow, RejectionReason } from '../domain/readings/events';
 import { planFormat, type AppliedFormat, type FormatPlan, type ReadingsFormatRequest } from '../domain/readings/format';
 import { ReadingsBatchBuilder, type ReadingsColumns } from '../domain/readings/readings-batch';
@@ -11,7 +10,9 @@ import {
   type ValidationRules,
 } from '../domain/readings/row-validator';
 import type { ZonedClock } from '../domain/time/zoned-time';
+import { parseWithCsv, type CsvRecordTarget } from './csv-records';
 import { FastRowReader } from './fast-rows';
+import { SinkFailure } from './sink-failure';
 import { splitQuotedLine, type FileLayout, type FileProblem } from './spool';
 
 export interface ValidationSink {
@@ -39,6 +40,8 @@ export type FileValidationResult =
       qualityMarks: QualityMarkCount[];
     };
 
+export { SinkFailure } from './sink-failure';
+
 export interface BatchLimits {
   readingsPerEvent: number;
   rejectedRowsPerEvent: number;
@@ -64,14 +67,6 @@ export interface ValidationOptions {
   format?: ReadingsFormatRequest;
   /** Interval of a meter with a single reading when none is declared. */
   defaultIntervalMinutes?: number;
-}
-
-/** A write the sink could not make: it ends the upload as failed, never as a row error. */
-export class SinkFailure extends Error {
-  constructor(override readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
-    this.name = 'SinkFailure';
-  }
 }
 
 const RAW_LIMIT = 1024;
@@ -102,7 +97,7 @@ export function validateReadingsFile(
  * The rules every record goes through, in file order: blank lines are skipped, the first other record is
  * the header, then each row is accepted or rejected; accepted readings and rejected rows are batched.
  */
-class RecordHandler {
+class RecordHandler implements CsvRecordTarget<FileValidationResult> {
   validator: RowValidator | null = null;
   fast: FastRowReader | null = null;
   /** The format matched to the header; records go through its mapping unless it is the plain base format. */
@@ -127,6 +122,11 @@ class RecordHandler {
   ) {
     this.limits = options.batch ?? DEFAULT_BATCH_LIMITS;
     this.builder = new ReadingsBatchBuilder(this.limits.readingsPerEvent);
+  }
+
+  /** Whether the header has been read. */
+  get started(): boolean {
+    return this.validator !== null;
   }
 
   /**
@@ -357,143 +357,6 @@ function handleLine(
   return records.record(line, text.split(','), text);
 }
 
-/** Marker the parser's skip hook puts in the record stream, in order with the records. */
-interface SkippedRecord {
-  skipped: true;
-  message: string;
-}
-
-/** A record as csv-parse gives it with `raw: true`: its fields and its text as the file wrote it. */
-interface ParsedRecord {
-  record: string[];
-  raw: string;
-}
-
-/**
- * Any file: csv-parse streams the records (quotes, embedded line breaks, mixed line ends). A record it
- * cannot read (a stray or unclosed quote) is rejected as the one line it starts on, with that line's
- * text, and reading starts again at the next line: csv-parse's own recovery stays inside the bad quote,
- * taking every later row with it, or shifting their line numbers.
- */
-async function parseWithCsv(
-  path: string,
-  maxRecordBytes: number,
-  records: RecordHandler,
-  delimiter: string,
-): Promise<FileValidationResult> {
-  let start = 0; // the byte the parser starts at
-  let line = 1; // the line it starts on
-  for (;;) {
-    const stop = await parseFrom(path, start, line, maxRecordBytes, records, delimiter);
-    if (stop.kind === 'end') return records.result();
-    if (stop.kind === 'rejected') return stop;
-    if (records.validator === null) {
-      return {
-        kind: 'rejected',
-        problem: { code: 'MALFORMED_CSV', line: stop.line, reason: `line ${stop.line}: ${stop.message}` },
-      };
-    }
-    const bad = await physicalLine(path, start, line, stop.line);
-    records.unreadable(stop.line, stop.message, bad.text);
-    if (records.due) await records.flush();
-    if (bad.next === null) return records.result();
-    start = bad.next;
-    line = stop.line + 1;
-  }
-}
-
-type ParseStop =
-  { kind: 'end' } | { kind: 'rejected'; problem: FileProblem } | { kind: 'unreadable'; line: number; message: string };
-
-/** Reads records from byte `start` (line `firstLine`) until the file ends or a record cannot be read. */
-async function parseFrom(
-  path: string,
-  start: number,
-  firstLine: number,
-  maxRecordBytes: number,
-  records: RecordHandler,
-  delimiter: string,
-): Promise<ParseStop> {
-  const parser = parse({
-    bom: start === 0,
-    delimiter,
-    raw: true,
-    relax_column_count: true,
-    skip_records_with_error: true,
-    max_record_size: maxRecordBytes,
-    on_skip: (error: CsvError | undefined) => {
-      // csv-parse counts lines from where this parser started: the row's own line number says where.
-      const message = (error?.message ?? 'unreadable CSV record').replace(/ at line \d+/g, '');
-      const marker: SkippedRecord = { skipped: true, message };
-      parser.push(marker);
-      return undefined;
-    },
-  });
-  const input = createReadStream(path, { start, highWaterMark: 256 * 1024 });
-  input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
-
-  let line = firstLine;
-  try {
-    for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
-      if ('skipped' in item) return { kind: 'unreadable', line, message: item.message };
-      const rowLine = line;
-      line += 1 + embeddedNewlines(item.record);
-      const problem = records.record(rowLine, item.record, item.raw);
-      if (problem !== null) return { kind: 'rejected', problem };
-      if (records.due) await records.flush();
-    }
-  } catch (error) {
-    if (error instanceof SinkFailure) throw error;
-    return { kind: 'unreadable', line, message: error instanceof Error ? error.message : String(error) };
-  } finally {
-    input.unpipe(parser);
-    input.destroy();
-    parser.destroy();
-  }
-  return { kind: 'end' };
-}
-
-/**
- * The text of line `target`, reading from byte `start` (which begins line `startLine`), and the byte
- * the line after it begins at (null at the end of the file).
- */
-async function physicalLine(
-  path: string,
-  start: number,
-  startLine: number,
-  target: number,
-): Promise<{ text: string; next: number | null }> {
-  const input = createReadStream(path, { start, highWaterMark: 64 * 1024 });
-  let line = startLine;
-  let offset = start;
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let from = 0;
-      while (from < chunk.length) {
-        const newline = chunk.indexOf(LF, from);
-        const end = newline === -1 ? chunk.length : newline;
-        if (line === target && keptBytes < RAW_LIMIT * 4) {
-          kept.push(chunk.subarray(from, end));
-          keptBytes += end - from;
-        }
-        if (newline === -1) break;
-        if (line === target) {
-          return { text: Buffer.concat(kept).toString('utf8'), next: offset + newline + 1 };
-        }
-        line += 1;
-        from = newline + 1;
-      }
-      offset += chunk.length;
-    }
-  } finally {
-    input.destroy();
-  }
-  return { text: Buffer.concat(kept).toString('utf8'), next: null };
-}
-
 /**
  * The base format with no mapping or conventions changed: the fast scanner and the base rules read it
  * (`planFormat` gives a width only to the base dialect's own columns, unmapped).
@@ -521,14 +384,6 @@ const encodingReason: RejectionReason = {
 
 function hasReplacementCharacter(field: string): boolean {
   return field.includes('\uFFFD');
-}
-
-function embeddedNewlines(fields: readonly string[]): number {
-  let count = 0;
-  for (const field of fields) {
-    for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) count += 1;
-  }
-  return count;
 }
 
 /**
