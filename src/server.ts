@@ -11,7 +11,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { Config } from './config';
 import { ApiKeyService } from './access/api-key-service';
@@ -27,11 +27,11 @@ import { exportsRouter } from './http/exports';
 import { consoleDirectory, consoleRouter } from './http/console';
 import { invoiceDocumentRouter } from './http/invoice-document';
 import {
-  closeIfBodyUnread,
   guardMultipartParser,
   jsonErrors,
   refuseLongDocuments,
   securityHeaders,
+  unreadRequestErrors,
 } from './http/hardening';
 import { PriceImportService } from './pricing/price-import-service';
 import { PricePublisher } from './pricing/price-publisher';
@@ -424,29 +424,9 @@ async function mountGraphQL(
         services,
       }),
     }),
-    requestErrorAsGraphQL,
+    unreadRequestErrors,
   );
   return apollo;
-}
-
-/**
- * A request refused before GraphQL ran (a body over its limit, JSON or multipart that does not parse)
- * is answered as a GraphQL error in JSON, never with Express's HTML page, its stack or the server's paths.
- */
-function requestErrorAsGraphQL(error: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (res.headersSent) {
-    next(error);
-    return;
-  }
-  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status;
-  const httpStatus = typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
-  closeIfBodyUnread(req, res);
-  const code = httpStatus === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
-  const message =
-    httpStatus === 413
-      ? 'the request body is larger than this endpoint takes'
-      : `the request could not be read: ${error instanceof Error ? error.message.split('\n')[0] : 'malformed body'}`;
-  res.status(httpStatus).json({ errors: [{ message, extensions: { code } }] });
 }
 
 interface ReadinessReport {

@@ -63,8 +63,8 @@ export function jsonErrors(log: (message: string, fields: Record<string, unknown
       next(error);
       return;
     }
-    const status = (error as { status?: unknown } | null)?.status;
-    const httpStatus = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+    const status = statusOf(error);
+    const httpStatus = status !== null && status >= 400 ? status : 500;
     closeIfBodyUnread(req, res);
     if (httpStatus >= 500) {
       const errorId = randomUUID();
@@ -96,4 +96,30 @@ export function refuseLongDocuments(req: Request, res: Response, next: NextFunct
   }
   closeIfBodyUnread(req, res);
   res.status(400).json({ errors: [{ message: problem, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
+}
+
+/**
+ * A request refused before GraphQL ran (a body over its limit, JSON or multipart that does not parse)
+ * is answered as a GraphQL error in JSON, never with Express's HTML page, its stack or the server's paths.
+ */
+export function unreadRequestErrors(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const status = statusOf(error);
+  const httpStatus = status !== null && status >= 400 && status < 500 ? status : 400;
+  closeIfBodyUnread(req, res);
+  const code = httpStatus === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+  const message =
+    httpStatus === 413
+      ? 'the request body is larger than this endpoint takes'
+      : `the request could not be read: ${error instanceof Error ? error.message.split('\n')[0] : 'malformed body'}`;
+  res.status(httpStatus).json({ errors: [{ message, extensions: { code } }] });
+}
+
+/** The HTTP status an error carries (body parsers and http-errors set `status`), or null. */
+function statusOf(error: unknown): number | null {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 100 && status < 600 ? status : null;
 }
