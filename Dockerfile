@@ -40,4 +40,4 @@ VOLUME ["/data"]
 # Ready means: every backend answers and no projection run here is failing (see README, Operations).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "--scavenger-max-new-space-capacity-mb=2", "dist/main.js"]
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "--scavenger-max-new-space-capacity-mb=2", "dist/app/main.js"]

@@ -32,57 +32,7 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  // The layers (docs/architecture.md): ports speak the domain's language only; projections, services and
-  // adapters never reach up to the GraphQL and HTTP edge.
-  {
-    files: ['src/ports/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['../*', '!../domain', '!../domain/**'], message: 'a port imports only the domain' }] },
-      ],
-    },
-  },
-  {
-    files: ['src/projections/**/*.ts'],
-    // The projector thread's entry points open their own backends until the entry-point wing takes them over.
-    ignores: ['src/projections/projector-thread.ts', 'src/projections/projector-worker.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/infrastructure/**'], message: 'projections reach stores through the ports' },
-            { group: ['**/resolvers/**', '**/graphql/**', '**/http/**'], message: 'no projection knows the API' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: [
-      'src/infrastructure/**/*.ts',
-      'src/ingestion/**/*.ts',
-      'src/invoicing/**/*.ts',
-      'src/pricing/**/*.ts',
-      'src/webhooks/**/*.ts',
-      'src/access/**/*.ts',
-      'src/jobs/**/*.ts',
-    ],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/resolvers/**', '**/graphql/**', '**/http/**'],
-              message: 'services and adapters never import the API edge',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // The layers (which folder may import which) are held by dependency-cruiser: .dependency-cruiser.cjs.
   {
     files: ['src/domain/**/*.ts'],
     rules: {
@@ -98,8 +48,6 @@ export default tseslint.config(
           message: 'pass time in; no clock in src/domain',
         },
       ],
-      // ... and imports only the domain: nothing above it (services, adapters, projections, resolvers).
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'http', 'crypto', '../../*'] }],
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'no randomness in src/domain' },

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import { addDays, datesBetween, parseLocalDate } from '../src/domain/billing/calendar';
 import { ZonedClock } from '../src/domain/time/zoned-time';
-import { openEventStore } from '../src/infrastructure/backends';
+import { openEventStore } from '../src/app/backends';
 import { createLogger } from '../src/logger';
 import { scrapeServiceFor } from '../src/pricing/scrape-service';
 

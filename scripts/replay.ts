@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { ZonedClock } from '../src/domain/time/zoned-time';
-import { openBackends } from '../src/infrastructure/backends';
+import { openBackends } from '../src/app/backends';
 import { LeaseFence } from '../src/projections/leased-projector';
 import { ProjectionRunner } from '../src/projections/runner';
 import { SERVICE_STREAM_PREFIXES } from '../src/projections/stream-prefixes';

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { FileSample } from '../domain/readings/format';
+import type { FileSample } from '../domain/readings/format/sample-check';
 
 const SAMPLE_ROWS = 100;
 

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { QualityMarkCount, RejectedRow, RejectionReason } from '../domain/readings/events';
-import { planFormat, type AppliedFormat, type FormatPlan, type ReadingsFormatRequest } from '../domain/readings/format';
+import { planFormat, type FormatPlan } from '../domain/readings/format/planning';
+import type { AppliedFormat, ReadingsFormatRequest } from '../domain/readings/format/request';
 import { ReadingsBatchBuilder, type ReadingsColumns } from '../domain/readings/readings-batch';
 import {
   FINEST_INTERVAL_MINUTES,

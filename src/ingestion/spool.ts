@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { FileRejectionCode } from '../domain/readings/events';
-import type { TextEncodingName } from '../domain/readings/format';
+import type { TextEncodingName } from '../domain/readings/format/request';
 
 export interface FileProblem {
   code: FileRejectionCode;
@@ -326,4 +327,13 @@ export function firstInvalidUtf8(bytes: Uint8Array, cutAtEnd = false): number {
     at += length;
   }
   return -1;
+}
+
+/**
+ * Makes the directory uploads are landed in, emptied: a file left there was landed by an upload that a
+ * stop or crash cut off, and is of no further use.
+ */
+export function prepareSpoolDir(spoolDir: string): void {
+  mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(spoolDir)) rmSync(join(spoolDir, name), { force: true });
 }

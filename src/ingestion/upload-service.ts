@@ -14,12 +14,12 @@ import type {
   UploadEvent,
 } from '../domain/readings/events';
 import {
-  checkFormatOnSample,
   encodingOf,
   type AppliedFormat,
   type Delimiter,
   type ReadingsFormatRequest,
-} from '../domain/readings/format';
+} from '../domain/readings/format/request';
+import { checkFormatOnSample } from '../domain/readings/format/sample-check';
 import { toUploadEvent, uploadStreamName } from '../domain/readings/events';
 import { encodeReadingsBatch, type ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';

@@ -1,6 +1,6 @@
 /** Messages between the upload service and its validation workers (structured-cloned; readings transferred). */
 import type { RejectedRow } from '../domain/readings/events';
-import type { ReadingsFormatRequest } from '../domain/readings/format';
+import type { ReadingsFormatRequest } from '../domain/readings/format/request';
 import type { ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
 import type { BatchLimits, FileValidationResult } from './readings-file';

@@ -1,5 +1,4 @@
 import Bree from 'bree';
-import { workerEntry } from '../common/worker-entry';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { CONFIG_ENV, type ScrapeRunReport } from './scrape-prices';
@@ -28,9 +27,10 @@ export type ScrapeRunListener = (report: ScrapeRunReport | null) => void;
 export async function startPriceScheduler(
   config: Config,
   logger: Logger,
+  /** The job's module (the composition root's `app/scrape-prices-job`) and the node arguments it needs. */
+  entry: { path: string; execArgv: string[] },
   onRun: ScrapeRunListener = () => undefined,
 ): Promise<Scheduler> {
-  const entry = workerEntry(__dirname, 'scrape-prices');
   const bree = new Bree({
     root: false,
     logger: false,

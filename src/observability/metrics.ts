@@ -1,7 +1,28 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UploadReceipt } from '../ingestion/upload-service';
-import type { ScrapeRunReport } from '../jobs/scrape-prices';
-import type { ScrapeResult } from '../pricing/scrape-service';
+
+/*
+ * What the metrics count, in their own words: the services and the job report to them, and none of them
+ * is a dependency of this file.
+ */
+/** A finished upload: how it ended and how many rows it accepted and rejected. */
+export interface UploadOutcome {
+  status: string;
+  acceptedRows: number;
+  rejectedRows: number;
+}
+
+/** One scraped day: how many price points it had, whether the day was whole, and whether it was new. */
+interface ScrapedDay {
+  points: number;
+  complete: boolean;
+  appended: boolean;
+}
+
+/** A run of the scheduled scrape: its days, and those that failed. */
+export interface ScrapeRunOutcome {
+  results: readonly ScrapedDay[];
+  failures: readonly unknown[];
+}
 
 /** A projection's progress as the metrics see it: its checkpoint and the age of its oldest unseen event. */
 export interface ProjectionProgress {
@@ -11,7 +32,7 @@ export interface ProjectionProgress {
 }
 
 /** The outcome label of a scraped day. */
-function scrapeOutcome(result: ScrapeResult): string {
+function scrapeOutcome(result: ScrapedDay): string {
   if (result.points === 0) return 'missing';
   if (!result.appended) return 'unchanged';
   return result.complete ? 'published' : 'published_partial';
@@ -73,14 +94,14 @@ export class ServiceMetrics {
     });
   }
 
-  uploadFinished(receipt: UploadReceipt): void {
+  uploadFinished(receipt: UploadOutcome): void {
     this.uploads.inc({ status: receipt.status });
     this.rowsAccepted.inc(receipt.acceptedRows);
     this.rowsRejected.inc(receipt.rejectedRows);
   }
 
   /** A run of the scheduled scrape: its report, or null when it failed before reaching the days. */
-  scrapeRun(report: ScrapeRunReport | null): void {
+  scrapeRun(report: ScrapeRunOutcome | null): void {
     for (const result of report?.results ?? []) this.scrapeDays.inc({ outcome: scrapeOutcome(result) });
     const failedDays = report?.failures.length ?? 0;
     if (failedDays > 0) this.scrapeDays.inc({ outcome: 'failed' }, failedDays);

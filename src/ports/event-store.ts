@@ -105,3 +105,12 @@ export interface EventStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Appends to the embedded log as a signal between connections: one connection's appends wake another's
+ * subscriptions (the projector thread's) at once, instead of at their next poll. EventStoreDB pushes.
+ */
+export interface AppendSignal {
+  onAppended(listener: () => void): () => void;
+  wake(): void;
+}

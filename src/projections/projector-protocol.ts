@@ -1,4 +1,4 @@
-/** Messages between the service's main thread and its projector thread (`projector-worker.ts`). */
+/** Messages between the service's main thread and its projector thread (`app/projector-worker.ts`). */
 import type { Config } from '../config';
 import type { LeaseGrant } from '../ports/projection-state';
 import type { ProjectionStatus, RebuildReport } from './runner';

@@ -1,9 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../common/worker-entry';
 import type { Config } from '../config';
-import type { AppendSignal } from '../infrastructure/backends';
 import type { Logger } from '../logger';
-import { EventStoreUnavailableError, type EventStore } from '../ports/event-store';
+import { EventStoreUnavailableError, type AppendSignal, type EventStore } from '../ports/event-store';
 import { ReadStoreUnavailableError } from '../ports/read-store-errors';
 import type { ProjectorLease } from '../ports/projection-state';
 import type { LeaseFence } from './leased-projector';
@@ -30,6 +28,8 @@ interface Running {
 }
 
 export interface ProjectorThreadOptions {
+  /** The thread's module (the composition root's `app/projector-worker`) and the node arguments it needs. */
+  entry: { path: string; execArgv: string[] };
   config: Config;
   /** The main thread's connection to the log: the head position and the positions' order. */
   eventStore: Pick<EventStore, 'headPosition' | 'comparePositions'>;
@@ -43,7 +43,7 @@ export interface ProjectorThreadOptions {
 }
 
 /**
- * Runs the projections in a worker thread with its own backend connections (`projector-worker.ts`):
+ * Runs the projections in a worker thread with its own backend connections (`app/projector-worker.ts`):
  * the main thread keeps answering requests while a month is billed or the log replayed, and billing
  * uses the second core. It tells waiters when every projection has reached a position, as the runner
  * does in process. A thread that dies is reported as failed projections (`/readyz`) and started again.
@@ -80,7 +80,7 @@ export class ProjectorThread implements ProjectionEngine {
 
   private spawn(): Promise<void> {
     const data: ProjectorWorkerData = { config: this.options.config, grant: this.options.fence.current() };
-    const entry = workerEntry(__dirname, 'projector-worker');
+    const { entry } = this.options;
     const worker = new Worker(entry.path, {
       workerData: data,
       execArgv: entry.execArgv,

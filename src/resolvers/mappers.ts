@@ -1,5 +1,5 @@
 import type { IntervalSummary } from '../domain/readings/events';
-import type { AppliedFormat, ColumnRef, ReadingsFormatRequest } from '../domain/readings/format';
+import type { AppliedFormat, ColumnRef, ReadingsFormatRequest } from '../domain/readings/format/request';
 import type { UploadReceipt } from '../ingestion/upload-service';
 import type { UploadStatusDoc } from '../domain/readings/upload-status';
 import type { RejectedRowRecord } from '../ports/upload-read-model';

@@ -3,7 +3,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { UploadScalar } from './upload-scalar';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from './context';
-import { checkFormat, FormatError } from '../domain/readings/format';
+import { checkFormat, FormatError } from '../domain/readings/format/request';
 import { ZonedClock } from '../domain/time/zoned-time';
 import { formatRequestFromInput, receiptFromCommand, receiptFromDoc, rejectedRowFromRecord } from './mappers';
 import { ReadingsFormatInput } from './types/format.types';

@@ -33,7 +33,7 @@ function spawnServer(dataDir: string, port = 0) {
   };
   for (const name of ['AUTH', 'ADMIN_TOKEN', 'VIEWER_TOKEN']) delete env[name];
   env.PRICE_SCRAPE = 'off';
-  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/app/main.ts'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
-import { openReadStore } from '../../src/infrastructure/backends';
+import { openReadStore } from '../../src/app/backends';
 import {
   openSqliteDatabase,
   PAGE_CACHE_KIB,
@@ -15,7 +15,7 @@ import {
   type SqliteDatabase,
 } from '../../src/infrastructure/sqlite/database';
 import { createLogger } from '../../src/logger';
-import { startServer } from '../../src/server';
+import { startServer } from '../../src/app/composition-root';
 import { generateReadings } from '../../src/tools/readings-generator';
 import { graphql, uploadFile } from '../support/test-server';
 

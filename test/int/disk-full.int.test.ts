@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { DataDirError } from '../../src/infrastructure/data-dir';
 import { createLogger } from '../../src/logger';
-import { startServer, type RunningServer } from '../../src/server';
+import { startServer, type RunningServer } from '../../src/app/composition-root';
 import { generateReadings } from '../../src/tools/readings-generator';
 import { graphql, uploadFile } from '../support/test-server';
 

@@ -12,10 +12,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadConfig } from '../../src/config';
-import { openBackends } from '../../src/infrastructure/backends';
+import { openBackends } from '../../src/app/backends';
 import type { SqliteDatabase } from '../../src/infrastructure/sqlite/database';
 import { createLogger } from '../../src/logger';
-import { startServer } from '../../src/server';
+import { startServer } from '../../src/app/composition-root';
 import { generateReadings } from '../../src/tools/readings-generator';
 import { spawnServer } from '../support/spawned-server';
 import { graphql, uploadFile } from '../support/test-server';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { startServer } from '../../src/server';
+import { startServer } from '../../src/app/composition-root';
 import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
 import { startTestServer, uploadFile, type TestServer } from '../support/test-server';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { ZonedClock } from '../../src/domain/time/zoned-time';
-import { openBackends, type Backends } from '../../src/infrastructure/backends';
+import { openBackends, type Backends } from '../../src/app/backends';
 import { UploadService } from '../../src/ingestion/upload-service';
 import type { EventStore } from '../../src/ports/event-store';
 import { ProjectionRunner } from '../../src/projections/runner';

@@ -8,7 +8,7 @@ export function spawnServer(
   dataDir: string,
   env: Record<string, string> = {},
 ): { child: ReturnType<typeof spawn>; ready: Promise<string> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/app/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

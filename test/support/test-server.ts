@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { UploadReceipt } from '../../src/ingestion/upload-service';
-import { startServer, type RunningServer } from '../../src/server';
+import { startServer, type RunningServer } from '../../src/app/composition-root';
 
 export interface TestServer {
   server: RunningServer;

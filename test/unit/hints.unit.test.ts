@@ -1,6 +1,6 @@
 /** The fixes named in rejection reasons, and the UTF-8 check that finds a file's first bad byte. */
 import { decimalCommaHint, splitDecimalCommaHint, timestampFormatHint } from '../../src/domain/readings/hints';
-import { encodingOf } from '../../src/domain/readings/format';
+import { encodingOf } from '../../src/domain/readings/format/request';
 import { firstInvalidUtf8 } from '../../src/ingestion/spool';
 
 describe('hints', () => {

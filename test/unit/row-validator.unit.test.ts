@@ -1,4 +1,4 @@
-import { planFormat } from '../../src/domain/readings/format';
+import { planFormat } from '../../src/domain/readings/format/planning';
 import { RowValidator } from '../../src/domain/readings/row-validator';
 import { parseTimestamp } from '../../src/domain/readings/timestamp';
 import { ZonedClock } from '../../src/domain/time/zoned-time';

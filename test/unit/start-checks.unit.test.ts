@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { startFailureMessage } from '../../src/start-failure';
+import { startFailureMessage } from '../../src/app/start-failure';
 
 const checkNode = resolve(__dirname, '../../scripts/check-node.cjs');
 

@@ -3,7 +3,7 @@
  * readings of `ReadingsAccepted`, which are columnar binary (see `readings-batch.ts`); `toUploadEvent`
  * reads a stored event of any version into this union.
  */
-import type { AppliedFormat } from './format';
+import type { AppliedFormat } from './format/request';
 import { readingsHeaderOf } from './readings-batch';
 import type { IntervalSource } from './row-validator';
 

@@ -1,6 +1,8 @@
 import type { ZonedClock } from '../time/zoned-time';
 import type { RejectionReason } from './vocabulary';
-import { energyToMicro, shiftedDecimalToMicro, unitOf, type FormatPlan, type LongPlan, type WidePlan } from './format';
+import type { FormatPlan, LongPlan, WidePlan } from './format/planning';
+import { unitOf } from './format/request';
+import { energyToMicro, shiftedDecimalToMicro } from './format/values';
 import { parseTimestamp, shorten } from './timestamp';
 import { decimalCommaHint, splitDecimalCommaHint } from './hints';
 

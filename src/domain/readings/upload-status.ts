@@ -1,5 +1,5 @@
 import type { IntervalSummary, QualityMarkCount, UploadEvent } from './events';
-import type { AppliedFormat } from './format';
+import type { AppliedFormat } from './format/request';
 import { describeValidated } from './upload-messages';
 
 /**

@@ -1,16 +1,16 @@
 /**
- * The projector thread: opens its own connections to the configured backends and runs the service's
- * projections there, so billing a month (or replaying the log) uses another core and never holds the
+ * The projector thread's entry: opens its own connections to the configured backends (with the builder
+ * the main thread uses) and runs the service's projections there, so billing a month (or replaying the log) uses another core and never holds the
  * event loop that answers requests. The main thread (`ProjectorThread`) starts and stops it, passes
  * it the lease tenure that fences its writes, and learns each projection's position from it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { billingRulesOf, openBackends, type Backends } from '../infrastructure/backends';
 import type { LogFields, Logger } from '../logger';
-import { LeaseFence } from './leased-projector';
-import type { ErrorReport, FromProjector, ProjectorWorkerData, ToProjector } from './projector-protocol';
-import { ProjectionRunner, UnknownProjectionError } from './runner';
-import { SERVICE_STREAM_PREFIXES } from './stream-prefixes';
+import { LeaseFence } from '../projections/leased-projector';
+import type { ErrorReport, FromProjector, ProjectorWorkerData, ToProjector } from '../projections/projector-protocol';
+import { ProjectionRunner, UnknownProjectionError } from '../projections/runner';
+import { SERVICE_STREAM_PREFIXES } from '../projections/stream-prefixes';
+import { billingRulesOf, openBackends, type Backends } from './backends';
 
 const port = parentPort;
 if (port === null) throw new Error('projector-worker.ts runs as a worker thread');

@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
-import { startServer, type RunningServer } from './server';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { startServer, type RunningServer } from './composition-root';
 import { startFailureMessage } from './start-failure';
 
 async function main(): Promise<void> {

@@ -7,36 +7,35 @@ import { join } from 'node:path';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { ZonedClock } from '../domain/time/zoned-time';
-import type { AccountsProjectionStore, AccountsQueries } from '../ports/accounts-read-model';
-import type { BillingProjectionStore, BillingQueries } from '../ports/billing-read-model';
-import type { EventStore } from '../ports/event-store';
+import type { AccountsQueries } from '../ports/accounts-read-model';
+import type { BillingQueries } from '../ports/billing-read-model';
+import type { AppendSignal, EventStore } from '../ports/event-store';
+import type { HealthCheck } from '../ports/health-check';
 import type {
   ProjectionCheckpoints,
   ProjectionVersions,
   ProjectorFence,
   ProjectorLease,
 } from '../ports/projection-state';
-import type { UploadProjectionStore, UploadQueries } from '../ports/upload-read-model';
-import { ACCOUNTS_PROJECTION, AccountsProjection } from '../projections/accounts/projection';
-import { BILLING_PROJECTION, BillingProjection, type BillingRules } from '../projections/billing/projection';
+import type { UploadQueries } from '../ports/upload-read-model';
+import type { BillingRules } from '../projections/billing/projection';
+import { projectionCatalogue } from '../projections/catalogue';
 import type { ProjectionDefinition } from '../projections/projection';
-import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from '../projections/upload-status/projection';
-import { openSqliteDatabase, PAGE_CACHE_KIB, QUERY_PAGE_CACHE_KIB, type SqliteDatabase } from './sqlite/database';
-import { SqliteAccountsReadModel } from './sqlite/sqlite-accounts-read-model';
-import { SqliteBillingReadModel } from './sqlite/sqlite-billing-read-model';
-import { SqliteCheckpoints, SqliteProjectionVersions, SqliteProjectorLease } from './sqlite/sqlite-checkpoints';
-import { SqliteEventStore } from './sqlite/sqlite-event-store';
-import { SqliteUploadReadModel } from './sqlite/sqlite-upload-read-model';
-
-/** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
-export const PROJECTION_VERSIONS = {
-  [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
-  [ACCOUNTS_PROJECTION]: 1,
-  [BILLING_PROJECTION]: 5, // 2: meter-day rows; an upload's readings take effect when it is validated
-  // 3: readings staged as their batches, applied uploads recorded, slots stored compact
-  // 4: SQLite keeps a meter-day's slots apart from its daily figures (re-pricing rewrites the small rows)
-  // 5: uploads prepared ahead as their readings come; a preparation records how far it got and if it went stale
-} as const;
+import {
+  openSqliteDatabase,
+  PAGE_CACHE_KIB,
+  QUERY_PAGE_CACHE_KIB,
+  type SqliteDatabase,
+} from '../infrastructure/sqlite/database';
+import { SqliteAccountsReadModel } from '../infrastructure/sqlite/sqlite-accounts-read-model';
+import { SqliteBillingReadModel } from '../infrastructure/sqlite/sqlite-billing-read-model';
+import {
+  SqliteCheckpoints,
+  SqliteProjectionVersions,
+  SqliteProjectorLease,
+} from '../infrastructure/sqlite/sqlite-checkpoints';
+import { SqliteEventStore } from '../infrastructure/sqlite/sqlite-event-store';
+import { SqliteUploadReadModel } from '../infrastructure/sqlite/sqlite-upload-read-model';
 
 /** The billing rules the configuration sets (the main thread and the projector thread build the same). */
 export function billingRulesOf(config: Config): BillingRules {
@@ -45,11 +44,6 @@ export function billingRulesOf(config: Config): BillingRules {
     resolutionMinutes: config.readingResolutionMinutes,
     market: config.priceArea,
   };
-}
-
-export interface HealthCheck {
-  name: string;
-  check(): Promise<void>;
 }
 
 export interface ReadStore {
@@ -68,15 +62,6 @@ export interface ReadStore {
   close(): Promise<void>;
 }
 
-/**
- * Appends to the embedded log as a signal between connections: one connection's appends wake another's
- * subscriptions (the projector thread's) at once, instead of at their next poll. EventStoreDB pushes.
- */
-export interface AppendSignal {
-  onAppended(listener: () => void): () => void;
-  wake(): void;
-}
-
 export interface Backends {
   eventStore: EventStore;
   /** Null when the log pushes new events to every subscriber itself. */
@@ -92,14 +77,14 @@ export interface Backends {
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const loadEventStoreDb = () =>
-  require('./eventstoredb/eventstoredb-event-store') as typeof import('./eventstoredb/eventstoredb-event-store');
+  require('../infrastructure/eventstoredb/eventstoredb-event-store') as typeof import('../infrastructure/eventstoredb/eventstoredb-event-store');
 const loadMongoDb = () => ({
-  ...(require('./mongodb/mongo-database') as typeof import('./mongodb/mongo-database')),
-  ...(require('./mongodb/mongo-billing-read-model') as typeof import('./mongodb/mongo-billing-read-model')),
-  ...(require('./mongodb/mongo-upload-read-model') as typeof import('./mongodb/mongo-upload-read-model')),
-  ...(require('./mongodb/mongo-accounts-read-model') as typeof import('./mongodb/mongo-accounts-read-model')),
-  ...(require('./mongodb/mongo-projection-state') as typeof import('./mongodb/mongo-projection-state')),
-  ...(require('./mongodb/errors') as typeof import('./mongodb/errors')),
+  ...(require('../infrastructure/mongodb/mongo-database') as typeof import('../infrastructure/mongodb/mongo-database')),
+  ...(require('../infrastructure/mongodb/mongo-billing-read-model') as typeof import('../infrastructure/mongodb/mongo-billing-read-model')),
+  ...(require('../infrastructure/mongodb/mongo-upload-read-model') as typeof import('../infrastructure/mongodb/mongo-upload-read-model')),
+  ...(require('../infrastructure/mongodb/mongo-accounts-read-model') as typeof import('../infrastructure/mongodb/mongo-accounts-read-model')),
+  ...(require('../infrastructure/mongodb/mongo-projection-state') as typeof import('../infrastructure/mongodb/mongo-projection-state')),
+  ...(require('../infrastructure/mongodb/errors') as typeof import('../infrastructure/mongodb/errors')),
 });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -204,7 +189,7 @@ export async function openReadStore(config: Config, purpose: ReadStorePurpose = 
       checkpoints: withPortErrors(new MongoCheckpoints(store)),
       lease: withPortErrors(new MongoProjectorLease(store)),
       projectionDefinitions: (rules, fence) =>
-        projectionDefinitions(
+        projectionCatalogue(
           {
             uploads: (suffix) => new MongoUploadReadModel(store, suffix, fence ?? null),
             billing: (suffix) => new MongoBillingReadModel(store, suffix, fence ?? null),
@@ -228,7 +213,7 @@ export async function openReadStore(config: Config, purpose: ReadStorePurpose = 
     checkpoints: new SqliteCheckpoints(db),
     lease: new SqliteProjectorLease(db),
     projectionDefinitions: (rules, fence) =>
-      projectionDefinitions(
+      projectionCatalogue(
         {
           uploads: (suffix) => new SqliteUploadReadModel(db, suffix, fence ?? null),
           billing: (suffix) => new SqliteBillingReadModel(db, suffix, fence ?? null),
@@ -247,42 +232,6 @@ export async function openReadStore(config: Config, purpose: ReadStorePurpose = 
       db.close();
     },
   };
-}
-
-/** A read model over live tables or collections (suffix '') or over a rebuild copy, and how to swap the copy in. */
-interface ReadModelFactory<Store> {
-  (suffix: string): Store & { promote(): Promise<void> | void };
-}
-
-/** The service's projections over one read store's models. */
-function projectionDefinitions(
-  models: {
-    uploads: ReadModelFactory<UploadProjectionStore>;
-    billing: ReadModelFactory<BillingProjectionStore>;
-    accounts: ReadModelFactory<AccountsProjectionStore>;
-  },
-  rules: BillingRules,
-): ProjectionDefinition[] {
-  return [
-    {
-      name: UPLOAD_STATUS_PROJECTION,
-      version: PROJECTION_VERSIONS[UPLOAD_STATUS_PROJECTION],
-      create: (suffix) => new UploadStatusProjection(models.uploads(suffix)),
-      promote: async (suffix) => models.uploads(suffix).promote(),
-    },
-    {
-      name: BILLING_PROJECTION,
-      version: PROJECTION_VERSIONS[BILLING_PROJECTION],
-      create: (suffix) => new BillingProjection(models.billing(suffix), rules),
-      promote: async (suffix) => models.billing(suffix).promote(),
-    },
-    {
-      name: ACCOUNTS_PROJECTION,
-      version: PROJECTION_VERSIONS[ACCOUNTS_PROJECTION],
-      create: (suffix) => new AccountsProjection(models.accounts(suffix)),
-      promote: async (suffix) => models.accounts(suffix).promote(),
-    },
-  ];
 }
 
 /** The event log holds less than the read models were built from: it was lost or replaced. */

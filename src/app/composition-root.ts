@@ -1,0 +1,176 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApolloServer } from '@apollo/server';
+import express from 'express';
+import type { Config } from '../config';
+import { mountGraphQL } from '../graphql/http-endpoint';
+import { GRAPHQL_PATH } from '../graphql/websocket';
+import { consoleDirectory, consoleRouter } from '../http/console';
+import { exportsRouter } from '../http/exports';
+import { jsonErrors, securityHeaders } from '../http/hardening';
+import { healthRoutes } from '../http/health';
+import { invoiceDocumentRouter } from '../http/invoice-document';
+import { ValidationWorkers } from '../ingestion/validation-workers';
+import type { Logger } from '../logger';
+import { ServiceMetrics } from '../observability/metrics';
+import { prepareDataDir } from '../infrastructure/data-dir';
+import { projectionProgress } from '../projections/progress';
+import type { ProjectionEngine } from '../projections/runner';
+import { SERVICE_STREAM_PREFIXES } from '../projections/stream-prefixes';
+import type { GraphQLContext, Services } from '../resolvers/context';
+import { loadWebhookSecrets } from '../webhooks/secrets';
+import { billingRulesOf, openBackends, type Backends } from './backends';
+import { composeProjectionSide } from './projector';
+import { composeServices, consistencyWaiter } from './services';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Null in ROLE=projector, which serves no GraphQL. */
+  services: Services | null;
+  /** The admin key made on the first start (no key, no token yet): to be shown once. */
+  firstAdminKey: string | null;
+  projections: ProjectionEngine;
+  metrics: ServiceMetrics;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every adapter and service from the validated config, then serves.
+ * ROLE=api serves GraphQL; ROLE=projector runs the projections and the price schedule while it holds the
+ * projector lease; ROLE=all (the default) does both. Every role serves /healthz, /readyz and /metrics.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  // Both backends keep landed uploads in DATA_DIR; the embedded one its database too.
+  prepareDataDir(config.dataDir);
+  const backends = await openBackends(config, logger);
+  try {
+    return await serve(config, logger, backends);
+  } catch (error) {
+    await backends.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
+  const { eventStore, readStore } = backends;
+  const webhookSecrets = loadWebhookSecrets({ key: config.webhookSecretKey, keyFile: config.webhookSecretKeyFile });
+  let metrics: ServiceMetrics | null = null;
+  const side = composeProjectionSide(config, logger, backends, webhookSecrets, (report) => metrics?.scrapeRun(report));
+  const { projections, projector } = side;
+  const progress = () =>
+    projectionProgress(eventStore, readStore.checkpoints, side.names, SERVICE_STREAM_PREFIXES, Date.now());
+  metrics = new ServiceMetrics({ role: config.role, progress });
+  await projector?.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  // The client's address (req.ip) is the peer's own unless proxies in front are configured.
+  app.set('trust proxy', config.trustProxyHops);
+  app.use(securityHeaders);
+  const httpServer: Server = createHttpServer(app);
+  healthRoutes(app, {
+    role: config.role,
+    maxLagSeconds: config.readyMaxLagSeconds,
+    backends: backends.health,
+    projector,
+    projections,
+    progress,
+    metrics,
+  });
+
+  let services: Services | null = null;
+  let apollo: ApolloServer<GraphQLContext> | null = null;
+  let validationWorkers: ValidationWorkers | null = null;
+  let firstAdminKey: string | null = null;
+  try {
+    if (config.role !== 'projector') {
+      validationWorkers =
+        config.validationWorkers > 0
+          ? new ValidationWorkers(config.validationWorkers, (m, f) => logger.error(m, f))
+          : null;
+      const consistency = consistencyWaiter(backends, side);
+      services = composeServices(config, logger, {
+        backends,
+        side,
+        consistency,
+        webhookSecrets,
+        validationWorkers,
+        metrics,
+      });
+      if (config.eventStore.kind === 'sqlite') {
+        // One process owns the embedded log, so an upload still unfinished now was cut off by a stop.
+        await consistency.waitForPosition(null, 10_000);
+        const interrupted = await services.uploads.interruptUnfinishedUploads();
+        if (interrupted.length > 0)
+          logger.warn('uploads cut off by the last stop marked INTERRUPTED', { uploads: interrupted });
+      }
+      if (config.auth === 'off') {
+        logger.warn('AUTH=off: every caller is an admin, with no key; use this for local development only');
+      }
+      const { clock } = billingRulesOf(config);
+      const { billing, access, accountQueries: accounts } = services;
+      app.use('/exports', exportsRouter({ billing, access }));
+      app.use('/invoices', invoiceDocumentRouter({ accounts, billing, access, clock }));
+      apollo = await mountGraphQL(app, httpServer, config, logger, services);
+      app.use('/', consoleRouter(consoleDirectory()));
+    }
+    app.use(jsonErrors((m, f) => logger.error(m, f)));
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    // The first admin key is made only once the port is ours: a start that cannot listen makes no key
+    // that nobody is shown (the next start would find it and print none).
+    if (services !== null) {
+      const first = await services.access.bootstrap();
+      if (first !== null) {
+        firstAdminKey = first.key;
+        logger.warn('created the first admin API key (only its hash is stored); it is printed once on stdout', {
+          keyId: first.doc.keyId,
+        });
+      }
+    }
+  } catch (error) {
+    // A start that fails half-way (a port in use, a backend gone) leaves no thread or lease behind.
+    await apollo?.stop().catch(() => undefined);
+    await validationWorkers?.close().catch(() => undefined);
+    await projector?.stop().catch(() => undefined);
+    if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    throw error;
+  }
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const url = config.role === 'projector' ? `http://${host}:${port}/readyz` : `http://${host}:${port}${GRAPHQL_PATH}`;
+  logger.info(config.role === 'projector' ? 'projector serving health and metrics' : 'serving GraphQL', {
+    url,
+    role: config.role,
+    eventStore: config.eventStore.kind,
+    readStore: config.readStore.kind,
+    dataDir: config.dataDir,
+    auth: config.auth === 'off' ? 'off (AUTH=off)' : 'on',
+  });
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    services,
+    firstAdminKey,
+    projections,
+    metrics,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (apollo !== null) await apollo.stop();
+      else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await projector?.stop();
+      await validationWorkers?.close();
+      await backends.close();
+    },
+  };
+}

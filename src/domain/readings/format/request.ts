@@ -1,0 +1,132 @@
+/**
+ * What a caller may say about a readings file's layout (the request), what was applied (echoed in the
+ * receipt), and the checks that refuse a request that cannot apply to any file. Pure: no clock, no I/O.
+ */
+
+export const DIALECTS = ['BASE', 'LP', 'TOU', 'WIDE'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+export const UNITS = ['kWh', 'Wh', 'MWh'] as const;
+export type EnergyUnit = (typeof UNITS)[number];
+export const INTERVALS = [15, 30, 60] as const;
+export type TimestampMarks = 'START' | 'END';
+export type Delimiter = ',' | ';' | '\t';
+/**
+ * Text encodings a file may be in (WHATWG names, as TextDecoder knows them). Spreadsheet programs on
+ * Windows save CSV as Windows-1252; ISO-8859-1 is read as Windows-1252, as browsers do.
+ */
+export const ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-1', 'iso-8859-15'] as const;
+export type TextEncodingName = (typeof ENCODINGS)[number];
+
+/** The encoding a request names (any case; `latin1` and `cp1252` as aliases), or null. */
+export function encodingOf(text: string): TextEncodingName | null {
+  const lower = text.trim().toLowerCase();
+  const alias: Record<string, TextEncodingName> = { utf8: 'utf-8', cp1252: 'windows-1252', latin1: 'iso-8859-1' };
+  return alias[lower] ?? ENCODINGS.find((name) => name === lower) ?? null;
+}
+
+/** A column by its header name (trimmed, any case) or by its 1-based position. */
+export type ColumnRef = { name: string } | { index: number };
+
+/** What a caller may say about a file; every field optional, today's base format by default. */
+export interface ReadingsFormatRequest {
+  dialect?: Dialect;
+  meterColumn?: ColumnRef;
+  timestampColumn?: ColumnRef;
+  valueColumn?: ColumnRef;
+  delimiter?: string;
+  decimalComma?: boolean;
+  /** `ISO`, `EPOCH_S`, `EPOCH_MS`, or a Luxon pattern such as `dd/MM/yyyy HH:mm[:ss]` (`[...]` optional). */
+  timestampFormat?: string;
+  timeZone?: string;
+  unit?: string;
+  intervalMinutes?: number;
+  timestampMarks?: TimestampMarks;
+  filter?: { column: ColumnRef; value: string };
+  /** A status or quality column whose marks are kept with each reading (LP `Status`, TOU `Quality`). */
+  qualityColumn?: ColumnRef;
+  /** The file's text encoding (`ENCODINGS`); UTF-8 by default. */
+  encoding?: string;
+}
+
+/** The format applied to a file, as the receipt echoes it. */
+export interface AppliedFormat {
+  dialect: Dialect;
+  /** Whether the dialect was found from the header (false: forced by the request). */
+  detected: boolean;
+  meterColumn: string;
+  timestampColumn: string;
+  valueColumn: string;
+  delimiter: Delimiter;
+  decimalComma: boolean;
+  timestampFormat: string;
+  timeZone: string;
+  /** A fixed unit, or `column:<name>` when each row names its own. */
+  unit: string;
+  /** Declared interval, or null: inferred per meter from its timestamps. */
+  intervalMinutes: number | null;
+  timestampMarks: TimestampMarks;
+  filter: { column: string; value: string } | null;
+  /** The column whose marks are kept with each reading, or null. Absent in uploads made before it was kept. */
+  qualityColumn?: string | null;
+  /** The file's text encoding. Absent in uploads made before it could be chosen: UTF-8. */
+  encoding?: TextEncodingName;
+}
+
+export class FormatError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FormatError';
+  }
+}
+
+const EPOCH_FORMATS = ['ISO', 'EPOCH_S', 'EPOCH_MS'];
+
+/** Refuses a request that cannot apply to any file (unknown unit, bad pattern...), naming the field. */
+export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zone: string) => boolean): void {
+  if (request.dialect !== undefined && !DIALECTS.includes(request.dialect))
+    throw new FormatError('dialect', `dialect '${request.dialect}' is not one of ${DIALECTS.join(', ')}`);
+  if (request.delimiter !== undefined && ![',', ';', '\t'].includes(request.delimiter))
+    throw new FormatError('delimiter', `delimiter '${request.delimiter}' must be ',', ';' or a tab`);
+  if (request.encoding !== undefined && encodingOf(request.encoding) === null)
+    throw new FormatError('encoding', `encoding '${request.encoding}' is not one of ${ENCODINGS.join(', ')}`);
+  if (request.unit !== undefined && unitOf(request.unit) === null)
+    throw new FormatError('unit', `unit '${request.unit}' is not one of ${UNITS.join(', ')}`);
+  if (request.intervalMinutes !== undefined && !(INTERVALS as readonly number[]).includes(request.intervalMinutes))
+    throw new FormatError('intervalMinutes', `intervalMinutes must be 15, 30 or 60, got ${request.intervalMinutes}`);
+  if (request.timeZone !== undefined && !isValidTimeZone(request.timeZone))
+    throw new FormatError('timeZone', `timeZone '${request.timeZone}' is not an IANA time zone`);
+  if (request.timestampMarks === 'END' && request.intervalMinutes === undefined)
+    throw new FormatError(
+      'timestampMarks',
+      'timestampMarks END needs intervalMinutes: an interval end says nothing of its start otherwise',
+    );
+  if (request.timestampFormat !== undefined && !EPOCH_FORMATS.includes(request.timestampFormat)) {
+    if (
+      !/[yY]/.test(request.timestampFormat) ||
+      !/M/.test(request.timestampFormat) ||
+      !/d/.test(request.timestampFormat)
+    )
+      throw new FormatError(
+        'timestampFormat',
+        `timestampFormat '${request.timestampFormat}' must be ISO, EPOCH_S, EPOCH_MS or a pattern with year, month and day (yyyy, MM, dd)`,
+      );
+  }
+  for (const [field, ref] of [
+    ['meterColumn', request.meterColumn],
+    ['timestampColumn', request.timestampColumn],
+    ['valueColumn', request.valueColumn],
+    ['filter.column', request.filter?.column],
+    ['qualityColumn', request.qualityColumn],
+  ] as const) {
+    if (ref !== undefined && 'index' in ref && !(Number.isInteger(ref.index) && ref.index >= 1))
+      throw new FormatError(field, `${field} ${ref.index} must be a column position from 1`);
+  }
+}
+
+export function unitOf(text: string): EnergyUnit | null {
+  const lower = text.trim().toLowerCase();
+  return UNITS.find((unit) => unit.toLowerCase() === lower) ?? null;
+}
