@@ -58,6 +58,20 @@ module.exports = {
       to: { path: '^src/infrastructure/' },
     },
     {
+      name: 'http-routes-beside-graphql',
+      severity: 'error',
+      comment: 'HTTP routes share views/ with the resolvers, not the resolvers themselves',
+      from: { path: '^src/http/' },
+      to: { path: '^src/resolvers/' },
+    },
+    {
+      name: 'views-are-plain',
+      severity: 'error',
+      comment: 'views/ map documents to what the API shows: the domain only, no store, no API framework',
+      from: { path: '^src/views/' },
+      to: { path: '^src/', pathNot: '^src/(views|domain)/' },
+    },
+    {
       name: 'nothing-imports-the-app',
       severity: 'error',
       comment: 'app/ composes everything and is imported by nothing (tests and scripts may)',

@@ -18,7 +18,7 @@ import type {
   ProjectorLease,
 } from '../ports/projection-state';
 import type { UploadQueries } from '../ports/upload-read-model';
-import type { BillingRules } from '../projections/billing/projection';
+import type { BillingRules } from '../projections/billing/rules';
 import { projectionCatalogue } from '../projections/catalogue';
 import type { ProjectionDefinition } from '../projections/projection';
 import {

@@ -5,7 +5,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { ApiKeyInputError } from '../access/api-key-service';
-import { TooManyUploadsError, UploadIdInUseError } from '../ingestion/upload-service';
+import { TooManyUploadsError, UploadIdInUseError } from '../ingestion/upload-errors';
 import { SpoolWriteError, UploadReadError, UploadTooLargeError } from '../ingestion/spool';
 import { InvalidCursorError } from '../ports/pagination';
 import { PriceFileError } from '../pricing/price-import-service';

@@ -3,8 +3,7 @@ import express from 'express';
 import type { ApiKeyService } from '../access/api-key-service';
 import { daysInRange, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import type { BillingQueries } from '../ports/billing-read-model';
-import { dailyUsageDto, invoiceDto } from '../resolvers/billing-dto';
-import type { DailyUsageType, InvoiceType } from '../resolvers/types/billing.types';
+import { dailyUsageView, invoiceView, type DailyUsageView, type InvoiceView } from '../views/billing';
 import { csvLine } from '../common/csv';
 import { authenticated, fail } from './json-errors';
 import { writeParquet, type ParquetColumn } from './parquet-stream';
@@ -27,7 +26,7 @@ const DAILY_COLUMNS = [
   { name: 'complete', type: 'BOOLEAN', nullable: false },
   { name: 'energyCost', type: 'STRING', nullable: false },
   { name: 'unpricedIntervals', type: 'INT32', nullable: false },
-] as const satisfies readonly (ParquetColumn & { name: keyof DailyUsageType })[];
+] as const satisfies readonly (ParquetColumn & { name: keyof DailyUsageView })[];
 const INVOICE_COLUMNS = [
   { name: 'meter', type: 'STRING', nullable: false },
   { name: 'month', type: 'STRING', nullable: false },
@@ -40,7 +39,7 @@ const INVOICE_COLUMNS = [
   { name: 'expectedIntervals', type: 'INT32', nullable: false },
   { name: 'unpricedIntervals', type: 'INT32', nullable: false },
   { name: 'status', type: 'STRING', nullable: false },
-] as const satisfies readonly (ParquetColumn & { name: keyof InvoiceType })[];
+] as const satisfies readonly (ParquetColumn & { name: keyof InvoiceView })[];
 
 type ExportFormat = 'csv' | 'parquet';
 
@@ -130,7 +129,7 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
         for (;;) {
           const page = await deps.billing.dailyUsagePage({ fromDate, toDate, meter }, after, PAGE);
           for (const doc of page) {
-            const dto = dailyUsageDto(doc);
+            const dto = dailyUsageView(doc);
             yield DAILY_COLUMNS.map((column) => dto[column.name]);
           }
           if (page.length < PAGE) return;
@@ -150,7 +149,7 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
         for (;;) {
           const page = await deps.billing.invoices(month, null, INVOICE_PAGE, after);
           for (const item of page.items) {
-            const dto = invoiceDto(item.node);
+            const dto = invoiceView(item.node);
             yield INVOICE_COLUMNS.map((column) => dto[column.name]);
           }
           if (!page.hasNextPage || page.items.length === 0) return;

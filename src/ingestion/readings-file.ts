@@ -3,13 +3,9 @@ import type { QualityMarkCount, RejectedRow, RejectionReason } from '../domain/r
 import { planFormat, type FormatPlan } from '../domain/readings/format/planning';
 import type { AppliedFormat, ReadingsFormatRequest } from '../domain/readings/format/request';
 import { ReadingsBatchBuilder, type ReadingsColumns } from '../domain/readings/readings-batch';
-import {
-  FINEST_INTERVAL_MINUTES,
-  RowValidator,
-  type IntervalSource,
-  type MeterClaims,
-  type ValidationRules,
-} from '../domain/readings/row-validator';
+import type { MeterClaims } from '../domain/readings/interval-claims';
+import { FINEST_INTERVAL_MINUTES, RowValidator, type ValidationRules } from '../domain/readings/row-validator';
+import type { IntervalSource } from '../domain/readings/vocabulary';
 import type { ZonedClock } from '../domain/time/zoned-time';
 import { parseWithCsv, type CsvRecordTarget } from './csv-records';
 import { FastRowReader } from './fast-rows';
@@ -40,8 +36,6 @@ export type FileValidationResult =
       /** Accepted readings by the export's status or quality mark, ascending by mark (empty without marks). */
       qualityMarks: QualityMarkCount[];
     };
-
-export { SinkFailure } from './sink-failure';
 
 export interface BatchLimits {
   readingsPerEvent: number;

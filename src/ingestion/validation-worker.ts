@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import type { RejectedRow } from '../domain/readings/events';
 import type { ReadingsColumns } from '../domain/readings/readings-batch';
 import { ZonedClock } from '../domain/time/zoned-time';
-import { SinkFailure, validateReadingsFile, type ValidationSink } from './readings-file';
+import { validateReadingsFile, type ValidationSink } from './readings-file';
+import { SinkFailure } from './sink-failure';
 import { BATCHES_IN_FLIGHT, type FromWorker, type ToWorker } from './validation-protocol';
 
 const port = parentPort;

@@ -1,7 +1,7 @@
 import { workerEntry } from '../common/worker-entry';
 import { Worker } from 'node:worker_threads';
+import { SinkFailure } from './sink-failure';
 import {
-  SinkFailure,
   validateReadingsFile,
   type FileValidationResult,
   type ValidationOptions,

@@ -6,7 +6,8 @@ import type { AccountsProjectionStore } from '../ports/accounts-read-model';
 import type { BillingProjectionStore } from '../ports/billing-read-model';
 import type { UploadProjectionStore } from '../ports/upload-read-model';
 import { ACCOUNTS_PROJECTION, AccountsProjection } from './accounts/projection';
-import { BILLING_PROJECTION, BillingProjection, type BillingRules } from './billing/projection';
+import { BILLING_PROJECTION, BillingProjection } from './billing/projection';
+import type { BillingRules } from './billing/rules';
 import type { ProjectionDefinition } from './projection';
 import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from './upload-status/projection';
 

@@ -1,9 +1,9 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { addMonths, localDateOf, monthOfDate, parseMonth } from '../domain/billing/calendar';
 import { activeKey } from '../domain/accounts/issuing';
 import { standingInvoices } from '../invoicing/invoicing-service';
 import { accountDto, draftDto, issuedDto } from './accounts-dto';
-import { badInput, consistentAt, pageSize } from './arguments';
+import { badInput, consistentAt, pageSize, PageArgs } from './arguments';
 import type { GraphQLContext } from './context';
 import {
   AccountConnection,
@@ -112,8 +112,7 @@ export class AccountsResolver {
   @Authorized()
   @Query(() => AccountConnection, { description: 'Accounts by id.' })
   async accounts(
-    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() context: GraphQLContext,
   ): Promise<AccountConnection> {
     return connectionOf(await context.services.accountQueries.accounts(pageSize(first), after ?? null), accountDto);

@@ -1,8 +1,9 @@
 /**
- * Arguments every resolver shares: the page size of a list, the read-your-writes wait, and the error of
+ * Arguments every resolver shares: a list's page (`PageArgs`) and its size, the read-your-writes wait, and the error of
  * an argument that cannot apply. One module, so resolvers never import each other.
  */
 import { GraphQLError } from 'graphql';
+import { ArgsType, Field, Int } from 'type-graphql';
 import type { GraphQLContext } from './context';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from './types/connection';
 
@@ -12,6 +13,16 @@ const CONSISTENCY_TIMEOUT_MS = 10_000;
 /** An argument that cannot apply: BAD_USER_INPUT naming it. */
 export const badInput = (message: string, argumentName: string): GraphQLError =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
+
+/** A page of a list: at most `first` items after the cursor `after` (a previous page's `endCursor`). */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
 
 /** A list's `first`: the default page when absent, else 1 to the largest page. */
 export function pageSize(first: number | null | undefined): number {

@@ -1,10 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { UploadScalar } from './upload-scalar';
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { daysInRange, localDay, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import { intervalsWithPrices } from '../domain/billing/meter-day';
-import { dailyUsageDto, invoiceDto, kwh } from './billing-dto';
+import { kwh } from '../views/billing';
+import { dailyUsageDto, invoiceDto } from './billing-dto';
 import type { GraphQLContext } from './context';
 import { connectionOf } from './types/connection';
 import {
@@ -19,7 +20,7 @@ import {
   PriceScrapeResultType,
   ReplayReportType,
 } from './types/billing.types';
-import { badInput, consistentAt, pageSize } from './arguments';
+import { badInput, consistentAt, pageSize, PageArgs } from './arguments';
 import { openUploadedFile } from './uploaded-file';
 
 function requireDate(value: string, argumentName: string): string {
@@ -128,8 +129,7 @@ export class BillingResolver {
   async invoices(
     @Arg('month', () => String) month: string,
     @Arg('meter', () => ID, { nullable: true }) meter: string | null | undefined,
-    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
     @Ctx() context: GraphQLContext,
   ): Promise<InvoiceConnection> {

@@ -1,6 +1,6 @@
 import type { IntervalSummary } from '../domain/readings/events';
 import type { AppliedFormat, ColumnRef, ReadingsFormatRequest } from '../domain/readings/format/request';
-import type { UploadReceipt } from '../ingestion/upload-service';
+import type { UploadReceipt } from '../ingestion/upload-receipt';
 import type { UploadStatusDoc } from '../domain/readings/upload-status';
 import type { RejectedRowRecord } from '../ports/upload-read-model';
 import type { FileValidationUpdateType, RejectedRowType, UploadReceiptType } from './types/upload.types';

@@ -1,14 +1,14 @@
 import { GraphQLError } from 'graphql';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { UploadScalar } from './upload-scalar';
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from './context';
 import { checkFormat, FormatError } from '../domain/readings/format/request';
 import { ZonedClock } from '../domain/time/zoned-time';
 import { formatRequestFromInput, receiptFromCommand, receiptFromDoc, rejectedRowFromRecord } from './mappers';
 import { ReadingsFormatInput } from './types/format.types';
 import { connectionOf } from './types/connection';
-import { consistentAt, pageSize } from './arguments';
+import { consistentAt, pageSize, PageArgs } from './arguments';
 import { RejectedRowConnection, UploadConnection, UploadReceiptType } from './types/upload.types';
 import { openUploadedFile } from './uploaded-file';
 
@@ -71,8 +71,7 @@ export class UploadResolver {
   @Authorized()
   @Query(() => UploadConnection, { description: 'Uploads, newest first.' })
   async uploads(
-    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
     @Ctx() context: GraphQLContext,
   ): Promise<UploadConnection> {
@@ -86,8 +85,7 @@ export class UploadResolver {
   @Query(() => RejectedRowConnection, { description: 'Rejected rows of an upload in line order, with their reasons.' })
   async rejectedRows(
     @Arg('uploadId', () => ID) uploadId: string,
-    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
     @Ctx() context: GraphQLContext,
   ): Promise<RejectedRowConnection> {

@@ -5,7 +5,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import type { UploadReceipt } from '../../src/ingestion/upload-service';
+import type { UploadReceipt } from '../../src/ingestion/upload-receipt';
 import { startServer, type RunningServer } from '../../src/app/composition-root';
 
 export interface TestServer {
@@ -68,7 +68,7 @@ export const UPLOAD_MUTATION = `mutation Upload($file: Upload!, $uploadId: ID) {
   }
 }`;
 
-export type { UploadReceipt } from '../../src/ingestion/upload-service';
+export type { UploadReceipt } from '../../src/ingestion/upload-receipt';
 
 /** A GraphQL multipart request as a browser or curl sends it, with the CSRF preflight header. */
 export async function uploadFile(

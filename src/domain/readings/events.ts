@@ -5,9 +5,8 @@
  */
 import type { AppliedFormat } from './format/request';
 import { readingsHeaderOf } from './readings-batch';
-import type { IntervalSource } from './row-validator';
 
-import type { RejectedRow } from './vocabulary';
+import type { IntervalSource, RejectedRow } from './vocabulary';
 
 export type { RejectedRow, RejectionCode, RejectionReason } from './vocabulary';
 

@@ -1,8 +1,9 @@
 import type { ZonedClock } from '../time/zoned-time';
-import type { RejectionReason } from './vocabulary';
+import { DaySlots, MeterClaims } from './interval-claims';
+import type { IntervalSource, RejectionReason } from './vocabulary';
 import type { FormatPlan, LongPlan, WidePlan } from './format/planning';
 import { unitOf } from './format/request';
-import { energyToMicro, shiftedDecimalToMicro } from './format/values';
+import { energyToMicro, roundedDecimalToMicro } from './format/values';
 import { parseTimestamp, shorten } from './timestamp';
 import { decimalCommaHint, splitDecimalCommaHint } from './hints';
 
@@ -433,72 +434,7 @@ export class RowValidator {
   }
 }
 
-/**
- * A plain decimal as an exact count of millionths, rounded half up at the sixth decimal when it has more
- * (meter exports often carry float noise such as 1.4529999: it is 1.453000, not an error).
- */
-export function roundedDecimalToMicro(text: string): { micro: number; rounded: boolean } {
-  const dot = text.indexOf('.');
-  return dot < 0
-    ? shiftedDecimalToMicro(text, '', 0)
-    : shiftedDecimalToMicro(text.slice(0, dot), text.slice(dot + 1), 0);
-}
-
 function describeGap(ms: number): string {
   const days = ms / 86_400_000;
   return days >= 2 ? `${Math.round(days)} days` : `${Math.round(ms / 60_000)} minutes`;
 }
-
-/**
- * One meter's claimed intervals: per UTC day, the place of its slots in the validator's `DaySlots`
- * (the last day used kept at hand, as its chunk and first index).
- */
-export class MeterClaims {
-  readonly days = new Map<number, number>();
-  lastDay = Number.NaN;
-  lastChunk: Uint32Array | null = null;
-  lastBase = 0;
-  readings = 0;
-  lastInstant = Number.NEGATIVE_INFINITY;
-  coarsestMinutes = 60;
-}
-
-/** Meter-days per chunk of `DaySlots`: 256 days of 96 slots is 96 KB, small for a small file. */
-const DAYS_PER_CHUNK = 256;
-
-/**
- * The slots of many meter-days in a few large zeroed arrays, each meter-day a run of `slotsPerDay`
- * found by its place (a number). One small typed array per meter-day cost twice the memory: each
- * carries its own backing store and object (measured 46 against 27 MB for 43,400 meter-days).
- */
-class DaySlots {
-  private readonly chunks: Array<Uint32Array<ArrayBuffer>> = [];
-  private allocated = 0;
-
-  constructor(private readonly slotsPerDay: number) {}
-
-  /** A fresh meter-day's place; its slots are all 0 (unclaimed). */
-  allocate(): number {
-    const place = this.allocated++;
-    if (place % DAYS_PER_CHUNK === 0) this.chunks.push(new Uint32Array(DAYS_PER_CHUNK * this.slotsPerDay));
-    return place;
-  }
-
-  chunkOf(place: number): Uint32Array {
-    return this.chunks[Math.floor(place / DAYS_PER_CHUNK)]!;
-  }
-
-  /** The index of the place's first slot in its chunk. */
-  baseOf(place: number): number {
-    return (place % DAYS_PER_CHUNK) * this.slotsPerDay;
-  }
-
-  /** Gives the chunks' memory back now (detached, they hold nothing); the slots start empty again. */
-  release(): void {
-    for (const chunk of this.chunks) chunk.buffer.transfer(0);
-    this.chunks.length = 0;
-    this.allocated = 0;
-  }
-}
-
-export type IntervalSource = 'DECLARED' | 'INFERRED' | 'DEFAULT';

@@ -36,3 +36,6 @@ export type RejectionCode =
   | 'ENCODING_INVALID'
   | 'MALFORMED_CSV'
   | 'LINE_TOO_LONG';
+
+/** How a meter's interval in a file was found: declared by the format, inferred from its readings, or the default. */
+export type IntervalSource = 'DECLARED' | 'INFERRED' | 'DEFAULT';

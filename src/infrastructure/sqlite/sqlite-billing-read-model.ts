@@ -1,57 +1,29 @@
-import type { ProjectorFence } from '../../ports/projection-state';
 import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import { decodeSlots, encodeSlots, type MeterDaySlots } from '../../domain/billing/meter-day';
-import { BILLING_PROJECTION } from '../../projections/billing/projection';
+import type { MeterDaySlots } from '../../domain/billing/meter-day';
 import type {
-  BillingAnswer,
   BillingProgram,
   BillingProjectionStore,
   BillingQueries,
-  BillingRequest,
   DailyTotalsRow,
 } from '../../ports/billing-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
-import { columnNames, statement, type SqliteDatabase } from './database';
+import type { ProjectorFence } from '../../ports/projection-state';
+import { BILLING_PROJECTION } from '../../projections/billing/projection';
+import { statement, type SqliteDatabase } from './database';
+import { answerBillingRequest, priceRows } from './sqlite-billing-interpreter';
+import {
+  billingTableNames,
+  createBillingTables,
+  DAILY_FIELDS,
+  INDEXES,
+  slotsOf,
+  TABLES,
+  type BillingTableNames,
+  type SlotColumns,
+} from './sqlite-billing-schema';
 import { TableSet } from './table-set';
-
-const TABLES = [
-  'rm_prices',
-  'rm_daily_usage',
-  'rm_day_slots',
-  'rm_pending_days',
-  'rm_prepared_uploads',
-  'rm_staged_batches',
-  'rm_applied_uploads',
-  'rm_invoices',
-];
-const INDEXES = [
-  { table: 'rm_daily_usage', name: '_by_date', columns: 'date, meter' },
-  { table: 'rm_invoices', name: '_by_meter', columns: 'meter, month' },
-  { table: 'rm_prices', name: '_by_day', columns: 'market, delivery_date' },
-];
-
-/** The daily figures, without the slots (what queries read), named as `DailyUsageDoc` has them. */
-const DAILY_FIELDS = `meter, date, total_kwh_micro AS totalKwhMicro, min_kwh_micro AS minKwhMicro,
-  max_kwh_micro AS maxKwhMicro, intervals, expected_intervals AS expectedIntervals,
-  priced_intervals AS pricedIntervals, priced_kwh_micro AS pricedKwhMicro, cost_femto AS costFemto`;
-
-interface SlotColumns {
-  meter: string;
-  date: string;
-  interval_minutes: number;
-  day_start: number;
-  slots: Buffer;
-}
-
-const slotsOf = (row: SlotColumns): MeterDaySlots => ({
-  meter: row.meter,
-  date: row.date,
-  dayStart: row.day_start,
-  intervalMinutes: row.interval_minutes,
-  ...decodeSlots(row.slots),
-});
 
 /**
  * Prices, billed meter-days (daily figures with their exact cost in one table, readings as slots in
@@ -62,75 +34,20 @@ const slotsOf = (row: SlotColumns): MeterDaySlots => ({
  */
 export class SqliteBillingReadModel implements BillingProjectionStore, BillingQueries {
   readonly tables: TableSet;
-  private readonly t: Record<
-    'prices' | 'daily' | 'slots' | 'pending' | 'prepared' | 'staged' | 'applied' | 'invoices',
-    string
-  >;
+  readonly t: BillingTableNames;
 
   constructor(
-    private readonly db: SqliteDatabase,
+    readonly db: SqliteDatabase,
     suffix = '',
     fence: ProjectorFence | null = null,
   ) {
     this.tables = new TableSet(db, BILLING_PROJECTION, TABLES, suffix, INDEXES, fence);
-    this.t = {
-      prices: this.tables.name('rm_prices'),
-      daily: this.tables.name('rm_daily_usage'),
-      slots: this.tables.name('rm_day_slots'),
-      pending: this.tables.name('rm_pending_days'),
-      prepared: this.tables.name('rm_prepared_uploads'),
-      staged: this.tables.name('rm_staged_batches'),
-      applied: this.tables.name('rm_applied_uploads'),
-      invoices: this.tables.name('rm_invoices'),
-    };
+    this.t = billingTableNames(this.tables);
     this.createTables();
   }
 
   private createTables(): void {
-    const { t } = this;
-    // Tables of earlier versions of this model (rebuilt from the log when the version changes).
-    this.db.exec(
-      `DROP TABLE IF EXISTS ${this.tables.name('rm_readings')}; DROP TABLE IF EXISTS ${this.tables.name('rm_staged_days')}`,
-    );
-    const daily = columnNames(this.db, t.daily);
-    // Version 3 kept the slots in the daily table; version 2 had neither.
-    if (daily.length > 0 && (daily.includes('slots') || !daily.includes('cost_femto')))
-      this.db.exec(`DROP TABLE ${t.daily}`);
-    // Version 4 recorded only that an upload was prepared whole.
-    const prepared = columnNames(this.db, t.prepared);
-    if (prepared.length > 0 && !prepared.includes('stale')) this.db.exec(`DROP TABLE ${t.prepared}`);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS ${t.prices} (
-        market TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, price_micro INTEGER NOT NULL,
-        delivery_date TEXT NOT NULL,
-        PRIMARY KEY (market, start_ms)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ${t.daily} (
-        meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL, min_kwh_micro INTEGER NOT NULL,
-        max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL, expected_intervals INTEGER NOT NULL,
-        priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL, cost_femto TEXT NOT NULL,
-        PRIMARY KEY (meter, date)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ${t.slots} (
-        date TEXT NOT NULL, meter TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL,
-        slots BLOB NOT NULL, PRIMARY KEY (date, meter));
-      CREATE TABLE IF NOT EXISTS ${t.pending} (
-        upload_id TEXT NOT NULL, meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL,
-        min_kwh_micro INTEGER NOT NULL, max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL,
-        expected_intervals INTEGER NOT NULL, priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL,
-        cost_femto TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slots BLOB NOT NULL,
-        PRIMARY KEY (upload_id, meter, date));
-      CREATE TABLE IF NOT EXISTS ${t.prepared} (
-        upload_id TEXT NOT NULL PRIMARY KEY, through_batch INTEGER NOT NULL, complete INTEGER NOT NULL,
-        stale INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ${t.staged} (
-        upload_id TEXT NOT NULL, batch INTEGER NOT NULL, data BLOB NOT NULL,
-        PRIMARY KEY (upload_id, batch));
-      CREATE TABLE IF NOT EXISTS ${t.applied} (
-        upload_id TEXT NOT NULL PRIMARY KEY, position TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ${t.invoices} (
-        month TEXT NOT NULL, meter TEXT NOT NULL, doc TEXT NOT NULL,
-        PRIMARY KEY (month, meter)) WITHOUT ROWID;
-    `);
-    this.tables.createIndexes();
+    createBillingTables(this.db, this.tables, this.t);
   }
 
   /** The connection's statement for this SQL, prepared once (`statement`). */
@@ -146,179 +63,12 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     return this.tables.write(() => {
       const steps = program();
       let step = steps.next();
-      while (step.done !== true) step = steps.next(this.answer(step.value));
+      while (step.done !== true) step = steps.next(answerBillingRequest(this, step.value));
     });
   }
 
-  private answer(request: BillingRequest): BillingAnswer {
-    const { t } = this;
-    switch (request.op) {
-      case 'stageBatch':
-        this.sql(`INSERT OR REPLACE INTO ${t.staged} (upload_id, batch, data) VALUES (?, ?, ?)`).run(
-          request.uploadId,
-          request.batch,
-          request.bytes,
-        );
-        return undefined;
-      case 'stagedBatches':
-        return (
-          this.sql(`SELECT batch, data FROM ${t.staged} WHERE upload_id = ? AND batch > ? ORDER BY batch LIMIT ?`).all(
-            request.uploadId,
-            request.afterBatch,
-            request.limit,
-          ) as Array<{ batch: number; data: Buffer }>
-        ).map((row) => ({ batch: row.batch, bytes: row.data }));
-      case 'dropStaged':
-        this.sql(`DELETE FROM ${t.staged} WHERE upload_id = ?`).run(request.uploadId);
-        return undefined;
-      case 'uploadApplied':
-        return this.sql(`SELECT 1 FROM ${t.applied} WHERE upload_id = ?`).get(request.uploadId) !== undefined;
-      case 'markApplied':
-        this.sql(`INSERT OR REPLACE INTO ${t.applied} (upload_id, position) VALUES (?, ?)`).run(
-          request.uploadId,
-          request.position,
-        );
-        return undefined;
-      case 'meterDays': {
-        const select = this.sql(`SELECT * FROM ${t.slots} WHERE date = ? AND meter = ?`);
-        return request.keys.flatMap((key) => {
-          const row = select.get(key.date, key.meter) as SlotColumns | undefined;
-          return row === undefined ? [] : [slotsOf(row)];
-        });
-      }
-      case 'meterDaysOfDate':
-        return (
-          this.sql(`SELECT * FROM ${t.slots} WHERE date = ? AND meter > ? ORDER BY meter LIMIT ?`).all(
-            request.date,
-            request.afterMeter ?? '',
-            request.limit,
-          ) as SlotColumns[]
-        ).map(slotsOf);
-      case 'putMeterDays': {
-        const putSlots = this.sql(
-          `INSERT OR REPLACE INTO ${t.slots} (date, meter, interval_minutes, day_start, slots) VALUES (?, ?, ?, ?, ?)`,
-        );
-        const putDaily = this.sql(
-          `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
-             expected_intervals, priced_intervals, priced_kwh_micro, cost_femto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-        for (const d of request.days) {
-          putSlots.run(d.date, d.meter, d.intervalMinutes, d.dayStart, encodeSlots(d));
-          putDaily.run(...dailyValues(d));
-        }
-        return undefined;
-      }
-      case 'putDayTotals': {
-        const update = this.sql(
-          `UPDATE ${t.daily} SET total_kwh_micro = ?, min_kwh_micro = ?, max_kwh_micro = ?, intervals = ?,
-             expected_intervals = ?, priced_intervals = ?, priced_kwh_micro = ?, cost_femto = ?
-           WHERE meter = ? AND date = ?`,
-        );
-        for (const d of request.days) {
-          const [meter, date, ...figures] = dailyValues(d);
-          update.run(...figures, meter, date);
-        }
-        return undefined;
-      }
-      case 'pendingDays': {
-        const select = this.sql(
-          `SELECT meter, date, interval_minutes, day_start, slots FROM ${t.pending} WHERE upload_id = ? AND meter = ? AND date = ?`,
-        );
-        return request.keys.flatMap((key) => {
-          const row = select.get(request.uploadId, key.meter, key.date) as SlotColumns | undefined;
-          return row === undefined ? [] : [slotsOf(row)];
-        });
-      }
-      case 'putPendingDays': {
-        const put = this.sql(
-          `INSERT OR REPLACE INTO ${t.pending} (upload_id, meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro,
-             intervals, expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, interval_minutes, day_start,
-             slots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-        for (const d of request.days) {
-          put.run(request.uploadId, ...dailyValues(d), d.intervalMinutes, d.dayStart, encodeSlots(d));
-        }
-        return undefined;
-      }
-      case 'preparation': {
-        const row = this.sql(`SELECT through_batch, complete, stale FROM ${t.prepared} WHERE upload_id = ?`).get(
-          request.uploadId,
-        ) as { through_batch: number; complete: number; stale: number } | undefined;
-        return row === undefined
-          ? null
-          : { throughBatch: row.through_batch, complete: row.complete === 1, stale: row.stale === 1 };
-      }
-      case 'putPreparation': {
-        const { throughBatch, complete, stale } = request.preparation;
-        this.sql(
-          `INSERT OR REPLACE INTO ${t.prepared} (upload_id, through_batch, complete, stale) VALUES (?, ?, ?, ?)`,
-        ).run(request.uploadId, throughBatch, complete ? 1 : 0, stale ? 1 : 0);
-        return undefined;
-      }
-      case 'stalePreparations':
-        this.sql(`UPDATE ${t.prepared} SET stale = 1 WHERE stale = 0 AND upload_id IS NOT ?`).run(request.except);
-        return undefined;
-      case 'applyPending': {
-        const ready = this.sql(`SELECT 1 FROM ${t.prepared} WHERE upload_id = ? AND complete = 1 AND stale = 0`);
-        if (ready.get(request.uploadId) === undefined) {
-          return { prepared: false, touched: [] };
-        }
-        // Row by row inside SQLite: no day passes through JavaScript, so the commit stays short.
-        this.sql(
-          `INSERT OR REPLACE INTO ${t.slots} (date, meter, interval_minutes, day_start, slots)
-           SELECT date, meter, interval_minutes, day_start, slots FROM ${t.pending} WHERE upload_id = ?`,
-        ).run(request.uploadId);
-        this.sql(
-          `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
-             expected_intervals, priced_intervals, priced_kwh_micro, cost_femto)
-           SELECT meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals, expected_intervals,
-             priced_intervals, priced_kwh_micro, cost_femto FROM ${t.pending} WHERE upload_id = ?`,
-        ).run(request.uploadId);
-        const touched = this.sql(
-          `SELECT DISTINCT meter, substr(date, 1, 7) AS month FROM ${t.pending} WHERE upload_id = ?`,
-        ).all(request.uploadId) as Array<{ meter: string; month: string }>;
-        return { prepared: true, touched };
-      }
-      case 'dropPending':
-        this.sql(`DELETE FROM ${t.pending} WHERE upload_id = ?`).run(request.uploadId);
-        this.sql(`DELETE FROM ${t.prepared} WHERE upload_id = ?`).run(request.uploadId);
-        return undefined;
-      case 'prices':
-        return this.pricesSync(request.market, request.from, request.to);
-      case 'putPriceDay': {
-        const { day } = request;
-        this.sql(`DELETE FROM ${t.prices} WHERE market = ? AND delivery_date = ?`).run(day.market, day.deliveryDate);
-        const insert = this.sql(
-          `INSERT OR REPLACE INTO ${t.prices} (market, start_ms, end_ms, price_micro, delivery_date) VALUES (?, ?, ?, ?, ?)`,
-        );
-        for (const p of day.intervals) insert.run(day.market, p.start, p.end, p.priceMicro, day.deliveryDate);
-        return undefined;
-      }
-      case 'dailyOfMonth':
-        return this.sql(
-          `SELECT ${DAILY_FIELDS} FROM ${t.daily}
-           WHERE meter IN (SELECT value FROM json_each(?)) AND date >= ? AND date <= ? ORDER BY meter, date`,
-        ).all(JSON.stringify(request.meters), `${request.month}-01`, `${request.month}-31`) as DailyUsageDoc[];
-      case 'putInvoices': {
-        const put = this.sql(`INSERT OR REPLACE INTO ${t.invoices} (month, meter, doc) VALUES (?, ?, ?)`);
-        for (const invoice of request.invoices) put.run(invoice.month, invoice.meter, JSON.stringify(invoice));
-        return undefined;
-      }
-      case 'checkpoint':
-        this.tables.checkpoints.set(this.tables.checkpointName, request.position);
-        return undefined;
-      default: {
-        const unhandled: never = request;
-        throw new Error(`unknown billing request ${JSON.stringify(unhandled)}`);
-      }
-    }
-  }
-
   private pricesSync(market: string, from: number, to: number): PriceInterval[] {
-    return this.sql(
-      `SELECT start_ms AS start, end_ms AS end, price_micro AS priceMicro FROM ${this.t.prices}
-       WHERE market = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms`,
-    ).all(market, from, to) as PriceInterval[];
+    return priceRows(this, market, from, to);
   }
 
   private dailySync(meter: string, fromDate: string, toDate: string): DailyUsageDoc[] {
@@ -457,22 +207,4 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       invoices: this.db.prepare(`SELECT * FROM ${t.invoices} ORDER BY month, meter`).all(),
     };
   }
-}
-
-/** A meter-day's daily figures as bound parameters, in column order. */
-function dailyValues(
-  d: DailyUsageDoc,
-): [string, string, number, number, number, number, number, number, number, string] {
-  return [
-    d.meter,
-    d.date,
-    d.totalKwhMicro,
-    d.minKwhMicro,
-    d.maxKwhMicro,
-    d.intervals,
-    d.expectedIntervals,
-    d.pricedIntervals,
-    d.pricedKwhMicro,
-    d.costFemto,
-  ];
 }

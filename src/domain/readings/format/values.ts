@@ -71,3 +71,14 @@ export function shiftedDecimalToMicro(
   const roundUp = dropped !== '' && dropped.charCodeAt(0) - 48 >= 5;
   return { micro: Number(kept) + (roundUp ? 1 : 0), rounded: dropped !== '' };
 }
+
+/**
+ * A plain decimal as an exact count of millionths, rounded half up at the sixth decimal when it has more
+ * (meter exports often carry float noise such as 1.4529999: it is 1.453000, not an error).
+ */
+export function roundedDecimalToMicro(text: string): { micro: number; rounded: boolean } {
+  const dot = text.indexOf('.');
+  return dot < 0
+    ? shiftedDecimalToMicro(text, '', 0)
+    : shiftedDecimalToMicro(text.slice(0, dot), text.slice(dot + 1), 0);
+}
