@@ -39,9 +39,16 @@ module.exports = {
     {
       name: 'projections-reach-stores-through-ports',
       severity: 'error',
-      comment: 'a projection knows its read model by its port, and nothing of the API or the entry points',
+      comment: 'a projection knows its read model by its port: it imports the domain, the ports and the config only',
       from: { path: '^src/projections/' },
-      to: { path: '^src/(infrastructure|app|resolvers|graphql|http|console)/' },
+      to: { path: '^src/', pathNot: ['^src/(projections|domain|ports|common)/', '^src/(config|logger)[.]ts$'] },
+    },
+    {
+      name: 'adapters-implement-ports',
+      severity: 'error',
+      comment: "an adapter implements a port in the domain's words: no projection, service or API above it",
+      from: { path: '^src/infrastructure/' },
+      to: { path: '^src/', pathNot: ['^src/(infrastructure|domain|ports|common)/', '^src/(config|logger)[.]ts$'] },
     },
     {
       name: 'services-and-adapters-below-the-api',

@@ -3,13 +3,14 @@
  * read store's models. The entry points (API, projector thread, replay tool) all run this one list.
  */
 import type { AccountsProjectionStore } from '../ports/accounts-read-model';
+import { ACCOUNTS_PROJECTION, BILLING_PROJECTION, UPLOAD_STATUS_PROJECTION } from '../ports/projection-names';
 import type { BillingProjectionStore } from '../ports/billing-read-model';
 import type { UploadProjectionStore } from '../ports/upload-read-model';
-import { ACCOUNTS_PROJECTION, AccountsProjection } from './accounts/projection';
-import { BILLING_PROJECTION, BillingProjection } from './billing/projection';
+import { AccountsProjection } from './accounts/projection';
+import { BillingProjection } from './billing/projection';
 import type { BillingRules } from './billing/rules';
 import type { ProjectionDefinition } from './projection';
-import { UPLOAD_STATUS_PROJECTION, UploadStatusProjection } from './upload-status/projection';
+import { UploadStatusProjection } from './upload-status/projection';
 
 /** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
 export const PROJECTION_VERSIONS = {

@@ -1,6 +1,12 @@
 import type { EventStore } from '../ports/event-store';
 import type { ProjectionCheckpoints } from '../ports/projection-state';
-import type { ProjectionProgress } from '../observability/metrics';
+
+/** How far one projection is behind the log. */
+export interface ProjectionLag {
+  name: string;
+  /** Seconds since the oldest event the projection has not handled yet was appended; 0 when caught up. */
+  lagSeconds: number;
+}
 
 /**
  * How far behind each projection is, from its stored checkpoint: the age of the first event after it.
@@ -12,8 +18,8 @@ export async function projectionProgress(
   names: readonly string[],
   streamPrefixes: readonly string[],
   now: number,
-): Promise<ProjectionProgress[]> {
-  const progress: ProjectionProgress[] = [];
+): Promise<ProjectionLag[]> {
+  const progress: ProjectionLag[] = [];
   for (const name of names) {
     const checkpoint = await checkpoints.get(name);
     let lagSeconds = 0;

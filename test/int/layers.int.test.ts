@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +62,25 @@ describe('the layers lint holds', () => {
     );
   }, 60_000);
 
+  it('fails an adapter that imports a projection, and a projection that imports an adapter', async () => {
+    writeFileSync(
+      join(dir, 'src/infrastructure/sqlite/probe.ts'),
+      "import { BillingProjection } from '../../projections/billing/projection';\nexport const probe = BillingProjection;\n",
+    );
+    writeFileSync(
+      join(dir, 'src/projections/probe.ts'),
+      "import { SqliteEventStore } from '../infrastructure/sqlite/sqlite-event-store';\nexport const probe = SqliteEventStore;\n",
+    );
+    const result = await cruise();
+    expect(result.failed).toBe(true);
+    expect(result.output).toMatch(
+      /adapters-implement-ports: src\/infrastructure\/sqlite\/probe\.ts → src\/projections\/billing\/projection\.ts/,
+    );
+    expect(result.output).toMatch(
+      /projections-reach-stores-through-ports: src\/projections\/probe\.ts → src\/infrastructure\/sqlite\/sqlite-event-store\.ts/,
+    );
+  }, 60_000);
+
   it('fails anything outside app/ importing the composition root, and an import cycle', async () => {
     writeFileSync(
       join(dir, 'src/jobs/probe.ts'),
@@ -74,4 +93,16 @@ describe('the layers lint holds', () => {
     expect(result.output).toMatch(/nothing-imports-the-app: src\/jobs\/probe\.ts → src\/app\/composition-root\.ts/);
     expect(result.output).toMatch(/no-cycles: src\/common\/probe-a\.ts → /);
   }, 60_000);
+});
+
+describe('docs/architecture.md', () => {
+  it('names every folder of src/', () => {
+    const text = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+    const folders = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .flatMap((entry) => [`${dir}/${entry.name}`, ...folders(`${dir}/${entry.name}`)]);
+    const unnamed = folders('src').filter((folder) => !text.includes(`\`${folder}/\``));
+    expect(unnamed).toEqual([]);
+  });
 });

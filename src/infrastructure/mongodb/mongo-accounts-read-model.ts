@@ -2,7 +2,7 @@ import type { AccountDoc } from '../../domain/accounts/account';
 import type { AccountsProjectionStore, AccountsQueries, IssuedDocument } from '../../ports/accounts-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import type { ProjectorFence } from '../../ports/projection-state';
-import { ACCOUNTS_PROJECTION } from '../../projections/accounts/projection';
+import { ACCOUNTS_PROJECTION } from '../../ports/projection-names';
 import { MongoCollectionSet, type Generation } from './collection-set';
 import { ACCOUNT_COLLECTIONS, ACCOUNTS, ISSUED, WITHOUT_ID } from './collections';
 import type { MongoReadStore } from './mongo-database';

@@ -2,7 +2,7 @@ import type { ClientSession, Collection } from 'mongodb';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
 import { meterDayKey, type MeterDayKey, type MeterDaySlots } from '../../domain/billing/meter-day';
-import { BILLING_PROJECTION } from '../../projections/billing/projection';
+import { BILLING_PROJECTION } from '../../ports/projection-names';
 import type {
   BillingAnswer,
   BillingProgram,

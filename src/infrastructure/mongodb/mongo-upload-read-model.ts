@@ -1,4 +1,4 @@
-import { UPLOAD_STATUS_PROJECTION } from '../../projections/upload-status/projection';
+import { UPLOAD_STATUS_PROJECTION } from '../../ports/projection-names';
 import type { UploadStatusDoc } from '../../domain/readings/upload-status';
 import type { ProjectorFence } from '../../ports/projection-state';
 import { decodeCursor, encodeCursor } from '../../ports/pagination';

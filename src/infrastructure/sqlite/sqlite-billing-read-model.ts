@@ -10,7 +10,7 @@ import type {
 } from '../../ports/billing-read-model';
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import type { ProjectorFence } from '../../ports/projection-state';
-import { BILLING_PROJECTION } from '../../projections/billing/projection';
+import { BILLING_PROJECTION } from '../../ports/projection-names';
 import { statement, type SqliteDatabase } from './database';
 import { answerBillingRequest, priceRows } from './sqlite-billing-interpreter';
 import {

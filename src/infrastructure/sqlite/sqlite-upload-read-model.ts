@@ -1,7 +1,7 @@
 import type { ProjectorFence } from '../../ports/projection-state';
 import type { RejectionReason } from '../../domain/readings/events';
 import type { UploadStatusDoc } from '../../domain/readings/upload-status';
-import { UPLOAD_STATUS_PROJECTION } from '../../projections/upload-status/projection';
+import { UPLOAD_STATUS_PROJECTION } from '../../ports/projection-names';
 import { decodeCursor, encodeCursor } from '../../ports/pagination';
 import type { Page, RejectedRowRecord, UploadProjectionStore, UploadQueries } from '../../ports/upload-read-model';
 import type { SqliteDatabase } from './database';

@@ -11,8 +11,7 @@ import {
 import type { AccountsProjectionStore, IssuedDocument } from '../../ports/accounts-read-model';
 import type { RecordedEvent } from '../../ports/event-store';
 import type { Projection } from '../projection';
-
-export const ACCOUNTS_PROJECTION = 'accounts';
+import { ACCOUNTS_PROJECTION } from '../../ports/projection-names';
 
 /** An account after a meter's assignment event that names it (assignments are kept per account). */
 export function evolveAccountMeters(doc: AccountDoc, event: MeterAssignmentEvent): AccountDoc {

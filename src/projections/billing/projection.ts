@@ -6,8 +6,7 @@ import type { Projection } from '../projection';
 import { breather, prepareUpload } from './preparation';
 import { billingProgram } from './program';
 import { DEFAULT_BILLING_LIMITS, type BillingLimits, type BillingRules } from './rules';
-
-export const BILLING_PROJECTION = 'billing';
+import { BILLING_PROJECTION } from '../../ports/projection-names';
 
 /** The upload a `FileValidated` makes take effect (not a duplicate's), or null for any other event. */
 function takesEffect(event: RecordedEvent): { uploadId: string; validated: FileValidated['data'] } | null {

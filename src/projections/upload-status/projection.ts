@@ -5,8 +5,7 @@ import type { RejectedRowRecord, UploadProjectionStore } from '../../ports/uploa
 import type { Projection } from '../projection';
 import type { UploadStatusDoc } from '../../domain/readings/upload-status';
 import { evolveUploadStatus } from '../../domain/readings/upload-status';
-
-export const UPLOAD_STATUS_PROJECTION = 'upload-status';
+import { UPLOAD_STATUS_PROJECTION } from '../../ports/projection-names';
 
 /** Rejected rows of an event, keyed by (upload, line) so a redelivery inserts nothing new. */
 export function rejectedRowsOf(event: UploadEvent): RejectedRowRecord[] {
