@@ -10,7 +10,7 @@ export type UploadReceipt = Pick<
   UploadStatusDoc,
   'uploadId' | 'fileName' | 'status' | 'totalRows' | 'acceptedRows' | 'rejectedRows' | 'duplicateOf' | 'message'
 > &
-  Required<Pick<UploadStatusDoc, 'roundedRows' | 'skippedRows' | 'intervals' | 'qualityMarks'>> & {
+  Required<Pick<UploadStatusDoc, 'roundedRows' | 'skippedRows' | 'intervals' | 'qualityMarks' | 'channels'>> & {
     /** The format applied (null when the file was refused before its header was read, or is a duplicate). */
     format: AppliedFormat | null;
     /** The log position of the upload's last event: wait for it to read what the upload changed. */
@@ -30,6 +30,7 @@ export function receiptOf(doc: UploadStatusDoc): UploadReceipt {
     format: doc.format ?? null,
     intervals: doc.intervals ?? [],
     qualityMarks: doc.qualityMarks ?? [],
+    channels: doc.channels ?? [],
     duplicateOf: doc.duplicateOf,
     position: doc.position,
     message: doc.message,

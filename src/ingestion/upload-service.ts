@@ -178,6 +178,8 @@ export class UploadService {
         format: result.format,
         ...intervalsOf(result.meterIntervals),
         ...(result.qualityMarks.length > 0 ? { qualityMarks: result.qualityMarks } : {}),
+        ...(result.channels.length > 0 ? { channels: result.channels } : {}),
+        ...(result.skippedSeries.length > 0 ? { skippedSeries: result.skippedSeries } : {}),
         meters: result.meters,
         firstIntervalStart: isoOrNull(result.firstIntervalStart),
         lastIntervalStart: isoOrNull(result.lastIntervalStart),

@@ -3,7 +3,7 @@ import type { RejectedRow } from '../domain/readings/events';
 import type { ReadingsFormatRequest } from '../domain/readings/format/request';
 import type { ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
-import type { BatchLimits, FileValidationResult } from './readings-file';
+import type { BatchLimits, FileValidationResult } from './validation-types';
 import type { FileLayout } from './spool';
 
 export type ToWorker =

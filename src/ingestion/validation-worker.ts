@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import type { RejectedRow } from '../domain/readings/events';
 import type { ReadingsColumns } from '../domain/readings/readings-batch';
 import { ZonedClock } from '../domain/time/zoned-time';
-import { validateReadingsFile, type ValidationSink } from './readings-file';
+import { validateReadingsFile } from './readings-file';
+import type { ValidationSink } from './validation-types';
 import { SinkFailure } from './sink-failure';
 import { BATCHES_IN_FLIGHT, type FromWorker, type ToWorker } from './validation-protocol';
 

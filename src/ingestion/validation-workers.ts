@@ -1,12 +1,8 @@
 import { workerEntry } from '../common/worker-entry';
 import { Worker } from 'node:worker_threads';
 import { SinkFailure } from './sink-failure';
-import {
-  validateReadingsFile,
-  type FileValidationResult,
-  type ValidationOptions,
-  type ValidationSink,
-} from './readings-file';
+import { validateReadingsFile } from './readings-file';
+import type { FileValidationResult, ValidationOptions, ValidationSink } from './validation-types';
 import type { FromWorker, ToWorker } from './validation-protocol';
 
 /** Reads a landed file through the row rules, handing batches to the sink (in-process or in a worker). */

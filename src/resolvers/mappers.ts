@@ -1,4 +1,5 @@
-import type { IntervalSummary } from '../domain/readings/events';
+import type { ChannelSummary, IntervalSummary } from '../domain/readings/events';
+import { ChannelKind, type UploadChannelType } from './types/channel.types';
 import type { AppliedFormat, ColumnRef, ReadingsFormatRequest } from '../domain/readings/format/request';
 import type { UploadReceipt } from '../ingestion/upload-receipt';
 import type { UploadStatusDoc } from '../domain/readings/upload-status';
@@ -34,6 +35,9 @@ export function formatRequestFromInput(input: ReadingsFormatInput): ReadingsForm
   if (input.filter != null) request.filter = { column: columnRef(input.filter.column), value: input.filter.value };
   if (input.qualityColumn != null) request.qualityColumn = columnRef(input.qualityColumn);
   if (input.encoding != null) request.encoding = input.encoding;
+  if (input.channelColumn != null) request.channelColumn = columnRef(input.channelColumn);
+  if (input.channelKinds != null) request.channelKinds = input.channelKinds.map(({ value, kind }) => ({ value, kind }));
+  if (input.channel != null) request.channel = input.channel;
   return request;
 }
 
@@ -46,11 +50,15 @@ function formatDto(format: AppliedFormat | null | undefined): AppliedFormatType 
     filter: format.filter,
     qualityColumn: format.qualityColumn ?? null,
     encoding: format.encoding ?? 'utf-8',
+    channel: format.channel ?? 'IMPORT',
   };
 }
 
 const intervalsDto = (intervals: readonly IntervalSummary[] | undefined): MeterIntervalsType[] =>
   (intervals ?? []).map((i) => ({ minutes: i.minutes, how: IntervalSource[i.how], meters: i.meters }));
+
+const channelsDto = (channels: readonly ChannelSummary[] | undefined): UploadChannelType[] =>
+  (channels ?? []).map((c) => ({ ...c, kind: ChannelKind[c.kind] }));
 
 export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
   return {
@@ -65,6 +73,7 @@ export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
     format: formatDto(doc.format),
     intervals: intervalsDto(doc.intervals),
     qualityMarks: doc.qualityMarks ?? [],
+    channels: channelsDto(doc.channels),
     duplicateOf: doc.duplicateOf,
     position: doc.position,
     message: doc.message,
@@ -85,6 +94,7 @@ export function receiptFromCommand(receipt: UploadReceipt): UploadReceiptType {
     status: UploadStatus[receipt.status],
     format: formatDto(receipt.format),
     intervals: intervalsDto(receipt.intervals),
+    channels: channelsDto(receipt.channels),
     byteSize: null,
     sha256: null,
     meters: null,

@@ -19,6 +19,7 @@ const UPLOAD_WITH_FORMAT = `mutation($file: Upload!, $uploadId: ID, $format: Rea
     format { dialect detected meterColumn timestampColumn valueColumn unit intervalMinutes timestampFormat timeZone filter { column value } qualityColumn }
     intervals { minutes how meters }
     qualityMarks { mark readings }
+    channels { channel kind unit meters readings }
   }
 }`;
 
@@ -42,6 +43,7 @@ interface Receipt {
   format: { dialect: string; detected: boolean; unit: string; intervalMinutes: number | null } | null;
   intervals: Array<{ minutes: number; how: string; meters: number }>;
   qualityMarks: Array<{ mark: string; readings: number }>;
+  channels: Array<{ channel: string; kind: string; unit: string; meters: number; readings: number }>;
 }
 
 async function upload(content: string | Buffer, fileName: string, format?: Record<string, unknown>, uploadId?: string) {
@@ -135,74 +137,103 @@ const isoDate = (text: string): string => {
 };
 const unitFactor = (unit: string): number => ({ kwh: 1, wh: 0.001, mwh: 1000 })[unit.toLowerCase()]!;
 
+const ENERGY_SERIES: Record<string, { kind: string; unit: string }> = {
+  'import wh total': { kind: 'IMPORT', unit: 'kWh' },
+  'export wh total': { kind: 'EXPORT', unit: 'kWh' },
+  'import varh total': { kind: 'REACTIVE_IMPORT', unit: 'kvarh' },
+  'export varh total': { kind: 'REACTIVE_EXPORT', unit: 'kvarh' },
+};
+
+/** An export's series as the service should read it: its kind by the series' last words, or null. */
+const seriesKind = (series: string) => ENERGY_SERIES[series.toLowerCase().split(' ').slice(-3).join(' ')] ?? null;
+
 /**
- * Import Wh Total per meter-day, straight from the text: rows whose date goes back before the meter's
- * latest are the export's year jump and are left out (the service rejects them).
+ * Each energy series of an export, straight from the text: its rows, the rows whose date goes back
+ * before the series' latest (the export's year jump: the service rejects them), its quality marks,
+ * and the Import Wh Total per meter-day.
  */
-function expectedExportTotals(
+function expectedExport(
   text: string,
   columns: { meter: number; time: number; type: number; value: number; unit: number; quality: number },
 ) {
-  const totals = new Map<string, number>();
+  const importTotals = new Map<string, number>();
   const marks = new Map<string, number>();
-  let latest = '';
-  let jumped = 0;
+  const series = new Map<string, { kind: string; unit: string; rows: number; jumped: number; latest: string }>();
+  let otherRows = 0;
   for (const line of text.split(/\r?\n/).slice(1)) {
+    if (line.trim() === '') continue;
     const cells = line.split(',');
-    if (cells[columns.type] !== 'Import Wh Total') continue;
-    const date = isoDate(cells[columns.time]!);
-    const key = `${cells[columns.meter]}|${date}`;
-    if (date < latest) {
-      jumped += 1;
+    const name = cells[columns.type]!;
+    const kind = seriesKind(name);
+    if (kind === null) {
+      otherRows += 1;
       continue;
     }
-    latest = date;
+    const of = series.get(name) ?? { ...kind, rows: 0, jumped: 0, latest: '' };
+    series.set(name, of);
+    of.rows += 1;
+    const date = isoDate(cells[columns.time]!);
+    if (date < of.latest) {
+      of.jumped += 1;
+      continue;
+    }
+    of.latest = date;
     const mark = (cells[columns.quality] ?? '').trim();
     if (mark !== '') marks.set(mark, (marks.get(mark) ?? 0) + 1);
-    totals.set(key, (totals.get(key) ?? 0) + Number(cells[columns.value]) * unitFactor(cells[columns.unit]!));
+    if (name === 'Import Wh Total') {
+      const key = `${cells[columns.meter]}|${date}`;
+      importTotals.set(
+        key,
+        (importTotals.get(key) ?? 0) + Number(cells[columns.value]) * unitFactor(cells[columns.unit]!),
+      );
+    }
   }
-  return { totals, jumped, marks };
+  return { importTotals, marks, series, otherRows };
 }
 
 describe('meter exports uploaded as they are', () => {
   const exports = readdirSync(join(FIXTURES, 'lp-tou')).sort();
 
-  it.each(exports)('%s: detected, Import Wh Total only, daily totals as computed from the file', async (name) => {
-    const text = readFileSync(join(FIXTURES, 'lp-tou', name), 'utf8');
-    const lp = name.startsWith('LP');
-    const receipt = (await upload(text, name)).data!.uploadReadings;
-    expect(receipt.status).toBe('VALIDATED');
-    expect(receipt.format).toMatchObject({ dialect: lp ? 'LP' : 'TOU', detected: true, unit: 'column:Units' });
-    const columns = lp
-      ? { meter: 0, time: 3, type: 4, value: 5, unit: 6, quality: 7 }
-      : { meter: 0, time: 3, type: 6, value: 7, unit: 8, quality: 4 };
-    const { totals, jumped, marks } = expectedExportTotals(text, columns);
-    // The export's Status (LP) or Quality (TOU) marks are kept with each accepted reading, and counted.
-    expect((receipt.format as { qualityColumn?: string }).qualityColumn).toBe(lp ? 'Status' : 'Quality');
-    expect(receipt.qualityMarks).toEqual(
-      [...marks].sort(([a], [b]) => (a < b ? -1 : 1)).map(([mark, readings]) => ({ mark, readings })),
-    );
-    const importRows = text.split(/\r?\n/).filter((line) => line.split(',')[columns.type] === 'Import Wh Total').length;
-    const otherRows =
-      text
-        .split(/\r?\n/)
-        .slice(1)
-        .filter((line) => line.trim() !== '').length - importRows;
-    expect(receipt.skippedRows).toBe(otherRows);
-    expect(receipt.acceptedRows).toBe(importRows - jumped);
-    expect(receipt.rejectedRows).toBe(jumped);
-    for (const [key, kwh] of totals) {
-      const [meter, date] = key.split('|') as [string, string];
-      const [day] = await daily(meter, date, date, receipt.position);
-      expect(day?.totalKwh).toBeCloseTo(kwh, 6);
-    }
-    if (jumped > 0) {
-      const rejected = await rejectedRowsOf(receipt.uploadId, receipt.position);
-      const reason = rejected[0]!.reasons[0]!;
-      expect(reason).toMatchObject({ code: 'TIMESTAMP_OUT_OF_SEQUENCE', field: lp ? 'Date/Time' : 'DateTime' });
-      expect(reason.message).toContain('year jump');
-    }
-  });
+  it.each(exports)(
+    '%s: detected, every energy series a channel, import daily totals as computed from the file',
+    async (name) => {
+      const text = readFileSync(join(FIXTURES, 'lp-tou', name), 'utf8');
+      const lp = name.startsWith('LP');
+      const receipt = (await upload(text, name)).data!.uploadReadings;
+      expect(receipt.status).toBe('VALIDATED');
+      expect(receipt.format).toMatchObject({ dialect: lp ? 'LP' : 'TOU', detected: true, unit: 'column:Units' });
+      const columns = lp
+        ? { meter: 0, time: 3, type: 4, value: 5, unit: 6, quality: 7 }
+        : { meter: 0, time: 3, type: 6, value: 7, unit: 8, quality: 4 };
+      const { importTotals, marks, series, otherRows } = expectedExport(text, columns);
+      // The export's Status (LP) or Quality (TOU) marks are kept with each accepted reading, and counted.
+      expect((receipt.format as { qualityColumn?: string }).qualityColumn).toBe(lp ? 'Status' : 'Quality');
+      expect(receipt.qualityMarks).toEqual(
+        [...marks].sort(([a], [b]) => (a < b ? -1 : 1)).map(([mark, readings]) => ({ mark, readings })),
+      );
+      const all = [...series.values()];
+      expect(receipt.skippedRows).toBe(otherRows);
+      expect(receipt.acceptedRows).toBe(all.reduce((sum, s) => sum + s.rows - s.jumped, 0));
+      expect(receipt.rejectedRows).toBe(all.reduce((sum, s) => sum + s.jumped, 0));
+      // Every energy series is a channel of its kind, with each of its rows a reading.
+      expect([...receipt.channels].sort((a, b) => (a.kind < b.kind ? -1 : 1))).toEqual(
+        [...series]
+          .map(([channel, s]) => ({ channel, kind: s.kind, unit: s.unit, meters: 1, readings: s.rows - s.jumped }))
+          .sort((a, b) => (a.kind < b.kind ? -1 : 1)),
+      );
+      for (const [key, kwh] of importTotals) {
+        const [meter, date] = key.split('|') as [string, string];
+        const [day] = await daily(meter, date, date, receipt.position);
+        expect(day?.totalKwh).toBeCloseTo(kwh, 6);
+      }
+      if (all.some((s) => s.jumped > 0)) {
+        const rejected = await rejectedRowsOf(receipt.uploadId, receipt.position);
+        const reason = rejected[0]!.reasons[0]!;
+        expect(reason).toMatchObject({ code: 'TIMESTAMP_OUT_OF_SEQUENCE', field: lp ? 'Date/Time' : 'DateTime' });
+        expect(reason.message).toContain('year jump');
+      }
+    },
+  );
 
   it("infers each TOU meter's interval from its timestamps: 30 minutes where the export is half-hourly", async () => {
     const text = readFileSync(join(FIXTURES, 'lp-tou', 'TOU_212621147_20180915T01200916.csv'), 'utf8');
@@ -414,7 +445,7 @@ describe('the format argument', () => {
   const mapped = { meterColumn: 'metering_point_id', timestampColumn: 'timestamp', valueColumn: 'kwh' };
   it.each([
     [{ unit: 'joules' }, 'unit', 'is not one of kWh, Wh, MWh'],
-    [{ intervalMinutes: 20 }, 'intervalMinutes', 'must be 15, 30 or 60'],
+    [{ intervalMinutes: 20 }, 'intervalMinutes', 'must be 5, 15, 30 or 60'],
     [{ timestampMarks: 'END' }, 'timestampMarks', 'needs intervalMinutes'],
     [{ timeZone: 'Mars/Olympus' }, 'timeZone', 'is not an IANA time zone'],
     [{ timestampFormat: 'HH:mm' }, 'timestampFormat', 'with year, month and day'],

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZonedClock } from '../../src/domain/time/zoned-time';
-import type { ValidationOptions } from '../../src/ingestion/readings-file';
+import type { ValidationOptions } from '../../src/ingestion/validation-types';
 import { SinkFailure } from '../../src/ingestion/sink-failure';
 import { ValidationWorkers } from '../../src/ingestion/validation-workers';
 import { generateReadings } from '../../src/tools/readings-generator';

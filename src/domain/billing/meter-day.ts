@@ -47,6 +47,18 @@ export function putReading(slots: DaySlots, startMs: number, kwhMicro: number): 
 }
 
 /**
+ * Adds a reading to its slot: an upload's registers of one kind (E1 and E2) are billed as their sum. A
+ * file holds each (meter, channel, interval) once, so for one register this is `putReading`.
+ */
+export function addReading(slots: DaySlots, startMs: number, kwhMicro: number): boolean {
+  const slot = (startMs - slots.dayStart) / (slots.intervalMinutes * 60_000);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= slots.values.length) return false;
+  slots.values[slot] = slots.present[slot] === 1 ? slots.values[slot]! + kwhMicro : kwhMicro;
+  slots.present[slot] = 1;
+  return true;
+}
+
+/**
  * The readings of a meter-day once an upload's readings of that day take effect: every reading the
  * upload holds replaces the one before (the later validated file wins), the others stay. An upload at
  * another resolution replaces the whole day. Neither argument is changed; the upload's day itself is

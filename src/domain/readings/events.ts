@@ -3,6 +3,7 @@
  * readings of `ReadingsAccepted`, which are columnar binary (see `readings-batch.ts`); `toUploadEvent`
  * reads a stored event of any version into this union.
  */
+import type { ChannelKind } from './channels';
 import type { AppliedFormat } from './format/request';
 import { readingsHeaderOf } from './readings-batch';
 
@@ -79,6 +80,10 @@ export interface FileValidated {
     intervals?: IntervalSummary[];
     /** Accepted readings by the export's status or quality mark (`format.qualityColumn`), when it has one. */
     qualityMarks?: QualityMarkCount[];
+    /** The channels of the accepted readings (absent in older events: IMPORT only). */
+    channels?: ChannelSummary[];
+    /** The series an export's rows were skipped for (absent in older events). */
+    skippedSeries?: SkippedSeries[];
     meters: number;
     firstIntervalStart: string | null;
     lastIntervalStart: string | null;
@@ -86,6 +91,21 @@ export interface FileValidated {
     duplicateOf: string | null;
     validatedAt: string;
   };
+}
+
+/** A channel of an upload's accepted readings. */
+export interface ChannelSummary {
+  channel: string;
+  kind: ChannelKind;
+  unit: string;
+  meters: number;
+  readings: number;
+}
+
+/** A series of an export that the service does not keep (volts, amps, power), and its rows. */
+export interface SkippedSeries {
+  series: string;
+  rows: number;
 }
 
 export interface QualityMarkCount {

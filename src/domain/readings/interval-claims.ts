@@ -3,18 +3,27 @@
  * million readings' duplicate index takes a few MB.
  */
 
+import type { Channel } from './channels';
+
 /**
- * One meter's claimed intervals: per UTC day, the place of its slots in the validator's `DaySlots`
+ * One meter's (one of its channels') claimed intervals: per UTC day, the place of its slots in the validator's `DaySlots`
  * (the last day used kept at hand, as its chunk and first index).
  */
 export class MeterClaims {
   readonly days = new Map<number, number>();
+  /** The interval its file declares for it (a NEM12 channel's), if any. */
+  declaredMinutes: number | null = null;
   lastDay = Number.NaN;
   lastChunk: Uint32Array | null = null;
   lastBase = 0;
   readings = 0;
   lastInstant = Number.NEGATIVE_INFINITY;
   coarsestMinutes = 60;
+
+  constructor(
+    readonly meter: string,
+    readonly channel: Channel,
+  ) {}
 }
 
 /** Meter-days per chunk of `DaySlots`: 256 days of 96 slots is 96 KB, small for a small file. */

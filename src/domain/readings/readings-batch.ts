@@ -2,20 +2,27 @@
  * Accepted readings as columns: the payload of a `ReadingsAccepted` event. Version 2 of the event stores
  * it as binary (about 10 bytes a reading instead of 35 of JSON, and decoded without parsing text);
  * version 1 events (JSON tuples) are upcast to the same columns, so logs written before still replay.
+ * Version 3 adds a channel column; a batch whose readings are all of the default channel (IMPORT) is
+ * still written as version 2, so a one-channel file costs what it did, and versions 1 and 2 read as IMPORT.
  *
  * Binary layout, little-endian, every column aligned to its element size:
  *   0  'RDGS'             magic
- *   4  u16 version (2)
+ *   4  u16 version (2, or 3 with channels)
  *   6  u16 flags          bit 0: values are f64 (else u32); bit 1: meter indexes are u32 (else u16);
  *                         bit 2: starts are absolute f64 ms (else i32 seconds after the base);
- *                         bit 3: a u16 quality column follows the meter indexes (its dictionary in the header)
+ *                         bit 3: a u16 quality column follows the meter indexes (its dictionary in the header);
+ *                         bit 4 (version 3): a u16 channel column follows (its dictionary in the header)
  *   8  u32 count
  *  12  u32 header bytes   length of the JSON header
  *  16  f64 base start     epoch ms
- *  24  JSON header        {"uploadId","batch","meters":[...],"qualities"?:[...]} (the dictionaries)
+ *  24  JSON header        {"uploadId","batch","meters":[...],"qualities"?:[...],"channels"?:[{id,kind}]}
  *      starts, values, meter indexes[, quality indexes: 0 = none, else 1 + index into qualities]
+ *      [, channel indexes into channels]
+ *
+ * Values are exact millionths of the channel kind's unit: micro-kWh, or micro-kvarh for reactive kinds.
  */
 import { toMicro } from '../billing/money';
+import { CHANNEL_KINDS, DEFAULT_CHANNEL, isDefaultChannel, type Channel } from './channels';
 
 export interface ReadingsBatch extends ReadingsColumns {
   uploadId: string;
@@ -38,7 +45,15 @@ export interface ReadingsColumns {
   qualities?: string[];
   /** Per reading: 0 for none, else 1 + index into `qualities`. */
   quality?: Uint16Array;
+  /** The batch's channels, each once; absent when every reading is of the default channel (IMPORT). */
+  channels?: Channel[];
+  /** Per reading: index into `channels`. */
+  channel?: Uint16Array;
 }
+
+/** The channel of reading `i` of a batch. */
+export const channelAt = (batch: ReadingsColumns, i: number): Channel =>
+  batch.channel === undefined ? DEFAULT_CHANNEL : batch.channels![batch.channel[i]!]!;
 
 /** What a version 1 event held: [meter, interval start epoch ms, kWh] tuples. */
 export interface ReadingsAcceptedV1Data {
@@ -49,10 +64,12 @@ export interface ReadingsAcceptedV1Data {
 
 const MAGIC = 0x53474452; // 'RDGS' read as a little-endian u32
 const VERSION = 2;
+const VERSION_WITH_CHANNELS = 3;
 const VALUES_F64 = 1;
 const METERS_U32 = 2;
 const STARTS_F64 = 4;
 const HAS_QUALITY = 8;
+const HAS_CHANNEL = 16;
 const FIXED_BYTES = 24;
 
 const align = (offset: number, size: number): number => Math.ceil(offset / size) * size;
@@ -71,6 +88,10 @@ export class ReadingsBatchBuilder {
   private quality: Uint16Array | null = null;
   private readonly qualityIndex = new Map<string, number>();
   private qualities: string[] = [];
+  /** Index 0 is the default channel: readings before the first other channel need no rewrite. */
+  private channels: Channel[] = [DEFAULT_CHANNEL];
+  private readonly channelIndex = new Map<string, number>([[channelKey(DEFAULT_CHANNEL), 0]]);
+  private channel: Uint16Array | null = null;
   private size = 0;
 
   constructor(private readonly capacity: number) {
@@ -87,8 +108,11 @@ export class ReadingsBatchBuilder {
     return this.size >= this.capacity || this.meterIdBytes >= MAX_METER_ID_BYTES_PER_BATCH || this.qualitiesFull;
   }
 
-  /** `quality`: the reading's status or quality mark as the export writes it ('' for none). */
-  add(meter: string, startMs: number, kwhMicro: number, quality = ''): void {
+  /**
+   * `quality`: the reading's status or quality mark as the export writes it ('' for none); `channel`:
+   * what the meter recorded it on (the default, IMPORT, when the file names none).
+   */
+  add(meter: string, startMs: number, kwhMicro: number, quality = '', channel: Channel = DEFAULT_CHANNEL): void {
     let index = this.meterIndex.get(meter);
     if (index === undefined) {
       index = this.meters.length;
@@ -110,11 +134,22 @@ export class ReadingsBatchBuilder {
       this.quality ??= new Uint16Array(this.capacity);
       this.quality[at] = mark;
     } else if (this.quality !== null) this.quality[at] = 0;
+    if (this.channel !== null || !isDefaultChannel(channel)) {
+      const key = channelKey(channel);
+      let index = this.channelIndex.get(key);
+      if (index === undefined) {
+        index = this.channels.length;
+        this.channels.push({ id: channel.id, kind: channel.kind });
+        this.channelIndex.set(key, index);
+      }
+      this.channel ??= new Uint16Array(this.capacity);
+      this.channel[at] = index;
+    }
   }
 
   /** Whether the batch cannot take another distinct quality mark (the column is u16). */
   private get qualitiesFull(): boolean {
-    return this.qualities.length >= 0xfffe;
+    return this.qualities.length >= 0xfffe || this.channels.length >= 0xffff;
   }
 
   /** The readings so far; the builder starts empty again. */
@@ -125,7 +160,12 @@ export class ReadingsBatchBuilder {
       startMs: this.startMs.slice(0, this.size),
       kwhMicro: this.kwhMicro.slice(0, this.size),
       ...(this.quality === null ? {} : { qualities: this.qualities, quality: this.quality.slice(0, this.size) }),
+      ...(this.channel === null ? {} : { channels: this.channels, channel: this.channel.slice(0, this.size) }),
     };
+    this.channel = null;
+    this.channels = [DEFAULT_CHANNEL];
+    this.channelIndex.clear();
+    this.channelIndex.set(channelKey(DEFAULT_CHANNEL), 0);
     this.quality = null;
     this.qualities = [];
     this.qualityIndex.clear();
@@ -156,12 +196,14 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
   const valuesF64 = maxValue > 0xffffffff;
   const metersU32 = batch.meters.length > 0xffff;
   const withQuality = batch.quality !== undefined && batch.qualities !== undefined;
+  const withChannels = batch.channel !== undefined && batch.channels !== undefined;
   const header = new TextEncoder().encode(
     JSON.stringify({
       uploadId: batch.uploadId,
       batch: batch.batch,
       meters: batch.meters,
       ...(withQuality ? { qualities: batch.qualities } : {}),
+      ...(withChannels ? { channels: batch.channels } : {}),
     }),
   );
 
@@ -171,18 +213,24 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
   const valuesBytes = count * (valuesF64 ? 8 : 4);
   const metersAt = align(valuesAt + valuesBytes, 4);
   const qualityAt = align(metersAt + count * (metersU32 ? 4 : 2), 2);
-  const total = withQuality ? qualityAt + count * 2 : metersAt + count * (metersU32 ? 4 : 2);
+  const channelAtByte = withQuality ? qualityAt + count * 2 : qualityAt;
+  const total = withChannels
+    ? channelAtByte + count * 2
+    : withQuality
+      ? qualityAt + count * 2
+      : metersAt + count * (metersU32 ? 4 : 2);
 
   const buffer = new ArrayBuffer(total);
   const view = new DataView(buffer);
   view.setUint32(0, MAGIC, true);
-  view.setUint16(4, VERSION, true);
+  view.setUint16(4, withChannels ? VERSION_WITH_CHANNELS : VERSION, true);
   view.setUint16(
     6,
     (valuesF64 ? VALUES_F64 : 0) |
       (metersU32 ? METERS_U32 : 0) |
       (startsAsSeconds ? 0 : STARTS_F64) |
-      (withQuality ? HAS_QUALITY : 0),
+      (withQuality ? HAS_QUALITY : 0) |
+      (withChannels ? HAS_CHANNEL : 0),
     true,
   );
   view.setUint32(8, count, true);
@@ -198,6 +246,7 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
   );
   (metersU32 ? new Uint32Array(buffer, metersAt, count) : new Uint16Array(buffer, metersAt, count)).set(batch.meter);
   if (withQuality) new Uint16Array(buffer, qualityAt, count).set(batch.quality!);
+  if (withChannels) new Uint16Array(buffer, channelAtByte, count).set(batch.channel!);
   return new Uint8Array(buffer);
 }
 
@@ -222,7 +271,8 @@ export function decodeReadingsBatch(data: unknown): ReadingsBatch {
   const bytes = data.byteOffset % 8 === 0 ? data : new Uint8Array(data);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(4, true);
-  if (version !== VERSION) throw new Error(`readings payload version ${version} is not known`);
+  if (version !== VERSION && version !== VERSION_WITH_CHANNELS)
+    throw new Error(`readings payload version ${version} is not known`);
   const flags = view.getUint16(6, true);
   const count = view.getUint32(8, true);
   const headerBytes = view.getUint32(12, true);
@@ -236,7 +286,13 @@ export function decodeReadingsBatch(data: unknown): ReadingsBatch {
   const metersAt = align(valuesAt + count * (valuesF64 ? 8 : 4), 4);
   const withQuality = (flags & HAS_QUALITY) !== 0;
   const qualityAt = align(metersAt + count * (metersU32 ? 4 : 2), 2);
-  const end = withQuality ? qualityAt + count * 2 : metersAt + count * (metersU32 ? 4 : 2);
+  const withChannels = version === VERSION_WITH_CHANNELS && (flags & HAS_CHANNEL) !== 0;
+  const channelAtByte = withQuality ? qualityAt + count * 2 : qualityAt;
+  const end = withChannels
+    ? channelAtByte + count * 2
+    : withQuality
+      ? qualityAt + count * 2
+      : metersAt + count * (metersU32 ? 4 : 2);
   if (end > bytes.byteLength) throw new Error('readings payload is truncated');
   const at = bytes.byteOffset;
 
@@ -279,6 +335,16 @@ export function decodeReadingsBatch(data: unknown): ReadingsBatch {
     }
     Object.assign(columns, { qualities, quality });
   }
+  if (withChannels) {
+    const channels = (header.channels ?? []).map(checkedChannel);
+    const channel = new Uint16Array(count);
+    channel.set(new Uint16Array(bytes.buffer, at + channelAtByte, count));
+    for (let i = 0; i < count; i++) {
+      if (channel[i]! >= channels.length)
+        throw new Error(`reading ${i} names channel ${channel[i]} of ${channels.length}`);
+    }
+    Object.assign(columns, { channels, channel });
+  }
   return columns;
 }
 
@@ -296,11 +362,27 @@ function v1Data(data: unknown): ReadingsAcceptedV1Data {
   return candidate as ReadingsAcceptedV1Data;
 }
 
-function parseHeader(bytes: Uint8Array): { uploadId: string; batch: number; meters: string[]; qualities?: string[] } {
+interface BatchHeader {
+  uploadId: string;
+  batch: number;
+  meters: string[];
+  qualities?: string[];
+  channels?: Channel[];
+}
+
+function parseHeader(bytes: Uint8Array): BatchHeader {
   const length = readU32(bytes, 12);
   const text = new TextDecoder().decode(bytes.subarray(FIXED_BYTES, FIXED_BYTES + length));
-  return JSON.parse(text) as { uploadId: string; batch: number; meters: string[]; qualities?: string[] };
+  return JSON.parse(text) as BatchHeader;
 }
+
+function checkedChannel(channel: Channel): Channel {
+  if (typeof channel?.id !== 'string' || !(CHANNEL_KINDS as readonly string[]).includes(channel.kind))
+    throw new Error(`readings payload names channel ${JSON.stringify(channel)}, not an id and a kind`);
+  return channel;
+}
+
+const channelKey = (channel: Channel): string => `${channel.kind}\u0000${channel.id}`;
 
 function readU32(bytes: Uint8Array, offset: number): number {
   return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;

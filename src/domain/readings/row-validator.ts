@@ -1,11 +1,10 @@
 import type { ZonedClock } from '../time/zoned-time';
-import { DaySlots, MeterClaims } from './interval-claims';
-import type { IntervalSource, RejectionReason } from './vocabulary';
-import type { FormatPlan, LongPlan, WidePlan } from './format/planning';
-import { unitOf } from './format/request';
-import { energyToMicro, roundedDecimalToMicro } from './format/values';
-import { parseTimestamp, shorten } from './timestamp';
+import { DEFAULT_CHANNEL, isDefaultChannel, type Channel } from './channels';
+import { roundedDecimalToMicro } from './format/values';
 import { decimalCommaHint, splitDecimalCommaHint } from './hints';
+import { DaySlots, MeterClaims } from './interval-claims';
+import { parseTimestamp, shorten } from './timestamp';
+import type { IntervalSource, RejectionReason } from './vocabulary';
 
 export interface ValidationRules {
   /** The grid every timestamp must be on: the declared interval, else the finest billed (15 minutes). */
@@ -14,12 +13,9 @@ export interface ValidationRules {
 }
 
 /** The finest interval billed; a meter's own interval is inferred from its readings on this grid. */
-export const FINEST_INTERVAL_MINUTES = 15;
+export const FINEST_INTERVAL_MINUTES = 5;
 /** Intervals a meter's readings may be found to have, longest first. */
 const INTERVAL_CANDIDATES = [60, 30, 15, 10, 5, 1];
-
-/** One reading (or one rejected reading) a record of a mapped format gives. */
-export type MappedOutcome = RowOutcome;
 
 export interface ColumnIndexes {
   meter: number;
@@ -36,6 +32,8 @@ export interface AcceptedReading {
   kwhMicro: number;
   /** The export's status or quality mark for it ('' or absent: none). */
   quality?: string;
+  /** The channel it was recorded on (absent: the default, IMPORT). */
+  channel?: Channel;
 }
 
 export type RowOutcome =
@@ -47,6 +45,9 @@ export type RowOutcome =
   | { accepted: false; reasons: RejectionReason[] };
 
 const METER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** The claims key of a meter's channel: the meter id alone for the default channel (the common case). */
+const seriesKey = (meter: string, channel: Channel): string =>
+  isDefaultChannel(channel) ? meter : `${meter}\u0000${channel.kind}\u0000${channel.id}`;
 const PLAIN_DECIMAL = /^\d+(?:\.(\d+))?$/;
 const NEGATIVE_DECIMAL = /^-\d+(?:\.\d+)?$/;
 const DAY_MS = 86_400_000;
@@ -70,8 +71,8 @@ export class RowValidator {
 
   constructor(
     private readonly columns: ColumnIndexes,
-    private readonly rules: ValidationRules,
-    private readonly clock: ZonedClock,
+    readonly rules: ValidationRules,
+    readonly clock: ZonedClock,
   ) {
     this.gridMs = rules.resolutionMinutes * 60_000;
     this.slots = new DaySlots(Math.ceil(DAY_MS / this.gridMs));
@@ -89,7 +90,7 @@ export class RowValidator {
   }
 
   get meterCount(): number {
-    return this.firstLines.size;
+    return new Set([...this.firstLines.values()].map((claims) => claims.meter)).size;
   }
 
   /** First and last interval start accepted so far (epoch ms), or null when nothing was accepted. */
@@ -122,16 +123,17 @@ export class RowValidator {
    * is the first for that interval, else the line that came first (nothing is recorded then). Both the
    * field-by-field rules above and the ingestion's fast scanner go through here, so they agree on duplicates.
    */
-  claim(meter: string, instant: number, line: number): number {
-    return this.claimIn(this.claimsOf(meter), instant, line);
+  claim(meter: string, instant: number, line: number, channel: Channel = DEFAULT_CHANNEL): number {
+    return this.claimIn(this.claimsOf(meter, channel), instant, line);
   }
 
-  /** The claims of one meter, for a caller that meets the same meter often and keeps it at hand. */
-  claimsOf(meter: string): MeterClaims {
-    let claims = this.firstLines.get(meter);
+  /** The claims of one meter's channel, for a caller that meets the same one often and keeps it at hand. */
+  claimsOf(meter: string, channel: Channel = DEFAULT_CHANNEL): MeterClaims {
+    const key = seriesKey(meter, channel);
+    let claims = this.firstLines.get(key);
     if (claims === undefined) {
-      claims = new MeterClaims();
-      this.firstLines.set(meter, claims);
+      claims = new MeterClaims(meter, channel);
+      this.firstLines.set(key, claims);
     }
     return claims;
   }
@@ -170,22 +172,37 @@ export class RowValidator {
   }
 
   /**
-   * Each meter's interval: the declared one, else inferred as the longest of 60, 30 and 15 minutes on
-   * which all its readings of the file fall; a meter with a single reading cannot show its spacing and
-   * takes `fallback` (reported as such).
+   * Each meter's interval: the declared one (the format's, or a NEM12 channel's), else inferred as the
+   * longest of 60, 30, 15 and 5 minutes on which all its readings of the file fall; a meter with a
+   * single reading cannot show its spacing and takes `fallback` (reported as such). Of a meter with
+   * several channels, the finest of its IMPORT channels counts (of all, when it has none): billing
+   * keeps its days at that resolution.
    */
   meterIntervals(declared: number | null, fallback: number): Map<string, { minutes: number; how: IntervalSource }> {
-    const intervals = new Map<string, { minutes: number; how: IntervalSource }>();
-    for (const [meter, claims] of this.firstLines) {
+    const intervals = new Map<string, { minutes: number; how: IntervalSource; imported: boolean }>();
+    for (const claims of this.firstLines.values()) {
       if (claims.readings === 0) continue;
-      if (declared !== null) intervals.set(meter, { minutes: declared, how: 'DECLARED' });
-      else if (claims.readings === 1) intervals.set(meter, { minutes: fallback, how: 'DEFAULT' });
-      else intervals.set(meter, { minutes: claims.coarsestMinutes, how: 'INFERRED' });
+      const own = claims.declaredMinutes ?? declared;
+      const interval: { minutes: number; how: IntervalSource } =
+        own !== null
+          ? { minutes: own, how: 'DECLARED' }
+          : claims.readings === 1
+            ? { minutes: fallback, how: 'DEFAULT' }
+            : { minutes: claims.coarsestMinutes, how: 'INFERRED' };
+      const imported = claims.channel.kind === 'IMPORT';
+      const before = intervals.get(claims.meter);
+      if (
+        before === undefined ||
+        (imported && !before.imported) ||
+        (imported === before.imported && interval.minutes < before.minutes)
+      )
+        intervals.set(claims.meter, { ...interval, imported });
     }
-    return intervals;
+    return new Map([...intervals].map(([meter, { minutes, how }]) => [meter, { minutes, how }]));
   }
 
-  private checkMeter(text: string, reasons: RejectionReason[], field = 'metering_point_id'): string | null {
+  /** The meter id of a field, or null with its reason. */
+  checkMeter(text: string, reasons: RejectionReason[], field = 'metering_point_id'): string | null {
     if (text === '') {
       reasons.push({ code: 'METER_ID_MISSING', field, message: `${field} is empty` });
       return null;
@@ -206,15 +223,19 @@ export class RowValidator {
    * meter reaches it, it is the earlier (summer-time) instant; once the meter has a reading at or after
    * that, the later one. A meter with no earlier reading in the file cannot tell: null (refused).
    */
-  private inFileOrder(meter: string | null, ambiguous: { earlier: number; later: number } | undefined): number | null {
+  inFileOrder(
+    meter: string | null,
+    ambiguous: { earlier: number; later: number } | undefined,
+    channel: Channel = DEFAULT_CHANNEL,
+  ): number | null {
     if (meter === null || ambiguous === undefined) return null;
-    const last = this.claimsOf(meter).lastInstant;
+    const last = this.claimsOf(meter, channel).lastInstant;
     if (last === Number.NEGATIVE_INFINITY) return null;
     return last >= ambiguous.earlier ? ambiguous.later : ambiguous.earlier;
   }
 
   /** Whether an instant is on the grid in local time; else the reason, naming the field. */
-  private offGrid(instant: number, text: string, field: string): RejectionReason | null {
+  offGrid(instant: number, text: string, field: string): RejectionReason | null {
     const localMs = instant + this.clock.offsetMinutesAt(instant) * 60_000;
     if (localMs % this.gridMs === 0) return null;
     return {
@@ -224,166 +245,35 @@ export class RowValidator {
     };
   }
 
+  /** The grid every reading's start must be on, in minutes. */
+  get gridMinutes(): number {
+    return this.rules.resolutionMinutes;
+  }
+
   /** Claims an accepted reading's interval; a duplicate's reason otherwise. */
-  private claimed(meter: string, instant: number, line: number, kwh: { micro: number; rounded: boolean }): RowOutcome {
-    const firstLine = this.claim(meter, instant, line);
+  claimed(
+    meter: string,
+    instant: number,
+    line: number,
+    kwh: { micro: number; rounded: boolean },
+    channel: Channel = DEFAULT_CHANNEL,
+  ): RowOutcome {
+    const firstLine = this.claim(meter, instant, line, channel);
     if (firstLine !== 0) {
+      const whose = isDefaultChannel(channel) ? `meter ${meter}` : `meter ${meter}'s channel ${channel.id}`;
       return {
         accepted: false,
         reasons: [
           {
             code: 'DUPLICATE_READING',
-            message: `meter ${meter} already has a reading for ${new Date(instant).toISOString()} on line ${firstLine}; the first one is kept`,
+            message: `${whose} already has a reading for ${new Date(instant).toISOString()} on line ${firstLine}; the first one is kept`,
           },
         ],
       };
     }
-    return { accepted: true, reading: { meter, startMs: instant, kwhMicro: kwh.micro }, rounded: kwh.rounded };
-  }
-
-  /**
-   * The readings of one record under a mapped format (`FormatPlan`): none when the format's filter
-   * leaves the row out (null), one for a long row, one per time cell for a WIDE row (a bad cell is
-   * rejected alone, its field the cell's column).
-   */
-  validateMapped(line: number, fields: readonly string[], plan: FormatPlan): MappedOutcome[] | null {
-    return plan.kind === 'WIDE' ? this.validateWide(fields, plan, line) : this.validateLong(line, fields, plan);
-  }
-
-  private validateLong(line: number, fields: readonly string[], plan: LongPlan): MappedOutcome[] | null {
-    if (plan.filter !== null && (fields[plan.filter.column.index] ?? '').trim() !== plan.filter.value) return null;
-    if (plan.width !== null && fields.length !== plan.width) {
-      return [
-        {
-          accepted: false,
-          reasons: [
-            {
-              code: 'FIELD_COUNT',
-              message: `expected ${plan.width} fields as in the header, found ${fields.length}${splitDecimalCommaHint(fields, plan.width)}`,
-            },
-          ],
-        },
-      ];
-    }
-    const reasons: RejectionReason[] = [];
-    const text = (column: { index: number }) => (fields[column.index] ?? '').trim();
-    const meter = this.checkMeter(text(plan.meter), reasons, plan.meter.name);
-    let instant: number | null = null;
-    const timeText = text(plan.timestamp);
-    if (timeText === '') {
-      reasons.push({
-        code: 'TIMESTAMP_MISSING',
-        field: plan.timestamp.name,
-        message: `${plan.timestamp.name} is empty`,
-      });
-    } else {
-      const parsed = plan.parseTime(timeText, this.clock);
-      const at = parsed.ok ? parsed.instant : this.inFileOrder(meter, parsed.ambiguous);
-      if (at === null) reasons.push((parsed as { reason: RejectionReason }).reason);
-      else {
-        const start = plan.format.timestampMarks === 'END' ? at - this.gridMs : at;
-        const off = this.offGrid(start, timeText, plan.timestamp.name);
-        if (off !== null) reasons.push(off);
-        else instant = start;
-      }
-    }
-    let unit = plan.unit;
-    if (plan.unitColumn !== null) {
-      const named = unitOf(text(plan.unitColumn));
-      if (named === null) {
-        reasons.push({
-          code: 'KWH_INVALID',
-          field: plan.unitColumn.name,
-          message: `${plan.unitColumn.name} '${shorten(text(plan.unitColumn))}' is not kWh, Wh or MWh`,
-        });
-      } else unit = named;
-    }
-    const kwh = energyToMicro(
-      text(plan.value),
-      unit,
-      plan.format.decimalComma,
-      plan.value.name,
-      this.rules.maxKwhPerReading,
-    );
-    if (!kwh.ok) reasons.push(kwh.reason);
-    if (meter === null || instant === null || !kwh.ok || reasons.length > 0) return [{ accepted: false, reasons }];
-    if (plan.sequential) {
-      const previous = this.claimsOf(meter).lastInstant;
-      if (instant < previous) {
-        return [
-          {
-            accepted: false,
-            reasons: [
-              {
-                code: 'TIMESTAMP_OUT_OF_SEQUENCE',
-                field: plan.timestamp.name,
-                message: `'${shorten(timeText)}' goes back ${describeGap(previous - instant)} before meter ${meter}'s previous reading (${new Date(previous).toISOString()}); this export writes a meter's readings in time order, so the date is wrong (a year jump?)`,
-              },
-            ],
-          },
-        ];
-      }
-    }
-    const outcome = this.claimed(meter, instant, line, kwh);
-    if (outcome.accepted && plan.quality !== null) outcome.reading.quality = text(plan.quality);
-    return [outcome];
-  }
-
-  private validateWide(fields: readonly string[], plan: WidePlan, line: number): MappedOutcome[] {
-    const reasons: RejectionReason[] = [];
-    const meter = this.checkMeter((fields[plan.meter.index] ?? '').trim(), reasons, plan.meter.name);
-    const dateText = (fields[plan.date.index] ?? '').trim();
-    const date = plan.parseDate(dateText);
-    if (date === null) {
-      reasons.push({
-        code: dateText === '' ? 'TIMESTAMP_MISSING' : 'TIMESTAMP_INVALID',
-        field: plan.date.name,
-        message:
-          dateText === ''
-            ? `${plan.date.name} is empty`
-            : `${plan.date.name} '${shorten(dateText)}' is not a date of the pattern '${plan.format.timestampFormat}'`,
-      });
-    }
-    if (meter === null || date === null) return [{ accepted: false, reasons }];
-    const { year, month, day } = date;
-    const outcomes: MappedOutcome[] = [];
-    for (const time of plan.times) {
-      const cell = (fields[time.index] ?? '').trim();
-      const local = this.clock.toInstant({
-        year,
-        month,
-        day,
-        hour: Math.floor(time.minutes / 60),
-        minute: time.minutes % 60,
-        second: 0,
-        millisecond: 0,
-      });
-      if (local.kind === 'nonexistent') {
-        // A sheet has a column for every time of a normal day; the skipped hour's cells stay empty.
-        if (cell !== '') {
-          outcomes.push({
-            accepted: false,
-            reasons: [
-              {
-                code: 'TIMESTAMP_NONEXISTENT',
-                field: time.name,
-                message: `${dateText} ${time.name} does not exist in ${this.clock.timeZone} (clocks moved forward), yet has a value`,
-              },
-            ],
-          });
-        }
-        continue;
-      }
-      const instant = local.kind === 'ok' ? local.instant : time.occurrence === 0 ? local.earlier : local.later;
-      const off = this.offGrid(instant, `${dateText} ${time.name}`, time.name);
-      if (off !== null) {
-        outcomes.push({ accepted: false, reasons: [off] });
-        continue;
-      }
-      const kwh = energyToMicro(cell, plan.unit, plan.format.decimalComma, time.name, this.rules.maxKwhPerReading);
-      outcomes.push(kwh.ok ? this.claimed(meter, instant, line, kwh) : { accepted: false, reasons: [kwh.reason] });
-    }
-    return outcomes;
+    const reading: AcceptedReading = { meter, startMs: instant, kwhMicro: kwh.micro };
+    if (!isDefaultChannel(channel)) reading.channel = channel;
+    return { accepted: true, reading, rounded: kwh.rounded };
   }
 
   private checkTimestamp(text: string, reasons: RejectionReason[]): number | null {
@@ -432,9 +322,4 @@ export class RowValidator {
     }
     return roundedDecimalToMicro(text);
   }
-}
-
-function describeGap(ms: number): string {
-  const days = ms / 86_400_000;
-  return days >= 2 ? `${Math.round(days)} days` : `${Math.round(ms / 60_000)} minutes`;
 }

@@ -1,4 +1,4 @@
-import type { IntervalSummary, QualityMarkCount, UploadEvent } from './events';
+import type { ChannelSummary, IntervalSummary, QualityMarkCount, UploadEvent } from './events';
 import type { AppliedFormat } from './format/request';
 import { describeValidated } from './upload-messages';
 
@@ -28,6 +28,8 @@ export interface UploadStatusDoc {
   format?: AppliedFormat | null;
   intervals?: IntervalSummary[];
   qualityMarks?: QualityMarkCount[];
+  /** The channels of the accepted readings (absent in older documents: IMPORT only). */
+  channels?: ChannelSummary[];
   meters: number;
   firstIntervalStart: string | null;
   lastIntervalStart: string | null;
@@ -101,6 +103,7 @@ export function evolveUploadStatus(
         format: event.data.format ?? null,
         intervals: event.data.intervals ?? [],
         qualityMarks: event.data.qualityMarks ?? [],
+        channels: event.data.channels ?? [],
         meters: event.data.meters,
         firstIntervalStart: event.data.firstIntervalStart,
         lastIntervalStart: event.data.lastIntervalStart,

@@ -35,7 +35,9 @@ export type RejectionCode =
   | 'DUPLICATE_READING'
   | 'ENCODING_INVALID'
   | 'MALFORMED_CSV'
-  | 'LINE_TOO_LONG';
+  | 'LINE_TOO_LONG'
+  | 'CHANNEL_INVALID'
+  | 'RECORD_INVALID';
 
 /** How a meter's interval in a file was found: declared by the format, inferred from its readings, or the default. */
 export type IntervalSource = 'DECLARED' | 'INFERRED' | 'DEFAULT';

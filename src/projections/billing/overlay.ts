@@ -2,7 +2,7 @@
  * An upload's readings gathered per meter-day and overlaid on the days they replace (the later validated
  * file wins every reading it holds), totalled and priced.
  */
-import { emptySlots, meterDayKey, overlay, putReading, type MeterDayRow } from '../../domain/billing/meter-day';
+import { emptySlots, meterDayKey, overlay, addReading, type MeterDayRow } from '../../domain/billing/meter-day';
 import { decodeReadingsBatch } from '../../domain/readings/readings-batch';
 import type { BillingProgram, BillingRequest, StagedBatch } from '../../ports/billing-read-model';
 import type { BatchState } from './batch-state';
@@ -47,7 +47,11 @@ function gather(
   const readings = decodeReadingsBatch(bytes);
   const intervals = readings.meters.map(intervalOf);
   const perMeter: Array<Map<number, UploadDay>> = readings.meters.map(() => new Map());
+  // Import is billed: the registers of that kind (E1, E2) are summed; the other kinds are kept in the
+  // log and not billed here.
+  const billed = readings.channels?.map((channel) => channel.kind === 'IMPORT') ?? null;
   for (let i = 0; i < readings.startMs.length; i++) {
+    if (billed !== null && !billed[readings.channel![i]!]) continue;
     const meterIndex = readings.meter[i]!;
     const start = readings.startMs[i]!;
     const day = batch.dayAt(start);
@@ -63,7 +67,7 @@ function gather(
       }
       ofMeter.set(day.number, gathered);
     }
-    if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
+    if (!addReading(gathered, start, readings.kwhMicro[i]!)) {
       return `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${gathered.intervalMinutes}-minute grid`;
     }
   }

@@ -1,17 +1,21 @@
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ChannelKind, ChannelKindMappingInput } from './channel.types';
 
 export enum ReadingsDialect {
   BASE = 'BASE',
   LP = 'LP',
   TOU = 'TOU',
   WIDE = 'WIDE',
+  NEM12 = 'NEM12',
 }
 registerEnumType(ReadingsDialect, {
   name: 'ReadingsDialect',
   description:
-    'BASE: metering_point_id,timestamp,kwh. LP and TOU: the meter exports (MeterPoint Code,...,Data Type,Data Value,Units; ' +
-    'MeterCode,...,DataType,Energy,Units), only their Import Wh Total rows, unit from the Units column. WIDE: ' +
-    'Meter,Date,0:00,0:30,...: one row a meter-day, a column a half-hour.',
+    'BASE: metering_point_id,timestamp,kwh (and an optional channel column naming a kind). LP and TOU: the meter exports ' +
+    '(MeterPoint Code,...,Data Type,Data Value,Units; MeterCode,...,DataType,Energy,Units): each energy series ' +
+    '(Import/Export Wh Total, Import/Export varh Total) a channel, other series skipped, unit from the Units column. ' +
+    'WIDE: Meter,Date,0:00,0:30,...: one row a meter-day, a column an interval. NEM12: AEMO Meter Data File Format ' +
+    '(100/200/300/400/500/900 records), detected from its 100 record.',
 });
 
 export enum TimestampMarks {
@@ -90,7 +94,7 @@ export class ReadingsFormatInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: 'Interval of every meter in the file: 15, 30 or 60 (default: inferred per meter).',
+    description: 'Interval of every meter in the file: 5, 15, 30 or 60 (default: inferred per meter).',
   })
   intervalMinutes?: number | null;
 
@@ -116,6 +120,26 @@ export class ReadingsFormatInput {
       'Text encoding: utf-8 (default), windows-1252 (what Excel on Windows saves), iso-8859-1 or iso-8859-15.',
   })
   encoding?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A column naming each row's channel (name or 1-based position): a kind's name, or a value channelKinds maps. " +
+      "The base format's own column is 'channel'.",
+  })
+  channelColumn?: string | null;
+
+  @Field(() => [ChannelKindMappingInput], {
+    nullable: true,
+    description: "How channelColumn's values map to kinds (E1: IMPORT, B1: EXPORT...).",
+  })
+  channelKinds?: ChannelKindMappingInput[] | null;
+
+  @Field(() => ChannelKind, {
+    nullable: true,
+    description: 'The one channel of a file that names none (IMPORT by default), such as a WIDE sheet of exports.',
+  })
+  channel?: ChannelKind | null;
 }
 
 @ObjectType('AppliedFilter')
@@ -173,6 +197,13 @@ export class AppliedFormatType {
 
   @Field(() => String, { description: 'The text encoding the file was read in.' })
   encoding!: string;
+
+  @Field(() => String, {
+    description:
+      "Where each reading's channel came from: column:<name>, series:<name> (an export's energy series), NEM12 " +
+      '(its 200 records), or the one channel of the file (IMPORT, EXPORT...).',
+  })
+  channel!: string;
 }
 
 @ObjectType('QualityMark', { description: "How many accepted readings carry one of the export's status marks." })

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UploadChannelType } from './channel.types';
 import { PageInfo } from './connection';
 import { AppliedFormatType, MeterIntervalsType, QualityMarkType } from './format.types';
 
@@ -62,6 +63,13 @@ export class UploadReceiptType {
       "file's Quality), kept with each reading in the log; empty when the file has none.",
   })
   qualityMarks!: QualityMarkType[];
+
+  @Field(() => [UploadChannelType], {
+    description:
+      'The channels of the accepted readings (import, export, reactive), with their meters and readings; ' +
+      'uploads made before channels were kept list none.',
+  })
+  channels!: UploadChannelType[];
 
   @Field(() => ID, { nullable: true, description: 'The earlier upload this file is byte-identical to.' })
   duplicateOf!: string | null;

@@ -5,9 +5,6 @@
  */
 import type { Dialect } from './request';
 
-/** The energy series the LP and TOU exports bill: imported active energy. */
-const IMPORT_SERIES = 'Import Wh Total';
-
 /** A WIDE sheet's time-of-day column (`0:00`, `13:30`). */
 export const WIDE_TIME = /^(\d{1,2}):(\d{2})$/;
 
@@ -22,8 +19,14 @@ export interface LongDialect {
   value: string;
   /** How its timestamps are written (a `timestampFormat`). */
   timestampFormat: string;
-  /** The rows billed, when the file mixes several series. */
-  filter: { column: string; value: string } | null;
+  /**
+   * The column naming each row's series, when the file mixes several (the meter exports' `Data Type`):
+   * each energy series is a channel (`Import Wh Total`: IMPORT, `Export varh Total`: REACTIVE_EXPORT...),
+   * and the rows of other series (volts, amps, power) are skipped.
+   */
+  series: string | null;
+  /** A column naming each row's channel by a kind's name, used when the header has it. */
+  channelColumn: string | null;
   /** A column naming each row's unit, or null: the request's unit (kWh by default). */
   unitColumn: string | null;
   /** A status or quality column, kept with each reading when the file has it. */
@@ -32,6 +35,15 @@ export interface LongDialect {
   sequential: boolean;
   /** Every row has the header's width (unless the request maps the columns itself). */
   fixedWidth: boolean;
+}
+
+/**
+ * AEMO's Meter Data File Format, NEM12: nested records, not a table. `100` opens a block, `200` a channel
+ * (NMI, suffix, unit, interval length), each `300` is one day of interval values with its quality,
+ * `400` marks intervals of a variable-quality day, `500` is B2B detail, `900` ends the block.
+ */
+export interface Nem12Dialect {
+  layout: 'NEM12';
 }
 
 /** A dialect of one meter-day a row and a column per interval (`Meter,Date,0:00,0:30,...`). */
@@ -43,7 +55,7 @@ export interface WideDialect {
   timestampFormat: string;
 }
 
-export type DialectEntry = (LongDialect | WideDialect) & {
+export type DialectEntry = (LongDialect | WideDialect | Nem12Dialect) & {
   /** Whether a header row (names trimmed and lower-cased) is written in this dialect. */
   recognizes(names: readonly string[]): boolean;
 };
@@ -61,7 +73,8 @@ export const DIALECT_TABLE: Readonly<Record<Dialect, DialectEntry>> = {
     time: 'timestamp',
     value: 'kwh',
     timestampFormat: 'ISO',
-    filter: null,
+    series: null,
+    channelColumn: 'channel',
     unitColumn: null,
     quality: null,
     sequential: false,
@@ -74,7 +87,8 @@ export const DIALECT_TABLE: Readonly<Record<Dialect, DialectEntry>> = {
     time: 'Date/Time',
     value: 'Data Value',
     timestampFormat: 'd/M/yyyy H:mm[:ss]',
-    filter: { column: 'Data Type', value: IMPORT_SERIES },
+    series: 'Data Type',
+    channelColumn: null,
     unitColumn: 'Units',
     quality: 'Status',
     sequential: true,
@@ -87,7 +101,8 @@ export const DIALECT_TABLE: Readonly<Record<Dialect, DialectEntry>> = {
     time: 'DateTime',
     value: 'Energy',
     timestampFormat: 'd/M/yyyy H:mm[:ss]',
-    filter: { column: 'DataType', value: IMPORT_SERIES },
+    series: 'DataType',
+    channelColumn: null,
     unitColumn: 'Units',
     quality: 'Quality',
     sequential: true,
@@ -100,5 +115,9 @@ export const DIALECT_TABLE: Readonly<Record<Dialect, DialectEntry>> = {
     meter: 'Meter',
     date: 'Date',
     timestampFormat: 'yyyy-MM-dd',
+  },
+  NEM12: {
+    layout: 'NEM12',
+    recognizes: (names) => names[0] === '100' && names[1] === 'nem12',
   },
 };

@@ -5,6 +5,7 @@
  */
 import type { ZonedClock } from '../../time/zoned-time';
 import type { TimestampResult } from '../timestamp';
+import { DEFAULT_CHANNEL, kindOfName, type Channel } from '../channels';
 import { BASE_COLUMNS, DIALECT_TABLE, WIDE_TIME, type LongDialect, type WideDialect } from './dialects';
 import {
   DIALECTS,
@@ -25,6 +26,15 @@ interface Column {
   name: string;
 }
 
+/**
+ * Where a long row's channel comes from: one channel for the file; a column naming it (a kind's name, or
+ * a value the request maps); or an export's series column, whose energy series are the channels.
+ */
+export type ChannelPlan =
+  | { source: 'FIXED'; channel: Channel }
+  | { source: 'COLUMN'; column: Column; channelOf(text: string): Channel | null; expected: string }
+  | { source: 'SERIES'; column: Column };
+
 /** How records of a long file (one reading a row) become readings. */
 export interface LongPlan {
   kind: 'LONG';
@@ -39,7 +49,8 @@ export interface LongPlan {
   filter: { column: Column; value: string } | null;
   /** Status or quality marks kept with each reading, or null. */
   quality: Column | null;
-  /** Rows of a meter must go forward in time (the meter exports write them in order). */
+  channel: ChannelPlan;
+  /** Rows of a meter's channel must go forward in time (the meter exports write them in order). */
   sequential: boolean;
   parseTime: (text: string, clock: ZonedClock) => TimestampResult;
 }
@@ -53,11 +64,21 @@ export interface WidePlan {
   /** The time columns: local time of day (minutes) and, for a repeated time (a DST day), which occurrence. */
   times: Array<Column & { minutes: number; occurrence: number }>;
   unit: EnergyUnit;
+  channel: Channel;
   /** The calendar day of a date cell, or null when it does not match the format's date pattern. */
   parseDate: (text: string) => CalendarDate | null;
 }
 
-export type FormatPlan = LongPlan | WidePlan;
+/** A NEM12 file: its records carry their own channels, units and intervals (`nem12.ts` reads them). */
+export interface Nem12Plan {
+  kind: 'NEM12';
+  format: AppliedFormat;
+}
+
+export type FormatPlan = LongPlan | WidePlan | Nem12Plan;
+
+/** NEM time: UTC+10 all year, no daylight saving (IANA's POSIX-style name inverts the sign). */
+export const NEM_TIME_ZONE = 'Etc/GMT-10';
 
 export type PlanResult =
   | { ok: true; plan: FormatPlan }
@@ -152,6 +173,8 @@ export function planFormat(
       return planLong(planning, entry);
     case 'WIDE':
       return planWide(planning, entry);
+    case 'NEM12':
+      return planNem12(planning);
     default: {
       const unknown: never = entry;
       throw new Error(`no planner for the layout of ${JSON.stringify(unknown)}`);
@@ -208,6 +231,7 @@ function planWide(p: Planning, dialect: WideDialect): PlanResult {
   const steps = times.map((t, i) => (i === 0 ? 0 : t.minutes - times[i - 1]!.minutes)).filter((step) => step > 0);
   const interval = p.intervalMinutes ?? (steps.length > 0 ? Math.min(...steps) : 30);
   const pattern = request.timestampFormat ?? dialect.timestampFormat;
+  const channel = fixedChannel(request);
   return {
     ok: true,
     plan: {
@@ -216,6 +240,7 @@ function planWide(p: Planning, dialect: WideDialect): PlanResult {
       date: date as Column,
       times,
       unit,
+      channel,
       parseDate: dateParser(pattern),
       format: {
         dialect: p.dialect,
@@ -232,6 +257,40 @@ function planWide(p: Planning, dialect: WideDialect): PlanResult {
         timestampMarks: p.marks,
         filter: null,
         encoding: encodingOf(request.encoding ?? 'utf-8')!,
+        channel: channel.kind,
+      },
+    },
+  };
+}
+
+/** The one channel of a file that names none: the request's kind, else IMPORT. */
+function fixedChannel(request: ReadingsFormatRequest): Channel {
+  const kind = request.channel === undefined ? null : kindOfName(request.channel);
+  return kind === null ? DEFAULT_CHANNEL : { id: kind, kind };
+}
+
+function planNem12(p: Planning): PlanResult {
+  return {
+    ok: true,
+    plan: {
+      kind: 'NEM12',
+      format: {
+        dialect: 'NEM12',
+        detected: p.request.dialect === undefined,
+        meterColumn: 'NMI',
+        timestampColumn: 'IntervalDate',
+        valueColumn: 'IntervalValue',
+        delimiter: p.delimiter,
+        decimalComma: false,
+        timestampFormat: 'yyyyMMdd',
+        timeZone: NEM_TIME_ZONE,
+        unit: 'UOM',
+        intervalMinutes: null,
+        timestampMarks: 'START',
+        filter: null,
+        qualityColumn: 'QualityMethod',
+        encoding: encodingOf(p.request.encoding ?? 'utf-8')!,
+        channel: 'NEM12',
       },
     },
   };
@@ -242,12 +301,19 @@ function planLong(p: Planning, dialect: LongDialect): PlanResult {
   const meter = p.column('meterColumn', request.meterColumn, dialect.meter);
   const timestamp = p.column('timestampColumn', request.timestampColumn, dialect.time);
   const value = p.column('valueColumn', request.valueColumn, dialect.value);
-  const filterColumn =
-    request.filter !== undefined
-      ? p.column('filter.column', request.filter.column, '')
-      : dialect.filter !== null
-        ? p.column('filter.column', undefined, dialect.filter.column)
-        : null;
+  const filterColumn = request.filter !== undefined ? p.column('filter.column', request.filter.column, '') : null;
+  // The channel: a column the request names, else the dialect's series or channel column when the header
+  // has it, else one channel for the whole file.
+  const channelColumn =
+    request.channelColumn !== undefined
+      ? p.column('channelColumn', request.channelColumn, '')
+      : request.channel === undefined && dialect.series !== null
+        ? p.column('series', undefined, dialect.series)
+        : request.channel === undefined &&
+            dialect.channelColumn !== null &&
+            names.includes(dialect.channelColumn.toLowerCase())
+          ? p.column('channelColumn', undefined, dialect.channelColumn)
+          : null;
   const unitColumn =
     request.unit === undefined && dialect.unitColumn !== null ? p.column('unit', undefined, dialect.unitColumn) : null;
   // A dialect's own status column is kept when the file has it; one the request names must be there.
@@ -257,9 +323,15 @@ function planLong(p: Planning, dialect: LongDialect): PlanResult {
       : dialect.quality !== null && names.includes(dialect.quality.toLowerCase())
         ? p.column('qualityColumn', undefined, dialect.quality)
         : null;
-  const missing = [meter, timestamp, value, filterColumn, unitColumn, qualityColumn].filter(isMissing);
+  const missing = [meter, timestamp, value, filterColumn, unitColumn, qualityColumn, channelColumn].filter(isMissing);
   if (missing.length > 0) return missingColumns(fields, missing);
-  const filterValue = request.filter?.value ?? dialect.filter?.value ?? null;
+  const filterValue = request.filter?.value ?? null;
+  const channel: ChannelPlan =
+    channelColumn === null
+      ? { source: 'FIXED', channel: fixedChannel(request) }
+      : request.channelColumn === undefined && dialect.series !== null
+        ? { source: 'SERIES', column: channelColumn as Column }
+        : columnChannel(channelColumn as Column, request);
   const unit = unitOf(request.unit ?? 'kWh')!;
   const pattern = request.timestampFormat ?? dialect.timestampFormat;
   const format: AppliedFormat = {
@@ -281,6 +353,10 @@ function planLong(p: Planning, dialect: LongDialect): PlanResult {
         : { column: (filterColumn as Column).name, value: filterValue },
     qualityColumn: qualityColumn === null ? null : (qualityColumn as Column).name,
     encoding: encodingOf(request.encoding ?? 'utf-8')!,
+    channel:
+      channel.source === 'FIXED'
+        ? channel.channel.kind
+        : `${channel.source === 'SERIES' ? 'series' : 'column'}:${channel.column.name}`,
   };
   return {
     ok: true,
@@ -297,9 +373,28 @@ function planLong(p: Planning, dialect: LongDialect): PlanResult {
       filter:
         filterColumn === null || filterValue === null ? null : { column: filterColumn as Column, value: filterValue },
       quality: qualityColumn as Column | null,
+      channel,
       sequential: dialect.sequential,
       parseTime: timeParser(pattern, (timestamp as Column).name),
     },
+  };
+}
+
+/** A channel column's plan: a value `channelKinds` maps, else a kind's name (any case). */
+function columnChannel(column: Column, request: ReadingsFormatRequest): ChannelPlan {
+  const mapped = new Map((request.channelKinds ?? []).map(({ value, kind }) => [value.trim(), kind]));
+  const names = [...mapped.keys()];
+  return {
+    source: 'COLUMN',
+    column,
+    channelOf: (text) => {
+      const kind = mapped.get(text) ?? kindOfName(text);
+      return kind === null ? null : mapped.has(text) ? { id: text, kind } : { id: kind, kind };
+    },
+    expected:
+      names.length > 0
+        ? `one of ${names.join(', ')} (format channelKinds) or a kind: IMPORT, EXPORT, REACTIVE_IMPORT, REACTIVE_EXPORT`
+        : 'a kind: IMPORT, EXPORT, REACTIVE_IMPORT or REACTIVE_EXPORT (or map other values with format channelKinds)',
   };
 }
 

@@ -2,12 +2,16 @@
  * What a caller may say about a readings file's layout (the request), what was applied (echoed in the
  * receipt), and the checks that refuse a request that cannot apply to any file. Pure: no clock, no I/O.
  */
+import { CHANNEL_KINDS, kindOfName, type ChannelKind } from '../channels';
 
-export const DIALECTS = ['BASE', 'LP', 'TOU', 'WIDE'] as const;
+export const DIALECTS = ['BASE', 'LP', 'TOU', 'WIDE', 'NEM12'] as const;
 export type Dialect = (typeof DIALECTS)[number];
-export const UNITS = ['kWh', 'Wh', 'MWh'] as const;
+/** Active energy units, then reactive ones (a reactive channel's readings are kept in kvarh). */
+export const UNITS = ['kWh', 'Wh', 'MWh', 'kvarh', 'varh', 'Mvarh'] as const;
 export type EnergyUnit = (typeof UNITS)[number];
-export const INTERVALS = [15, 30, 60] as const;
+/** Whether a unit measures reactive energy (varh) rather than active energy (Wh). */
+export const isReactiveUnit = (unit: EnergyUnit): boolean => unit.endsWith('varh');
+export const INTERVALS = [5, 15, 30, 60] as const;
 export type TimestampMarks = 'START' | 'END';
 export type Delimiter = ',' | ';' | '\t';
 /**
@@ -46,6 +50,12 @@ export interface ReadingsFormatRequest {
   qualityColumn?: ColumnRef;
   /** The file's text encoding (`ENCODINGS`); UTF-8 by default. */
   encoding?: string;
+  /** A column naming each row's channel: a kind's name, or a value `channelKinds` maps to a kind. */
+  channelColumn?: ColumnRef;
+  /** How `channelColumn`'s values map to kinds (the value is the channel's id). */
+  channelKinds?: Array<{ value: string; kind: ChannelKind }>;
+  /** The one channel (a kind's name) of a file that names none: IMPORT by default. */
+  channel?: string;
 }
 
 /** The format applied to a file, as the receipt echoes it. */
@@ -70,6 +80,12 @@ export interface AppliedFormat {
   qualityColumn?: string | null;
   /** The file's text encoding. Absent in uploads made before it could be chosen: UTF-8. */
   encoding?: TextEncodingName;
+  /**
+   * Where each reading's channel comes from: `column:<name>` (a channel column), `series:<name>` (an
+   * export's energy series), `NEM12` (its 200 records), or the one channel's kind. Absent in uploads made
+   * before channels were kept: IMPORT.
+   */
+  channel?: string;
 }
 
 export class FormatError extends Error {
@@ -95,7 +111,7 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
   if (request.unit !== undefined && unitOf(request.unit) === null)
     throw new FormatError('unit', `unit '${request.unit}' is not one of ${UNITS.join(', ')}`);
   if (request.intervalMinutes !== undefined && !(INTERVALS as readonly number[]).includes(request.intervalMinutes))
-    throw new FormatError('intervalMinutes', `intervalMinutes must be 15, 30 or 60, got ${request.intervalMinutes}`);
+    throw new FormatError('intervalMinutes', `intervalMinutes must be 5, 15, 30 or 60, got ${request.intervalMinutes}`);
   if (request.timeZone !== undefined && !isValidTimeZone(request.timeZone))
     throw new FormatError('timeZone', `timeZone '${request.timeZone}' is not an IANA time zone`);
   if (request.timestampMarks === 'END' && request.intervalMinutes === undefined)
@@ -114,12 +130,19 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
         `timestampFormat '${request.timestampFormat}' must be ISO, EPOCH_S, EPOCH_MS or a pattern with year, month and day (yyyy, MM, dd)`,
       );
   }
+  if (request.channel !== undefined && kindOfName(request.channel) === null)
+    throw new FormatError('channel', `channel '${request.channel}' is not one of ${CHANNEL_KINDS.join(', ')}`);
+  if (request.channelKinds !== undefined && request.channelColumn === undefined)
+    throw new FormatError('channelKinds', 'channelKinds maps the values of channelColumn: name the column too');
+  if (request.channelColumn !== undefined && request.channel !== undefined)
+    throw new FormatError('channel', 'name either one channel for the whole file or a channelColumn, not both');
   for (const [field, ref] of [
     ['meterColumn', request.meterColumn],
     ['timestampColumn', request.timestampColumn],
     ['valueColumn', request.valueColumn],
     ['filter.column', request.filter?.column],
     ['qualityColumn', request.qualityColumn],
+    ['channelColumn', request.channelColumn],
   ] as const) {
     if (ref !== undefined && 'index' in ref && !(Number.isInteger(ref.index) && ref.index >= 1))
       throw new FormatError(field, `${field} ${ref.index} must be a column position from 1`);

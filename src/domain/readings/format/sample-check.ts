@@ -29,8 +29,9 @@ export function checkFormatOnSample(
     if (planned.field !== undefined) throw new FormatError(planned.field, planned.reason);
     return;
   }
-  if (request.timestampFormat === undefined) return;
   const plan = planned.plan;
+  // NEM12 records say how their dates are written; a timestamp pattern does not apply to them.
+  if (request.timestampFormat === undefined || plan.kind === 'NEM12') return;
   const column = plan.kind === 'LONG' ? plan.timestamp : plan.date;
   let tried = 0;
   let first: { line: number; text: string } | null = null;

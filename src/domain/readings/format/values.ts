@@ -8,7 +8,7 @@ import type { RejectionReason } from '../vocabulary';
 import type { EnergyUnit } from './request';
 
 /** Powers of ten from the unit to kWh. */
-const UNIT_EXPONENT: Record<EnergyUnit, number> = { kWh: 0, Wh: -3, MWh: 3 };
+const UNIT_EXPONENT: Record<EnergyUnit, number> = { kWh: 0, Wh: -3, MWh: 3, kvarh: 0, varh: -3, Mvarh: 3 };
 
 const PLAIN = /^(\d+)(?:\.(\d+))?$/;
 const NEGATIVE = /^-\d+(?:\.\d+)?$/;

@@ -1,0 +1,170 @@
+import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
+
+/* Channels in the table dialects: the base format's channel column, a mapped channel column, a WIDE sheet's one channel. */
+const UPLOAD = `mutation($file: Upload!, $format: ReadingsFormatInput) {
+  uploadReadings(file: $file, format: $format) {
+    uploadId status acceptedRows rejectedRows skippedRows position message
+    format { dialect channel }
+    channels { channel kind unit meters readings }
+  }
+}`;
+
+interface Receipt {
+  uploadId: string;
+  status: string;
+  acceptedRows: number;
+  rejectedRows: number;
+  skippedRows: number;
+  position: string;
+  message: string | null;
+  format: { dialect: string; channel: string };
+  channels: Array<{ channel: string; kind: string; unit: string; meters: number; readings: number }>;
+}
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ BILLING_TZ: 'UTC' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function upload(text: string, name: string, format?: Record<string, unknown>): Promise<Receipt> {
+  const answer = (await uploadFile(t.url, text, name, {
+    query: UPLOAD,
+    variables: format === undefined ? {} : { format },
+  })) as unknown as { data?: { uploadReadings: Receipt }; errors?: unknown[] };
+  expect(answer.errors).toBeUndefined();
+  return answer.data!.uploadReadings;
+}
+
+async function dayTotal(meter: string, date: string, position: string): Promise<number | null> {
+  const answer = await graphql(
+    t.url,
+    `
+      query ($m: ID!, $d: String!, $p: String) {
+        dailyUsage(meter: $m, from: $d, to: $d, atLeast: $p) {
+          totalKwh
+        }
+      }
+    `,
+    { m: meter, d: date, p: position },
+  );
+  expect(answer.errors).toBeUndefined();
+  return (answer.data as { dailyUsage: Array<{ totalKwh: number }> }).dailyUsage[0]?.totalKwh ?? null;
+}
+
+async function rejectedReasons(uploadId: string, position: string) {
+  const answer = await graphql(
+    t.url,
+    `
+      query ($u: ID!, $p: String) {
+        rejectedRows(uploadId: $u, first: 10, atLeast: $p) {
+          edges {
+            node {
+              line
+              reasons {
+                code
+                field
+                message
+              }
+            }
+          }
+        }
+      }
+    `,
+    { u: uploadId, p: position },
+  );
+  expect(answer.errors).toBeUndefined();
+  return (
+    answer.data as {
+      rejectedRows: {
+        edges: Array<{ node: { line: number; reasons: Array<{ code: string; field: string; message: string }> } }>;
+      };
+    }
+  ).rejectedRows.edges.map((e) => e.node);
+}
+
+describe('channels', () => {
+  it("takes the base format's channel column: export rows for the same intervals leave the import unchanged", async () => {
+    const rows = ['metering_point_id,timestamp,kwh,channel'];
+    let imported = 0;
+    for (let i = 0; i < 96; i++) {
+      const at = new Date(Date.parse('2026-10-01T00:00:00Z') + i * 900_000).toISOString();
+      rows.push(`CH-1,${at},${(i % 7) + 1}.25,import`);
+      rows.push(`CH-1,${at},0.5,EXPORT`);
+      imported += (i % 7) + 1.25;
+    }
+    rows.push('CH-1,2026-10-01T00:00:00Z,1,solar');
+    const receipt = await upload(`${rows.join('\n')}\n`, 'with-channel.csv');
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 192, rejectedRows: 1 });
+    expect(receipt.format.channel).toBe('column:channel');
+    expect(receipt.channels).toEqual([
+      { channel: 'IMPORT', kind: 'IMPORT', unit: 'kWh', meters: 1, readings: 96 },
+      { channel: 'EXPORT', kind: 'EXPORT', unit: 'kWh', meters: 1, readings: 96 },
+    ]);
+    expect(await dayTotal('CH-1', '2026-10-01', receipt.position)).toBeCloseTo(imported, 9);
+    const [bad] = await rejectedReasons(receipt.uploadId, receipt.position);
+    expect(bad).toMatchObject({ line: 194, reasons: [{ code: 'CHANNEL_INVALID', field: 'channel' }] });
+    expect(bad!.reasons[0]!.message).toContain("channel 'solar' is not a kind: IMPORT, EXPORT");
+  });
+
+  it('maps a channel column of its own values to kinds (channelKinds), each value a channel', async () => {
+    const text = [
+      'meter;time;energy;register',
+      'CH-2;2026-10-02T00:00:00Z;1,5;E1',
+      'CH-2;2026-10-02T00:00:00Z;2,5;E2',
+      'CH-2;2026-10-02T00:00:00Z;9;B1',
+      'CH-2;2026-10-02T00:15:00Z;1;X9',
+    ].join('\n');
+    const receipt = await upload(text, 'registers.csv', {
+      meterColumn: 'meter',
+      timestampColumn: 'time',
+      valueColumn: 'energy',
+      delimiter: ';',
+      decimalComma: true,
+      channelColumn: 'register',
+      channelKinds: [
+        { value: 'E1', kind: 'IMPORT' },
+        { value: 'E2', kind: 'IMPORT' },
+        { value: 'B1', kind: 'EXPORT' },
+      ],
+    });
+    expect(receipt).toMatchObject({ acceptedRows: 3, rejectedRows: 1 });
+    expect(receipt.channels.map((c) => [c.channel, c.kind])).toEqual([
+      ['E1', 'IMPORT'],
+      ['E2', 'IMPORT'],
+      ['B1', 'EXPORT'],
+    ]);
+    // The import registers are billed as their sum.
+    expect(await dayTotal('CH-2', '2026-10-02', receipt.position)).toBe(4);
+    const [bad] = await rejectedReasons(receipt.uploadId, receipt.position);
+    expect(bad!.reasons[0]!.message).toContain('one of E1, E2, B1 (format channelKinds)');
+  });
+
+  it("reads a WIDE sheet of one channel named by the format, and bills none of an export's energy", async () => {
+    const cells = Array.from({ length: 48 }, () => '0.5').join(',');
+    const times = Array.from({ length: 48 }, (_, i) => `${Math.floor(i / 2)}:${i % 2 === 0 ? '00' : '30'}`).join(',');
+    const receipt = await upload(`Meter,Date,${times}\nCH-3,2026-10-03,${cells}\n`, 'wide-export.csv', {
+      channel: 'EXPORT',
+    });
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 48 });
+    expect(receipt.format).toEqual({ dialect: 'WIDE', channel: 'EXPORT' });
+    expect(receipt.channels).toEqual([{ channel: 'EXPORT', kind: 'EXPORT', unit: 'kWh', meters: 1, readings: 48 }]);
+    expect(await dayTotal('CH-3', '2026-10-03', receipt.position)).toBeNull();
+  });
+
+  it('refuses a channel that is not a kind, and channelKinds without a channel column, naming the field', async () => {
+    for (const [format, named] of [
+      [{ channel: 'SOLAR' }, 'SOLAR'],
+      [{ channelKinds: [{ value: 'E1', kind: 'IMPORT' }] }, 'channelKinds'],
+    ] as const) {
+      const answer = (await uploadFile(t.url, 'metering_point_id,timestamp,kwh\n', 'x.csv', {
+        query: UPLOAD,
+        variables: { format },
+      })) as unknown as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+      expect(answer.errors?.[0]?.extensions?.code).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
+      expect(answer.errors?.[0]?.message).toContain(named);
+    }
+  });
+});
