@@ -70,3 +70,11 @@ export function validationProgress(
   if (totalGuess === null || totalGuess <= 0) return null;
   return Math.min(1, update.processedRows / totalGuess);
 }
+
+/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+export function localDateOf(instantMs: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(instantMs))
+    .reduce<Record<string, string>>((acc, part) => ({ ...acc, [part.type]: part.value }), {});
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}

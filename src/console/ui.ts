@@ -53,6 +53,14 @@ export function Section(props: { title: string; children?: ComponentChildren }) 
   </section>`;
 }
 
+/**
+ * A chart's time axis in the billing zone, not the browser's: a day's profile runs from 00:00 to 24:00
+ * of that day wherever the admin sits.
+ */
+export function inZone(timeZone: string): Pick<uPlot.Options, 'tzDate'> {
+  return { tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), timeZone) };
+}
+
 /** A uPlot chart; re-created when its data or options change, destroyed with the component. */
 export function Chart(props: {
   label: string;

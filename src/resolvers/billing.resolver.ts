@@ -14,6 +14,7 @@ import {
   IntervalReadingType,
   InvoiceConnection,
   InvoiceType,
+  BillingSettingsType,
   MonthlyTotalType,
   PriceImportReceiptType,
   PricePointType,
@@ -51,6 +52,15 @@ export class BillingResolver {
     requireRange(from, to);
     await consistentAt(context, atLeast);
     return (await context.services.billing.dailyUsage(meter, from, to)).map(dailyUsageDto);
+  }
+
+  @Authorized()
+  @Query(() => BillingSettingsType, {
+    description: "The billing time zone and market, so a client shows days and charts in the service's zone.",
+  })
+  billingSettings(@Ctx() context: GraphQLContext): BillingSettingsType {
+    const { clock, market } = context.services.billingSettings;
+    return { timeZone: clock.timeZone, market, currency: 'EUR' };
   }
 
   @Authorized()

@@ -78,6 +78,9 @@ suite('admin console in Chromium', () => {
     );
     expect(await page.locator('#validation-progress').getAttribute('value')).toBe('1');
     expect(await receipt.innerText()).toContain('VALIDATED');
+    // The channels the file held: a base file without a channel column is all import.
+    const channels = await page.getByTestId('channels').locator('tbody tr').allInnerTexts();
+    expect(channels.map((row) => row.split('\t').slice(0, 3))).toEqual([['IMPORT', 'IMPORT', 'kWh']]);
   });
 
   it("opens the upload's rejected rows and finds every bad line", async () => {

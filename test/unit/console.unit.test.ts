@@ -1,4 +1,4 @@
-import { dailySeries, priceSeries, validationProgress } from '../../src/console/chart-data';
+import { dailySeries, localDateOf, priceSeries, validationProgress } from '../../src/console/chart-data';
 import { csvCell, toCsv } from '../../src/console/csv';
 import { formatDecimal, formatNumber, sumAmounts, sumKwh } from '../../src/console/format';
 import { currentAfter, firstPage, nextPage, pageNumber, previousPage } from '../../src/console/paging';
@@ -109,5 +109,16 @@ describe('console chart data', () => {
     expect(validationProgress({ processedRows: 50, acceptedRows: 49, rejectedRows: 1 }, 200)).toBe(0.25);
     expect(validationProgress({ processedRows: 300, acceptedRows: 300, rejectedRows: 0 }, 200)).toBe(1);
     expect(validationProgress({ processedRows: 1, acceptedRows: 1, rejectedRows: 0 }, null)).toBeNull();
+  });
+});
+
+describe('localDateOf', () => {
+  it("gives an instant's date in the billing zone, not the machine's", () => {
+    // 22:00 UTC on 30 September is already 1 October in Berlin and Sydney, still 30 September in New York.
+    const instant = Date.parse('2026-09-30T22:00:00Z');
+    expect(localDateOf(instant, 'Europe/Berlin')).toBe('2026-10-01');
+    expect(localDateOf(instant, 'Australia/Sydney')).toBe('2026-10-01');
+    expect(localDateOf(instant, 'America/New_York')).toBe('2026-09-30');
+    expect(localDateOf(instant, 'UTC')).toBe('2026-09-30');
   });
 });

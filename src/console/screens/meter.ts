@@ -1,9 +1,16 @@
 import { useMemo, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { atLeast, gql } from '../api';
-import { dailySeries, datesBetween, type DailyPoint, priceSeries, type PricePointData } from '../chart-data';
+import {
+  dailySeries,
+  datesBetween,
+  type DailyPoint,
+  localDateOf,
+  priceSeries,
+  type PricePointData,
+} from '../chart-data';
 import { formatDecimal, formatNumber } from '../format';
-import { Chart, DateRange, html, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
+import { Chart, DateRange, html, inZone, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
 
 function monthRange(month: string): { from: string; to: string } {
   const [year, m] = month.split('-').map(Number) as [number, number];
@@ -26,12 +33,14 @@ export function MeterPage({
         dailyUsage: DailyPoint[];
         prices: PricePointData[];
         invoiceSummary: Array<{ month: string; totalKwh: number; energyCost: string }>;
+        billingSettings: { timeZone: string };
       }>(
         session.token,
         `query($meter: ID!, $from: String!, $to: String!, $atLeast: String) {
           dailyUsage(meter: $meter, from: $from, to: $to, atLeast: $atLeast) { date totalKwh minKwh maxKwh complete }
           prices(from: $from, to: $to) { start end priceEurMwh }
           invoiceSummary(meter: $meter, lastMonths: 12) { month totalKwh energyCost }
+          billingSettings { timeZone }
         }`,
         { meter, from: range.from, to: range.to, atLeast: atLeast() },
       ),
@@ -46,13 +55,14 @@ export function MeterPage({
       ),
     [meter, day],
   );
+  const zone = usage.data?.billingSettings.timeZone ?? null;
   const usageChart = useMemo(() => {
-    if (usage.data === null) return null;
+    if (usage.data === null || zone === null) return null;
     const daily = dailySeries(range.from, range.to, usage.data.dailyUsage);
-    // Prices averaged per day on the second axis (the day's mean of its intervals; gaps stay gaps).
+    // Prices averaged per billing day on the second axis (the day's mean of its intervals; gaps stay gaps).
     const perDay = new Map<string, number[]>();
     for (const p of usage.data.prices) {
-      const date = new Date(Date.parse(p.start)).toISOString().slice(0, 10);
+      const date = localDateOf(Date.parse(p.start), zone);
       perDay.set(date, [...(perDay.get(date) ?? []), p.priceEurMwh]);
     }
     const meanPrice = datesBetween(range.from, range.to).map((d) => {
@@ -60,6 +70,7 @@ export function MeterPage({
       return values === undefined ? null : values.reduce((a, b) => a + b, 0) / values.length;
     });
     const options: Omit<uPlot.Options, 'width' | 'height'> = {
+      ...inZone(zone),
       scales: { x: { time: true }, kwh: {}, eur: {} },
       axes: [
         {},
@@ -74,6 +85,7 @@ export function MeterPage({
     };
     // Each day's smallest and largest interval reading, as a band on its own scale (per interval, not per day).
     const bandOptions: Omit<uPlot.Options, 'width' | 'height'> = {
+      ...inZone(zone),
       scales: { x: { time: true } },
       axes: [{}, { label: 'kWh per interval' }],
       series: [{}, { label: 'min kWh', stroke: '#9bbbd9' }, { label: 'max kWh', stroke: '#2f6fab' }],
@@ -85,12 +97,13 @@ export function MeterPage({
       bandOptions,
       bandData: [daily.x, daily.min, daily.max] as uPlot.AlignedData,
     };
-  }, [usage.data, range.from, range.to]);
+  }, [usage.data, range.from, range.to, zone]);
   const profileChart = useMemo(() => {
     const points = profile.data?.meterDayProfile ?? [];
-    if (points.length === 0) return null;
+    if (points.length === 0 || zone === null) return null;
     const x = points.map((p) => Date.parse(p.start) / 1000);
     const options: Omit<uPlot.Options, 'width' | 'height'> = {
+      ...inZone(zone),
       scales: { x: { time: true }, kwh: {}, eur: {} },
       axes: [
         {},
@@ -104,7 +117,7 @@ export function MeterPage({
       ],
     };
     return { options, data: [x, points.map((p) => p.kwh), points.map((p) => p.priceEurMwh)] as uPlot.AlignedData };
-  }, [profile.data]);
+  }, [profile.data, zone]);
   const prices = usage.data === null ? null : priceSeries(usage.data.prices);
   return html`
     <p><a href="#/invoices">← Invoices</a></p>
@@ -136,7 +149,7 @@ export function MeterPage({
     <${Status} error=${profile.error} loading=${profile.loading} />
     ${
       profileChart === null
-        ? profile.loading
+        ? profile.loading || zone === null
           ? null
           : html`<p class="muted">No readings on ${day}.</p>`
         : html`<${Chart}

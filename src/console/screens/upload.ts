@@ -1,13 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { countDataLines, gqlWithFile, notePosition, subscribe } from '../api';
 import { validationProgress } from '../chart-data';
+import { CHANNEL_FIELDS, ChannelList, type UploadChannel } from '../channels';
 import { formatDecimal } from '../format';
 import { describe, html, type ScreenProps } from '../ui';
 
 const UPLOAD = `mutation($file: Upload!, $uploadId: ID) {
   uploadReadings(file: $file, uploadId: $uploadId) {
     uploadId fileName status totalRows acceptedRows rejectedRows meters duplicateOf message
-    firstIntervalStart lastIntervalStart position
+    firstIntervalStart lastIntervalStart position ${CHANNEL_FIELDS}
   }
 }`;
 const WATCH = `subscription($id: ID!) {
@@ -33,6 +34,7 @@ interface Receipt {
   meters: number | null;
   duplicateOf: string | null;
   message: string | null;
+  channels: UploadChannel[];
 }
 
 function progressText(p: Progress): string {
@@ -170,6 +172,7 @@ export function UploadScreen({ session }: ScreenProps) {
               <dd>${receipt.meters ?? '—'}</dd>
             </dl>
             ${receipt.message === null ? null : html`<p>${receipt.message}</p>`}
+            <${ChannelList} channels=${receipt.channels} />
             <p>
               <a href=${`#/uploads/${receipt.uploadId}`}
                 >Open the upload${receipt.rejectedRows > 0 ? ' and its rejected rows' : ''}</a

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { gql, saveBlob } from '../api';
+import { CHANNEL_FIELDS, ChannelList, type UploadChannel } from '../channels';
 import { toCsv } from '../csv';
 import { formatDecimal, formatInstant } from '../format';
 import { currentAfter, firstPage, nextPage, pageNumber, previousPage } from '../paging';
@@ -135,9 +136,11 @@ async function allRejected(token: string | null, uploadId: string): Promise<Reje
 export function UploadPage({ session, uploadId }: ScreenProps & { uploadId: string }) {
   const upload = useLoad(
     () =>
-      gql<{ upload: UploadNode | null }>(session.token, `query($id: ID!) { upload(id: $id) { ${FIELDS} } }`, {
-        id: uploadId,
-      }),
+      gql<{ upload: (UploadNode & { channels: UploadChannel[] }) | null }>(
+        session.token,
+        `query($id: ID!) { upload(id: $id) { ${FIELDS} ${CHANNEL_FIELDS} } }`,
+        { id: uploadId },
+      ),
     [uploadId],
   );
   const [paging, setPaging] = useState(firstPage());
@@ -200,7 +203,8 @@ export function UploadPage({ session, uploadId }: ScreenProps & { uploadId: stri
               <dt>Last interval</dt>
               <dd>${formatInstant(doc.lastIntervalStart)}</dd>
             </dl>
-            ${doc.message === null ? null : html`<p>${doc.message}</p>`}`
+            ${doc.message === null ? null : html`<p>${doc.message}</p>`}
+            <${ChannelList} channels=${doc.channels} />`
     }
     <h2>Rejected rows</h2>
     <${Status} error=${rejected.error} loading=${rejected.loading && rows === undefined} />

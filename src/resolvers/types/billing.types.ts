@@ -29,6 +29,18 @@ export class DailyUsageType {
   @Field(() => Int) unpricedIntervals!: number;
 }
 
+@ObjectType('BillingSettings', { description: 'What the service bills in: its days, its market, its currency.' })
+export class BillingSettingsType {
+  @Field(() => String, { description: 'The IANA time zone of billing days and months (BILLING_TZ).' })
+  timeZone!: string;
+
+  @Field(() => String, { description: 'The market whose day-ahead prices bill the readings (PRICE_AREA).' })
+  market!: string;
+
+  @Field(() => String)
+  currency!: string;
+}
+
 @ObjectType('DailyTotals')
 export class DailyTotalsType {
   @Field(() => String) date!: string;
