@@ -20,6 +20,7 @@ import { ProjectorNotHereError } from '../projections/leased-projector';
 import { SERVICE_STREAM_PREFIXES } from '../projections/stream-prefixes';
 import type { Services } from '../resolvers/context';
 import type { WebhookSecrets } from '../webhooks/secrets';
+import { ChannelUsage } from '../usage/channel-usage';
 import { WebhookService } from '../webhooks/webhook-service';
 import { billingRulesOf, type Backends } from './backends';
 import type { ProjectionSide } from './projector';
@@ -70,6 +71,7 @@ export function composeServices(config: Config, logger: Logger, parts: ServicePa
     uploadQueries: readStore.uploadQueries,
     consistency,
     billing: readStore.billing,
+    channelUsage: new ChannelUsage(readStore.billing),
     billingSettings: { clock, market: config.priceArea },
     accountQueries: readStore.accounts,
     invoicing: new InvoicingService(

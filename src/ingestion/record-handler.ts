@@ -261,6 +261,11 @@ export class RecordHandler implements CsvRecordTarget<FileValidationResult> {
             CHANNEL_KINDS.indexOf(a.kind) - CHANNEL_KINDS.indexOf(b.kind) ||
             (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0),
         ),
+      seriesIntervals: this.validator.seriesIntervals(
+        intervals,
+        plan.format.intervalMinutes,
+        this.options.defaultIntervalMinutes ?? FINEST_INTERVAL_MINUTES,
+      ),
       skippedSeries: [...(this.mappedRows?.skippedSeries ?? [])]
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([series, rows]) => ({ series, rows })),

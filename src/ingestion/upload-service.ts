@@ -180,6 +180,7 @@ export class UploadService {
         ...(result.qualityMarks.length > 0 ? { qualityMarks: result.qualityMarks } : {}),
         ...(result.channels.length > 0 ? { channels: result.channels } : {}),
         ...(result.skippedSeries.length > 0 ? { skippedSeries: result.skippedSeries } : {}),
+        ...(Object.keys(result.seriesIntervals).length > 0 ? { seriesIntervals: result.seriesIntervals } : {}),
         meters: result.meters,
         firstIntervalStart: isoOrNull(result.firstIntervalStart),
         lastIntervalStart: isoOrNull(result.lastIntervalStart),

@@ -57,8 +57,22 @@ export type BillingRequest =
   | { op: 'putPriceDay'; day: PriceDay }
   /** The daily rows of these meters in the month, by meter then date. */
   | { op: 'dailyOfMonth'; meters: readonly string[]; month: string }
+  /**
+   * A meter's register days (series keys starting with `prefix`, such as `MP1#IMPORT#`) of a date:
+   * billed, or this upload's pending ones.
+   */
+  | { op: 'registerDays'; prefixes: readonly RegisterDate[] }
+  | { op: 'pendingRegisterDays'; uploadId: string; prefixes: readonly RegisterDate[] }
+  /** The daily rows of every series starting with one of the prefixes, in the month. */
+  | { op: 'registersOfMonth'; prefixes: readonly string[]; month: string }
   | { op: 'putInvoices'; invoices: readonly InvoiceDoc[] }
   | { op: 'checkpoint'; position: string };
+
+/** The registers of one meter and kind (a series key prefix) on one date. */
+export interface RegisterDate {
+  prefix: string;
+  date: string;
+}
 
 /** How far an upload's pending meter-days hold its staged batches. */
 export interface Preparation {
@@ -96,6 +110,9 @@ export interface BillingAnswers {
   prices: PriceInterval[];
   putPriceDay: void;
   dailyOfMonth: DailyUsageDoc[];
+  registerDays: MeterDaySlots[];
+  pendingRegisterDays: MeterDaySlots[];
+  registersOfMonth: DailyUsageDoc[];
   putInvoices: void;
   checkpoint: void;
 }
@@ -123,7 +140,12 @@ export interface DailyTotalsRow {
 }
 
 export interface BillingQueries {
+  /** The daily rows of one series (a meter's billed import under its own id: `domain/billing/series.ts`). */
   dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]>;
+  /** The days, with their slots, of every series whose key starts with `prefix` (a meter's registers of a kind). */
+  seriesDays(prefix: string, fromDate: string, toDate: string): Promise<MeterDayRow[]>;
+  /** The series a meter has billed days of (its own id for its billed import), with the intervals they are kept at. */
+  seriesOfMeter(meter: string): Promise<Array<{ key: string; intervalMinutes: number[] }>>;
   /**
    * Daily rows of every meter (or one) between two dates, by meter then date, the `limit` after the
    * (meter, date) key `after`: for exports that page through them.

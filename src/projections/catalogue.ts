@@ -16,10 +16,11 @@ import { UploadStatusProjection } from './upload-status/projection';
 export const PROJECTION_VERSIONS = {
   [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
   [ACCOUNTS_PROJECTION]: 1,
-  [BILLING_PROJECTION]: 5, // 2: meter-day rows; an upload's readings take effect when it is validated
+  [BILLING_PROJECTION]: 6, // 2: meter-day rows; an upload's readings take effect when it is validated
   // 3: readings staged as their batches, applied uploads recorded, slots stored compact
   // 4: SQLite keeps a meter-day's slots apart from its daily figures (re-pricing rewrites the small rows)
   // 5: uploads prepared ahead as their readings come; a preparation records how far it got and if it went stale
+  // 6: channels: registers and other kinds kept as series of their meter; invoices value the export
 } as const;
 
 /** A read model over live tables or collections (suffix '') or over a rebuild copy, and how to swap the copy in. */

@@ -5,6 +5,7 @@ import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from '
 import { daysInRange, localDay, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import { intervalsWithPrices } from '../domain/billing/meter-day';
 import { kwh } from '../views/billing';
+import { ChannelKind } from './types/channel.types';
 import { dailyUsageDto, invoiceDto } from './billing-dto';
 import type { GraphQLContext } from './context';
 import { connectionOf } from './types/connection';
@@ -15,6 +16,7 @@ import {
   InvoiceConnection,
   InvoiceType,
   BillingSettingsType,
+  MeterChannelType,
   MonthlyTotalType,
   PriceImportReceiptType,
   PricePointType,
@@ -47,11 +49,32 @@ export class BillingResolver {
     @Arg('from', () => String) from: string,
     @Arg('to', () => String) to: string,
     @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Arg('kind', () => ChannelKind, {
+      defaultValue: ChannelKind.IMPORT,
+      description: 'The kind of energy: IMPORT (what is billed) by default; EXPORT and the reactive kinds too.',
+    })
+    kind: ChannelKind,
+    @Arg('channel', () => String, {
+      nullable: true,
+      description: 'One channel of the kind (E1, B1, Export Wh Total...) instead of all of them summed.',
+    })
+    channel: string | null | undefined,
     @Ctx() context: GraphQLContext,
   ): Promise<DailyUsageType[]> {
     requireRange(from, to);
     await consistentAt(context, atLeast);
-    return (await context.services.billing.dailyUsage(meter, from, to)).map(dailyUsageDto);
+    return (await context.services.channelUsage.dailyUsage(meter, from, to, kind, channel ?? null)).map(dailyUsageDto);
+  }
+
+  @Authorized()
+  @Query(() => [MeterChannelType], { description: 'The channels a meter has readings of, with their kinds.' })
+  async channels(
+    @Arg('meter', () => ID) meter: string,
+    @Arg('atLeast', () => String, { nullable: true }) atLeast: string | null | undefined,
+    @Ctx() context: GraphQLContext,
+  ): Promise<MeterChannelType[]> {
+    await consistentAt(context, atLeast);
+    return (await context.services.channelUsage.channels(meter)).map((c) => ({ ...c, kind: ChannelKind[c.kind] }));
   }
 
   @Authorized()

@@ -9,6 +9,7 @@ import type { PriceImportService } from '../pricing/price-import-service';
 import type { PriceScrapeService } from '../pricing/scrape-service';
 import type { ProjectionEngine } from '../projections/runner';
 import type { BillingQueries } from '../ports/billing-read-model';
+import type { ChannelUsage } from '../usage/channel-usage';
 import type { ConsistencyWaiter } from '../ports/consistency';
 import type { EventStore } from '../ports/event-store';
 import type { UploadQueries } from '../ports/upload-read-model';
@@ -22,6 +23,8 @@ export interface Services {
   eventStore: EventStore;
   consistency: ConsistencyWaiter;
   billing: BillingQueries;
+  /** Usage by channel: a kind's or a register's days, and a meter's channels. */
+  channelUsage: ChannelUsage;
   accountQueries: AccountsQueries;
   invoicing: InvoicingService;
   webhooks: WebhookService;

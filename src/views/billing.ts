@@ -5,6 +5,8 @@
 import type { DailyUsageDoc } from '../domain/billing/daily-usage';
 import type { InvoiceDoc, InvoiceStatus } from '../domain/billing/invoice';
 import { formatEuros } from '../domain/billing/money';
+import { seriesOf } from '../domain/billing/series';
+import { unitOfKind, type ChannelKind } from '../domain/readings/channels';
 
 /** Usage of one meter on one local day. */
 export interface DailyUsageView {
@@ -19,6 +21,8 @@ export interface DailyUsageView {
   complete: boolean;
   energyCost: string;
   unpricedIntervals: number;
+  kind: ChannelKind;
+  unit: string;
 }
 
 /** The monthly invoice of one meter. */
@@ -36,13 +40,17 @@ export interface InvoiceView {
   unpricedIntervals: number;
   intervalMinutes: number[];
   status: InvoiceStatus;
+  exportKwh: number;
+  exportValue: string;
 }
 
 export const kwh = (micro: number): number => micro / 1e6;
 
 export function dailyUsageView(doc: DailyUsageDoc): DailyUsageView {
+  // A register's or a kind's days are kept under a series key: shown under the meter, with their kind.
+  const series = seriesOf(doc.meter);
   return {
-    meter: doc.meter,
+    meter: series.meter,
     date: doc.date,
     totalKwh: kwh(doc.totalKwhMicro),
     minKwh: kwh(doc.minKwhMicro),
@@ -53,6 +61,8 @@ export function dailyUsageView(doc: DailyUsageDoc): DailyUsageView {
     complete: doc.intervals === doc.expectedIntervals,
     energyCost: formatEuros(BigInt(doc.costFemto)),
     unpricedIntervals: doc.intervals - doc.pricedIntervals,
+    kind: series.kind,
+    unit: unitOfKind(series.kind),
   };
 }
 
@@ -71,5 +81,7 @@ export function invoiceView(doc: InvoiceDoc): InvoiceView {
     unpricedIntervals: doc.unpricedIntervals,
     intervalMinutes: doc.intervalMinutes ?? [],
     status: doc.status,
+    exportKwh: kwh(doc.exportKwhMicro ?? 0),
+    exportValue: doc.exportValue ?? '0.00',
   };
 }

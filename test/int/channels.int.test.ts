@@ -1,3 +1,7 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
 
 /* Channels in the table dialects: the base format's channel column, a mapped channel column, a WIDE sheet's one channel. */
@@ -166,5 +170,145 @@ describe('channels', () => {
       expect(answer.errors?.[0]?.extensions?.code).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
       expect(answer.errors?.[0]?.message).toContain(named);
     }
+  });
+
+  it("values a base file's export on the meter's invoice as DuckDB does, to the cent, the import unchanged", async () => {
+    const rows = ['metering_point_id,timestamp,kwh,channel'];
+    for (let i = 0; i < 96; i++) {
+      const at = new Date(Date.parse('2026-10-05T00:00:00Z') + i * 900_000).toISOString();
+      rows.push(`CH-9,${at},${((i * 37) % 90) / 100 + 0.015},IMPORT`);
+      if (i >= 36 && i < 68) rows.push(`CH-9,${at},${((i * 53) % 130) / 100 + 0.007},EXPORT`);
+    }
+    const prices = ['timestamp,price_eur_mwh'];
+    for (let h = 0; h < 24; h++)
+      prices.push(`2026-10-05T${String(h).padStart(2, '0')}:00:00Z,${(h * 13.37 - 40).toFixed(2)}`);
+    const priced = (await uploadFile(t.url, `${prices.join('\n')}\n`, 'prices.csv', {
+      query: 'mutation($file: Upload!) { importPrices(file: $file) { position } }',
+    })) as unknown as { data: { importPrices: { position: string } } };
+    expect(priced.data.importPrices.position).toBeDefined();
+    const receipt = await upload(`${rows.join('\n')}\n`, 'export.csv');
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 128 });
+    const answer = await graphql(
+      t.url,
+      `
+        query ($p: String) {
+          invoice: invoices(month: "2026-10", meter: "CH-9", atLeast: $p) {
+            edges {
+              node {
+                totalKwh
+                energyCost
+                exportKwh
+                exportValue
+              }
+            }
+          }
+        }
+      `,
+      { p: receipt.position },
+    );
+    expect(answer.errors).toBeUndefined();
+    const invoice = (answer.data as { invoice: { edges: Array<{ node: Record<string, unknown> }> } }).invoice.edges[0]!
+      .node;
+
+    // The reference: the same two files in DuckDB, each kind valued at the price of the hour it starts in.
+    const dir = mkdtempSync(join(tmpdir(), 'export-reference-'));
+    try {
+      writeFileSync(join(dir, 'readings.csv'), `${rows.join('\n')}\n`);
+      writeFileSync(join(dir, 'prices.csv'), `${prices.join('\n')}\n`);
+      const instance = await DuckDBInstance.create(':memory:');
+      const db = await instance.connect();
+      const result = await db.runAndReadAll(`
+        WITH r AS (SELECT metering_point_id AS meter, epoch_ms(timestamp::TIMESTAMPTZ) AS start_ms,
+                          kwh::DECIMAL(18, 6) AS kwh, upper(channel) AS kind
+                   FROM read_csv('${join(dir, 'readings.csv')}', header = true, all_varchar = true)),
+             p AS (SELECT epoch_ms(timestamp::TIMESTAMPTZ) AS hour_ms, price_eur_mwh::DECIMAL(18, 6) AS eur_mwh
+                   FROM read_csv('${join(dir, 'prices.csv')}', header = true, all_varchar = true))
+        SELECT kind, sum(kwh)::VARCHAR AS kwh, round(sum(kwh * eur_mwh * 0.001), 2)::VARCHAR AS value
+        FROM r JOIN p ON p.hour_ms = r.start_ms - r.start_ms % 3600000 GROUP BY kind ORDER BY kind`);
+      const byKind = Object.fromEntries(
+        result.getRowObjectsJS().map((row) => [row.kind as string, { kwh: Number(row.kwh), value: String(row.value) }]),
+      );
+      db.closeSync();
+      instance.closeSync();
+      expect(invoice.energyCost).toBe(byKind.IMPORT!.value);
+      expect(invoice.totalKwh).toBeCloseTo(byKind.IMPORT!.kwh, 9);
+      expect(invoice.exportValue).toBe(byKind.EXPORT!.value);
+      expect(invoice.exportKwh).toBeCloseTo(byKind.EXPORT!.kwh, 9);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lists a meter's channels, and gives each kind's and each register's days", async () => {
+    const text = [
+      'meter,time,energy,register',
+      ...[0, 1, 2, 3].flatMap((q) => {
+        const at = new Date(Date.parse('2026-10-07T00:00:00Z') + q * 900_000).toISOString();
+        return [`CH-7,${at},1,E1`, `CH-7,${at},2,E2`, `CH-7,${at},0.5,B1`, `CH-7,${at},0.25,B2`, `CH-7,${at},3,Q1`];
+      }),
+    ].join('\n');
+    const receipt = await upload(text, 'five-registers.csv', {
+      meterColumn: 'meter',
+      timestampColumn: 'time',
+      valueColumn: 'energy',
+      channelColumn: 'register',
+      channelKinds: [
+        { value: 'E1', kind: 'IMPORT' },
+        { value: 'E2', kind: 'IMPORT' },
+        { value: 'B1', kind: 'EXPORT' },
+        { value: 'B2', kind: 'EXPORT' },
+        { value: 'Q1', kind: 'REACTIVE_IMPORT' },
+      ],
+    });
+    expect(receipt).toMatchObject({ acceptedRows: 20, rejectedRows: 0 });
+    const answer = await graphql(
+      t.url,
+      `
+        query ($p: String) {
+          channels(meter: "CH-7", atLeast: $p) {
+            channel
+            kind
+            unit
+            intervalMinutes
+          }
+          import: dailyUsage(meter: "CH-7", from: "2026-10-07", to: "2026-10-07") {
+            totalKwh
+            intervals
+            kind
+            unit
+          }
+          e2: dailyUsage(meter: "CH-7", from: "2026-10-07", to: "2026-10-07", kind: IMPORT, channel: "E2") {
+            totalKwh
+          }
+          export: dailyUsage(meter: "CH-7", from: "2026-10-07", to: "2026-10-07", kind: EXPORT) {
+            meter
+            totalKwh
+            maxKwh
+            intervals
+            kind
+            unit
+          }
+          reactive: dailyUsage(meter: "CH-7", from: "2026-10-07", to: "2026-10-07", kind: REACTIVE_IMPORT) {
+            totalKwh
+            unit
+          }
+        }
+      `,
+      { p: receipt.position },
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data).toEqual({
+      channels: [
+        { channel: 'B1', kind: 'EXPORT', unit: 'kWh', intervalMinutes: [15] },
+        { channel: 'B2', kind: 'EXPORT', unit: 'kWh', intervalMinutes: [15] },
+        { channel: 'E1', kind: 'IMPORT', unit: 'kWh', intervalMinutes: [15] },
+        { channel: 'E2', kind: 'IMPORT', unit: 'kWh', intervalMinutes: [15] },
+        { channel: 'Q1', kind: 'REACTIVE_IMPORT', unit: 'kvarh', intervalMinutes: [15] },
+      ],
+      import: [{ totalKwh: 12, intervals: 4, kind: 'IMPORT', unit: 'kWh' }],
+      e2: [{ totalKwh: 8 }],
+      export: [{ meter: 'CH-7', totalKwh: 3, maxKwh: 0.75, intervals: 4, kind: 'EXPORT', unit: 'kWh' }],
+      reactive: [{ totalKwh: 12, unit: 'kvarh' }],
+    });
   });
 });

@@ -135,7 +135,25 @@ const isoDate = (text: string): string => {
   const [d, m, y] = text.split(' ')[0]!.split('/');
   return `${y}-${m!.padStart(2, '0')}-${d!.padStart(2, '0')}`;
 };
-const unitFactor = (unit: string): number => ({ kwh: 1, wh: 0.001, mwh: 1000 })[unit.toLowerCase()]!;
+const unitFactor = (unit: string): number =>
+  ({ kwh: 1, wh: 0.001, mwh: 1000, kvarh: 1, varh: 0.001, mvarh: 1000 })[unit.toLowerCase()]!;
+
+/** One day's total of a kind (all its channels) for a meter, as `dailyUsage(kind)` gives it. */
+async function kindTotal(meter: string, date: string, kind: string, position: string): Promise<number | null> {
+  const answer = await graphql(
+    t.url,
+    `
+      query ($m: ID!, $d: String!, $k: ChannelKind!, $p: String) {
+        dailyUsage(meter: $m, from: $d, to: $d, kind: $k, atLeast: $p) {
+          totalKwh
+        }
+      }
+    `,
+    { m: meter, d: date, k: kind, p: position },
+  );
+  expect(answer.errors).toBeUndefined();
+  return (answer.data as { dailyUsage: Array<{ totalKwh: number }> }).dailyUsage[0]?.totalKwh ?? null;
+}
 
 const ENERGY_SERIES: Record<string, { kind: string; unit: string }> = {
   'import wh total': { kind: 'IMPORT', unit: 'kWh' },
@@ -159,6 +177,8 @@ function expectedExport(
   const importTotals = new Map<string, number>();
   const marks = new Map<string, number>();
   const series = new Map<string, { kind: string; unit: string; rows: number; jumped: number; latest: string }>();
+  /** Each kind's total per meter-day (`meter|date|kind`). */
+  const kindTotals = new Map<string, number>();
   let otherRows = 0;
   for (const line of text.split(/\r?\n/).slice(1)) {
     if (line.trim() === '') continue;
@@ -180,6 +200,11 @@ function expectedExport(
     of.latest = date;
     const mark = (cells[columns.quality] ?? '').trim();
     if (mark !== '') marks.set(mark, (marks.get(mark) ?? 0) + 1);
+    const kindKey = `${cells[columns.meter]}|${date}|${kind.kind}`;
+    kindTotals.set(
+      kindKey,
+      (kindTotals.get(kindKey) ?? 0) + Number(cells[columns.value]) * unitFactor(cells[columns.unit]!),
+    );
     if (name === 'Import Wh Total') {
       const key = `${cells[columns.meter]}|${date}`;
       importTotals.set(
@@ -188,14 +213,14 @@ function expectedExport(
       );
     }
   }
-  return { importTotals, marks, series, otherRows };
+  return { importTotals, kindTotals, marks, series, otherRows };
 }
 
 describe('meter exports uploaded as they are', () => {
   const exports = readdirSync(join(FIXTURES, 'lp-tou')).sort();
 
   it.each(exports)(
-    '%s: detected, every energy series a channel, import daily totals as computed from the file',
+    '%s: detected, every energy series a channel, the days of each kind as computed from the file',
     async (name) => {
       const text = readFileSync(join(FIXTURES, 'lp-tou', name), 'utf8');
       const lp = name.startsWith('LP');
@@ -205,7 +230,7 @@ describe('meter exports uploaded as they are', () => {
       const columns = lp
         ? { meter: 0, time: 3, type: 4, value: 5, unit: 6, quality: 7 }
         : { meter: 0, time: 3, type: 6, value: 7, unit: 8, quality: 4 };
-      const { importTotals, marks, series, otherRows } = expectedExport(text, columns);
+      const { importTotals, kindTotals, marks, series, otherRows } = expectedExport(text, columns);
       // The export's Status (LP) or Quality (TOU) marks are kept with each accepted reading, and counted.
       expect((receipt.format as { qualityColumn?: string }).qualityColumn).toBe(lp ? 'Status' : 'Quality');
       expect(receipt.qualityMarks).toEqual(
@@ -225,6 +250,11 @@ describe('meter exports uploaded as they are', () => {
         const [meter, date] = key.split('|') as [string, string];
         const [day] = await daily(meter, date, date, receipt.position);
         expect(day?.totalKwh).toBeCloseTo(kwh, 6);
+      }
+      // Every kind of every meter-day sums to the file's own sum of that series.
+      for (const [key, total] of kindTotals) {
+        const [meter, date, kind] = key.split('|') as [string, string, string];
+        expect(await kindTotal(meter, date, kind, receipt.position)).toBeCloseTo(total, 6);
       }
       if (all.some((s) => s.jumped > 0)) {
         const rejected = await rejectedRowsOf(receipt.uploadId, receipt.position);

@@ -122,6 +122,29 @@ async function daily(meter: string, from: string, to: string, position: string) 
   ).dailyUsage;
 }
 
+/** One day of a channel (or of all the kind's channels), in thousandths of its unit. */
+async function channelDay(meter: string, date: string, kind: string, channel: string | null, position: string) {
+  const answer = await graphql(
+    t.url,
+    `
+      query ($m: ID!, $d: String!, $k: ChannelKind!, $c: String, $p: String) {
+        dailyUsage(meter: $m, from: $d, to: $d, kind: $k, channel: $c, atLeast: $p) {
+          totalKwh
+          intervals
+          unit
+        }
+      }
+    `,
+    { m: meter, d: date, k: kind, c: channel, p: position },
+  );
+  expect(answer.errors).toBeUndefined();
+  const [day] = (answer.data as { dailyUsage: Array<{ totalKwh: number; intervals: number; unit: string }> })
+    .dailyUsage;
+  return day === undefined
+    ? null
+    : { thousandths: Math.round(day.totalKwh * 1000), intervals: day.intervals, unit: day.unit };
+}
+
 async function rejectedRows(uploadId: string, position: string) {
   const answer = await graphql(
     t.url,
@@ -202,6 +225,14 @@ describe('NEM12 files', () => {
     expect(days.map((d) => [d.date, Math.round(d.totalKwh * 1000), d.intervals, d.complete])).toEqual(
       e1.map((d) => [isoOf(d.date), sum(d.values), 48, true]),
     );
+    // The export channel's every day is its own sum.
+    for (const d of b1) {
+      expect(await channelDay('NMI0000001', isoOf(d.date), 'EXPORT', null, receipt.position)).toEqual({
+        thousandths: sum(d.values),
+        intervals: 48,
+        unit: 'kWh',
+      });
+    }
   });
 
   it('reads a 15-minute four-channel file with kvarh channels, summing nothing but import into the bill', async () => {
@@ -222,6 +253,15 @@ describe('NEM12 files', () => {
     expect(marksOf(receipt)).toEqual({ A: 288, E: 96 });
     const [day] = await daily('NMI0000002', isoOf(dateOf(5)), isoOf(dateOf(5)), receipt.position);
     expect([Math.round(day!.totalKwh * 1000), day!.intervals]).toEqual([sum(channels[0]!.days[0]!.values), 96]);
+    // Every channel-day equals its own sum, in its unit.
+    const kinds: Record<string, string> = { E1: 'IMPORT', B1: 'EXPORT', Q1: 'REACTIVE_IMPORT', K1: 'REACTIVE_EXPORT' };
+    for (const c of channels) {
+      expect(await channelDay('NMI0000002', isoOf(dateOf(5)), kinds[c.suffix]!, c.suffix, receipt.position)).toEqual({
+        thousandths: sum(c.days[0]!.values),
+        intervals: 96,
+        unit: c.suffix === 'Q1' || c.suffix === 'K1' ? 'kvarh' : 'kWh',
+      });
+    }
   });
 
   it('reads a month of 5-minute intervals: 288 a day, each day its own sum', async () => {

@@ -25,6 +25,13 @@ export interface InvoiceDoc {
    */
   intervalMinutes?: number[];
   status: InvoiceStatus;
+  /**
+   * Energy the meter exported in the month (its EXPORT registers), and its value at the market price:
+   * exact femto-euros, and rounded once to cents. Absent in invoices projected before export was kept: 0.
+   */
+  exportKwhMicro?: number;
+  exportCostFemto?: string;
+  exportValue?: string;
 }
 
 export const invoiceId = (meter: string, month: string): string => `${month}:${meter}`;
@@ -39,6 +46,7 @@ export function computeInvoice(
   days: readonly DailyUsageDoc[],
   expectedIntervals: number,
   intervalMinutes: readonly number[] = [],
+  exportDays: readonly DailyUsageDoc[] = [],
 ): InvoiceDoc {
   let total = 0;
   let intervals = 0;
@@ -53,6 +61,12 @@ export function computeInvoice(
     pricedKwh += day.pricedKwhMicro;
     cost += BigInt(day.costFemto);
     if (day.intervals > 0) daysWithReadings += 1;
+  }
+  let exportKwh = 0;
+  let exportValue = 0n;
+  for (const day of exportDays) {
+    exportKwh += day.totalKwhMicro;
+    exportValue += BigInt(day.costFemto);
   }
   const unpriced = intervals - priced;
   const status: InvoiceStatus =
@@ -73,5 +87,8 @@ export function computeInvoice(
     unpricedIntervals: unpriced,
     intervalMinutes: [...new Set(intervalMinutes)].sort((a, b) => a - b),
     status,
+    exportKwhMicro: exportKwh,
+    exportCostFemto: exportValue.toString(),
+    exportValue: formatEuros(exportValue),
   };
 }

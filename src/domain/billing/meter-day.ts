@@ -47,15 +47,28 @@ export function putReading(slots: DaySlots, startMs: number, kwhMicro: number): 
 }
 
 /**
- * Adds a reading to its slot: an upload's registers of one kind (E1 and E2) are billed as their sum. A
- * file holds each (meter, channel, interval) once, so for one register this is `putReading`.
+ * A meter-day's import as its registers (E1, E2...) sum it: slot by slot, present where any register is.
+ * Registers at a coarser interval than the finest are put on the finest grid at their starts.
  */
-export function addReading(slots: DaySlots, startMs: number, kwhMicro: number): boolean {
-  const slot = (startMs - slots.dayStart) / (slots.intervalMinutes * 60_000);
-  if (!Number.isInteger(slot) || slot < 0 || slot >= slots.values.length) return false;
-  slots.values[slot] = slots.present[slot] === 1 ? slots.values[slot]! + kwhMicro : kwhMicro;
-  slots.present[slot] = 1;
-  return true;
+export function sumRegisters(registers: readonly DaySlots[]): DaySlots {
+  const finest = registers.reduce((a, b) => (b.intervalMinutes < a.intervalMinutes ? b : a));
+  const sum: DaySlots = {
+    dayStart: finest.dayStart,
+    intervalMinutes: finest.intervalMinutes,
+    values: new Float64Array(finest.values.length),
+    present: new Uint8Array(finest.values.length),
+  };
+  const step = finest.intervalMinutes * 60_000;
+  for (const register of registers) {
+    for (let i = 0; i < register.values.length; i++) {
+      if (register.present[i] !== 1) continue;
+      const slot = Math.round((register.dayStart + i * register.intervalMinutes * 60_000 - sum.dayStart) / step);
+      if (slot < 0 || slot >= sum.values.length) continue;
+      sum.values[slot] = sum.values[slot]! + register.values[i]!;
+      sum.present[slot] = 1;
+    }
+  }
+  return sum;
 }
 
 /**

@@ -82,6 +82,8 @@ export interface FileValidated {
     qualityMarks?: QualityMarkCount[];
     /** The channels of the accepted readings (absent in older events: IMPORT only). */
     channels?: ChannelSummary[];
+    /** A register's interval where it differs from its meter's, by series key (`MP1#EXPORT#B1`). */
+    seriesIntervals?: Record<string, number>;
     /** The series an export's rows were skipped for (absent in older events). */
     skippedSeries?: SkippedSeries[];
     meters: number;

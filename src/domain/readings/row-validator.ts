@@ -1,4 +1,5 @@
 import type { ZonedClock } from '../time/zoned-time';
+import { seriesKey } from '../billing/series';
 import { DEFAULT_CHANNEL, isDefaultChannel, type Channel } from './channels';
 import { roundedDecimalToMicro } from './format/values';
 import { decimalCommaHint, splitDecimalCommaHint } from './hints';
@@ -46,7 +47,7 @@ export type RowOutcome =
 
 const METER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** The claims key of a meter's channel: the meter id alone for the default channel (the common case). */
-const seriesKey = (meter: string, channel: Channel): string =>
+const claimsKey = (meter: string, channel: Channel): string =>
   isDefaultChannel(channel) ? meter : `${meter}\u0000${channel.kind}\u0000${channel.id}`;
 const PLAIN_DECIMAL = /^\d+(?:\.(\d+))?$/;
 const NEGATIVE_DECIMAL = /^-\d+(?:\.\d+)?$/;
@@ -129,7 +130,7 @@ export class RowValidator {
 
   /** The claims of one meter's channel, for a caller that meets the same one often and keeps it at hand. */
   claimsOf(meter: string, channel: Channel = DEFAULT_CHANNEL): MeterClaims {
-    const key = seriesKey(meter, channel);
+    const key = claimsKey(meter, channel);
     let claims = this.firstLines.get(key);
     if (claims === undefined) {
       claims = new MeterClaims(meter, channel);
@@ -199,6 +200,26 @@ export class RowValidator {
         intervals.set(claims.meter, { ...interval, imported });
     }
     return new Map([...intervals].map(([meter, { minutes, how }]) => [meter, { minutes, how }]));
+  }
+
+  /**
+   * The interval of each register (a channel other than the default) that differs from its meter's
+   * (`meterIntervals`), by series key: billing keeps that register's days at its own interval.
+   */
+  seriesIntervals(
+    meters: ReadonlyMap<string, { minutes: number }>,
+    declared: number | null,
+    fallback: number,
+  ): Record<string, number> {
+    const intervals: Record<string, number> = {};
+    for (const claims of this.firstLines.values()) {
+      if (claims.readings === 0 || isDefaultChannel(claims.channel)) continue;
+      const own = claims.declaredMinutes ?? declared;
+      const minutes = own ?? (claims.readings === 1 ? fallback : claims.coarsestMinutes);
+      if (minutes !== meters.get(claims.meter)?.minutes)
+        intervals[seriesKey(claims.meter, claims.channel.kind, claims.channel.id)] = minutes;
+    }
+    return intervals;
   }
 
   /** The meter id of a field, or null with its reason. */

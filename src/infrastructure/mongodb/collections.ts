@@ -285,3 +285,12 @@ export const WITHOUT_ID = { projection: { _id: 0 } } as const;
 export function redactUrl(url: string): string {
   return url.replace(/^(mongodb(?:\+srv)?:\/\/[^:/@]+):[^@/]*@/, '$1:***@');
 }
+
+/** A filter on `meter` for every series key that starts with `prefix` (a range: the index serves it). */
+export const prefixRange = (prefix: string): { $gte: string; $lt: string } => ({
+  $gte: prefix,
+  $lt: `${prefix}\uffff`,
+});
+
+/** A filter on `meter` for meters' billed import only: series keys of kinds and registers hold a `#`. */
+export const BILLED_IMPORT_ONLY = { $not: /#/ } as const;

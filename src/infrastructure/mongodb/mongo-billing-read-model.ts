@@ -1,7 +1,8 @@
 import type { ClientSession, Collection } from 'mongodb';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import { meterDayKey, type MeterDayKey, type MeterDaySlots } from '../../domain/billing/meter-day';
+import { meterDayKey, type MeterDayKey, type MeterDayRow, type MeterDaySlots } from '../../domain/billing/meter-day';
+import { seriesOf } from '../../domain/billing/series';
 import { BILLING_PROJECTION } from '../../ports/projection-names';
 import type {
   BillingAnswer,
@@ -17,6 +18,7 @@ import { MongoCollectionSet, type Generation } from './collection-set';
 import {
   APPLIED_UPLOADS,
   appliedPendingWrites,
+  BILLED_IMPORT_ONLY,
   BILLING_COLLECTIONS,
   DAILY_FIELDS,
   dayTotalsWrites,
@@ -30,6 +32,7 @@ import {
   PENDING_DAYS,
   pendingDayWrites,
   PREPARED_UPLOADS,
+  prefixRange,
   priceDayWrites,
   PRICES,
   STAGED_BATCHES,
@@ -202,6 +205,46 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
           )
           .sort({ meter: 1, date: 1 })
           .toArray()) as unknown as DailyUsageDoc[];
+      case 'registerDays': {
+        const days: MeterDaySlots[] = [];
+        for (const { prefix, date } of request.prefixes) {
+          const docs = await c.daily
+            .find({ date, meter: prefixRange(prefix) }, { ...WITHOUT_ID, session })
+            .sort({ meter: 1 })
+            .toArray();
+          days.push(...docs.map(meterDayOf));
+        }
+        return days;
+      }
+      case 'pendingRegisterDays': {
+        const days: MeterDaySlots[] = [];
+        for (const { prefix, date } of request.prefixes) {
+          const docs = await c.pending
+            .find({ uploadId: request.uploadId, date, meter: prefixRange(prefix) }, { ...WITHOUT_ID, session })
+            .sort({ meter: 1 })
+            .toArray();
+          days.push(...docs.map(meterDayOf));
+        }
+        return days;
+      }
+      case 'registersOfMonth': {
+        const rows: DailyUsageDoc[] = [];
+        for (const prefix of request.prefixes) {
+          rows.push(
+            ...((await c.daily
+              .find(
+                {
+                  meter: prefixRange(prefix),
+                  date: { $gte: `${request.month}-01`, $lte: `${request.month}-31` },
+                },
+                { ...DAILY_FIELDS, session },
+              )
+              .sort({ meter: 1, date: 1 })
+              .toArray()) as unknown as DailyUsageDoc[]),
+          );
+        }
+        return rows;
+      }
       case 'putInvoices':
         if (request.invoices.length > 0)
           await c.invoices.bulkWrite(invoiceWrites(request.invoices), { ordered: false, session });
@@ -269,10 +312,13 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
       range.meter !== null
         ? { meter: range.meter, date: after === null ? dates : { ...dates, $gt: after.date } }
         : after === null
-          ? { date: dates }
+          ? { date: dates, meter: BILLED_IMPORT_ONLY }
           : {
               date: dates,
-              $or: [{ meter: { $gt: after.meter } }, { meter: after.meter, date: { $gt: after.date } }],
+              $and: [
+                { meter: BILLED_IMPORT_ONLY },
+                { $or: [{ meter: { $gt: after.meter } }, { meter: after.meter, date: { $gt: after.date } }] },
+              ],
             };
     return (await (
       await this.all()
@@ -287,20 +333,45 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
     return this.dailyOf((await this.all()).daily, meter, fromDate, toDate);
   }
 
+  async seriesDays(prefix: string, fromDate: string, toDate: string): Promise<MeterDayRow[]> {
+    const docs = await (
+      await this.all()
+    ).daily
+      .find({ meter: prefixRange(prefix), date: { $gte: fromDate, $lte: toDate } }, WITHOUT_ID)
+      .sort({ date: 1, meter: 1 })
+      .toArray();
+    return docs.map(meterDayOf);
+  }
+
+  async seriesOfMeter(meter: string): Promise<Array<{ key: string; intervalMinutes: number[] }>> {
+    const rows = await (
+      await this.all()
+    ).daily
+      .aggregate<{ _id: string; minutes: number[] }>([
+        { $match: { $or: [{ meter }, { meter: prefixRange(`${meter}#`) }] } },
+        { $group: { _id: '$meter', minutes: { $addToSet: '$intervalMinutes' } } },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    return rows.map((row) => ({ key: row._id, intervalMinutes: [...row.minutes].sort((a, b) => a - b) }));
+  }
+
   async dailyTotals(date: string): Promise<DailyTotalsRow | null> {
     const [row] = await (
       await this.all()
     ).daily
       .aggregate<{ meters: number; total: number }>([
-        { $match: { date, intervals: { $gt: 0 } } },
+        { $match: { date, intervals: { $gt: 0 }, meter: BILLED_IMPORT_ONLY } },
         { $group: { _id: null, meters: { $sum: 1 }, total: { $sum: '$totalKwhMicro' } } },
       ])
       .toArray();
     return row === undefined || row.meters === 0 ? null : { date, meters: row.meters, totalKwhMicro: row.total };
   }
 
+  /** Every meter with billed days of any series (an export-only meter too). */
   async meters(): Promise<string[]> {
-    return (await (await this.all()).daily.distinct('meter')).sort();
+    const keys: string[] = await (await this.all()).daily.distinct('meter');
+    return [...new Set(keys.map((key) => seriesOf(key).meter))].sort();
   }
 
   async prices(market: string, from: number, to: number): Promise<PriceInterval[]> {

@@ -162,6 +162,31 @@ export function answerBillingRequest(model: BillingModel, request: BillingReques
         `SELECT ${DAILY_FIELDS} FROM ${t.daily}
          WHERE meter IN (SELECT value FROM json_each(?)) AND date >= ? AND date <= ? ORDER BY meter, date`,
       ).all(JSON.stringify(request.meters), `${request.month}-01`, `${request.month}-31`) as DailyUsageDoc[];
+    case 'registerDays': {
+      const select = sql(`SELECT * FROM ${t.slots} WHERE date = ? AND meter >= ? AND meter < ? ORDER BY meter`);
+      return request.prefixes.flatMap(({ prefix, date }) =>
+        (select.all(date, prefix, prefixEnd(prefix)) as SlotColumns[]).map(slotsOf),
+      );
+    }
+    case 'pendingRegisterDays': {
+      const select = sql(
+        `SELECT meter, date, interval_minutes, day_start, slots FROM ${t.pending}
+         WHERE upload_id = ? AND meter >= ? AND meter < ? AND date = ? ORDER BY meter`,
+      );
+      return request.prefixes.flatMap(({ prefix, date }) =>
+        (select.all(request.uploadId, prefix, prefixEnd(prefix), date) as SlotColumns[]).map(slotsOf),
+      );
+    }
+    case 'registersOfMonth': {
+      const select = sql(
+        `SELECT ${DAILY_FIELDS} FROM ${t.daily} WHERE meter >= ? AND meter < ? AND date >= ? AND date <= ?
+         ORDER BY meter, date`,
+      );
+      return request.prefixes.flatMap(
+        (prefix) =>
+          select.all(prefix, prefixEnd(prefix), `${request.month}-01`, `${request.month}-31`) as DailyUsageDoc[],
+      );
+    }
     case 'putInvoices': {
       const put = sql(`INSERT OR REPLACE INTO ${t.invoices} (month, meter, doc) VALUES (?, ?, ?)`);
       for (const invoice of request.invoices) put.run(invoice.month, invoice.meter, JSON.stringify(invoice));
@@ -184,3 +209,6 @@ export function priceRows(model: BillingModel, market: string, from: number, to:
      WHERE market = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms`,
   ).all(market, from, to) as PriceInterval[];
 }
+
+/** The first key after every key that starts with `prefix` (a range instead of LIKE: no escaping, the index used). */
+const prefixEnd = (prefix: string): string => `${prefix}\uffff`;

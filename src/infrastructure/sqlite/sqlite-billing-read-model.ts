@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
-import type { MeterDaySlots } from '../../domain/billing/meter-day';
+import type { MeterDayRow, MeterDaySlots } from '../../domain/billing/meter-day';
+import { seriesOf } from '../../domain/billing/series';
 import type {
   BillingProgram,
   BillingProjectionStore,
@@ -96,6 +97,36 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
 
   // ---- queries (live tables) ----
 
+  seriesDays(prefix: string, fromDate: string, toDate: string): Promise<MeterDayRow[]> {
+    const rows = this.sql(
+      `SELECT d.*, s.interval_minutes, s.day_start, s.slots
+       FROM (SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE meter >= ? AND meter < ? AND date >= ? AND date <= ?) d
+       JOIN ${this.t.slots} s ON s.date = d.date AND s.meter = d.meter ORDER BY d.date, d.meter`,
+    ).all(prefix, `${prefix}\uffff`, fromDate, toDate) as Array<DailyUsageDoc & SlotColumns>;
+    return Promise.resolve(
+      rows.map((row) => {
+        const { interval_minutes: _i, day_start: _d, slots: _s, ...daily } = row;
+        return { ...daily, ...slotsOf(row) };
+      }),
+    );
+  }
+
+  seriesOfMeter(meter: string): Promise<Array<{ key: string; intervalMinutes: number[] }>> {
+    const rows = this.sql(
+      `SELECT meter, group_concat(DISTINCT interval_minutes) AS minutes FROM ${this.t.slots}
+       WHERE meter = ? OR (meter >= ? AND meter < ?) GROUP BY meter ORDER BY meter`,
+    ).all(meter, `${meter}#`, `${meter}#\uffff`) as Array<{ meter: string; minutes: string }>;
+    return Promise.resolve(
+      rows.map((row) => ({
+        key: row.meter,
+        intervalMinutes: row.minutes
+          .split(',')
+          .map(Number)
+          .sort((a, b) => a - b),
+      })),
+    );
+  }
+
   dailyUsage(meter: string, fromDate: string, toDate: string): Promise<DailyUsageDoc[]> {
     return Promise.resolve(this.dailySync(meter, fromDate, toDate));
   }
@@ -110,6 +141,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       range.meter === null
         ? this.sql(
             `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE (meter, date) > (?, ?) AND date >= ? AND date <= ?
+               AND instr(meter, '#') = 0
              ORDER BY meter, date LIMIT ?`,
           ).all(key.meter, key.date, range.fromDate, range.toDate, limit)
         : this.sql(
@@ -127,18 +159,19 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
 
   dailyTotals(date: string): Promise<DailyTotalsRow | null> {
     const row = this.sql(
-      `SELECT count(*) AS meters, sum(total_kwh_micro) AS total FROM ${this.t.daily} WHERE date = ? AND intervals > 0`,
+      `SELECT count(*) AS meters, sum(total_kwh_micro) AS total FROM ${this.t.daily}
+       WHERE date = ? AND intervals > 0 AND instr(meter, '#') = 0`,
     ).get(date) as { meters: number; total: number | null } | undefined;
     if (row === undefined || row.meters === 0) return Promise.resolve(null);
     return Promise.resolve({ date, meters: row.meters, totalKwhMicro: row.total ?? 0 });
   }
 
+  /** Every meter with billed days of any series (an export-only meter too). */
   meters(): Promise<string[]> {
-    return Promise.resolve(
-      (this.sql(`SELECT DISTINCT meter FROM ${this.t.daily} ORDER BY meter`).all() as Array<{ meter: string }>).map(
-        (row) => row.meter,
-      ),
+    const keys = (this.sql(`SELECT DISTINCT meter FROM ${this.t.daily}`).all() as Array<{ meter: string }>).map(
+      (row) => row.meter,
     );
+    return Promise.resolve([...new Set(keys.map((key) => seriesOf(key).meter))].sort());
   }
 
   prices(market: string, from: number, to: number): Promise<PriceInterval[]> {

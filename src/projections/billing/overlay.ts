@@ -2,8 +2,19 @@
  * An upload's readings gathered per meter-day and overlaid on the days they replace (the later validated
  * file wins every reading it holds), totalled and priced.
  */
-import { emptySlots, meterDayKey, overlay, addReading, type MeterDayRow } from '../../domain/billing/meter-day';
-import { decodeReadingsBatch } from '../../domain/readings/readings-batch';
+import {
+  emptySlots,
+  meterDayKey,
+  overlay,
+  putReading,
+  sumRegisters,
+  type DaySlots,
+  type MeterDayKey,
+  type MeterDayRow,
+} from '../../domain/billing/meter-day';
+import { seriesKey, seriesOf } from '../../domain/billing/series';
+import { isDefaultChannel } from '../../domain/readings/channels';
+import { channelAt, decodeReadingsBatch } from '../../domain/readings/readings-batch';
 import type { BillingProgram, BillingRequest, StagedBatch } from '../../ports/billing-read-model';
 import type { BatchState } from './batch-state';
 import { ask, PAGE, type BillingContext, type IntervalOf, type UploadDay } from './rules';
@@ -35,7 +46,11 @@ export function* overlayStaged(
   return null;
 }
 
-/** Adds a staged batch's readings to the gathered meter-days; answers why a reading does not fit, or null. */
+/**
+ * Adds a staged batch's readings to the gathered series-days: a reading of the default channel to its
+ * meter's billed import, any other to its register's series (`MP1#IMPORT#E1`, `MP1#EXPORT#B1`). Answers
+ * why a reading does not fit its series' interval, or null.
+ */
 function gather(
   b: BillingContext,
   uploadId: string,
@@ -45,29 +60,43 @@ function gather(
   intervalOf: IntervalOf,
 ): string | null {
   const readings = decodeReadingsBatch(bytes);
-  const intervals = readings.meters.map(intervalOf);
-  const perMeter: Array<Map<number, UploadDay>> = readings.meters.map(() => new Map());
-  // Import is billed: the registers of that kind (E1, E2) are summed; the other kinds are kept in the
-  // log and not billed here.
-  const billed = readings.channels?.map((channel) => channel.kind === 'IMPORT') ?? null;
+  // The series each reading adds to, by (meter, channel): the meters themselves when the batch has no channels.
+  const targets: Array<{ key: string; interval: number; days: Map<number, UploadDay> }> = [];
+  const targetOf = new Map<number, number>();
+  const channelCount = readings.channels?.length ?? 1;
   for (let i = 0; i < readings.startMs.length; i++) {
-    if (billed !== null && !billed[readings.channel![i]!]) continue;
     const meterIndex = readings.meter[i]!;
+    const channelIndex = readings.channel === undefined ? 0 : readings.channel[i]!;
+    // Without channels a meter is its own series: no lookup by (meter, channel) per reading.
+    const pair = meterIndex * channelCount + channelIndex;
+    let targetIndex =
+      readings.channel === undefined
+        ? targets[meterIndex] === undefined
+          ? undefined
+          : meterIndex
+        : targetOf.get(pair);
+    if (targetIndex === undefined) {
+      const meter = readings.meters[meterIndex]!;
+      const channel = channelAt(readings, i);
+      const key = isDefaultChannel(channel) ? meter : seriesKey(meter, channel.kind, channel.id);
+      targetIndex = readings.channel === undefined ? meterIndex : targets.length;
+      targets[targetIndex] = { key, interval: intervalOf(key), days: new Map() };
+      targetOf.set(pair, targetIndex);
+    }
+    const target = targets[targetIndex]!;
     const start = readings.startMs[i]!;
     const day = batch.dayAt(start);
-    const ofMeter = perMeter[meterIndex]!;
-    let gathered = ofMeter.get(day.number);
+    let gathered = target.days.get(day.number);
     if (gathered === undefined) {
-      const meter = readings.meters[meterIndex]!;
-      const key = meterDayKey(meter, day.day.date);
-      gathered = days.get(key);
+      const dayKey = meterDayKey(target.key, day.day.date);
+      gathered = days.get(dayKey);
       if (gathered === undefined) {
-        gathered = { meter, date: day.day.date, ...emptySlots(day.day, intervals[meterIndex]!) };
-        days.set(key, gathered);
+        gathered = { meter: target.key, date: day.day.date, ...emptySlots(day.day, target.interval) };
+        days.set(dayKey, gathered);
       }
-      ofMeter.set(day.number, gathered);
+      target.days.set(day.number, gathered);
     }
-    if (!addReading(gathered, start, readings.kwhMicro[i]!)) {
+    if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
       return `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${gathered.intervalMinutes}-minute grid`;
     }
   }
@@ -99,10 +128,51 @@ function* overlayDays(
       if (pendingOf === null) batch.touched(day.meter, day.date);
       rows.push(batch.billed(day, overlay(pendingByKey.get(key) ?? billedByKey.get(key) ?? null, day)));
     }
+    rows.push(...(yield* importOfRegisters(rows, batch, pendingOf)));
     yield* ask(
       pendingOf === null
         ? { op: 'putMeterDays', days: rows }
         : { op: 'putPendingDays', uploadId: pendingOf, days: rows },
     );
   }
+}
+
+/**
+ * The billed import of every meter-day whose import registers (E1, E2...) are among `rows`: the sum of
+ * all its registers as they stand once `rows` are written (the upload's pending registers before the
+ * billed ones), priced. So a register a later file replaces changes the billed import by the difference.
+ */
+function* importOfRegisters(
+  rows: readonly MeterDayRow[],
+  batch: BatchState,
+  pendingOf: string | null,
+): Generator<BillingRequest, MeterDayRow[], unknown> {
+  const meterDays = new Map<string, { meter: string; date: string; prefix: string }>();
+  for (const row of rows) {
+    const series = seriesOf(row.meter);
+    if (series.kind !== 'IMPORT' || series.channel === null) continue;
+    const prefix = `${seriesKey(series.meter, 'IMPORT', '')}`;
+    meterDays.set(meterDayKey(series.meter, row.date), { meter: series.meter, date: row.date, prefix });
+  }
+  if (meterDays.size === 0) return [];
+  const prefixes = [...meterDays.values()].map(({ prefix, date }) => ({ prefix, date }));
+  const billed = yield* ask({ op: 'registerDays', prefixes });
+  const pending = pendingOf === null ? [] : yield* ask({ op: 'pendingRegisterDays', uploadId: pendingOf, prefixes });
+  // Later sources win: billed, then this upload's pending registers, then the rows just made.
+  const registers = new Map<string, DaySlots & MeterDayKey>();
+  for (const day of [...billed, ...pending, ...rows]) registers.set(meterDayKey(day.meter, day.date), day);
+  const byMeterDay = new Map<string, Array<DaySlots & MeterDayKey>>();
+  for (const day of registers.values()) {
+    const series = seriesOf(day.meter);
+    if (series.kind !== 'IMPORT' || series.channel === null) continue;
+    const key = meterDayKey(series.meter, day.date);
+    if (!meterDays.has(key)) continue;
+    byMeterDay.set(key, [...(byMeterDay.get(key) ?? []), day]);
+  }
+  const totals = [...meterDays.values()].map(({ meter, date }) => ({ meter, date }));
+  yield* batch.loadPrices(totals);
+  return [...meterDays].map(([key, { meter, date }]) => {
+    if (pendingOf === null) batch.touched(meter, date);
+    return batch.billed({ meter, date }, sumRegisters(byMeterDay.get(key)!));
+  });
 }

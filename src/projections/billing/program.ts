@@ -5,6 +5,7 @@
  */
 import type { DailyUsageDoc } from '../../domain/billing/daily-usage';
 import { computeInvoice } from '../../domain/billing/invoice';
+import { seriesKey, seriesOf } from '../../domain/billing/series';
 import type { MeterDaySlots } from '../../domain/billing/meter-day';
 import { toMicro } from '../../domain/billing/money';
 import type { MarketPricesPublished } from '../../domain/billing/prices-events';
@@ -157,16 +158,24 @@ function* reprice(b: BillingContext, batch: BatchState): BillingProgram {
 /** Re-sums the invoice of every (meter, month) a billed meter-day of this batch belongs to. */
 function* invoices(b: BillingContext, batch: BatchState): BillingProgram {
   for (const [month, touched] of batch.touchedMonths) {
-    const meters = [...touched].sort();
+    // A touched series (a register, a kind) is its meter's: the meter's invoice is summed again.
+    const meters = [...new Set([...touched].map((key) => seriesOf(key).meter))].sort();
     for (let from = 0; from < meters.length; from += INVOICE_PAGE) {
       const page = meters.slice(from, from + INVOICE_PAGE);
       const rows = yield* ask({ op: 'dailyOfMonth', meters: page, month });
+      const exported = yield* ask({
+        op: 'registersOfMonth',
+        prefixes: page.map((meter) => seriesKey(meter, 'EXPORT', '')),
+        month,
+      });
       const byMeter = new Map<string, DailyUsageDoc[]>(page.map((meter) => [meter, []]));
+      const exportOf = new Map<string, DailyUsageDoc[]>(page.map((meter) => [meter, []]));
       for (const row of rows) byMeter.get(row.meter)?.push(row);
+      for (const row of exported) exportOf.get(seriesOf(row.meter).meter)?.push(row);
       const invoices = page.map((meter) => {
         const days = byMeter.get(meter)!;
         const grid = batch.gridOfMonth(month, days);
-        return computeInvoice(meter, month, days, grid.expectedIntervals, grid.intervalMinutes);
+        return computeInvoice(meter, month, days, grid.expectedIntervals, grid.intervalMinutes, exportOf.get(meter)!);
       });
       yield* ask({ op: 'putInvoices', invoices });
     }

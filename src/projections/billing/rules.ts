@@ -4,6 +4,7 @@
  */
 import type { FileValidated } from '../../domain/readings/events';
 import { meterIntervalOf } from '../../domain/readings/events';
+import { seriesOf } from '../../domain/billing/series';
 import type { DaySlots, MeterDayKey } from '../../domain/billing/meter-day';
 import type { ZonedClock } from '../../domain/time/zoned-time';
 import type { BillingAnswers, BillingRequest } from '../../ports/billing-read-model';
@@ -34,8 +35,8 @@ export const PAGE = 1_000;
 /** Invoices are re-summed for this many meters at a time (a month of daily rows each). */
 export const INVOICE_PAGE = 200;
 
-/** A meter's interval in an upload. */
-export type IntervalOf = (meter: string) => number;
+/** A series' interval in an upload (a meter's billed import, or one of its registers: `series.ts`). */
+export type IntervalOf = (seriesKey: string) => number;
 
 /** An upload's readings of one meter-day, gathered while its upload takes effect. */
 export interface UploadDay extends MeterDayKey, DaySlots {}
@@ -49,7 +50,8 @@ export function* ask<R extends BillingRequest>(
 
 /** Each meter's interval in an upload, as its validation found it (the server's resolution for older events). */
 export function intervalsOf(b: BillingContext, validated: FileValidated['data']): IntervalOf {
-  return (meter) => meterIntervalOf(validated, meter, b.rules.resolutionMinutes);
+  return (key) =>
+    validated.seriesIntervals?.[key] ?? meterIntervalOf(validated, seriesOf(key).meter, b.rules.resolutionMinutes);
 }
 
 /** Whether validation found every meter of the upload at the server's resolution (what ahead assumes). */

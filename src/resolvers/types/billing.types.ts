@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ChannelKind } from './channel.types';
 import { PageInfo } from './connection';
 
 export enum InvoiceStatus {
@@ -27,6 +28,22 @@ export class DailyUsageType {
   @Field(() => String, { description: 'Energy cost of the priced intervals, EUR, two decimals.' })
   energyCost!: string;
   @Field(() => Int) unpricedIntervals!: number;
+  @Field(() => ChannelKind, { description: 'The kind of the usage: IMPORT (billed) unless asked for another.' })
+  kind!: ChannelKind;
+  @Field(() => String, { description: 'kWh, or kvarh for reactive kinds: totalKwh, minKwh and maxKwh are in it.' })
+  unit!: string;
+}
+
+@ObjectType('MeterChannel', { description: 'A channel a meter has readings of.' })
+export class MeterChannelType {
+  @Field(() => String, {
+    description: 'As the files name it: E1, B1, Export Wh Total, or the kind for a file that names none.',
+  })
+  channel!: string;
+  @Field(() => ChannelKind) kind!: ChannelKind;
+  @Field(() => String) unit!: string;
+  @Field(() => [Int], { description: 'The intervals its days are kept at.' })
+  intervalMinutes!: number[];
 }
 
 @ObjectType('BillingSettings', { description: 'What the service bills in: its days, its market, its currency.' })
@@ -72,6 +89,12 @@ export class InvoiceType {
   })
   intervalMinutes!: number[];
   @Field(() => InvoiceStatus) status!: InvoiceStatus;
+  @Field(() => Float, { description: 'Energy the meter exported in the month (its EXPORT channels), kWh.' })
+  exportKwh!: number;
+  @Field(() => String, {
+    description: 'The exported energy valued at the market price, EUR, rounded once to cents (not part of energyCost).',
+  })
+  exportValue!: string;
 }
 
 @ObjectType('InvoiceEdge')
