@@ -5,6 +5,8 @@
  * readings and prices; issued documents are frozen events, never recomputed.
  */
 import { nameBasedUuid } from '../common/name-based-uuid';
+import { kindDays } from '../domain/billing/kind-days';
+import { seriesKey } from '../domain/billing/series';
 import {
   type AccountDoc,
   type Assignment,
@@ -249,10 +251,19 @@ export class InvoicingService {
         }
       }
     }
+    // Exported energy is read only for an account whose tariff credits it.
+    const exported = new Map<string, Map<string, DailyUsageDoc>>();
+    if (account.tariffs.some((t) => t.tariff.export != null)) {
+      for (const meter of meters) {
+        const registers = await this.billing.seriesDays(seriesKey(meter, 'EXPORT', ''), first, last);
+        exported.set(meter, new Map(kindDays(meter, 'EXPORT', registers).map((row) => [row.date, row])));
+      }
+    }
     return draftInvoice(account, month, {
       dates,
       days: (meter) => days.get(meter) ?? new Map(),
       intervals: (meter, date) => intervals.get(`${meter}\u0000${date}`) ?? [],
+      exportDays: (meter) => exported.get(meter) ?? new Map(),
     });
   }
 

@@ -6,11 +6,19 @@ import { pendingAdjustmentCents } from '../domain/accounts/issuing';
 import type { IssuedDocument } from '../ports/accounts-read-model';
 import {
   type AccountType,
+  type ExportTariffType,
   type DraftInvoiceType,
   type IssuedInvoiceType,
   TariffKind,
   type TariffType,
 } from './types/accounts.types';
+
+function exportDto(terms: TariffTerms['export']): ExportTariffType | null {
+  if (terms == null) return null;
+  return terms.kind === 'FIXED'
+    ? { kind: TariffKind.FIXED, unitPriceEurMwh: terms.unitPriceEurMwh, factor: null, marginEurMwh: null }
+    : { kind: TariffKind.DYNAMIC, unitPriceEurMwh: null, factor: terms.factor, marginEurMwh: terms.marginEurMwh };
+}
 
 function tariffDto(tariff: TariffTerms): TariffType {
   return tariff.kind === 'FIXED'
@@ -22,8 +30,9 @@ function tariffDto(tariff: TariffTerms): TariffType {
         standingChargePerDay: tariff.standingChargePerDay,
         floorEurMwh: null,
         capEurMwh: null,
+        export: exportDto(tariff.export),
       }
-    : { ...tariff, kind: TariffKind.DYNAMIC, unitPriceEurMwh: null };
+    : { ...tariff, kind: TariffKind.DYNAMIC, unitPriceEurMwh: null, export: exportDto(tariff.export) };
 }
 
 export function accountDto(doc: AccountDoc): AccountType {

@@ -311,4 +311,97 @@ describe('channels', () => {
       reactive: [{ totalKwh: 12, unit: 'kvarh' }],
     });
   });
+
+  it('credits a FIXED export tariff on the account invoice: EXPORT lines of -round(kWh x price / 1000)', async () => {
+    const rows = ['metering_point_id,timestamp,kwh,channel'];
+    let importMicro = 0;
+    let exportMicro = 0;
+    for (let i = 0; i < 96; i++) {
+      const at = new Date(Date.parse('2026-11-02T00:00:00Z') + i * 900_000).toISOString();
+      const imported = 250_000 + ((i * 7_919) % 500_000);
+      const exported = i >= 40 && i < 64 ? 333_333 + i * 1_111 : 0;
+      rows.push(`CH-A,${at},${imported / 1e6},IMPORT`);
+      importMicro += imported;
+      if (exported > 0) {
+        rows.push(`CH-A,${at},${exported / 1e6},EXPORT`);
+        exportMicro += exported;
+      }
+    }
+    const receipt = await upload(`${rows.join('\n')}\n`, 'solar-site.csv');
+    expect(receipt.status).toBe('VALIDATED');
+    const setup = await graphql(
+      t.url,
+      `
+        mutation {
+          createAccount(
+            input: {
+              id: "ACC-SOLAR"
+              name: "Solar site"
+              vatRate: "0.20"
+              tariff: {
+                kind: FIXED
+                unitPriceEurMwh: "250"
+                standingChargePerDay: "0"
+                export: { kind: FIXED, unitPriceEurMwh: "82.5" }
+              }
+            }
+          ) {
+            id
+            tariffs {
+              tariff {
+                export {
+                  kind
+                  unitPriceEurMwh
+                }
+              }
+            }
+          }
+          assignMeter(account: "ACC-SOLAR", meter: "CH-A", from: "2026-11-01") {
+            id
+          }
+        }
+      `,
+    );
+    expect(setup.errors).toBeUndefined();
+    const answer = await graphql(
+      t.url,
+      `
+        query ($p: String) {
+          draftInvoices(month: "2026-11", accounts: ["ACC-SOLAR"], atLeast: $p) {
+            subtotal
+            lines {
+              kind
+              quantity
+              unitPrice
+              amount
+            }
+          }
+        }
+      `,
+      { p: receipt.position },
+    );
+    expect(answer.errors).toBeUndefined();
+    const [draft] = (
+      answer.data as { draftInvoices: Array<{ subtotal: string; lines: Array<Record<string, string>> }> }
+    ).draftInvoices;
+    // Cents, rounded half away from zero once per line: kWh x EUR/MWh / 1000 = micro-kWh x EUR/MWh / 1e7 cents.
+    const cents = (micro: number, eurMwh: number) => Math.round((micro * eurMwh) / 1e7);
+    const money = (c: number) =>
+      `${c < 0 ? '-' : ''}${Math.floor(Math.abs(c) / 100)}.${String(Math.abs(c) % 100).padStart(2, '0')}`;
+    expect(draft!.lines).toEqual([
+      {
+        kind: 'ENERGY',
+        quantity: String(importMicro / 1e6),
+        unitPrice: '0.250000',
+        amount: money(cents(importMicro, 250)),
+      },
+      {
+        kind: 'EXPORT',
+        quantity: String(exportMicro / 1e6),
+        unitPrice: '-0.082500',
+        amount: money(-cents(exportMicro, 82.5)),
+      },
+    ]);
+    expect(draft!.subtotal).toBe(money(cents(importMicro, 250) - cents(exportMicro, 82.5)));
+  });
 });

@@ -46,11 +46,15 @@ function sources(
   dates: string[],
   days: DailyUsageDoc[],
   intervals: DraftSources['intervals'] = () => [],
+  exported: DailyUsageDoc[] = [],
 ): DraftSources {
+  const byDate = (rows: DailyUsageDoc[], meter: string) =>
+    new Map(rows.filter((d) => d.meter === meter).map((d) => [d.date, d]));
   return {
     dates,
-    days: (meter) => new Map(days.filter((d) => d.meter === meter).map((d) => [d.date, d])),
+    days: (meter) => byDate(days, meter),
     intervals,
+    exportDays: (meter) => byDate(exported, meter),
   };
 }
 
@@ -178,6 +182,65 @@ describe('draft invoices', () => {
     expect(formatCents(draft.totalCents)).toBe('5.11');
     expect(draft.status).toBe('COMPLETE');
     expect(draft.meters).toEqual([{ meter: 'M1', kwhMicro: 30_000_000n, days: 3 }]);
+  });
+
+  it('credits exported energy on one EXPORT line per tariff period: -round(kWh x price / 1000), or market x factor less margin', () => {
+    const withExport = account({
+      meters: [{ meter: 'M1', accountId: 'ACC-1', from: '2026-10-01', to: null }],
+      tariffs: [
+        {
+          from: '0000-01-01',
+          tariff: validateTariff({ ...dynamic, export: { kind: 'DYNAMIC', factor: '0.9', marginEurMwh: '5' } }),
+        },
+        {
+          from: '2026-10-03',
+          tariff: validateTariff({
+            kind: 'FIXED',
+            unitPriceEurMwh: '200',
+            standingChargePerDay: '0.3',
+            export: { kind: 'FIXED', unitPriceEurMwh: '73.3' },
+          }),
+        },
+      ],
+    });
+    // Exported: 4.5 kWh worth 0.3375 EUR at market on day 1, 2 kWh worth -0.01 EUR on day 2, 3.333333 kWh on day 3.
+    const exported = [
+      day('M1', '2026-10-01', 4_500_000, 337_500_000_000_000n),
+      day('M1', '2026-10-02', 2_000_000, -10_000_000_000_000n),
+      day('M1', '2026-10-03', 3_333_333, 0n),
+    ];
+    const draft = draftInvoice(
+      withExport,
+      '2026-10',
+      sources(dates, days, () => [], exported),
+    )!;
+    const exportLines = draft.lines
+      .filter((l) => l.kind === 'EXPORT')
+      .map((l) => [l.quantity, l.unitPrice, formatCents(l.cents)]);
+    expect(exportLines).toEqual([
+      // (0.3375 - 0.01) x 0.9 - 6.5 kWh x 5/1000 = 0.29475 - 0.0325 = 0.26225 → -0.26
+      ['6.5', '-0.040346', '-0.26'],
+      // 3.333333 kWh x 73.3/1000 = 0.2443333... → -0.24
+      ['3.333333', '-0.073300', '-0.24'],
+    ]);
+    expect(formatCents(draft.subtotalCents)).toBe('3.76'); // 4.26 - 0.26 - 0.24
+    // Without an export part in the tariff, nothing is credited.
+    expect(
+      draftInvoice(
+        acc,
+        '2026-10',
+        sources(dates, days, () => [], exported),
+      )!.lines.some((l) => l.kind === 'EXPORT'),
+    ).toBe(false);
+  });
+
+  it('refuses export terms that cannot apply, naming the field', () => {
+    expect(() => validateTariff({ ...dynamic, export: { kind: 'FIXED', factor: '1' } })).toThrow(
+      'tariff.export: a FIXED export credit has a unitPriceEurMwh only',
+    );
+    expect(() => validateTariff({ ...dynamic, export: { kind: 'FIXED', unitPriceEurMwh: '-1' } })).toThrow(
+      'tariff.export.unitPriceEurMwh must not be negative',
+    );
   });
 
   it('says what is missing: a day without readings first, then unpriced intervals', () => {

@@ -10,6 +10,7 @@ import type {
   MeterAssigned,
   MeterAssignmentEvent,
   MeterUnassigned,
+  ExportTerms,
   TariffChanged,
   TariffTerms,
 } from './events';
@@ -57,6 +58,15 @@ export interface TariffInput {
   standingChargePerDay: string;
   floorEurMwh?: string | null;
   capEurMwh?: string | null;
+  /** How exported energy is credited; none when absent. */
+  export?: ExportTariffInput | null;
+}
+
+export interface ExportTariffInput {
+  kind: 'DYNAMIC' | 'FIXED';
+  unitPriceEurMwh?: string | null;
+  factor?: string | null;
+  marginEurMwh?: string | null;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -77,8 +87,32 @@ function required(field: string, text: string | null | undefined): string {
   return value;
 }
 
+/** Export terms from their input: a FIXED feed-in price, or market x factor less a margin. */
+function validateExport(input: ExportTariffInput, field: string): ExportTerms {
+  if (input.kind === 'FIXED') {
+    if (input.factor != null || input.marginEurMwh != null)
+      throw new AccountRuleError(field, `${field}: a FIXED export credit has a unitPriceEurMwh only`);
+    const price = required(`${field}.unitPriceEurMwh`, input.unitPriceEurMwh);
+    if (parseMicro(price)! < 0n)
+      throw new AccountRuleError(`${field}.unitPriceEurMwh`, `${field}.unitPriceEurMwh must not be negative`);
+    return { kind: 'FIXED', unitPriceEurMwh: price };
+  }
+  if (input.unitPriceEurMwh != null)
+    throw new AccountRuleError(`${field}.unitPriceEurMwh`, `${field}: a DYNAMIC export credit has no unitPriceEurMwh`);
+  return {
+    kind: 'DYNAMIC',
+    factor: decimal(`${field}.factor`, input.factor, '1')!,
+    marginEurMwh: decimal(`${field}.marginEurMwh`, input.marginEurMwh, '0')!,
+  };
+}
+
 /** Tariff terms from their input, every figure checked and written the same way. */
 export function validateTariff(input: TariffInput, field = 'tariff'): TariffTerms {
+  const exportTerms = input.export == null ? {} : { export: validateExport(input.export, `${field}.export`) };
+  return { ...validateEnergyTariff(input, field), ...exportTerms };
+}
+
+function validateEnergyTariff(input: TariffInput, field: string): TariffTerms {
   const standingChargePerDay = required(`${field}.standingChargePerDay`, input.standingChargePerDay);
   if (parseMicro(standingChargePerDay)! < 0n) {
     throw new AccountRuleError(`${field}.standingChargePerDay`, `${field}.standingChargePerDay must not be negative`);

@@ -54,6 +54,8 @@ export interface DraftSources {
   days(meter: string): ReadonlyMap<string, DailyUsageDoc>;
   /** A meter-day's intervals: asked only for days under a tariff with a floor or a cap. */
   intervals(meter: string, date: string): readonly IntervalFigures[];
+  /** A meter's exported days in the month (all its export channels), by date, valued at the market price. */
+  exportDays(meter: string): ReadonlyMap<string, DailyUsageDoc>;
 }
 
 const ZEPTO_PER_CENT = 10n ** 19n;
@@ -98,6 +100,9 @@ function segments(account: AccountDoc, dates: readonly string[]): Segment[] {
 }
 
 interface SegmentFigures {
+  /** Exported energy of the segment, and its credit in zepto-euros (positive: owed to the customer). */
+  exportKwhMicro: bigint;
+  exportZepto: bigint;
   kwhMicro: bigint;
   /** Energy at the tariff's energy price (market x factor, floored/capped less the margin; or the fixed price). */
   energyZepto: bigint;
@@ -141,7 +146,33 @@ function figures(segment: Segment, sources: DraftSources): SegmentFigures {
       energyZepto += BigInt(interval.kwhMicro) * (unit - margin);
     }
   }
-  return { kwhMicro, energyZepto, missingDays, unpricedIntervals };
+  return { kwhMicro, energyZepto, missingDays, unpricedIntervals, ...exportCredit(segment, sources) };
+}
+
+/** The export of a segment and what its tariff credits for it: a feed-in price, or market x factor less a margin. */
+function exportCredit(segment: Segment, sources: DraftSources): { exportKwhMicro: bigint; exportZepto: bigint } {
+  const terms = segment.tariff.export;
+  if (terms == null) return { exportKwhMicro: 0n, exportZepto: 0n };
+  const days = sources.exportDays(segment.meter);
+  let exportKwhMicro = 0n;
+  let exportZepto = 0n;
+  for (const date of segment.dates) {
+    const day = days.get(date);
+    if (day === undefined) continue;
+    const kwhMicro = BigInt(day.totalKwhMicro);
+    exportKwhMicro += kwhMicro;
+    exportZepto +=
+      terms.kind === 'FIXED'
+        ? kwhMicro * parseMicro(terms.unitPriceEurMwh)! * 1_000_000n
+        : BigInt(day.costFemto) * parseMicro(terms.factor)! - kwhMicro * parseMicro(terms.marginEurMwh)! * 1_000_000n;
+  }
+  return { exportKwhMicro, exportZepto };
+}
+
+function describeExport(terms: NonNullable<TariffTerms['export']>): string {
+  return terms.kind === 'FIXED'
+    ? `at ${terms.unitPriceEurMwh} EUR/MWh`
+    : `at market price x ${terms.factor}${parseMicro(terms.marginEurMwh)! === 0n ? '' : ` less ${terms.marginEurMwh} EUR/MWh`}`;
 }
 
 function describeTariff(tariff: TariffTerms): string {
@@ -191,6 +222,18 @@ export function draftInvoice(account: AccountDoc, month: string, sources: DraftS
         unit: 'kWh',
         unitPrice: formatScaled(divideRounded(margin, 1000n), 6),
         cents: divideRounded(f.kwhMicro * margin, FEMTO_PER_CENT),
+      });
+    }
+    // Exported energy is credited: a negative amount, rounded once like every line.
+    if (tariff.export != null && f.exportKwhMicro > 0n) {
+      lines.push({
+        meter,
+        kind: 'EXPORT',
+        description: `Export credited ${describeExport(tariff.export)}, ${range(dates)}`,
+        quantity: kwh(f.exportKwhMicro),
+        unit: 'kWh',
+        unitPrice: perKwh(-f.exportZepto, f.exportKwhMicro),
+        cents: -divideRounded(f.exportZepto, ZEPTO_PER_CENT),
       });
     }
     const standing = parseMicro(tariff.standingChargePerDay)!;

@@ -4,7 +4,14 @@
  */
 
 /** A DYNAMIC tariff bills market price x factor + margin per MWh (optionally floored/capped); FIXED one unit price. */
-export type TariffTerms =
+/**
+ * How exported energy is credited: at a fixed feed-in price, or at the market price x factor less a margin
+ * (EUR/MWh). Absent in tariffs set before export was credited (version 1 of the terms): no credit.
+ */
+export type ExportTerms =
+  { kind: 'FIXED'; unitPriceEurMwh: string } | { kind: 'DYNAMIC'; factor: string; marginEurMwh: string };
+
+export type TariffTerms = (
   | {
       kind: 'DYNAMIC';
       factor: string;
@@ -13,7 +20,8 @@ export type TariffTerms =
       floorEurMwh: string | null;
       capEurMwh: string | null;
     }
-  | { kind: 'FIXED'; unitPriceEurMwh: string; standingChargePerDay: string };
+  | { kind: 'FIXED'; unitPriceEurMwh: string; standingChargePerDay: string }
+) & { export?: ExportTerms | null };
 
 export interface AccountOpened {
   type: 'AccountOpened';
@@ -44,7 +52,7 @@ export type MeterAssignmentEvent = MeterAssigned | MeterUnassigned;
 /** One line of an issued invoice or credit note, frozen as issued (amounts in cents, as decimal strings). */
 export interface IssuedLine {
   meter: string | null;
-  kind: 'ENERGY' | 'MARGIN' | 'STANDING_CHARGE';
+  kind: 'ENERGY' | 'MARGIN' | 'STANDING_CHARGE' | 'EXPORT';
   description: string;
   quantity: string;
   unit: string;

@@ -10,6 +10,18 @@ registerEnumType(TariffKind, {
   description: 'DYNAMIC: market price x factor + margin (optionally floored/capped); FIXED: one unit price.',
 });
 
+@InputType('ExportTariffInput', {
+  description:
+    'How exported energy is credited, EUR/MWh as decimal strings: FIXED at unitPriceEurMwh (a feed-in tariff), or ' +
+    'DYNAMIC at the market price x factor (default "1") less marginEurMwh (default "0").',
+})
+export class ExportTariffInput {
+  @Field(() => TariffKind) kind!: TariffKind;
+  @Field(() => String, { nullable: true }) unitPriceEurMwh?: string | null;
+  @Field(() => String, { nullable: true }) factor?: string | null;
+  @Field(() => String, { nullable: true }) marginEurMwh?: string | null;
+}
+
 @InputType('TariffInput', { description: 'Prices in EUR/MWh, the standing charge in EUR per day: decimal strings.' })
 export class TariffInput {
   @Field(() => TariffKind) kind!: TariffKind;
@@ -28,6 +40,11 @@ export class TariffInput {
   floorEurMwh?: string | null;
   @Field(() => String, { nullable: true, description: 'DYNAMIC: highest unit price per interval.' })
   capEurMwh?: string | null;
+  @Field(() => ExportTariffInput, {
+    nullable: true,
+    description: 'Credits exported energy on an EXPORT line per meter and tariff period (none when absent).',
+  })
+  export?: ExportTariffInput | null;
 }
 
 @InputType('AccountInput')
@@ -40,6 +57,14 @@ export class AccountInput {
   @Field(() => TariffInput) tariff!: TariffInput;
 }
 
+@ObjectType('ExportTariff')
+export class ExportTariffType {
+  @Field(() => TariffKind) kind!: TariffKind;
+  @Field(() => String, { nullable: true }) unitPriceEurMwh!: string | null;
+  @Field(() => String, { nullable: true }) factor!: string | null;
+  @Field(() => String, { nullable: true }) marginEurMwh!: string | null;
+}
+
 @ObjectType('Tariff')
 export class TariffType {
   @Field(() => TariffKind) kind!: TariffKind;
@@ -49,6 +74,8 @@ export class TariffType {
   @Field(() => String) standingChargePerDay!: string;
   @Field(() => String, { nullable: true }) floorEurMwh!: string | null;
   @Field(() => String, { nullable: true }) capEurMwh!: string | null;
+  @Field(() => ExportTariffType, { nullable: true, description: 'How exported energy is credited, if it is.' })
+  export!: ExportTariffType | null;
 }
 
 @ObjectType('TariffPeriod')
@@ -68,7 +95,8 @@ export class MeterAssignmentType {
 @ObjectType('InvoiceLine')
 export class InvoiceLineType {
   @Field(() => ID, { nullable: true }) meter!: string | null;
-  @Field(() => String, { description: 'ENERGY, MARGIN or STANDING_CHARGE.' }) kind!: string;
+  @Field(() => String, { description: 'ENERGY, MARGIN, STANDING_CHARGE or EXPORT (a credit: a negative amount).' })
+  kind!: string;
   @Field(() => String) description!: string;
   @Field(() => String) quantity!: string;
   @Field(() => String, { description: 'kWh or day.' }) unit!: string;
