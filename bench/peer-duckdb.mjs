@@ -7,7 +7,8 @@
  *   node bench/peer-duckdb.mjs READINGS.csv PRICES.csv YYYY-MM [TIME_ZONE] > invoices.csv
  *
  * The rules are the service's for a base-format file of 15-minute readings under hourly prices:
- * - a row has exactly three comma-separated fields; the meter id is 1-64 of [A-Za-z0-9._-] after
+ * - a row has exactly three comma-separated fields (or four, the fourth its channel: only IMPORT rows are
+ *   billed, as with a file of two channels); the meter id is 1-64 of [A-Za-z0-9._-] after
  *   trimming; the timestamp is ISO-8601 with `Z` or an offset on the 15-minute grid; kWh is a plain
  *   decimal with a dot, at most MAX_KWH_PER_READING (10000);
  * - of the rows for one meter and instant (however the time is written), the first line wins;
@@ -42,7 +43,7 @@ await db.run(`
       CASE WHEN regexp_full_match(trim(f[2]), '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})')
            THEN try_cast(replace(trim(f[2]), ' ', 'T') AS TIMESTAMPTZ) END AS start,
       CASE WHEN regexp_full_match(trim(f[3]), '\\d+(\\.\\d+)?') THEN try_cast(trim(f[3]) AS DECIMAL(18, 6)) END AS kwh
-    FROM split WHERE len(f) = 3)
+    FROM split WHERE len(f) = 3 OR (len(f) = 4 AND trim(f[4]) = 'IMPORT'))
   SELECT meter, epoch_ms(start) AS start_ms, kwh
   FROM typed
   WHERE regexp_full_match(meter, '[A-Za-z0-9._-]{1,64}') AND start IS NOT NULL AND kwh IS NOT NULL

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --meters 350 --month 2026-10 --sizes 1,4 --runs 3]
+ * npm run bench [-- --meters 350 --month 2026-10 --sizes 1,4 --runs 3 --channels 1|2]
  *
  * For each size (a multiple of --meters), generates a month of 15-minute readings and the month's
  * hourly prices, starts the service as `npm start` does on a fresh data directory, uploads the readings
@@ -35,6 +35,8 @@ const runs = Number(option('runs', '3'));
 const ownPeers = resolve(__dirname, '../bench');
 const peers = resolve(option('peers', ownPeers));
 const tz = 'Europe/Sofia';
+/** `--channels 2`: every import row has an export row beside it (a `channel` column; twice the rows). */
+const withExport = option('channels', '1') === '2';
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -165,7 +167,10 @@ async function benchSize(size: number) {
     const readings = join(work, 'readings.csv');
     const prices = join(work, 'prices.csv');
     const counts = emptyCounts();
-    await writeLines(readings, generateReadings({ month, meters: meters * size, errorRate: 0.001, seed: 7 }, counts));
+    await writeLines(
+      readings,
+      generateReadings({ month, meters: meters * size, errorRate: 0.001, seed: 7, withExport }, counts),
+    );
     await writeLines(prices, generatePrices({ month }));
     const bytes = statSync(readings).size;
     process.stdout.write(`${size}x: ${counts.rows} rows (${(bytes / 1e6).toFixed(1)} MB), ${meters * size} meters\n`);

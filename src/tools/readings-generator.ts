@@ -27,6 +27,11 @@ export interface ReadingsSpec {
   seed?: number;
   /** Metering point id of meter n (0-based). */
   meterId?: (n: number) => string;
+  /**
+   * Two channels: a `channel` column, and beside each import row an EXPORT row for the same interval
+   * (solar by day, 0 at night), so the file has twice the rows.
+   */
+  withExport?: boolean;
 }
 
 export type ErrorCounts = Record<InjectedError, number>;
@@ -81,7 +86,8 @@ export function* generateReadings(spec: ReadingsSpec, counts: GeneratedCounts = 
   const step = (spec.intervalMinutes ?? 15) * 60_000;
   const errorRate = spec.errorRate ?? 0;
   const meterId = spec.meterId ?? ((n: number) => `MP${String(n + 1).padStart(6, '0')}`);
-  yield 'metering_point_id,timestamp,kwh';
+  const suffix = spec.withExport === true ? ',IMPORT' : '';
+  yield spec.withExport === true ? 'metering_point_id,timestamp,kwh,channel' : 'metering_point_id,timestamp,kwh';
   for (const [dayStart, dayEnd] of localDays(clock, spec.month, spec.days)) {
     const block: string[] = [];
     for (let meter = 0; meter < spec.meters; meter++) {
@@ -95,10 +101,15 @@ export function* generateReadings(spec: ReadingsSpec, counts: GeneratedCounts = 
         if (errorRate > 0 && random() < errorRate) {
           const kind = INJECTED_ERRORS[Math.floor(random() * INJECTED_ERRORS.length)]!;
           counts[kind] += 1;
-          block.push(badRow(kind, id, timestamp, kwh, counts));
+          block.push(`${badRow(kind, id, timestamp, kwh, counts)}${suffix}`);
         } else {
           counts.valid += 1;
-          block.push(`${id},${timestamp},${kwh}`);
+          block.push(`${id},${timestamp},${kwh}${suffix}`);
+        }
+        if (spec.withExport === true) {
+          const solar = hour >= 9 && hour <= 16 ? (base * 2 * (step / 3_600_000) * random()).toFixed(4) : '0.0000';
+          counts.valid += 1;
+          block.push(`${id},${timestamp},${solar},EXPORT`);
         }
       }
     }

@@ -5,6 +5,7 @@
 import type { DailyUsageDoc } from '../domain/billing/daily-usage';
 import type { InvoiceDoc, InvoiceStatus } from '../domain/billing/invoice';
 import { formatEuros } from '../domain/billing/money';
+import { decodeMarkCounts } from '../domain/billing/meter-day';
 import { seriesOf } from '../domain/billing/series';
 import { unitOfKind, type ChannelKind } from '../domain/readings/channels';
 
@@ -23,6 +24,8 @@ export interface DailyUsageView {
   unpricedIntervals: number;
   kind: ChannelKind;
   unit: string;
+  /** The day's readings by quality mark. */
+  qualityMarks: Array<{ mark: string; readings: number }>;
 }
 
 /** The monthly invoice of one meter. */
@@ -42,6 +45,8 @@ export interface InvoiceView {
   status: InvoiceStatus;
   exportKwh: number;
   exportValue: string;
+  qualityMarks: Array<{ mark: string; readings: number }>;
+  estimatedIntervals: number;
 }
 
 export const kwh = (micro: number): number => micro / 1e6;
@@ -63,6 +68,7 @@ export function dailyUsageView(doc: DailyUsageDoc): DailyUsageView {
     unpricedIntervals: doc.intervals - doc.pricedIntervals,
     kind: series.kind,
     unit: unitOfKind(series.kind),
+    qualityMarks: decodeMarkCounts(doc.qualityMarks),
   };
 }
 
@@ -83,5 +89,7 @@ export function invoiceView(doc: InvoiceDoc): InvoiceView {
     status: doc.status,
     exportKwh: kwh(doc.exportKwhMicro ?? 0),
     exportValue: doc.exportValue ?? '0.00',
+    qualityMarks: decodeMarkCounts(doc.qualityMarks),
+    estimatedIntervals: doc.estimatedIntervals ?? 0,
   };
 }

@@ -77,6 +77,7 @@ export function dailyDoc(meter: string, date: string, totalKwhMicro: number): Da
     pricedIntervals: 96,
     pricedKwhMicro: totalKwhMicro,
     costFemto: String(BigInt(totalKwhMicro) * 123_000_000n),
+    qualityMarks: '',
   };
 }
 

@@ -225,6 +225,61 @@ describe('NEM12 files', () => {
     expect(days.map((d) => [d.date, Math.round(d.totalKwh * 1000), d.intervals, d.complete])).toEqual(
       e1.map((d) => [isoOf(d.date), sum(d.values), 48, true]),
     );
+    // Each day counts its readings by quality mark, and the invoice its estimated or substituted intervals.
+    const quality = await graphql(
+      t.url,
+      `
+        query ($p: String) {
+          dailyUsage(meter: "NMI0000001", from: "2024-01-01", to: "2024-01-02", atLeast: $p) {
+            date
+            qualityMarks {
+              mark
+              readings
+            }
+          }
+          invoices(month: "2024-01", meter: "NMI0000001") {
+            edges {
+              node {
+                estimatedIntervals
+                qualityMarks {
+                  mark
+                  readings
+                }
+              }
+            }
+          }
+        }
+      `,
+      { p: receipt.position },
+    );
+    expect(quality.errors).toBeUndefined();
+    expect(quality.data).toEqual({
+      dailyUsage: [
+        { date: '2024-01-01', qualityMarks: [{ mark: 'A', readings: 48 }] },
+        {
+          date: '2024-01-02',
+          qualityMarks: [
+            { mark: 'A', readings: 20 },
+            { mark: 'E', readings: 10 },
+            { mark: 'S', readings: 18 },
+          ],
+        },
+      ],
+      invoices: {
+        edges: [
+          {
+            node: {
+              estimatedIntervals: 28,
+              qualityMarks: [
+                { mark: 'A', readings: 68 },
+                { mark: 'E', readings: 10 },
+                { mark: 'S', readings: 18 },
+              ],
+            },
+          },
+        ],
+      },
+    });
     // The export channel's every day is its own sum.
     for (const d of b1) {
       expect(await channelDay('NMI0000001', isoOf(d.date), 'EXPORT', null, receipt.position)).toEqual({

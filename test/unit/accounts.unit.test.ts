@@ -39,6 +39,7 @@ function day(meter: string, date: string, kwhMicro: number, costFemto: bigint, p
     pricedIntervals: priced,
     pricedKwhMicro: kwhMicro,
     costFemto: String(costFemto),
+    qualityMarks: '',
   };
 }
 

@@ -5,8 +5,11 @@ import {
   decodeSlots,
   emptySlots,
   encodeSlots,
+  markOf,
+  overlay,
   putReading,
   slotPricesOf,
+  sumRegisters,
   totalsOf,
 } from '../../src/domain/billing/meter-day';
 import { computeInvoice } from '../../src/domain/billing/invoice';
@@ -186,6 +189,32 @@ describe('stored meter-day slots (encodeSlots / decodeSlots)', () => {
       expect(bytes.byteLength).toBe(3 + 13 + 2 * 8);
       expect(decodeSlots(bytes)).toEqual(slots);
     }
+  });
+
+  it("keeps each slot's quality mark when a day has marks, and days without marks as they were", () => {
+    const day = localDay(new ZonedClock('UTC'), '2026-10-01');
+    const slots = emptySlots(day, 15);
+    putReading(slots, day.start, 1_000, 'A');
+    putReading(slots, day.start + 900_000, 2_000, 'E');
+    putReading(slots, day.start + 1_800_000, 3_000);
+    const decoded = decodeSlots(encodeSlots(slots));
+    expect([0, 1, 2, 3].map((i) => markOf({ ...slots, ...decoded }, i))).toEqual(['A', 'E', '', '']);
+    // A later file's reading brings its mark; where it has none, the earlier mark stays with the earlier reading.
+    const later = emptySlots(day, 15);
+    putReading(later, day.start + 900_000, 2_500, 'A');
+    const merged = overlay({ ...slots, ...decoded }, later);
+    expect([0, 1].map((i) => [merged.values[i], markOf(merged, i)])).toEqual([
+      [1_000, 'A'],
+      [2_500, 'A'],
+    ]);
+    // Registers summed: an estimate in either makes the sum an estimate.
+    const other = emptySlots(day, 15);
+    putReading(other, day.start, 500, 'E');
+    const sum = sumRegisters([slots, other]);
+    expect([sum.values[0], markOf(sum, 0)]).toEqual([1_500, 'E']);
+    expect(totalsOf({ meter: 'M', date: day.date }, sum, new Float64Array(96).fill(Number.NaN), 96).qualityMarks).toBe(
+      'E=2',
+    );
   });
 
   it('keeps an empty day and a present zero apart', () => {

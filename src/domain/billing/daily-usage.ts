@@ -17,6 +17,8 @@ export interface DailyUsageDoc {
   pricedKwhMicro: number;
   /** Exact energy cost of the priced intervals, femto-euros, as a decimal string (BigInt). */
   costFemto: string;
+  /** The day's readings by quality mark (`encodeMarkCounts`: `A=40;E=8`); '' when none has one. */
+  qualityMarks: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DailyUsageDoc } from './daily-usage';
+import { decodeMarkCounts, encodeMarkCounts, ESTIMATED_MARKS } from './meter-day';
 import { formatEurPerKwh, formatEuros } from './money';
 
 export type InvoiceStatus = 'COMPLETE' | 'MISSING_READINGS' | 'MISSING_PRICES';
@@ -32,6 +33,9 @@ export interface InvoiceDoc {
   exportKwhMicro?: number;
   exportCostFemto?: string;
   exportValue?: string;
+  /** The month's readings by quality mark (`encodeMarkCounts`), and how many are estimated or substituted. */
+  qualityMarks?: string;
+  estimatedIntervals?: number;
 }
 
 export const invoiceId = (meter: string, month: string): string => `${month}:${meter}`;
@@ -62,6 +66,11 @@ export function computeInvoice(
     cost += BigInt(day.costFemto);
     if (day.intervals > 0) daysWithReadings += 1;
   }
+  const marks = new Map<string, number>();
+  for (const day of days)
+    for (const { mark, readings } of decodeMarkCounts(day.qualityMarks))
+      marks.set(mark, (marks.get(mark) ?? 0) + readings);
+  const estimated = [...marks].reduce((sum, [mark, n]) => sum + (ESTIMATED_MARKS.includes(mark) ? n : 0), 0);
   let exportKwh = 0;
   let exportValue = 0n;
   for (const day of exportDays) {
@@ -90,5 +99,7 @@ export function computeInvoice(
     exportKwhMicro: exportKwh,
     exportCostFemto: exportValue.toString(),
     exportValue: formatEuros(exportValue),
+    qualityMarks: encodeMarkCounts(marks),
+    estimatedIntervals: estimated,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { ChannelKind } from '../readings/channels';
 import type { DailyUsageDoc } from './daily-usage';
-import { sumRegisters, type MeterDayRow } from './meter-day';
+import { encodeMarkCounts, markOf, sumRegisters, type MeterDayRow } from './meter-day';
 import { seriesKey } from './series';
 
 export function kindDays(meter: string, kind: ChannelKind, registers: readonly MeterDayRow[]): DailyUsageDoc[] {
@@ -17,9 +17,12 @@ export function kindDays(meter: string, kind: ChannelKind, registers: readonly M
       let intervals = 0;
       let min = Number.POSITIVE_INFINITY;
       let max = 0;
+      const marks = new Map<string, number>();
       for (let i = 0; i < slots.values.length; i++) {
         if (slots.present[i] !== 1) continue;
         intervals += 1;
+        const mark = markOf(slots, i);
+        if (mark !== '') marks.set(mark, (marks.get(mark) ?? 0) + 1);
         min = Math.min(min, slots.values[i]!);
         max = Math.max(max, slots.values[i]!);
       }
@@ -35,6 +38,7 @@ export function kindDays(meter: string, kind: ChannelKind, registers: readonly M
         pricedIntervals: Math.min(intervals, Math.max(...days.map((d) => d.pricedIntervals))),
         pricedKwhMicro: days.reduce((sum, d) => sum + d.pricedKwhMicro, 0),
         costFemto: days.reduce((sum, d) => sum + BigInt(d.costFemto), 0n).toString(),
+        qualityMarks: encodeMarkCounts(marks),
       };
     });
 }

@@ -158,7 +158,7 @@ export interface AppliedUploadDocument {
 }
 
 export function meterDayDocument(row: MeterDayRow): MeterDayDocument {
-  const { values: _v, present: _p, ...rest } = row;
+  const { values: _v, present: _p, marks: _m, markNames: _n, ...rest } = row;
   return { ...rest, slots: new Binary(encodeSlots(row)) };
 }
 

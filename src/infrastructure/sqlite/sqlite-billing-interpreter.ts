@@ -60,7 +60,8 @@ export function answerBillingRequest(model: BillingModel, request: BillingReques
       );
       const putDaily = sql(
         `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
-           expected_intervals, priced_intervals, priced_kwh_micro, cost_femto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, quality_marks)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const d of request.days) {
         putSlots.run(d.date, d.meter, d.intervalMinutes, d.dayStart, encodeSlots(d));
@@ -71,7 +72,7 @@ export function answerBillingRequest(model: BillingModel, request: BillingReques
     case 'putDayTotals': {
       const update = sql(
         `UPDATE ${t.daily} SET total_kwh_micro = ?, min_kwh_micro = ?, max_kwh_micro = ?, intervals = ?,
-           expected_intervals = ?, priced_intervals = ?, priced_kwh_micro = ?, cost_femto = ?
+           expected_intervals = ?, priced_intervals = ?, priced_kwh_micro = ?, cost_femto = ?, quality_marks = ?
          WHERE meter = ? AND date = ?`,
       );
       for (const d of request.days) {
@@ -92,8 +93,8 @@ export function answerBillingRequest(model: BillingModel, request: BillingReques
     case 'putPendingDays': {
       const put = sql(
         `INSERT OR REPLACE INTO ${t.pending} (upload_id, meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro,
-           intervals, expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, interval_minutes, day_start,
-           slots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           intervals, expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, quality_marks,
+           interval_minutes, day_start, slots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const d of request.days) {
         put.run(request.uploadId, ...dailyValues(d), d.intervalMinutes, d.dayStart, encodeSlots(d));
@@ -133,9 +134,9 @@ export function answerBillingRequest(model: BillingModel, request: BillingReques
       ).run(request.uploadId);
       sql(
         `INSERT OR REPLACE INTO ${t.daily} (meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals,
-           expected_intervals, priced_intervals, priced_kwh_micro, cost_femto)
+           expected_intervals, priced_intervals, priced_kwh_micro, cost_femto, quality_marks)
          SELECT meter, date, total_kwh_micro, min_kwh_micro, max_kwh_micro, intervals, expected_intervals,
-           priced_intervals, priced_kwh_micro, cost_femto FROM ${t.pending} WHERE upload_id = ?`,
+           priced_intervals, priced_kwh_micro, cost_femto, quality_marks FROM ${t.pending} WHERE upload_id = ?`,
       ).run(request.uploadId);
       const touched = sql(
         `SELECT DISTINCT meter, substr(date, 1, 7) AS month FROM ${t.pending} WHERE upload_id = ?`,

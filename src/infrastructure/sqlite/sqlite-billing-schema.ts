@@ -26,7 +26,8 @@ export const INDEXES = [
 /** The daily figures, without the slots (what queries read), named as `DailyUsageDoc` has them. */
 export const DAILY_FIELDS = `meter, date, total_kwh_micro AS totalKwhMicro, min_kwh_micro AS minKwhMicro,
   max_kwh_micro AS maxKwhMicro, intervals, expected_intervals AS expectedIntervals,
-  priced_intervals AS pricedIntervals, priced_kwh_micro AS pricedKwhMicro, cost_femto AS costFemto`;
+  priced_intervals AS pricedIntervals, priced_kwh_micro AS pricedKwhMicro, cost_femto AS costFemto,
+  quality_marks AS qualityMarks`;
 
 export interface SlotColumns {
   meter: string;
@@ -75,7 +76,14 @@ export function createBillingTables(db: SqliteDatabase, tables: TableSet, t: Bil
   db.exec(`DROP TABLE IF EXISTS ${tables.name('rm_readings')}; DROP TABLE IF EXISTS ${tables.name('rm_staged_days')}`);
   const daily = columnNames(db, t.daily);
   // Version 3 kept the slots in the daily table; version 2 had neither.
-  if (daily.length > 0 && (daily.includes('slots') || !daily.includes('cost_femto'))) db.exec(`DROP TABLE ${t.daily}`);
+  // Version 5 kept no quality marks.
+  if (
+    daily.length > 0 &&
+    (daily.includes('slots') || !daily.includes('cost_femto') || !daily.includes('quality_marks'))
+  )
+    db.exec(`DROP TABLE ${t.daily}`);
+  const pendingColumns = columnNames(db, t.pending);
+  if (pendingColumns.length > 0 && !pendingColumns.includes('quality_marks')) db.exec(`DROP TABLE ${t.pending}`);
   // Version 4 recorded only that an upload was prepared whole.
   const prepared = columnNames(db, t.prepared);
   if (prepared.length > 0 && !prepared.includes('stale')) db.exec(`DROP TABLE ${t.prepared}`);
@@ -88,6 +96,7 @@ export function createBillingTables(db: SqliteDatabase, tables: TableSet, t: Bil
       meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL, min_kwh_micro INTEGER NOT NULL,
       max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL, expected_intervals INTEGER NOT NULL,
       priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL, cost_femto TEXT NOT NULL,
+      quality_marks TEXT NOT NULL DEFAULT '',
       PRIMARY KEY (meter, date)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ${t.slots} (
       date TEXT NOT NULL, meter TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL,
@@ -96,7 +105,8 @@ export function createBillingTables(db: SqliteDatabase, tables: TableSet, t: Bil
       upload_id TEXT NOT NULL, meter TEXT NOT NULL, date TEXT NOT NULL, total_kwh_micro INTEGER NOT NULL,
       min_kwh_micro INTEGER NOT NULL, max_kwh_micro INTEGER NOT NULL, intervals INTEGER NOT NULL,
       expected_intervals INTEGER NOT NULL, priced_intervals INTEGER NOT NULL, priced_kwh_micro INTEGER NOT NULL,
-      cost_femto TEXT NOT NULL, interval_minutes INTEGER NOT NULL, day_start INTEGER NOT NULL, slots BLOB NOT NULL,
+      cost_femto TEXT NOT NULL, quality_marks TEXT NOT NULL DEFAULT '', interval_minutes INTEGER NOT NULL,
+      day_start INTEGER NOT NULL, slots BLOB NOT NULL,
       PRIMARY KEY (upload_id, meter, date));
     CREATE TABLE IF NOT EXISTS ${t.prepared} (
       upload_id TEXT NOT NULL PRIMARY KEY, through_batch INTEGER NOT NULL, complete INTEGER NOT NULL,
@@ -116,7 +126,7 @@ export function createBillingTables(db: SqliteDatabase, tables: TableSet, t: Bil
 /** A meter-day's daily figures as bound parameters, in column order. */
 export function dailyValues(
   d: DailyUsageDoc,
-): [string, string, number, number, number, number, number, number, number, string] {
+): [string, string, number, number, number, number, number, number, number, string, string] {
   return [
     d.meter,
     d.date,
@@ -128,5 +138,6 @@ export function dailyValues(
     d.pricedIntervals,
     d.pricedKwhMicro,
     d.costFemto,
+    d.qualityMarks ?? '',
   ];
 }

@@ -69,8 +69,15 @@ export class BatchState {
 
   /** A meter-day billed: its slots with their totals and cost under its date's prices (`loadPrices` first). */
   billed(key: MeterDayKey, slots: DaySlots): MeterDayRow {
-    const { dayStart, intervalMinutes, values, present } = slots;
-    return { ...this.totals(key, slots), dayStart, intervalMinutes, values, present };
+    const { dayStart, intervalMinutes, values, present, marks, markNames } = slots;
+    return {
+      ...this.totals(key, slots),
+      dayStart,
+      intervalMinutes,
+      values,
+      present,
+      ...(marks === undefined ? {} : { marks, markNames: markNames ?? [] }),
+    };
   }
 
   /** The price of each slot of the day's grid, computed once per date and grid. */

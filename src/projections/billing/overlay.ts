@@ -96,7 +96,9 @@ function gather(
       }
       target.days.set(day.number, gathered);
     }
-    if (!putReading(gathered, start, readings.kwhMicro[i]!)) {
+    const mark =
+      readings.quality === undefined || readings.quality[i] === 0 ? '' : readings.qualities![readings.quality[i]! - 1]!;
+    if (!putReading(gathered, start, readings.kwhMicro[i]!, mark)) {
       return `upload ${uploadId}: reading of ${gathered.meter} at ${new Date(start).toISOString()} is not on the ${gathered.intervalMinutes}-minute grid`;
     }
   }

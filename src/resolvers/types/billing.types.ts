@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { QualityMarkType } from './format.types';
 import { ChannelKind } from './channel.types';
 import { PageInfo } from './connection';
 
@@ -32,6 +33,10 @@ export class DailyUsageType {
   kind!: ChannelKind;
   @Field(() => String, { description: 'kWh, or kvarh for reactive kinds: totalKwh, minKwh and maxKwh are in it.' })
   unit!: string;
+  @Field(() => [QualityMarkType], {
+    description: "The day's readings by quality mark (NEM12's A, E, F, S; an export's status or quality marks).",
+  })
+  qualityMarks!: QualityMarkType[];
 }
 
 @ObjectType('MeterChannel', { description: 'A channel a meter has readings of.' })
@@ -95,6 +100,12 @@ export class InvoiceType {
     description: 'The exported energy valued at the market price, EUR, rounded once to cents (not part of energyCost).',
   })
   exportValue!: string;
+  @Field(() => [QualityMarkType], { description: "The month's readings by quality mark." })
+  qualityMarks!: QualityMarkType[];
+  @Field(() => Int, {
+    description: 'Intervals whose reading is estimated or substituted (marks E, S and F), not an actual reading.',
+  })
+  estimatedIntervals!: number;
 }
 
 @ObjectType('InvoiceEdge')
