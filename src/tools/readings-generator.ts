@@ -101,7 +101,13 @@ export function* generateReadings(spec: ReadingsSpec, counts: GeneratedCounts = 
         if (errorRate > 0 && random() < errorRate) {
           const kind = INJECTED_ERRORS[Math.floor(random() * INJECTED_ERRORS.length)]!;
           counts[kind] += 1;
-          block.push(`${badRow(kind, id, timestamp, kwh, counts)}${suffix}`);
+          // A duplicate is two lines: each gets the channel.
+          block.push(
+            badRow(kind, id, timestamp, kwh, counts)
+              .split('\n')
+              .map((line) => `${line}${suffix}`)
+              .join('\n'),
+          );
         } else {
           counts.valid += 1;
           block.push(`${id},${timestamp},${kwh}${suffix}`);

@@ -217,6 +217,11 @@ suite('admin console in Chromium', () => {
     await page.getByRole('heading', { name: /^Meter / }).waitFor();
     await page.locator('.chart canvas').nth(2).waitFor();
     expect(await page.locator('.chart').count()).toBe(3);
+    // The days of the month, each with its import, its export (none here) and the quality of its readings.
+    expect(await page.getByTestId('meter-channels').innerText()).toContain('IMPORT (IMPORT, kWh)');
+    const days = await page.getByTestId('meter-days').locator('tbody tr').allInnerTexts();
+    expect(days.length).toBeGreaterThan(0);
+    expect(days[0]!.split('\t')[2]).toBe('—');
     await shot('06-meter');
   });
 

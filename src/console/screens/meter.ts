@@ -12,6 +12,22 @@ import {
 import { formatDecimal, formatNumber } from '../format';
 import { Chart, DateRange, html, inZone, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
 
+interface QualityMark {
+  mark: string;
+  readings: number;
+}
+
+/** A day's readings by quality mark, as a short line: "A 40 · E 8"; a dash when none has a mark. */
+function qualityText(marks: readonly QualityMark[]): string {
+  return marks.length === 0 ? '—' : marks.map((m) => `${m.mark} ${m.readings}`).join(' · ');
+}
+
+/** Each date's value, or null where the points have none (a gap in the chart). */
+function valuesOn(dates: readonly string[], points: ReadonlyArray<{ date: string; totalKwh: number }>) {
+  const byDate = new Map(points.map((p) => [p.date, p.totalKwh]));
+  return dates.map((date) => byDate.get(date) ?? null);
+}
+
 function monthRange(month: string): { from: string; to: string } {
   const [year, m] = month.split('-').map(Number) as [number, number];
   const last = new Date(Date.UTC(year, m, 0)).getUTCDate();
@@ -27,17 +43,24 @@ export function MeterPage({
   const initial = monthRange(initialMonth ?? previousMonth(new Date()));
   const [range, setRange] = useState(initial);
   const [day, setDay] = useState(initial.from);
+  const [showReactive, setShowReactive] = useState(false);
   const usage = useLoad(
     () =>
       gql<{
-        dailyUsage: DailyPoint[];
+        dailyUsage: Array<DailyPoint & { qualityMarks: QualityMark[] }>;
+        exported: Array<{ date: string; totalKwh: number }>;
+        channels: Array<{ channel: string; kind: string; unit: string }>;
         prices: PricePointData[];
         invoiceSummary: Array<{ month: string; totalKwh: number; energyCost: string }>;
         billingSettings: { timeZone: string };
       }>(
         session.token,
         `query($meter: ID!, $from: String!, $to: String!, $atLeast: String) {
-          dailyUsage(meter: $meter, from: $from, to: $to, atLeast: $atLeast) { date totalKwh minKwh maxKwh complete }
+          dailyUsage(meter: $meter, from: $from, to: $to, atLeast: $atLeast) {
+            date totalKwh minKwh maxKwh complete qualityMarks { mark readings }
+          }
+          exported: dailyUsage(meter: $meter, from: $from, to: $to, kind: EXPORT) { date totalKwh }
+          channels(meter: $meter) { channel kind unit }
           prices(from: $from, to: $to) { start end priceEurMwh }
           invoiceSummary(meter: $meter, lastMonths: 12) { month totalKwh energyCost }
           billingSettings { timeZone }
@@ -45,6 +68,24 @@ export function MeterPage({
         { meter, from: range.from, to: range.to, atLeast: atLeast() },
       ),
     [meter, range.from, range.to],
+  );
+  // Reactive energy only when asked for: it is not billed, and most admins never look at it.
+  const reactive = useLoad(
+    () =>
+      showReactive
+        ? gql<{
+            reactiveImport: Array<{ date: string; totalKwh: number }>;
+            reactiveExport: Array<{ date: string; totalKwh: number }>;
+          }>(
+            session.token,
+            `query($meter: ID!, $from: String!, $to: String!) {
+              reactiveImport: dailyUsage(meter: $meter, from: $from, to: $to, kind: REACTIVE_IMPORT) { date totalKwh }
+              reactiveExport: dailyUsage(meter: $meter, from: $from, to: $to, kind: REACTIVE_EXPORT) { date totalKwh }
+            }`,
+            { meter, from: range.from, to: range.to },
+          )
+        : Promise.resolve(null),
+    [meter, range.from, range.to, showReactive],
   );
   const profile = useLoad(
     () =>
@@ -69,6 +110,8 @@ export function MeterPage({
       const values = perDay.get(d);
       return values === undefined ? null : values.reduce((a, b) => a + b, 0) / values.length;
     });
+    const exported = valuesOn(datesBetween(range.from, range.to), usage.data.exported);
+    const withExport = exported.some((v) => v !== null);
     const options: Omit<uPlot.Options, 'width' | 'height'> = {
       ...inZone(zone),
       scales: { x: { time: true }, kwh: {}, eur: {} },
@@ -79,8 +122,9 @@ export function MeterPage({
       ],
       series: [
         {},
-        { label: 'kWh', scale: 'kwh', stroke: '#2f6fab', width: 2 },
+        { label: 'kWh imported', scale: 'kwh', stroke: '#2f6fab', width: 2 },
         { label: 'EUR/MWh', scale: 'eur', stroke: '#c0692b' },
+        ...(withExport ? [{ label: 'kWh exported', scale: 'kwh', stroke: '#3a9a5b', width: 2 }] : []),
       ],
     };
     // Each day's smallest and largest interval reading, as a band on its own scale (per interval, not per day).
@@ -93,7 +137,7 @@ export function MeterPage({
     };
     return {
       options,
-      data: [daily.x, daily.total, meanPrice] as uPlot.AlignedData,
+      data: [daily.x, daily.total, meanPrice, ...(withExport ? [exported] : [])] as uPlot.AlignedData,
       bandOptions,
       bandData: [daily.x, daily.min, daily.max] as uPlot.AlignedData,
     };
@@ -119,6 +163,11 @@ export function MeterPage({
     return { options, data: [x, points.map((p) => p.kwh), points.map((p) => p.priceEurMwh)] as uPlot.AlignedData };
   }, [profile.data, zone]);
   const prices = usage.data === null ? null : priceSeries(usage.data.prices);
+  const exportedOn = new Map((usage.data?.exported ?? []).map((d) => [d.date, d.totalKwh]));
+  const reactiveOn = {
+    imported: new Map((reactive.data?.reactiveImport ?? []).map((d) => [d.date, d.totalKwh])),
+    exported: new Map((reactive.data?.reactiveExport ?? []).map((d) => [d.date, d.totalKwh])),
+  };
   return html`
     <p><a href="#/invoices">← Invoices</a></p>
     <h1>Meter ${meter}</h1>
@@ -142,6 +191,58 @@ export function MeterPage({
             />`
     }
     ${prices === null ? null : html`<p class="muted">${formatDecimal(String(usage.data?.prices.length ?? 0))} price intervals in the range${prices.price.includes(null) ? ', with gaps' : ''}.</p>`}
+    ${
+      usage.data === null
+        ? null
+        : html`<p class="muted" data-testid="meter-channels">
+              Channels: ${usage.data.channels.map((c) => `${c.channel} (${c.kind}, ${c.unit})`).join(', ') || 'none'}
+            </p>
+            <label
+              ><input
+                type="checkbox"
+                checked=${showReactive}
+                onChange=${(e: Event) => setShowReactive((e.target as HTMLInputElement).checked)}
+              />
+              Show reactive energy (kvarh)</label
+            >
+            <${Status} error=${reactive.error} loading=${reactive.loading} />
+            <table data-testid="meter-days">
+              <caption class="visually-hidden">
+                Days of ${meter}: import, export and the quality of the readings
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Day</th>
+                  <th scope="col" class="n">kWh imported</th>
+                  <th scope="col" class="n">kWh exported</th>
+                  ${
+                    showReactive
+                      ? html`<th scope="col" class="n">kvarh in</th>
+                          <th scope="col" class="n">kvarh out</th>`
+                      : null
+                  }
+                  <th scope="col">Quality</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${usage.data.dailyUsage.map(
+                  (d) =>
+                    html`<tr>
+                      <td>${d.date}</td>
+                      <td class="n">${formatNumber(d.totalKwh)}</td>
+                      <td class="n">${exportedOn.has(d.date) ? formatNumber(exportedOn.get(d.date)!) : '—'}</td>
+                      ${
+                        showReactive
+                          ? html`<td class="n">${formatNumber(reactiveOn.imported.get(d.date) ?? 0)}</td>
+                              <td class="n">${formatNumber(reactiveOn.exported.get(d.date) ?? 0)}</td>`
+                          : null
+                      }
+                      <td>${qualityText(d.qualityMarks)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+    }
     <h2>Profile of a day</h2>
     <label
       >Day <input type="date" value=${day} onChange=${(e: Event) => setDay((e.target as HTMLInputElement).value)}
