@@ -16,6 +16,8 @@ const INVOICE_PAGE = 500;
 /** Columns of the exports, in order, with their Parquet types; values are the GraphQL DTOs' fields. */
 const DAILY_COLUMNS = [
   { name: 'meter', type: 'STRING', nullable: false },
+  { name: 'kind', type: 'STRING', nullable: false },
+  { name: 'channel', type: 'STRING', nullable: false },
   { name: 'date', type: 'STRING', nullable: false },
   { name: 'totalKwh', type: 'DOUBLE', nullable: false },
   { name: 'minKwh', type: 'DOUBLE', nullable: false },

@@ -7,7 +7,7 @@ import { ChannelKind } from './types/channel.types';
 /** The billing views (`views/billing.ts`, which the exports write too) as the GraphQL types. */
 export function dailyUsageDto(doc: DailyUsageDoc): DailyUsageType {
   const view = dailyUsageView(doc);
-  return { ...view, kind: ChannelKind[view.kind] };
+  return { ...view, kind: ChannelKind[view.kind], channel: view.channel === '' ? null : view.channel };
 }
 
 export function invoiceDto(doc: InvoiceDoc): InvoiceType {

@@ -23,6 +23,8 @@ export interface DailyUsageView {
   energyCost: string;
   unpricedIntervals: number;
   kind: ChannelKind;
+  /** One channel's day (`B1`), or '' for all the kind's channels (a meter's billed import). */
+  channel: string;
   unit: string;
   /** The day's readings by quality mark. */
   qualityMarks: Array<{ mark: string; readings: number }>;
@@ -67,6 +69,7 @@ export function dailyUsageView(doc: DailyUsageDoc): DailyUsageView {
     energyCost: formatEuros(BigInt(doc.costFemto)),
     unpricedIntervals: doc.intervals - doc.pricedIntervals,
     kind: series.kind,
+    channel: series.channel ?? '',
     unit: unitOfKind(series.kind),
     qualityMarks: decodeMarkCounts(doc.qualityMarks),
   };

@@ -110,6 +110,20 @@ describe('channels', () => {
     expect(await dayTotal('CH-1', '2026-10-01', receipt.position)).toBeCloseTo(imported, 9);
     const [bad] = await rejectedReasons(receipt.uploadId, receipt.position);
     expect(bad).toMatchObject({ line: 194, reasons: [{ code: 'CHANNEL_INVALID', field: 'channel' }] });
+    // The daily export has a row per kind: the billed import, and the export channel's.
+    const csv = await (
+      await fetch(`${t.url.replace(/\/graphql$/, '')}/exports/daily-usage.csv?from=2026-10-01&to=2026-10-01&meter=CH-1`)
+    ).text();
+    expect(
+      csv
+        .trimEnd()
+        .split('\r\n')
+        .map((line) => line.split(',').slice(0, 5).join(',')),
+    ).toEqual([
+      'meter,kind,channel,date,totalKwh',
+      `CH-1,IMPORT,,2026-10-01,${imported}`,
+      'CH-1,EXPORT,EXPORT,2026-10-01,48',
+    ]);
     expect(bad!.reasons[0]!.message).toContain("channel 'solar' is not a kind: IMPORT, EXPORT");
   });
 

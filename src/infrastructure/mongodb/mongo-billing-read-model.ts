@@ -308,18 +308,15 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
     limit: number,
   ): Promise<DailyUsageDoc[]> {
     const dates = { $gte: range.fromDate, $lte: range.toDate };
-    const filter =
-      range.meter !== null
-        ? { meter: range.meter, date: after === null ? dates : { ...dates, $gt: after.date } }
-        : after === null
-          ? { date: dates, meter: BILLED_IMPORT_ONLY }
-          : {
-              date: dates,
-              $and: [
-                { meter: BILLED_IMPORT_ONLY },
-                { $or: [{ meter: { $gt: after.meter } }, { meter: after.meter, date: { $gt: after.date } }] },
-              ],
-            };
+    // Billed import rows and the registers of the other kinds (an import register is in its meter's billed row).
+    const series = { meter: { $not: /#IMPORT#/ } };
+    const ofMeter =
+      range.meter === null ? [] : [{ $or: [{ meter: range.meter }, { meter: prefixRange(`${range.meter}#`) }] }];
+    const afterKey =
+      after === null
+        ? []
+        : [{ $or: [{ meter: { $gt: after.meter } }, { meter: after.meter, date: { $gt: after.date } }] }];
+    const filter = { date: dates, $and: [series, ...ofMeter, ...afterKey] };
     return (await (
       await this.all()
     ).daily

@@ -137,19 +137,26 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     limit: number,
   ): Promise<DailyUsageDoc[]> {
     const key = after ?? { meter: '', date: '' };
+    // Billed import rows and the registers of the other kinds (an import register is in its meter's billed row).
+    const series = `(instr(meter, '#') = 0 OR instr(meter, '#IMPORT#') = 0)`;
     const rows =
       range.meter === null
         ? this.sql(
             `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE (meter, date) > (?, ?) AND date >= ? AND date <= ?
-               AND instr(meter, '#') = 0
+               AND ${series}
              ORDER BY meter, date LIMIT ?`,
           ).all(key.meter, key.date, range.fromDate, range.toDate, limit)
         : this.sql(
-            `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE meter = ? AND date > ? AND date >= ? AND date <= ?
-             ORDER BY date LIMIT ?`,
+            `SELECT ${DAILY_FIELDS} FROM ${this.t.daily}
+             WHERE (meter = ? OR (meter >= ? AND meter < ?)) AND (meter, date) > (?, ?) AND date >= ? AND date <= ?
+               AND ${series}
+             ORDER BY meter, date LIMIT ?`,
           ).all(
             range.meter,
-            after === null || after.meter !== range.meter ? '' : key.date,
+            `${range.meter}#`,
+            `${range.meter}#\uffff`,
+            key.meter,
+            key.date,
             range.fromDate,
             range.toDate,
             limit,

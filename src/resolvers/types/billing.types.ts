@@ -31,6 +31,8 @@ export class DailyUsageType {
   @Field(() => Int) unpricedIntervals!: number;
   @Field(() => ChannelKind, { description: 'The kind of the usage: IMPORT (billed) unless asked for another.' })
   kind!: ChannelKind;
+  @Field(() => String, { nullable: true, description: "The channel asked for, or null for all the kind's channels." })
+  channel!: string | null;
   @Field(() => String, { description: 'kWh, or kvarh for reactive kinds: totalKwh, minKwh and maxKwh are in it.' })
   unit!: string;
   @Field(() => [QualityMarkType], {
