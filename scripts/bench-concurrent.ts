@@ -1,5 +1,9 @@
 /**
- * npm run bench:concurrent [-- --uploads 4 --meters 350]
+ * npm run bench:concurrent [-- --uploads 4 --meters 350 --sequential]
+ *
+ * With --sequential the files are uploaded one after another instead (each answered before the next is
+ * sent): the table then gives each upload's own time and whether the last five are no slower than 1.3x
+ * the first five (memory and time stay flat as the log and the read models grow).
  *
  * Responsiveness under concurrent uploads: generates as many month files as --uploads (different meters
  * each, 350 by default: about 1M rows and 44 MB a file), starts the service as `npm start` does on a fresh
@@ -21,6 +25,7 @@ const option = (name: string, fallback: number): number => {
 };
 const uploads = option('uploads', 4);
 const meters = option('meters', 350);
+const sequential = args.includes('--sequential');
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'billing-concurrent-'));
@@ -44,18 +49,19 @@ async function main(): Promise<void> {
         }
       })();
       const started = performance.now();
-      const seconds = await Promise.all(
-        files.map(async (file, n) => {
-          const answer = await postFile(
-            server.url,
-            'mutation($f: Upload!) { uploadReadings(file: $f) { status } }',
-            file,
-            `readings-${n}.csv`,
-          );
-          if (answer.uploadReadings.status !== 'VALIDATED') throw new Error(`upload ${n}: ${JSON.stringify(answer)}`);
-          return Number(((performance.now() - started) / 1000).toFixed(2));
-        }),
-      );
+      const upload = async (file: string, n: number, from: number) => {
+        const answer = await postFile(
+          server.url,
+          'mutation($f: Upload!) { uploadReadings(file: $f) { status } }',
+          file,
+          `readings-${n}.csv`,
+        );
+        if (answer.uploadReadings.status !== 'VALIDATED') throw new Error(`upload ${n}: ${JSON.stringify(answer)}`);
+        return Number(((performance.now() - from) / 1000).toFixed(2));
+      };
+      const seconds: number[] = [];
+      if (sequential) for (const [n, file] of files.entries()) seconds.push(await upload(file, n, performance.now()));
+      else seconds.push(...(await Promise.all(files.map((file, n) => upload(file, n, started)))));
       await new Promise((resolve) => setTimeout(resolve, 10_000)); // the projections apply the uploads
       sampling = false;
       await sampler;
@@ -71,13 +77,21 @@ async function main(): Promise<void> {
         serverPeakRssMb: Math.round(peakRssMb(server.pid)),
       };
       mkdirSync('bench/results', { recursive: true });
-      const out = join('bench/results', `${result.date}-concurrent-${uploads}.json`);
+      const out = join('bench/results', `${result.date}-${sequential ? 'sequential' : 'concurrent'}-${uploads}.json`);
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+      const firstFive = median(seconds.slice(0, 5));
+      const lastFive = median(seconds.slice(-5));
       writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
       process.stdout.write(
         [
-          `| ${uploads} uploads at once (${meters} meters each) | |`,
+          `| ${uploads} uploads ${sequential ? 'one after another' : 'at once'} (${meters} meters each) | |`,
           '| --- | --- |',
           `| answered VALIDATED after | ${seconds.map((s) => `${s} s`).join(', ')} |`,
+          ...(sequential
+            ? [
+                `| median of the first five / of the last five | ${firstFive} s / ${lastFive} s (${(lastFive / firstFive).toFixed(2)}x; flat at most 1.3x) |`,
+              ]
+            : []),
           `| /healthz worst / p99 (${latencies.length} asked, through the uploads and 10 s after) | ${result.healthzWorstMs} / ${result.healthzP99Ms} ms |`,
           `| server peak RSS | ${result.serverPeakRssMb} MB |`,
           `all figures: ${out}`,

@@ -368,6 +368,62 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         expect(await store.getCheckpoint()).toBe('4');
       });
 
+      it("keeps a meter's series apart: registers by prefix, billed or pending, and the queries over them", async () => {
+        const store = fixture.billing('');
+        await run(store, [
+          {
+            op: 'putMeterDays',
+            days: [
+              meterDay('M1', '2026-10-01', 30),
+              meterDay('M1#IMPORT#E1', '2026-10-01', 10),
+              meterDay('M1#IMPORT#E2', '2026-10-01', 20),
+              meterDay('M1#EXPORT#B1', '2026-10-01', 5),
+              meterDay('M1#EXPORT#B1', '2026-10-02', 6),
+              meterDay('M10', '2026-10-01', 1),
+            ],
+          },
+          { op: 'putPendingDays', uploadId: 'u1', days: [meterDay('M1#IMPORT#E2', '2026-10-01', 22)] },
+          { op: 'checkpoint', position: '5' },
+        ]);
+        const [billed, pending, exported] = await run(store, [
+          { op: 'registerDays', prefixes: [{ prefix: 'M1#IMPORT#', date: '2026-10-01' }] },
+          { op: 'pendingRegisterDays', uploadId: 'u1', prefixes: [{ prefix: 'M1#IMPORT#', date: '2026-10-01' }] },
+          { op: 'registersOfMonth', prefixes: ['M1#EXPORT#'], month: '2026-10' },
+        ]);
+        expect(sortByKey(slotsPart(billed))).toEqual(
+          slotsPart([meterDay('M1#IMPORT#E1', '2026-10-01', 10), meterDay('M1#IMPORT#E2', '2026-10-01', 20)]),
+        );
+        expect(slotsPart(pending)).toEqual(slotsPart([meterDay('M1#IMPORT#E2', '2026-10-01', 22)]));
+        expect(exported).toEqual([
+          dailyDoc('M1#EXPORT#B1', '2026-10-01', 5),
+          dailyDoc('M1#EXPORT#B1', '2026-10-02', 6),
+        ]);
+        const days = await store.seriesDays('M1#EXPORT#', '2026-10-01', '2026-10-31');
+        expect(days.map((d) => [d.meter, d.date, d.totalKwhMicro, d.values[0]])).toEqual([
+          ['M1#EXPORT#B1', '2026-10-01', 5, 5],
+          ['M1#EXPORT#B1', '2026-10-02', 6, 6],
+        ]);
+        expect(await store.seriesOfMeter('M1')).toEqual([
+          { key: 'M1', intervalMinutes: [15] },
+          { key: 'M1#EXPORT#B1', intervalMinutes: [15] },
+          { key: 'M1#IMPORT#E1', intervalMinutes: [15] },
+          { key: 'M1#IMPORT#E2', intervalMinutes: [15] },
+        ]);
+        // Meter lists and daily totals are made of meters' billed import; exports add the other kinds' registers.
+        expect(await store.meters()).toEqual(['M1', 'M10']);
+        expect(await store.dailyTotals('2026-10-01')).toEqual({ date: '2026-10-01', meters: 2, totalKwhMicro: 31 });
+        const page = await store.dailyUsagePage(
+          { fromDate: '2026-10-01', toDate: '2026-10-31', meter: 'M1' },
+          null,
+          10,
+        );
+        expect(page.map((d) => [d.meter, d.date])).toEqual([
+          ['M1', '2026-10-01'],
+          ['M1#EXPORT#B1', '2026-10-01'],
+          ['M1#EXPORT#B1', '2026-10-02'],
+        ]);
+      });
+
       it('keeps the pending meter-days of an upload apart and applies them in one commit once prepared', async () => {
         const store = fixture.billing('');
         await run(store, [{ op: 'putMeterDays', days: [meterDay('M1', '2026-10-01', 10)] }]);

@@ -9,6 +9,7 @@ import {
   meterDayOf,
   meterDayWrites,
   pendingDayWrites,
+  prefixRange,
   appliedPendingWrites,
   type PendingDayDocument,
   stagedBatchWrite,
@@ -151,6 +152,18 @@ describe('MongoDB read-model mapping', () => {
     expect(invoiceWrites([invoice])).toEqual([
       { replaceOne: { filter: { month: '2026-10', meter: 'M' }, replacement: invoice, upsert: true } },
     ]);
+  });
+
+  it("keeps a day's quality marks in its binary slots, not as fields of the document, and finds series by prefix", () => {
+    const day = meterDay('M#EXPORT#B1', '2026-10-01', 7);
+    const marked = { ...day, marks: new Uint8Array(96).fill(0), markNames: ['A', 'E'] };
+    marked.marks[0] = 1;
+    marked.marks[5] = 2;
+    const document = meterDayDocument(marked);
+    expect(document).not.toHaveProperty('marks');
+    expect(document).not.toHaveProperty('markNames');
+    expect(meterDayOf(document)).toEqual(marked);
+    expect(prefixRange('M#EXPORT#')).toEqual({ $gte: 'M#EXPORT#', $lt: 'M#EXPORT#\uffff' });
   });
 
   it("stores a meter-day's slots as binary and reads them back equal", () => {
