@@ -250,7 +250,7 @@ async function main(): Promise<void> {
     const result = { date, machine, ...(await benchSize(size)) };
     results.push(result);
     mkdirSync('bench/results', { recursive: true });
-    const file = join('bench/results', `${date}-${size}x.json`);
+    const file = join('bench/results', `${date}-${size}x${withExport ? '-2ch' : ''}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`  all figures: ${file}\n`);
   }
