@@ -418,4 +418,18 @@ describe('channels', () => {
     ]);
     expect(draft!.subtotal).toBe(money(cents(importMicro, 250) - cents(exportMicro, 82.5)));
   });
+
+  it('says which series a file of only non-energy series held, never "no data rows"', async () => {
+    const text = [
+      'MeterPoint Code,Serial Number,Plant Code,Date/Time,Data Type,Data Value,Units,Status',
+      'CH-V,1,P1,01/10/2026 00:00:00,Voltage Phase A,231.5,V,',
+      'CH-V,1,P1,01/10/2026 00:15:00,Voltage Phase A,230.9,V,',
+      'CH-V,1,P1,01/10/2026 00:00:00,Current Total,4.2,A,',
+    ].join('\n');
+    const receipt = await upload(text, 'volts.csv');
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 0, skippedRows: 3 });
+    expect(receipt.message).toBe(
+      'all 3 rows were left out: their series (Current Total, Voltage Phase A) are not energy; the service keeps the Import and Export Wh and varh series',
+    );
+  });
 });
