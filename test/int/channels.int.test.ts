@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
+import { dailyUsageOf, rejectedRowsOf } from '../support/usage-queries';
 
 /* Channels in the table dialects: the base format's channel column, a mapped channel column, a WIDE sheet's one channel. */
 const UPLOAD = `mutation($file: Upload!, $format: ReadingsFormatInput) {
@@ -43,51 +44,11 @@ async function upload(text: string, name: string, format?: Record<string, unknow
 }
 
 async function dayTotal(meter: string, date: string, position: string): Promise<number | null> {
-  const answer = await graphql(
-    t.url,
-    `
-      query ($m: ID!, $d: String!, $p: String) {
-        dailyUsage(meter: $m, from: $d, to: $d, atLeast: $p) {
-          totalKwh
-        }
-      }
-    `,
-    { m: meter, d: date, p: position },
-  );
-  expect(answer.errors).toBeUndefined();
-  return (answer.data as { dailyUsage: Array<{ totalKwh: number }> }).dailyUsage[0]?.totalKwh ?? null;
+  const [day] = await dailyUsageOf(t.url, { meter, from: date, to: date, position });
+  return day?.totalKwh ?? null;
 }
 
-async function rejectedReasons(uploadId: string, position: string) {
-  const answer = await graphql(
-    t.url,
-    `
-      query ($u: ID!, $p: String) {
-        rejectedRows(uploadId: $u, first: 10, atLeast: $p) {
-          edges {
-            node {
-              line
-              reasons {
-                code
-                field
-                message
-              }
-            }
-          }
-        }
-      }
-    `,
-    { u: uploadId, p: position },
-  );
-  expect(answer.errors).toBeUndefined();
-  return (
-    answer.data as {
-      rejectedRows: {
-        edges: Array<{ node: { line: number; reasons: Array<{ code: string; field: string; message: string }> } }>;
-      };
-    }
-  ).rejectedRows.edges.map((e) => e.node);
-}
+const rejectedReasons = (uploadId: string, position: string) => rejectedRowsOf(t.url, uploadId, position, 10);
 
 describe('channels', () => {
   it("takes the base format's channel column: export rows for the same intervals leave the import unchanged", async () => {

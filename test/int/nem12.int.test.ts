@@ -1,4 +1,5 @@
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
+import { dailyUsageOf, rejectedRowsOf } from '../support/usage-queries';
 
 /*
  * NEM12 files written here from AEMO's Meter Data File Format: 100 header, 200 channel (NMI, suffix,
@@ -92,91 +93,16 @@ async function upload(text: string, name: string): Promise<Receipt> {
   return answer.data!.uploadReadings;
 }
 
-async function daily(meter: string, from: string, to: string, position: string) {
-  const answer = await graphql(
-    t.url,
-    `
-      query ($m: ID!, $f: String!, $t: String!, $p: String) {
-        dailyUsage(meter: $m, from: $f, to: $t, atLeast: $p) {
-          date
-          totalKwh
-          intervals
-          expectedIntervals
-          complete
-        }
-      }
-    `,
-    { m: meter, f: from, t: to, p: position },
-  );
-  expect(answer.errors).toBeUndefined();
-  return (
-    answer.data as {
-      dailyUsage: Array<{
-        date: string;
-        totalKwh: number;
-        intervals: number;
-        expectedIntervals: number;
-        complete: boolean;
-      }>;
-    }
-  ).dailyUsage;
-}
+const daily = (meter: string, from: string, to: string, position: string) =>
+  dailyUsageOf(t.url, { meter, from, to, position });
+const rejectedRows = (uploadId: string, position: string) => rejectedRowsOf(t.url, uploadId, position);
 
 /** One day of a channel (or of all the kind's channels), in thousandths of its unit. */
 async function channelDay(meter: string, date: string, kind: string, channel: string | null, position: string) {
-  const answer = await graphql(
-    t.url,
-    `
-      query ($m: ID!, $d: String!, $k: ChannelKind!, $c: String, $p: String) {
-        dailyUsage(meter: $m, from: $d, to: $d, kind: $k, channel: $c, atLeast: $p) {
-          totalKwh
-          intervals
-          unit
-        }
-      }
-    `,
-    { m: meter, d: date, k: kind, c: channel, p: position },
-  );
-  expect(answer.errors).toBeUndefined();
-  const [day] = (answer.data as { dailyUsage: Array<{ totalKwh: number; intervals: number; unit: string }> })
-    .dailyUsage;
+  const [day] = await dailyUsageOf(t.url, { meter, from: date, to: date, position, kind, channel });
   return day === undefined
     ? null
     : { thousandths: Math.round(day.totalKwh * 1000), intervals: day.intervals, unit: day.unit };
-}
-
-async function rejectedRows(uploadId: string, position: string) {
-  const answer = await graphql(
-    t.url,
-    `
-      query ($u: ID!, $p: String) {
-        rejectedRows(uploadId: $u, first: 50, atLeast: $p) {
-          edges {
-            node {
-              line
-              raw
-              reasons {
-                code
-                field
-                message
-              }
-            }
-          }
-        }
-      }
-    `,
-    { u: uploadId, p: position },
-  );
-  expect(answer.errors).toBeUndefined();
-  return (
-    answer.data as {
-      rejectedRows: {
-        edges: Array<{
-          node: { line: number; raw: string; reasons: Array<{ code: string; field: string | null; message: string }> };
-        }>;
-      };
-    }
-  ).rejectedRows.edges.map((edge) => edge.node);
 }
 
 const marksOf = (receipt: Receipt): Record<string, number> =>
