@@ -1,8 +1,9 @@
 /**
  * Billing keeps its meter-days per series: a meter's billed import under the meter's own id (the sum of
- * its import registers), a kind's total under `<meter>#<KIND>` (`MP1#EXPORT`: all its export registers),
- * and each register of a file that names its channels under `<meter>#<KIND>#<channel>` (`MP1#IMPORT#E1`).
- * Meter ids never hold a `#` (they are letters, digits, `.`, `_` and `-`), so a key says which it is.
+ * its import registers), and each register of a file that names its channels under
+ * `<meter>#<KIND>#<channel>` (`MP1#IMPORT#E1`, `MP1#EXPORT#B1`). Another kind's total is summed from its
+ * registers when asked and named `<meter>#<KIND>` (`MP1#EXPORT`). Meter ids never hold a `#` (they are
+ * letters, digits, `.`, `_` and `-`), so a key says which it is.
  */
 import type { ChannelKind } from '../readings/channels';
 import { CHANNEL_KINDS } from '../readings/channels';
@@ -31,16 +32,3 @@ export function seriesOf(key: string): Series {
   const kind = CHANNEL_KINDS.find((k) => k === kindText) ?? 'IMPORT';
   return { meter: key.slice(0, first), kind, channel: second < 0 ? null : key.slice(second + 1) };
 }
-
-/** Whether a key is a meter's billed import (what invoices, meter lists and totals are made of). */
-export const isBilledImport = (key: string): boolean => !key.includes(SEPARATOR);
-
-/** The keys a reading of a channel adds to: the billed import or its kind's total, and its own register. */
-export function seriesKeysOf(meter: string, kind: ChannelKind, channel: string, isDefault: boolean): string[] {
-  const total = seriesKey(meter, kind);
-  return isDefault ? [total] : [total, seriesKey(meter, kind, channel)];
-}
-
-/** A LIKE pattern (with `\` as escape) of every series of a meter other than its billed import. */
-export const seriesPatternOf = (meter: string): string =>
-  `${meter.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}${SEPARATOR}%`;
