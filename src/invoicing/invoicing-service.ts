@@ -231,11 +231,13 @@ export class InvoicingService {
       const rows = await this.billing.dailyUsage(meter, first, last);
       days.set(meter, new Map(rows.map((row) => [row.date, row])));
     }
-    // Floors and caps apply interval by interval: only then are the readings and prices read.
+    // Floors, caps and time-of-use rates apply interval by interval: only then are the readings and prices read.
     const intervals = new Map<string, IntervalFigures[]>();
     if (
       account.tariffs.some(
-        (t) => t.tariff.kind === 'DYNAMIC' && (t.tariff.floorEurMwh !== null || t.tariff.capEurMwh !== null),
+        (t) =>
+          (t.tariff.kind === 'DYNAMIC' && (t.tariff.floorEurMwh !== null || t.tariff.capEurMwh !== null)) ||
+          (t.tariff.kind === 'FIXED' && (t.tariff.rates?.length ?? 0) > 0),
       )
     ) {
       const monthDays = daysOfMonth(this.settings.clock, month);
@@ -264,6 +266,11 @@ export class InvoicingService {
       days: (meter) => days.get(meter) ?? new Map(),
       intervals: (meter, date) => intervals.get(`${meter}\u0000${date}`) ?? [],
       exportDays: (meter) => exported.get(meter) ?? new Map(),
+      localTime: (instant) => {
+        const local = this.settings.clock.toLocal(instant);
+        const weekday = new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay() || 7;
+        return { weekday, minutes: local.hour * 60 + local.minute };
+      },
     });
   }
 

@@ -11,6 +11,7 @@ import {
   type IssuedInvoiceType,
   TariffKind,
   type TariffType,
+  Weekday,
 } from './types/accounts.types';
 
 function exportDto(terms: TariffTerms['export']): ExportTariffType | null {
@@ -31,8 +32,9 @@ function tariffDto(tariff: TariffTerms): TariffType {
         floorEurMwh: null,
         capEurMwh: null,
         export: exportDto(tariff.export),
+        rates: (tariff.rates ?? []).map((rate) => ({ ...rate, days: rate.days.map((day) => Weekday[day]) })),
       }
-    : { ...tariff, kind: TariffKind.DYNAMIC, unitPriceEurMwh: null, export: exportDto(tariff.export) };
+    : { ...tariff, kind: TariffKind.DYNAMIC, unitPriceEurMwh: null, export: exportDto(tariff.export), rates: [] };
 }
 
 export function accountDto(doc: AccountDoc): AccountType {

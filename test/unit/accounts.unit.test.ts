@@ -56,6 +56,11 @@ function sources(
     days: (meter) => byDate(days, meter),
     intervals,
     exportDays: (meter) => byDate(exported, meter),
+    // The tests' instants are local times already: UTC.
+    localTime: (instant) => {
+      const date = new Date(instant);
+      return { weekday: date.getUTCDay() || 7, minutes: date.getUTCHours() * 60 + date.getUTCMinutes() };
+    },
   };
 }
 
@@ -273,10 +278,10 @@ describe('draft invoices', () => {
     // 1 kWh at -50 (unit -40, floored to 0: energy pays -10/MWh against the margin), 1 kWh at 100
     // (unit 110), 1 kWh at 500 (unit 510, capped to 300), one interval unpriced.
     const intervals = () => [
-      { kwhMicro: 1_000_000, priceMicro: -50_000_000 },
-      { kwhMicro: 1_000_000, priceMicro: 100_000_000 },
-      { kwhMicro: 1_000_000, priceMicro: 500_000_000 },
-      { kwhMicro: 1_000_000, priceMicro: null },
+      { start: 0, kwhMicro: 1_000_000, priceMicro: -50_000_000 },
+      { start: 900_000, kwhMicro: 1_000_000, priceMicro: 100_000_000 },
+      { start: 1_800_000, kwhMicro: 1_000_000, priceMicro: 500_000_000 },
+      { start: 2_700_000, kwhMicro: 1_000_000, priceMicro: null },
     ];
     const draft = draftInvoice(
       bounded,

@@ -13,7 +13,10 @@ import type {
   ExportTerms,
   TariffChanged,
   TariffTerms,
+  TimeOfUseRate,
+  Weekday,
 } from './events';
+import { WEEKDAYS } from './events';
 
 /** A command refused by a rule: `field` names the input at fault (`tariff.factor`, `from`...). */
 export class AccountRuleError extends Error {
@@ -60,6 +63,44 @@ export interface TariffInput {
   capEurMwh?: string | null;
   /** How exported energy is credited; none when absent. */
   export?: ExportTariffInput | null;
+  /** FIXED only: time-of-use rates over the unit price. */
+  rates?: TimeOfUseRateInput[] | null;
+}
+
+export interface TimeOfUseRateInput {
+  name: string;
+  days?: Weekday[] | null;
+  from: string;
+  to: string;
+  unitPriceEurMwh: string;
+}
+
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+/** Time-of-use rates from their input: named, on weekdays (every day by default), in a local window. */
+function validateRates(rates: readonly TimeOfUseRateInput[], field: string): TimeOfUseRate[] {
+  return rates.map((rate, i) => {
+    const at = `${field}.rates[${i}]`;
+    const name = rate.name.trim();
+    if (name === '') throw new AccountRuleError(`${at}.name`, `${at}.name is required`);
+    for (const [part, text] of [
+      ['from', rate.from],
+      ['to', rate.to],
+    ] as const) {
+      if (!CLOCK_TIME.test(text))
+        throw new AccountRuleError(
+          `${at}.${part}`,
+          `${at}.${part}: "${text}" is not a clock time HH:mm (00:00 to 24:00)`,
+        );
+    }
+    if (rate.from === rate.to) throw new AccountRuleError(`${at}.to`, `${at}: from and to are the same time`);
+    const price = required(`${at}.unitPriceEurMwh`, rate.unitPriceEurMwh);
+    if (parseMicro(price)! < 0n)
+      throw new AccountRuleError(`${at}.unitPriceEurMwh`, `${at}.unitPriceEurMwh must not be negative`);
+    const days =
+      rate.days == null || rate.days.length === 0 ? [...WEEKDAYS] : WEEKDAYS.filter((d) => rate.days!.includes(d));
+    return { name, days, from: rate.from, to: rate.to, unitPriceEurMwh: price };
+  });
 }
 
 export interface ExportTariffInput {
@@ -117,6 +158,8 @@ function validateEnergyTariff(input: TariffInput, field: string): TariffTerms {
   if (parseMicro(standingChargePerDay)! < 0n) {
     throw new AccountRuleError(`${field}.standingChargePerDay`, `${field}.standingChargePerDay must not be negative`);
   }
+  if (input.kind !== 'FIXED' && input.rates != null && input.rates.length > 0)
+    throw new AccountRuleError(`${field}.rates`, `${field}.rates: time-of-use rates belong to a FIXED tariff`);
   if (input.kind === 'FIXED') {
     if (input.factor != null || input.marginEurMwh != null || input.floorEurMwh != null || input.capEurMwh != null) {
       throw new AccountRuleError(
@@ -124,10 +167,12 @@ function validateEnergyTariff(input: TariffInput, field: string): TariffTerms {
         `${field}: a FIXED tariff has a unitPriceEurMwh only (no factor, margin, floor or cap)`,
       );
     }
+    const rates = input.rates == null || input.rates.length === 0 ? {} : { rates: validateRates(input.rates, field) };
     return {
       kind: 'FIXED',
       unitPriceEurMwh: required(`${field}.unitPriceEurMwh`, input.unitPriceEurMwh),
       standingChargePerDay,
+      ...rates,
     };
   }
   if (input.unitPriceEurMwh != null) {

@@ -10,7 +10,8 @@
 import type { DailyUsageDoc } from '../billing/daily-usage';
 import { type AccountDoc, tariffOn } from './account';
 import { divideRounded, formatCents, formatScaled, normalizeDecimal, parseMicro } from './decimal';
-import type { IssuedDocumentData, IssuedLine, TariffTerms } from './events';
+import type { IssuedDocumentData, IssuedLine, TariffTerms, TimeOfUseRate } from './events';
+import { WEEKDAYS } from './events';
 
 export type DraftStatus = 'COMPLETE' | 'MISSING_READINGS' | 'MISSING_PRICES';
 
@@ -41,8 +42,9 @@ export interface DraftInvoice {
   unpricedIntervals: number;
 }
 
-/** One reading interval's energy and market price (null: unpriced), for floored or capped tariffs. */
+/** One reading interval's start, energy and market price (null: unpriced), for floors, caps and time-of-use rates. */
 export interface IntervalFigures {
+  start: number;
   kwhMicro: number;
   priceMicro: number | null;
 }
@@ -52,8 +54,10 @@ export interface DraftSources {
   dates: readonly string[];
   /** A meter's billed days in the month, by date. */
   days(meter: string): ReadonlyMap<string, DailyUsageDoc>;
-  /** A meter-day's intervals: asked only for days under a tariff with a floor or a cap. */
+  /** A meter-day's intervals: asked only for days under a tariff with a floor, a cap or time-of-use rates. */
   intervals(meter: string, date: string): readonly IntervalFigures[];
+  /** An instant's local weekday (1 Monday ... 7 Sunday) and minutes since local midnight (BILLING_TZ's clock). */
+  localTime(instant: number): { weekday: number; minutes: number };
   /** A meter's exported days in the month (all its export channels), by date, valued at the market price. */
   exportDays(meter: string): ReadonlyMap<string, DailyUsageDoc>;
 }
@@ -99,7 +103,17 @@ function segments(account: AccountDoc, dates: readonly string[]): Segment[] {
   return result;
 }
 
+/** A time-of-use rate's energy in a segment (or the tariff's own price, for intervals no rate holds). */
+interface RateFigures {
+  name: string | null;
+  unitPriceEurMwh: string;
+  kwhMicro: bigint;
+  zepto: bigint;
+}
+
 interface SegmentFigures {
+  /** FIXED with time-of-use rates: the energy of each rate used, in the tariff's order, then the base price. */
+  rates: RateFigures[] | null;
   /** Exported energy of the segment, and its credit in zepto-euros (positive: owed to the customer). */
   exportKwhMicro: bigint;
   exportZepto: bigint;
@@ -118,13 +132,28 @@ function figures(segment: Segment, sources: DraftSources): SegmentFigures {
   let missingDays = 0;
   let unpricedIntervals = 0;
   const limited = tariff.kind === 'DYNAMIC' && (tariff.floorEurMwh !== null || tariff.capEurMwh !== null);
+  const rates =
+    tariff.kind === 'FIXED' && tariff.rates !== undefined && tariff.rates.length > 0 ? rateFiguresOf(tariff) : null;
   for (const date of segment.dates) {
     const day = days.get(date);
     if (day === undefined || day.intervals < day.expectedIntervals) missingDays += 1;
     if (day === undefined) continue;
     kwhMicro += BigInt(day.totalKwhMicro);
     if (tariff.kind === 'FIXED') {
-      energyZepto += BigInt(day.totalKwhMicro) * parseMicro(tariff.unitPriceEurMwh)! * 1_000_000n;
+      if (rates === null) {
+        energyZepto += BigInt(day.totalKwhMicro) * parseMicro(tariff.unitPriceEurMwh)! * 1_000_000n;
+        continue;
+      }
+      // Each interval at the first rate whose days and window hold its start (local clock time), else the base.
+      for (const interval of sources.intervals(segment.meter, date)) {
+        const { weekday, minutes } = sources.localTime(interval.start);
+        const at = tariff.rates!.findIndex((rate) => holds(rate, weekday, minutes));
+        const figures = rates[at < 0 ? rates.length - 1 : at]!;
+        const kwh = BigInt(interval.kwhMicro);
+        figures.kwhMicro += kwh;
+        figures.zepto += kwh * parseMicro(figures.unitPriceEurMwh)! * 1_000_000n;
+        energyZepto += kwh * parseMicro(figures.unitPriceEurMwh)! * 1_000_000n;
+      }
       continue;
     }
     unpricedIntervals += day.intervals - day.pricedIntervals;
@@ -146,7 +175,30 @@ function figures(segment: Segment, sources: DraftSources): SegmentFigures {
       energyZepto += BigInt(interval.kwhMicro) * (unit - margin);
     }
   }
-  return { kwhMicro, energyZepto, missingDays, unpricedIntervals, ...exportCredit(segment, sources) };
+  return { kwhMicro, energyZepto, missingDays, unpricedIntervals, rates, ...exportCredit(segment, sources) };
+}
+
+/** Empty figures for each rate of a FIXED tariff, and for its base price last. */
+function rateFiguresOf(tariff: Extract<TariffTerms, { kind: 'FIXED' }>): RateFigures[] {
+  return [
+    ...tariff.rates!.map((rate) => ({
+      name: rate.name,
+      unitPriceEurMwh: rate.unitPriceEurMwh,
+      kwhMicro: 0n,
+      zepto: 0n,
+    })),
+    { name: null, unitPriceEurMwh: tariff.unitPriceEurMwh, kwhMicro: 0n, zepto: 0n },
+  ];
+}
+
+const minutesOf = (clock: string): number => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+
+/** Whether a rate holds an interval starting on this local weekday, this many minutes after local midnight. */
+function holds(rate: TimeOfUseRate, weekday: number, minutes: number): boolean {
+  if (!rate.days.includes(WEEKDAYS[weekday - 1]!)) return false;
+  const from = minutesOf(rate.from);
+  const to = minutesOf(rate.to);
+  return from < to ? minutes >= from && minutes < to : minutes >= from || minutes < to;
 }
 
 /** The export of a segment and what its tariff credits for it: a feed-in price, or market x factor less a margin. */
@@ -203,15 +255,30 @@ export function draftInvoice(account: AccountDoc, month: string, sources: DraftS
     perMeter.kwhMicro += f.kwhMicro;
     perMeter.days += dates.length;
     meters.set(meter, perMeter);
-    lines.push({
-      meter,
-      kind: 'ENERGY',
-      description: `Energy ${describeTariff(tariff)}, ${range(dates)}`,
-      quantity: kwh(f.kwhMicro),
-      unit: 'kWh',
-      unitPrice: perKwh(f.energyZepto, f.kwhMicro),
-      cents: divideRounded(f.energyZepto, ZEPTO_PER_CENT),
-    });
+    if (f.rates === null) {
+      lines.push({
+        meter,
+        kind: 'ENERGY',
+        description: `Energy ${describeTariff(tariff)}, ${range(dates)}`,
+        quantity: kwh(f.kwhMicro),
+        unit: 'kWh',
+        unitPrice: perKwh(f.energyZepto, f.kwhMicro),
+        cents: divideRounded(f.energyZepto, ZEPTO_PER_CENT),
+      });
+    } else {
+      // One ENERGY line per time-of-use rate used (and the base price), each rounded once.
+      for (const rate of f.rates.filter((r) => r.kwhMicro > 0n)) {
+        lines.push({
+          meter,
+          kind: 'ENERGY',
+          description: `Energy ${rate.name ?? 'other hours'} at ${rate.unitPriceEurMwh} EUR/MWh, ${range(dates)}`,
+          quantity: kwh(rate.kwhMicro),
+          unit: 'kWh',
+          unitPrice: perKwh(rate.zepto, rate.kwhMicro),
+          cents: divideRounded(rate.zepto, ZEPTO_PER_CENT),
+        });
+      }
+    }
     if (tariff.kind === 'DYNAMIC' && parseMicro(tariff.marginEurMwh)! !== 0n) {
       const margin = parseMicro(tariff.marginEurMwh)!;
       lines.push({

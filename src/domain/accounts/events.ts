@@ -11,6 +11,21 @@
 export type ExportTerms =
   { kind: 'FIXED'; unitPriceEurMwh: string } | { kind: 'DYNAMIC'; factor: string; marginEurMwh: string };
 
+export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * A time-of-use rate of a FIXED tariff: the price of the intervals that start on one of its days, at or
+ * after `from` and before `to` (local clock time, `HH:mm`; a window with `to` before `from` runs past midnight).
+ */
+export interface TimeOfUseRate {
+  name: string;
+  days: Weekday[];
+  from: string;
+  to: string;
+  unitPriceEurMwh: string;
+}
+
 export type TariffTerms = (
   | {
       kind: 'DYNAMIC';
@@ -20,7 +35,13 @@ export type TariffTerms = (
       floorEurMwh: string | null;
       capEurMwh: string | null;
     }
-  | { kind: 'FIXED'; unitPriceEurMwh: string; standingChargePerDay: string }
+  | {
+      kind: 'FIXED';
+      unitPriceEurMwh: string;
+      standingChargePerDay: string;
+      /** Time-of-use rates, the first that holds an interval pricing it (absent: one price). */
+      rates?: TimeOfUseRate[];
+    }
 ) & { export?: ExportTerms | null };
 
 export interface AccountOpened {

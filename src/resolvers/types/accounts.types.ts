@@ -10,6 +10,40 @@ registerEnumType(TariffKind, {
   description: 'DYNAMIC: market price x factor + margin (optionally floored/capped); FIXED: one unit price.',
 });
 
+export enum Weekday {
+  MONDAY = 'MONDAY',
+  TUESDAY = 'TUESDAY',
+  WEDNESDAY = 'WEDNESDAY',
+  THURSDAY = 'THURSDAY',
+  FRIDAY = 'FRIDAY',
+  SATURDAY = 'SATURDAY',
+  SUNDAY = 'SUNDAY',
+}
+registerEnumType(Weekday, { name: 'Weekday' });
+
+@InputType('TimeOfUseRateInput', {
+  description:
+    "A FIXED tariff's price for the intervals starting on its days (every day by default) at or after `from` and " +
+    'before `to` (HH:mm, local clock time in BILLING_TZ; `to` before `from` runs past midnight). The first rate ' +
+    "that holds an interval prices it; the tariff's unitPriceEurMwh prices the rest.",
+})
+export class TimeOfUseRateInput {
+  @Field(() => String) name!: string;
+  @Field(() => [Weekday], { nullable: true }) days?: Weekday[] | null;
+  @Field(() => String) from!: string;
+  @Field(() => String) to!: string;
+  @Field(() => String) unitPriceEurMwh!: string;
+}
+
+@ObjectType('TimeOfUseRate')
+export class TimeOfUseRateType {
+  @Field(() => String) name!: string;
+  @Field(() => [Weekday]) days!: Weekday[];
+  @Field(() => String) from!: string;
+  @Field(() => String) to!: string;
+  @Field(() => String) unitPriceEurMwh!: string;
+}
+
 @InputType('ExportTariffInput', {
   description:
     'How exported energy is credited, EUR/MWh as decimal strings: FIXED at unitPriceEurMwh (a feed-in tariff), or ' +
@@ -45,6 +79,11 @@ export class TariffInput {
     description: 'Credits exported energy on an EXPORT line per meter and tariff period (none when absent).',
   })
   export?: ExportTariffInput | null;
+  @Field(() => [TimeOfUseRateInput], {
+    nullable: true,
+    description: 'FIXED: time-of-use rates; one ENERGY line per rate used, and one for the other hours.',
+  })
+  rates?: TimeOfUseRateInput[] | null;
 }
 
 @InputType('AccountInput')
@@ -76,6 +115,8 @@ export class TariffType {
   @Field(() => String, { nullable: true }) capEurMwh!: string | null;
   @Field(() => ExportTariffType, { nullable: true, description: 'How exported energy is credited, if it is.' })
   export!: ExportTariffType | null;
+  @Field(() => [TimeOfUseRateType], { description: 'FIXED: its time-of-use rates (none: one price).' })
+  rates!: TimeOfUseRateType[];
 }
 
 @ObjectType('TariffPeriod')
