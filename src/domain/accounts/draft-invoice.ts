@@ -148,11 +148,12 @@ function figures(segment: Segment, sources: DraftSources): SegmentFigures {
       for (const interval of sources.intervals(segment.meter, date)) {
         const { weekday, minutes } = sources.localTime(interval.start);
         const at = tariff.rates!.findIndex((rate) => holds(rate, weekday, minutes));
-        const figures = rates[at < 0 ? rates.length - 1 : at]!;
+        const rate = rates[at < 0 ? rates.length - 1 : at]!;
         const kwh = BigInt(interval.kwhMicro);
-        figures.kwhMicro += kwh;
-        figures.zepto += kwh * parseMicro(figures.unitPriceEurMwh)! * 1_000_000n;
-        energyZepto += kwh * parseMicro(figures.unitPriceEurMwh)! * 1_000_000n;
+        const zepto = kwh * parseMicro(rate.unitPriceEurMwh)! * 1_000_000n;
+        rate.kwhMicro += kwh;
+        rate.zepto += zepto;
+        energyZepto += zepto;
       }
       continue;
     }
