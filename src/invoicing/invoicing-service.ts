@@ -5,6 +5,14 @@
  * readings and prices; issued documents are frozen events, never recomputed.
  */
 import { nameBasedUuid } from '../common/name-based-uuid';
+import {
+  evolveSupplier,
+  setSupplier,
+  SUPPLIER_STREAM,
+  type SupplierDetails,
+  type SupplierDetailsSet,
+  type SupplierInput,
+} from '../domain/accounts/supplier';
 import { kindDays } from '../domain/billing/kind-days';
 import { seriesKey } from '../domain/billing/series';
 import {
@@ -150,6 +158,30 @@ export class InvoicingService {
       throw error;
     }
     return { account: await this.settledAccount(input.id, position), position };
+  }
+
+  /** The supplier's details as set (null: never set). */
+  async supplier(): Promise<SupplierDetails | null> {
+    return (await this.loadSupplier()).state;
+  }
+
+  /** Sets the supplier's details; the same details again record nothing (position null). */
+  async setSupplier(input: SupplierInput): Promise<{ supplier: SupplierDetails; position: string | null }> {
+    const { state, revision } = await this.loadSupplier();
+    const event = setSupplier(state, input, this.now().toISOString());
+    if (event === null) return { supplier: state!, position: null };
+    const position = await this.append(SUPPLIER_STREAM, revision, [event]);
+    return { supplier: evolveSupplier(state, event), position };
+  }
+
+  private async loadSupplier(): Promise<StreamState<SupplierDetails | null>> {
+    let state: SupplierDetails | null = null;
+    let revision: ExpectedRevision = 'no_stream';
+    for await (const event of this.eventStore.readStream(SUPPLIER_STREAM)) {
+      state = evolveSupplier(state, { type: 'SupplierDetailsSet', data: event.data as SupplierDetailsSet['data'] });
+      revision = event.revision;
+    }
+    return { state, revision };
   }
 
   async changeTariff(

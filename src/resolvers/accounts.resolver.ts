@@ -1,4 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { SupplierInput, SupplierType } from './types/supplier.types';
 import { addMonths, localDateOf, monthOfDate, parseMonth } from '../domain/billing/calendar';
 import { activeKey } from '../domain/accounts/issuing';
 import { standingInvoices } from '../invoicing/invoicing-service';
@@ -36,6 +37,23 @@ function lastMonthsRange(context: GraphQLContext, lastMonths: number): { from: s
 
 @Resolver(() => AccountType)
 export class AccountsResolver {
+  @Authorized('ADMIN')
+  @Mutation(() => SupplierType, {
+    description: "Sets the supplier's legal details (kept as events; the same details again record nothing).",
+  })
+  async setSupplier(
+    @Arg('input', () => SupplierInput) input: SupplierInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<SupplierType> {
+    return (await context.services.invoicing.setSupplier(input)).supplier;
+  }
+
+  @Authorized()
+  @Query(() => SupplierType, { nullable: true, description: "The supplier's legal details, once set." })
+  async supplier(@Ctx() context: GraphQLContext): Promise<SupplierType | null> {
+    return context.services.invoicing.supplier();
+  }
+
   @Authorized('ADMIN')
   @Mutation(() => AccountType, { description: 'Opens a customer account with its tariff.' })
   async createAccount(
