@@ -54,9 +54,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
   const { eventStore, readStore } = backends;
+  const rules = billingRulesOf(config);
   const webhookSecrets = loadWebhookSecrets({ key: config.webhookSecretKey, keyFile: config.webhookSecretKeyFile });
   let metrics: ServiceMetrics | null = null;
-  const side = composeProjectionSide(config, logger, backends, webhookSecrets, (report) => metrics?.scrapeRun(report));
+  const side = composeProjectionSide(config, logger, backends, rules, webhookSecrets, (report) =>
+    metrics?.scrapeRun(report),
+  );
   const { projections, projector } = side;
   const progress = () =>
     projectionProgress(eventStore, readStore.checkpoints, side.names, SERVICE_STREAM_PREFIXES, Date.now());
@@ -92,6 +95,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
       const consistency = consistencyWaiter(backends, side);
       services = composeServices(config, logger, {
         backends,
+        rules,
         side,
         consistency,
         webhookSecrets,
@@ -108,10 +112,9 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
       if (config.auth === 'off') {
         logger.warn('AUTH=off: every caller is an admin, with no key; use this for local development only');
       }
-      const { clock } = billingRulesOf(config);
       const { billing, access, accountQueries: accounts } = services;
       app.use('/exports', exportsRouter({ billing, access }));
-      app.use('/invoices', invoiceDocumentRouter({ accounts, billing, access, clock }));
+      app.use('/invoices', invoiceDocumentRouter({ accounts, billing, access, clock: rules.clock }));
       apollo = await mountGraphQL(app, httpServer, config, logger, services);
       app.use('/', consoleRouter(consoleDirectory()));
     }

@@ -14,7 +14,8 @@ import { ProjectionRunner, type ProjectionEngine } from '../projections/runner';
 import { SERVICE_STREAM_PREFIXES } from '../projections/stream-prefixes';
 import { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { WebhookSecrets } from '../webhooks/secrets';
-import { billingRulesOf, type Backends } from './backends';
+import type { BillingRules } from '../projections/billing/rules';
+import type { Backends } from './backends';
 
 export interface ProjectionSide {
   projections: ProjectionEngine;
@@ -29,13 +30,14 @@ export function composeProjectionSide(
   config: Config,
   logger: Logger,
   backends: Backends,
+  rules: BillingRules,
   webhookSecrets: WebhookSecrets,
   onScrapeRun: ScrapeRunListener,
 ): ProjectionSide {
   const { eventStore, readStore } = backends;
   // Every projection write is fenced with the lease this process holds (none in an API-only process).
   const fence = new LeaseFence();
-  const definitions = readStore.projectionDefinitions(billingRulesOf(config), fence);
+  const definitions = readStore.projectionDefinitions(rules, fence);
   const names = definitions.map((d) => d.name);
   // In their own thread by default, with their own connections: billing never holds this event loop.
   const projections: ProjectionEngine = config.projectorThread

@@ -22,7 +22,8 @@ import type { Services } from '../resolvers/context';
 import type { WebhookSecrets } from '../webhooks/secrets';
 import { ChannelUsage } from '../usage/channel-usage';
 import { WebhookService } from '../webhooks/webhook-service';
-import { billingRulesOf, type Backends } from './backends';
+import type { BillingRules } from '../projections/billing/rules';
+import type { Backends } from './backends';
 import type { ProjectionSide } from './projector';
 
 /**
@@ -51,6 +52,7 @@ export function consistencyWaiter(backends: Backends, side: ProjectionSide): Con
 
 export interface ServiceParts {
   backends: Backends;
+  rules: BillingRules;
   side: ProjectionSide;
   consistency: ConsistencyWaiter;
   webhookSecrets: WebhookSecrets;
@@ -61,7 +63,7 @@ export interface ServiceParts {
 export function composeServices(config: Config, logger: Logger, parts: ServiceParts): Services {
   const { backends, side, consistency, webhookSecrets, validationWorkers, metrics } = parts;
   const { eventStore, readStore } = backends;
-  const { clock } = billingRulesOf(config);
+  const { clock } = parts.rules;
   const now = () => new Date();
   const publisher = new PricePublisher(eventStore, now);
   const spoolDir = join(config.dataDir, 'incoming');

@@ -14,7 +14,7 @@ import {
   type SupplierInput,
 } from '../domain/accounts/supplier';
 import { kindDays } from '../domain/billing/kind-days';
-import { seriesKey } from '../domain/billing/series';
+import { registerPrefix } from '../domain/billing/series';
 import {
   type AccountDoc,
   type Assignment,
@@ -289,7 +289,7 @@ export class InvoicingService {
     const exported = new Map<string, Map<string, DailyUsageDoc>>();
     if (account.tariffs.some((t) => t.tariff.export != null)) {
       for (const meter of meters) {
-        const registers = await this.billing.seriesDays(seriesKey(meter, 'EXPORT', ''), first, last);
+        const registers = await this.billing.seriesDays(registerPrefix(meter, 'EXPORT'), first, last);
         exported.set(meter, new Map(kindDays(meter, 'EXPORT', registers).map((row) => [row.date, row])));
       }
     }

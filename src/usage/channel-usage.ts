@@ -5,7 +5,7 @@
  */
 import type { DailyUsageDoc } from '../domain/billing/daily-usage';
 import { kindDays } from '../domain/billing/kind-days';
-import { seriesKey, seriesOf } from '../domain/billing/series';
+import { registerPrefix, seriesKey, seriesOf } from '../domain/billing/series';
 import { DEFAULT_CHANNEL, unitOfKind, type ChannelKind } from '../domain/readings/channels';
 import type { BillingQueries } from '../ports/billing-read-model';
 
@@ -30,7 +30,7 @@ export class ChannelUsage {
     if (kind === 'IMPORT' && (channel === null || channel === DEFAULT_CHANNEL.id))
       return this.billing.dailyUsage(meter, fromDate, toDate);
     if (channel !== null) return this.billing.dailyUsage(seriesKey(meter, kind, channel), fromDate, toDate);
-    return kindDays(meter, kind, await this.billing.seriesDays(seriesKey(meter, kind, ''), fromDate, toDate));
+    return kindDays(meter, kind, await this.billing.seriesDays(registerPrefix(meter, kind), fromDate, toDate));
   }
 
   /**

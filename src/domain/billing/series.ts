@@ -23,6 +23,12 @@ export function seriesKey(meter: string, kind: ChannelKind = 'IMPORT', channel: 
   return `${meter}${SEPARATOR}${kind}${SEPARATOR}${channel}`;
 }
 
+/** The start of every series key of a meter other than its billed import: `MP1#`. */
+export const seriesPrefix = (meter: string): string => `${meter}${SEPARATOR}`;
+
+/** The start of the keys of a meter's registers of one kind: `MP1#EXPORT#`. */
+export const registerPrefix = (meter: string, kind: ChannelKind): string => `${meter}${SEPARATOR}${kind}${SEPARATOR}`;
+
 /** What a key names; a plain meter id is its billed import. */
 export function seriesOf(key: string): Series {
   const first = key.indexOf(SEPARATOR);

@@ -19,9 +19,11 @@ export const DEFAULT_CHANNEL: Readonly<Channel> = { id: 'IMPORT', kind: 'IMPORT'
 export const isDefaultChannel = (channel: Channel): boolean =>
   channel.id === DEFAULT_CHANNEL.id && channel.kind === DEFAULT_CHANNEL.kind;
 
+/** Whether a kind records reactive energy (kvarh) rather than active energy (kWh). */
+export const isReactiveKind = (kind: ChannelKind): boolean => kind === 'REACTIVE_IMPORT' || kind === 'REACTIVE_EXPORT';
+
 /** The unit a kind's readings are kept in (exact millionths of it). */
-export const unitOfKind = (kind: ChannelKind): 'kWh' | 'kvarh' =>
-  kind === 'IMPORT' || kind === 'EXPORT' ? 'kWh' : 'kvarh';
+export const unitOfKind = (kind: ChannelKind): 'kWh' | 'kvarh' => (isReactiveKind(kind) ? 'kvarh' : 'kWh');
 
 /** A kind by its name, any case (`import`, `Export`, `reactive_import`), or null. */
 export function kindOfName(text: string): ChannelKind | null {

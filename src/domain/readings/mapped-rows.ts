@@ -6,7 +6,7 @@
 import { isReactiveUnit, unitOf, type EnergyUnit } from './format/request';
 import type { LongPlan, WidePlan } from './format/planning';
 import { energyToMicro } from './format/values';
-import { kindOfSeries, type Channel } from './channels';
+import { isReactiveKind, kindOfSeries, type Channel } from './channels';
 import { splitDecimalCommaHint } from './hints';
 import type { RowOutcome, RowValidator } from './row-validator';
 import { shorten } from './timestamp';
@@ -213,7 +213,7 @@ export class MappedRows {
  * one), as the row's unit column names it; a fixed unit applies to either (its power of ten).
  */
 export function unitMismatch(unit: EnergyUnit, channel: Channel, field: string): RejectionReason | null {
-  const reactiveChannel = channel.kind === 'REACTIVE_IMPORT' || channel.kind === 'REACTIVE_EXPORT';
+  const reactiveChannel = isReactiveKind(channel.kind);
   if (isReactiveUnit(unit) === reactiveChannel) return null;
   return {
     code: 'KWH_INVALID',

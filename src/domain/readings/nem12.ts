@@ -6,7 +6,7 @@
  * year; interval 1 starts at 00:00. A day's readings are handed on once the records after it can no
  * longer change their qualities. Vendors pad rows with trailing commas: empty trailing fields are ignored.
  */
-import { kindOfNmiSuffix, type Channel } from './channels';
+import { isReactiveKind, kindOfNmiSuffix, type Channel } from './channels';
 import { isReactiveUnit, unitOf, type EnergyUnit } from './format/request';
 import { energyToMicro } from './format/values';
 import type { RowOutcome, RowValidator } from './row-validator';
@@ -123,8 +123,7 @@ export class Nem12Reader {
     if (!INTERVAL_LENGTHS.includes(minutes))
       reasons.push(invalid(`IntervalLength '${shorten(lengthText)}' is not 5, 15 or 30`, 'IntervalLength'));
     if (kind !== null && unit !== null) {
-      const reactive = kind === 'REACTIVE_IMPORT' || kind === 'REACTIVE_EXPORT';
-      if (isReactiveUnit(unit) !== reactive)
+      if (isReactiveUnit(unit) !== isReactiveKind(kind))
         reasons.push(invalid(`UOM ${uomText} does not measure what suffix ${suffix} records (${kind})`, 'UOM'));
     }
     if (meter === null || kind === null || unit === null || reasons.length > 0) {

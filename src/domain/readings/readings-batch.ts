@@ -177,6 +177,27 @@ export class ReadingsBatchBuilder {
   }
 }
 
+/** Where each column of a payload starts, and where the payload ends: one layout for writing and reading. */
+function layoutOf(shape: {
+  count: number;
+  headerBytes: number;
+  startsAsSeconds: boolean;
+  valuesF64: boolean;
+  metersU32: boolean;
+  withQuality: boolean;
+  withChannels: boolean;
+}) {
+  const { count } = shape;
+  const startsAt = align(FIXED_BYTES + shape.headerBytes, 8);
+  const valuesAt = align(startsAt + count * (shape.startsAsSeconds ? 4 : 8), 8);
+  const metersAt = align(valuesAt + count * (shape.valuesF64 ? 8 : 4), 4);
+  const metersEnd = metersAt + count * (shape.metersU32 ? 4 : 2);
+  const qualityAt = align(metersEnd, 2);
+  const channelAt = shape.withQuality ? qualityAt + count * 2 : qualityAt;
+  const end = shape.withChannels ? channelAt + count * 2 : shape.withQuality ? channelAt : metersEnd;
+  return { startsAt, valuesAt, metersAt, qualityAt, channelAt, end };
+}
+
 export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
   const count = batch.startMs.length;
   let base = Number.POSITIVE_INFINITY;
@@ -207,18 +228,22 @@ export function encodeReadingsBatch(batch: ReadingsBatch): Uint8Array {
     }),
   );
 
-  const startsAt = align(FIXED_BYTES + header.length, 8);
-  const startsBytes = count * (startsAsSeconds ? 4 : 8);
-  const valuesAt = align(startsAt + startsBytes, 8);
-  const valuesBytes = count * (valuesF64 ? 8 : 4);
-  const metersAt = align(valuesAt + valuesBytes, 4);
-  const qualityAt = align(metersAt + count * (metersU32 ? 4 : 2), 2);
-  const channelAtByte = withQuality ? qualityAt + count * 2 : qualityAt;
-  const total = withChannels
-    ? channelAtByte + count * 2
-    : withQuality
-      ? qualityAt + count * 2
-      : metersAt + count * (metersU32 ? 4 : 2);
+  const {
+    startsAt,
+    valuesAt,
+    metersAt,
+    qualityAt,
+    channelAt: channelAtByte,
+    end: total,
+  } = layoutOf({
+    count,
+    headerBytes: header.length,
+    startsAsSeconds,
+    valuesF64,
+    metersU32,
+    withQuality,
+    withChannels,
+  });
 
   const buffer = new ArrayBuffer(total);
   const view = new DataView(buffer);
@@ -281,18 +306,16 @@ export function decodeReadingsBatch(data: unknown): ReadingsBatch {
   const startsAsSeconds = (flags & STARTS_F64) === 0;
   const valuesF64 = (flags & VALUES_F64) !== 0;
   const metersU32 = (flags & METERS_U32) !== 0;
-  const startsAt = align(FIXED_BYTES + headerBytes, 8);
-  const valuesAt = align(startsAt + count * (startsAsSeconds ? 4 : 8), 8);
-  const metersAt = align(valuesAt + count * (valuesF64 ? 8 : 4), 4);
   const withQuality = (flags & HAS_QUALITY) !== 0;
-  const qualityAt = align(metersAt + count * (metersU32 ? 4 : 2), 2);
   const withChannels = version === VERSION_WITH_CHANNELS && (flags & HAS_CHANNEL) !== 0;
-  const channelAtByte = withQuality ? qualityAt + count * 2 : qualityAt;
-  const end = withChannels
-    ? channelAtByte + count * 2
-    : withQuality
-      ? qualityAt + count * 2
-      : metersAt + count * (metersU32 ? 4 : 2);
+  const {
+    startsAt,
+    valuesAt,
+    metersAt,
+    qualityAt,
+    channelAt: channelAtByte,
+    end,
+  } = layoutOf({ count, headerBytes, startsAsSeconds, valuesF64, metersU32, withQuality, withChannels });
   if (end > bytes.byteLength) throw new Error('readings payload is truncated');
   const at = bytes.byteOffset;
 

@@ -183,13 +183,7 @@ export class RowValidator {
     const intervals = new Map<string, { minutes: number; how: IntervalSource; imported: boolean }>();
     for (const claims of this.firstLines.values()) {
       if (claims.readings === 0) continue;
-      const own = claims.declaredMinutes ?? declared;
-      const interval: { minutes: number; how: IntervalSource } =
-        own !== null
-          ? { minutes: own, how: 'DECLARED' }
-          : claims.readings === 1
-            ? { minutes: fallback, how: 'DEFAULT' }
-            : { minutes: claims.coarsestMinutes, how: 'INFERRED' };
+      const interval = intervalOf(claims, declared, fallback);
       const imported = claims.channel.kind === 'IMPORT';
       const before = intervals.get(claims.meter);
       if (
@@ -214,8 +208,7 @@ export class RowValidator {
     const intervals: Record<string, number> = {};
     for (const claims of this.firstLines.values()) {
       if (claims.readings === 0 || isDefaultChannel(claims.channel)) continue;
-      const own = claims.declaredMinutes ?? declared;
-      const minutes = own ?? (claims.readings === 1 ? fallback : claims.coarsestMinutes);
+      const { minutes } = intervalOf(claims, declared, fallback);
       if (minutes !== meters.get(claims.meter)?.minutes)
         intervals[seriesKey(claims.meter, claims.channel.kind, claims.channel.id)] = minutes;
     }
@@ -343,4 +336,20 @@ export class RowValidator {
     }
     return roundedDecimalToMicro(text);
   }
+}
+
+/**
+ * The interval of one meter's channel in a file: its own declared one (a NEM12 channel's) or the
+ * format's, else the coarsest its readings fit, else (a single reading) the fallback.
+ */
+function intervalOf(
+  claims: MeterClaims,
+  declared: number | null,
+  fallback: number,
+): { minutes: number; how: IntervalSource } {
+  const own = claims.declaredMinutes ?? declared;
+  if (own !== null) return { minutes: own, how: 'DECLARED' };
+  return claims.readings === 1
+    ? { minutes: fallback, how: 'DEFAULT' }
+    : { minutes: claims.coarsestMinutes, how: 'INFERRED' };
 }

@@ -2,7 +2,7 @@ import type { ClientSession, Collection } from 'mongodb';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
 import { meterDayKey, type MeterDayKey, type MeterDayRow, type MeterDaySlots } from '../../domain/billing/meter-day';
-import { seriesOf } from '../../domain/billing/series';
+import { seriesOf, seriesPrefix } from '../../domain/billing/series';
 import { BILLING_PROJECTION } from '../../ports/projection-names';
 import type {
   BillingAnswer,
@@ -205,45 +205,40 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
           )
           .sort({ meter: 1, date: 1 })
           .toArray()) as unknown as DailyUsageDoc[];
+      // One query for all the prefixes asked (an empty $or is refused: nothing asked, nothing read).
       case 'registerDays': {
-        const days: MeterDaySlots[] = [];
-        for (const { prefix, date } of request.prefixes) {
-          const docs = await c.daily
-            .find({ date, meter: prefixRange(prefix) }, { ...WITHOUT_ID, session })
+        if (request.prefixes.length === 0) return [];
+        const filter = { $or: request.prefixes.map(({ prefix, date }) => ({ date, meter: prefixRange(prefix) })) };
+        return (
+          await c.daily
+            .find(filter, { ...WITHOUT_ID, session })
             .sort({ meter: 1 })
-            .toArray();
-          days.push(...docs.map(meterDayOf));
-        }
-        return days;
+            .toArray()
+        ).map(meterDayOf);
       }
       case 'pendingRegisterDays': {
-        const days: MeterDaySlots[] = [];
-        for (const { prefix, date } of request.prefixes) {
-          const docs = await c.pending
-            .find({ uploadId: request.uploadId, date, meter: prefixRange(prefix) }, { ...WITHOUT_ID, session })
+        if (request.prefixes.length === 0) return [];
+        const filter = {
+          uploadId: request.uploadId,
+          $or: request.prefixes.map(({ prefix, date }) => ({ date, meter: prefixRange(prefix) })),
+        };
+        return (
+          await c.pending
+            .find(filter, { ...WITHOUT_ID, session })
             .sort({ meter: 1 })
-            .toArray();
-          days.push(...docs.map(meterDayOf));
-        }
-        return days;
+            .toArray()
+        ).map(meterDayOf);
       }
       case 'registersOfMonth': {
-        const rows: DailyUsageDoc[] = [];
-        for (const prefix of request.prefixes) {
-          rows.push(
-            ...((await c.daily
-              .find(
-                {
-                  meter: prefixRange(prefix),
-                  date: { $gte: `${request.month}-01`, $lte: `${request.month}-31` },
-                },
-                { ...DAILY_FIELDS, session },
-              )
-              .sort({ meter: 1, date: 1 })
-              .toArray()) as unknown as DailyUsageDoc[]),
-          );
-        }
-        return rows;
+        if (request.prefixes.length === 0) return [];
+        const filter = {
+          $or: request.prefixes.map((prefix) => ({ meter: prefixRange(prefix) })),
+          date: { $gte: `${request.month}-01`, $lte: `${request.month}-31` },
+        };
+        return (await c.daily
+          .find(filter, { ...DAILY_FIELDS, session })
+          .sort({ meter: 1, date: 1 })
+          .toArray()) as unknown as DailyUsageDoc[];
       }
       case 'putInvoices':
         if (request.invoices.length > 0)
@@ -311,7 +306,9 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
     // Billed import rows and the registers of the other kinds (an import register is in its meter's billed row).
     const series = { meter: { $not: /#IMPORT#/ } };
     const ofMeter =
-      range.meter === null ? [] : [{ $or: [{ meter: range.meter }, { meter: prefixRange(`${range.meter}#`) }] }];
+      range.meter === null
+        ? []
+        : [{ $or: [{ meter: range.meter }, { meter: prefixRange(seriesPrefix(range.meter)) }] }];
     const afterKey =
       after === null
         ? []
@@ -345,7 +342,7 @@ export class MongoBillingReadModel implements BillingProjectionStore, BillingQue
       await this.all()
     ).daily
       .aggregate<{ _id: string; minutes: number[] }>([
-        { $match: { $or: [{ meter }, { meter: prefixRange(`${meter}#`) }] } },
+        { $match: { $or: [{ meter }, { meter: prefixRange(seriesPrefix(meter)) }] } },
         { $group: { _id: '$meter', minutes: { $addToSet: '$intervalMinutes' } } },
         { $sort: { _id: 1 } },
       ])

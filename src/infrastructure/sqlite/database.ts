@@ -46,6 +46,9 @@ export function openSqliteDatabase(
 }
 
 /** The column names of a table (none when it does not exist), for moving an older layout forward. */
+/** The first key after every key that starts with `prefix`: a range instead of LIKE uses the index, no escaping. */
+export const prefixEnd = (prefix: string): string => `${prefix}\uffff`;
+
 export function columnNames(db: SqliteDatabase, table: string): string[] {
   return (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{ name: string }>).map(
     (column) => column.name,

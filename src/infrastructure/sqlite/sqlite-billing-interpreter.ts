@@ -6,7 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import { encodeSlots } from '../../domain/billing/meter-day';
 import type { BillingAnswer, BillingRequest } from '../../ports/billing-read-model';
-import { statement } from './database';
+import { prefixEnd, statement } from './database';
 import { DAILY_FIELDS, dailyValues, slotsOf, type BillingModel, type SlotColumns } from './sqlite-billing-schema';
 
 export function answerBillingRequest(model: BillingModel, request: BillingRequest): BillingAnswer {
@@ -210,6 +210,3 @@ export function priceRows(model: BillingModel, market: string, from: number, to:
      WHERE market = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms`,
   ).all(market, from, to) as PriceInterval[];
 }
-
-/** The first key after every key that starts with `prefix` (a range instead of LIKE: no escaping, the index used). */
-const prefixEnd = (prefix: string): string => `${prefix}\uffff`;

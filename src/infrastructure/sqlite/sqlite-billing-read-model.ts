@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DailyUsageDoc, PriceInterval } from '../../domain/billing/daily-usage';
 import type { InvoiceDoc } from '../../domain/billing/invoice';
 import type { MeterDayRow, MeterDaySlots } from '../../domain/billing/meter-day';
-import { seriesOf } from '../../domain/billing/series';
+import { seriesOf, seriesPrefix } from '../../domain/billing/series';
 import type {
   BillingProgram,
   BillingProjectionStore,
@@ -12,7 +12,7 @@ import type {
 import { decodeCursor, encodeCursor, type Page } from '../../ports/pagination';
 import type { ProjectorFence } from '../../ports/projection-state';
 import { BILLING_PROJECTION } from '../../ports/projection-names';
-import { statement, type SqliteDatabase } from './database';
+import { prefixEnd, statement, type SqliteDatabase } from './database';
 import { answerBillingRequest, priceRows } from './sqlite-billing-interpreter';
 import {
   billingTableNames,
@@ -102,7 +102,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
       `SELECT d.*, s.interval_minutes, s.day_start, s.slots
        FROM (SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE meter >= ? AND meter < ? AND date >= ? AND date <= ?) d
        JOIN ${this.t.slots} s ON s.date = d.date AND s.meter = d.meter ORDER BY d.date, d.meter`,
-    ).all(prefix, `${prefix}\uffff`, fromDate, toDate) as Array<DailyUsageDoc & SlotColumns>;
+    ).all(prefix, prefixEnd(prefix), fromDate, toDate) as Array<DailyUsageDoc & SlotColumns>;
     return Promise.resolve(
       rows.map((row) => {
         const { interval_minutes: _i, day_start: _d, slots: _s, ...daily } = row;
@@ -115,7 +115,7 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     const rows = this.sql(
       `SELECT meter, group_concat(DISTINCT interval_minutes) AS minutes FROM ${this.t.slots}
        WHERE meter = ? OR (meter >= ? AND meter < ?) GROUP BY meter ORDER BY meter`,
-    ).all(meter, `${meter}#`, `${meter}#\uffff`) as Array<{ meter: string; minutes: string }>;
+    ).all(meter, seriesPrefix(meter), prefixEnd(seriesPrefix(meter))) as Array<{ meter: string; minutes: string }>;
     return Promise.resolve(
       rows.map((row) => ({
         key: row.meter,
@@ -153,8 +153,8 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
              ORDER BY meter, date LIMIT ?`,
           ).all(
             range.meter,
-            `${range.meter}#`,
-            `${range.meter}#\uffff`,
+            seriesPrefix(range.meter),
+            prefixEnd(seriesPrefix(range.meter)),
             key.meter,
             key.date,
             range.fromDate,

@@ -10,7 +10,7 @@ import type {
   RecordedEvent,
 } from '../../ports/event-store';
 import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../ports/event-store';
-import { statement, type SqliteDatabase } from './database';
+import { prefixEnd, statement, type SqliteDatabase } from './database';
 
 interface EventRow {
   position: number;
@@ -372,7 +372,7 @@ export class SqliteEventStore implements EventStore {
 function prefixRanges(prefixes: readonly string[]): { ranges: string; bounds: string[] } {
   return {
     ranges: `(${prefixes.map(() => '(stream_name >= ? AND stream_name < ?)').join(' OR ')})`,
-    bounds: prefixes.flatMap((prefix) => [prefix, `${prefix}\uffff`]),
+    bounds: prefixes.flatMap((prefix) => [prefix, prefixEnd(prefix)]),
   };
 }
 

@@ -12,7 +12,7 @@ import {
   type MeterDayKey,
   type MeterDayRow,
 } from '../../domain/billing/meter-day';
-import { seriesKey, seriesOf } from '../../domain/billing/series';
+import { registerPrefix, seriesKey, seriesOf } from '../../domain/billing/series';
 import { isDefaultChannel } from '../../domain/readings/channels';
 import { channelAt, decodeReadingsBatch } from '../../domain/readings/readings-batch';
 import type { BillingProgram, BillingRequest, StagedBatch } from '../../ports/billing-read-model';
@@ -149,15 +149,17 @@ function* importOfRegisters(
   batch: BatchState,
   pendingOf: string | null,
 ): Generator<BillingRequest, MeterDayRow[], unknown> {
-  const meterDays = new Map<string, { meter: string; date: string; prefix: string }>();
+  const meterDays = new Map<string, MeterDayKey>();
   for (const row of rows) {
     const series = seriesOf(row.meter);
     if (series.kind !== 'IMPORT' || series.channel === null) continue;
-    const prefix = `${seriesKey(series.meter, 'IMPORT', '')}`;
-    meterDays.set(meterDayKey(series.meter, row.date), { meter: series.meter, date: row.date, prefix });
+    meterDays.set(meterDayKey(series.meter, row.date), { meter: series.meter, date: row.date });
   }
   if (meterDays.size === 0) return [];
-  const prefixes = [...meterDays.values()].map(({ prefix, date }) => ({ prefix, date }));
+  const prefixes = [...meterDays.values()].map(({ meter, date }) => ({
+    prefix: registerPrefix(meter, 'IMPORT'),
+    date,
+  }));
   const billed = yield* ask({ op: 'registerDays', prefixes });
   const pending = pendingOf === null ? [] : yield* ask({ op: 'pendingRegisterDays', uploadId: pendingOf, prefixes });
   // Later sources win: billed, then this upload's pending registers, then the rows just made.
@@ -171,8 +173,7 @@ function* importOfRegisters(
     if (!meterDays.has(key)) continue;
     byMeterDay.set(key, [...(byMeterDay.get(key) ?? []), day]);
   }
-  const totals = [...meterDays.values()].map(({ meter, date }) => ({ meter, date }));
-  yield* batch.loadPrices(totals);
+  yield* batch.loadPrices([...meterDays.values()]);
   return [...meterDays].map(([key, { meter, date }]) => {
     if (pendingOf === null) batch.touched(meter, date);
     return batch.billed({ meter, date }, sumRegisters(byMeterDay.get(key)!));

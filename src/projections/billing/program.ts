@@ -5,7 +5,7 @@
  */
 import type { DailyUsageDoc } from '../../domain/billing/daily-usage';
 import { computeInvoice } from '../../domain/billing/invoice';
-import { seriesKey, seriesOf } from '../../domain/billing/series';
+import { registerPrefix, seriesOf } from '../../domain/billing/series';
 import type { MeterDaySlots } from '../../domain/billing/meter-day';
 import { toMicro } from '../../domain/billing/money';
 import type { MarketPricesPublished } from '../../domain/billing/prices-events';
@@ -165,7 +165,7 @@ function* invoices(b: BillingContext, batch: BatchState): BillingProgram {
       const rows = yield* ask({ op: 'dailyOfMonth', meters: page, month });
       const exported = yield* ask({
         op: 'registersOfMonth',
-        prefixes: page.map((meter) => seriesKey(meter, 'EXPORT', '')),
+        prefixes: page.map((meter) => registerPrefix(meter, 'EXPORT')),
         month,
       });
       const byMeter = new Map<string, DailyUsageDoc[]>(page.map((meter) => [meter, []]));
