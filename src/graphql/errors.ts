@@ -1,5 +1,5 @@
 import { WebhookTargetError } from '../webhooks/target-guard';
-import { AccountRuleError } from '../domain/accounts/account';
+import { AccountRuleError } from '../domain/accounts/rule-error';
 import { InvoicingError } from '../invoicing/invoicing-service';
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';

@@ -6,6 +6,7 @@ import { AccountsResolver } from '../resolvers/accounts.resolver';
 import { authChecker } from '../resolvers/auth';
 import { BillingResolver } from '../resolvers/billing.resolver';
 import { FileValidationResolver } from '../resolvers/file-validation.resolver';
+import { IssuedInvoiceResolver } from '../resolvers/issued-invoice.resolver';
 import { UploadResolver } from '../resolvers/upload.resolver';
 import { WebhooksResolver } from '../resolvers/webhooks.resolver';
 
@@ -14,6 +15,7 @@ export const resolverClasses = [
   FileValidationResolver,
   BillingResolver,
   AccountsResolver,
+  IssuedInvoiceResolver,
   WebhooksResolver,
   AccessResolver,
 ] as const;

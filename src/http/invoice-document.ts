@@ -1,19 +1,21 @@
 /**
  * GET /invoices/{number}.html: an issued invoice or credit note as a printable page (lines, meters,
  * period, and a chart of the daily usage behind it), self-contained: no script, no outside resource.
+ * GET /invoices/{number}.xml?syntax=ubl|cii: the same document as an EN 16931 e-invoice.
  */
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { ApiKeyService } from '../access/api-key-service';
 import type { AccountDoc } from '../domain/accounts/account';
 import { parseInvoiceNumber } from '../domain/accounts/events';
-import { daysOfMonth } from '../domain/billing/calendar';
+import { daysOfMonth, localDateOf } from '../domain/billing/calendar';
 import type { DailyUsageDoc } from '../domain/billing/daily-usage';
 import type { ZonedClock } from '../domain/time/zoned-time';
 import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-model';
 import type { BillingQueries } from '../ports/billing-read-model';
 import { EventStoreUnavailableError } from '../ports/event-store';
 import { ReadStoreUnavailableError } from '../ports/read-store-errors';
+import { isEInvoiceSyntax, renderEInvoice } from '../views/e-invoice';
 import { authenticated, fail } from './json-errors';
 
 const escape = (text: string): string =>
@@ -87,6 +89,26 @@ ${chart}
 `;
 }
 
+/** The e-invoice in the syntax asked (ubl by default); 409 naming what the document lacks for one. */
+function sendEInvoice(doc: IssuedDocument, req: Request, res: Response, clock: ZonedClock): void {
+  const syntax = typeof req.query.syntax === 'string' ? req.query.syntax.toLowerCase() : 'ubl';
+  if (!isEInvoiceSyntax(syntax)) {
+    fail(res, 400, 'BAD_USER_INPUT', `syntax "${String(req.query.syntax)}" is not ubl or cii`);
+    return;
+  }
+  const issueDate = localDateOf(clock, Date.parse(doc.issuedAt));
+  const answer = renderEInvoice(doc, issueDate, syntax);
+  if ('gaps' in answer) {
+    fail(res, 409, 'CONFLICT', `no e-invoice for ${doc.number}: ${answer.gaps.join('; ')}`);
+    return;
+  }
+  res
+    .status(200)
+    .setHeader('content-type', 'application/xml; charset=utf-8')
+    .setHeader('content-disposition', `inline; filename="${doc.number}-${syntax}.xml"`)
+    .send(answer.xml);
+}
+
 export function invoiceDocumentRouter(deps: {
   accounts: AccountsQueries;
   billing: BillingQueries;
@@ -98,10 +120,14 @@ export function invoiceDocumentRouter(deps: {
     void (async () => {
       if (!(await authenticated(deps.access, req, res))) return;
       const file = String(req.params.file ?? '');
-      const number = /^(.+)\.html$/.exec(file)?.[1] ?? '';
+      const [, number = '', extension = ''] = /^(.+)\.(html|xml)$/.exec(file) ?? [];
       const doc = parseInvoiceNumber(number) === null ? null : await deps.accounts.issued(number);
       if (doc === null) {
         fail(res, 404, 'NOT_FOUND', `no invoice ${number || file}`);
+        return;
+      }
+      if (extension === 'xml') {
+        sendEInvoice(doc, req, res, deps.clock);
         return;
       }
       const month = daysOfMonth(deps.clock, doc.month).map((d) => d.date);

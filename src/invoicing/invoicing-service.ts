@@ -23,8 +23,10 @@ import {
   evolveAccount,
   evolveAssignments,
   openAccount,
+  setBillingDetails,
   type TariffInput,
 } from '../domain/accounts/account';
+import type { BillingDetailsInput } from '../domain/accounts/parties';
 import { type DraftInvoice, draftInvoice, type IntervalFigures } from '../domain/accounts/draft-invoice';
 import {
   accountStreamName,
@@ -145,12 +147,19 @@ export class InvoicingService {
     vatRate: string;
     currency?: string | null;
     tariff: TariffInput;
+    billing?: BillingDetailsInput | null;
   }): Promise<{ account: AccountDoc; position: string }> {
     const { state, revision } = await this.loadAccount(input.id);
-    const event = openAccount(state, input, this.now().toISOString());
+    const openedAt = this.now().toISOString();
+    const opened = openAccount(state, input, openedAt);
+    const events: AccountEvent[] = [opened];
+    if (input.billing != null) {
+      const billing = setBillingDetails({ id: input.id, billing: null }, input.id, input.billing, openedAt);
+      if (billing !== null) events.push(billing);
+    }
     let position: string;
     try {
-      position = await this.append(accountStreamName(input.id), revision, [event]);
+      position = await this.append(accountStreamName(input.id), revision, events);
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError) {
         throw new InvoicingError('CONFLICT', `account ${input.id} exists already`, 'id');
@@ -158,6 +167,18 @@ export class InvoicingService {
       throw error;
     }
     return { account: await this.settledAccount(input.id, position), position };
+  }
+
+  /** Sets a customer's billing details; the same details again record nothing (position null). */
+  async setBillingDetails(
+    accountId: string,
+    input: BillingDetailsInput,
+  ): Promise<{ account: AccountDoc; position: string | null }> {
+    const { state, revision } = await this.loadAccount(accountId);
+    const event = setBillingDetails(state, accountId, input, this.now().toISOString());
+    if (event === null) return { account: await this.settledAccount(accountId, null), position: null };
+    const position = await this.append(accountStreamName(accountId), revision, [event]);
+    return { account: await this.settledAccount(accountId, position), position };
   }
 
   /** The supplier's details as set (null: never set). */
@@ -354,6 +375,7 @@ export class InvoicingService {
     const drafts = await this.drafts(month, accountIds);
     const standing = new Set(standingInvoices(await this.accounts.issuedOfMonth(month)).keys());
     const { year, issuedAt } = this.issueYear();
+    const seller = await this.supplier();
     const skipped: Skipped[] = [];
     const issuedNumbers: string[] = [];
     let position: string | null = null;
@@ -363,7 +385,7 @@ export class InvoicingService {
       const chunk = drafts.slice(start, start + ISSUE_CHUNK);
       for (let attempt = 0; ; attempt++) {
         const nextSequence = typeof revision === 'number' ? revision + 2 : 1;
-        const plan = planIssue(chunk, active, { year, nextSequence, issuedAt, force });
+        const plan = planIssue(chunk, active, { year, nextSequence, issuedAt, force, seller });
         try {
           if (plan.events.length > 0) {
             position = await this.append(invoiceStreamName(year), revision, plan.events);
@@ -417,17 +439,18 @@ export class InvoicingService {
       );
     }
     const { year, issuedAt } = this.issueYear();
+    const seller = await this.supplier();
     for (let attempt = 0; ; attempt++) {
       // A concurrent correction may have cancelled it since the read model was read.
       const { revision, credited } = await this.readYear(year, new Set());
       if (credited.has(number))
         throw new InvoicingError('CONFLICT', `invoice ${number} was corrected already`, 'number');
       const nextSequence = typeof revision === 'number' ? revision + 2 : 1;
-      const plan = planCorrection(original, draft, { year, nextSequence, issuedAt });
+      const plan = planCorrection(original, draft, { year, nextSequence, issuedAt, seller });
       if (plan === null) {
         throw new InvoicingError(
           'CONFLICT',
-          `invoice ${number} equals the current draft: nothing to correct`,
+          `invoice ${number} equals the current draft and names the same seller and buyer: nothing to correct`,
           'number',
         );
       }

@@ -15,7 +15,7 @@ import { UploadStatusProjection } from './upload-status/projection';
 /** Versions of the projections' read models: bump when a model's shape or rules change (rebuilt on start). */
 export const PROJECTION_VERSIONS = {
   [UPLOAD_STATUS_PROJECTION]: 2, // 2: listing order assigned once per upload
-  [ACCOUNTS_PROJECTION]: 1,
+  [ACCOUNTS_PROJECTION]: 2, // 2: accounts carry their billing details
   [BILLING_PROJECTION]: 6, // 2: meter-day rows; an upload's readings take effect when it is validated
   // 3: readings staged as their batches, applied uploads recorded, slots stored compact
   // 4: SQLite keeps a meter-day's slots apart from its daily figures (re-pricing rewrites the small rows)

@@ -3,6 +3,7 @@ import { formatCents } from '../domain/accounts/decimal';
 import { type DraftInvoice, draftFigures } from '../domain/accounts/draft-invoice';
 import type { TariffTerms } from '../domain/accounts/events';
 import { pendingAdjustmentCents } from '../domain/accounts/issuing';
+import { eInvoiceGaps } from '../domain/accounts/e-invoice';
 import type { IssuedDocument } from '../ports/accounts-read-model';
 import {
   type AccountType,
@@ -46,6 +47,7 @@ export function accountDto(doc: AccountDoc): AccountType {
     openedAt: doc.openedAt,
     tariffs: doc.tariffs.map((t) => ({ from: t.from, tariff: tariffDto(t.tariff) })),
     meters: doc.meters.map((a) => ({ meter: a.meter, from: a.from, to: a.to })),
+    billing: doc.billing,
   };
 }
 
@@ -68,6 +70,9 @@ export function issuedDto(doc: IssuedDocument): IssuedInvoiceType {
     replaces: doc.replaces,
     credits: doc.credits,
     creditedBy: doc.creditedBy,
+    seller: doc.parties?.seller ?? null,
+    buyer: doc.parties?.buyer ?? null,
+    eInvoiceGaps: eInvoiceGaps(doc),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { SupplierInput, SupplierType } from './types/supplier.types';
+import { BillingDetailsInput, SupplierInput, SupplierType } from './types/parties.types';
 import { addMonths, localDateOf, monthOfDate, parseMonth } from '../domain/billing/calendar';
 import { activeKey } from '../domain/accounts/issuing';
 import { standingInvoices } from '../invoicing/invoicing-service';
@@ -61,6 +61,19 @@ export class AccountsResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<AccountType> {
     return accountDto((await context.services.invoicing.createAccount(input)).account);
+  }
+
+  @Authorized('ADMIN')
+  @Mutation(() => AccountType, {
+    description:
+      "Sets a customer's billing details (address, VAT id, buyer reference, email): invoices issued from now on name them; the same details again record nothing.",
+  })
+  async setBillingDetails(
+    @Arg('account', () => ID) account: string,
+    @Arg('billing', () => BillingDetailsInput) billing: BillingDetailsInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AccountType> {
+    return accountDto((await context.services.invoicing.setBillingDetails(account, billing)).account);
   }
 
   @Authorized('ADMIN')

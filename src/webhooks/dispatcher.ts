@@ -5,6 +5,7 @@
  * (a crash, a restart, an outage of the receiver) is sent again. Runs in the process holding the
  * projector lease; an outcome is recorded as an event once the receiver answered 2xx, or gave up.
  */
+import { eInvoicePath } from '../views/e-invoice';
 import { nameBasedUuid } from '../common/name-based-uuid';
 import { INVOICE_STREAM_PREFIX, type InvoicingEvent } from '../domain/accounts/events';
 import {
@@ -163,6 +164,12 @@ export class WebhookDispatcher {
         type: event.type === 'InvoiceIssued' ? 'invoice.issued' : 'credit_note.issued',
         createdAt: recorded.created.toISOString(),
         data: event.data,
+        // Paths on this service (the same API key as GraphQL): the page and the e-invoice in both syntaxes.
+        links: {
+          html: `/invoices/${encodeURIComponent(event.data.number)}.html`,
+          ubl: eInvoicePath(event.data.number, 'ubl'),
+          cii: eInvoicePath(event.data.number, 'cii'),
+        },
       });
       this.jobs.set(deliveryId, {
         deliveryId,

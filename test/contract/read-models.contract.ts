@@ -643,6 +643,7 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         currency: 'EUR',
         vatRate: '0.2',
         openedAt: '2026-09-01T00:00:00.000Z',
+        billing: null,
         tariffs: [
           {
             from: '0000-01-01',

@@ -124,6 +124,11 @@ describe('webhooks', () => {
     expect(JSON.parse(hook.received[2]!.body)).toMatchObject({
       type: 'invoice.issued',
       data: { number: invoice.number, total: '14.88' },
+      links: {
+        html: `/invoices/${invoice.number}.html`,
+        ubl: `/invoices/${invoice.number}.xml?syntax=ubl`,
+        cii: `/invoices/${invoice.number}.xml?syntax=cii`,
+      },
     });
 
     await until(() => watched.payloads.length > 0);

@@ -1,12 +1,12 @@
 import {
   type AccountDoc,
-  AccountRuleError,
   assignMeter,
   evolveAccount,
   evolveAssignments,
   openAccount,
   validateTariff,
 } from '../../src/domain/accounts/account';
+import { AccountRuleError } from '../../src/domain/accounts/rule-error';
 import { divideRounded, formatCents, normalizeDecimal, parseMicro } from '../../src/domain/accounts/decimal';
 import { draftInvoice, type DraftSources } from '../../src/domain/accounts/draft-invoice';
 import type { MeterAssignmentEvent } from '../../src/domain/accounts/events';
@@ -308,6 +308,7 @@ describe('issuing', () => {
       nextSequence: 7,
       issuedAt: 't',
       force: false,
+      seller: null,
     });
     expect(plan.events.map((e) => e.data.number)).toEqual(['2026-000007']);
     expect(plan.skipped).toEqual([{ accountId: 'ACC-2', month: '2026-10', reason: 'MISSING_PRICES' }]);
@@ -316,6 +317,7 @@ describe('issuing', () => {
       nextSequence: 8,
       issuedAt: 't',
       force: true,
+      seller: null,
     });
     expect(again).toEqual({
       events: [],
@@ -324,16 +326,24 @@ describe('issuing', () => {
   });
 
   it('corrects an invoice with a credit note and a new invoice that differ by exactly the change', () => {
-    const [issued] = planIssue([draft], new Set(), { year: 2026, nextSequence: 1, issuedAt: 't', force: false }).events;
+    const [issued] = planIssue([draft], new Set(), {
+      year: 2026,
+      nextSequence: 1,
+      issuedAt: 't',
+      force: false,
+      seller: null,
+    }).events;
     const later = draftInvoice(acc, '2026-10', sources(dates, [day('M1', '2026-10-01', 12_000_000, 2n * 10n ** 15n)]))!;
-    const plan = planCorrection(issued!.data, later, { year: 2026, nextSequence: 2, issuedAt: 't2' })!;
+    const plan = planCorrection(issued!.data, later, { year: 2026, nextSequence: 2, issuedAt: 't2', seller: null })!;
     expect(plan.map((e) => [e.type, e.data.number, e.data.total])).toEqual([
       ['CreditNoteIssued', '2026-000002', `-${issued!.data.total}`],
       ['InvoiceIssued', '2026-000003', formatCents(later.totalCents)],
     ]);
     expect(plan[0].data.credits).toBe('2026-000001');
     expect(plan[1].data.replaces).toBe('2026-000001');
-    expect(planCorrection(issued!.data, draft, { year: 2026, nextSequence: 2, issuedAt: 't2' })).toBeNull();
+    expect(
+      planCorrection(issued!.data, draft, { year: 2026, nextSequence: 2, issuedAt: 't2', seller: null }),
+    ).toBeNull();
     // The read model links them, the same when the events come twice.
     const docs = new Map<string, ReturnType<typeof evolveIssued>[number]>();
     for (const round of [1, 2]) {
@@ -361,7 +371,7 @@ describe('the invoice page', () => {
         )!,
       ],
       new Set(),
-      { year: 2026, nextSequence: 1, issuedAt: '2026-11-01T00:00:00Z', force: false },
+      { year: 2026, nextSequence: 1, issuedAt: '2026-11-01T00:00:00Z', force: false, seller: null },
     ).events;
     const doc = { ...issued!.data, kind: 'INVOICE' as const, credits: null, creditedBy: null, position: '1' };
     const html = renderInvoice(

@@ -1,4 +1,4 @@
-import { AccountRuleError } from '../../src/domain/accounts/account';
+import { AccountRuleError } from '../../src/domain/accounts/rule-error';
 import { evolveSupplier, setSupplier, validateSupplier, validIban } from '../../src/domain/accounts/supplier';
 
 const input = {
@@ -28,6 +28,7 @@ describe('supplier details', () => {
       bic: 'COBADEFFXXX',
       email: 'billing@example.de',
       phone: null,
+      paymentTerms: null,
     });
   });
 

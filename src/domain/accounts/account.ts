@@ -4,7 +4,10 @@
  */
 import { addDays, parseLocalDate } from '../billing/calendar';
 import { normalizeDecimal, parseMicro } from './decimal';
+import { AccountRuleError } from './rule-error';
+import { type BillingDetails, type BillingDetailsInput, validateBilling } from './parties';
 import type {
+  AccountBillingDetailsSet,
   AccountEvent,
   AccountOpened,
   MeterAssigned,
@@ -17,17 +20,6 @@ import type {
   Weekday,
 } from './events';
 import { WEEKDAYS } from './events';
-
-/** A command refused by a rule: `field` names the input at fault (`tariff.factor`, `from`...). */
-export class AccountRuleError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AccountRuleError';
-  }
-}
 
 export interface Assignment {
   meter: string;
@@ -43,6 +35,8 @@ export interface AccountDoc {
   currency: 'EUR';
   vatRate: string;
   openedAt: string;
+  /** The buyer's details its e-invoices need; null until set. */
+  billing: BillingDetails | null;
   /** Sorted by `from`; the first is the tariff the account opened with (from the start of time). */
   tariffs: Array<{ from: string; tariff: TariffTerms }>;
   /** The account's meter assignments, sorted by meter then `from`. */
@@ -240,6 +234,29 @@ export function changeTariff(
   return { type: 'TariffChanged', data: { accountId, effectiveFrom, tariff: validateTariff(input) } };
 }
 
+/** Sets a customer's billing details; nothing when they are already so. */
+export function setBillingDetails(
+  account: Pick<AccountDoc, 'id' | 'billing'> | null,
+  accountId: string,
+  input: BillingDetailsInput,
+  setAt: string,
+): AccountBillingDetailsSet | null {
+  if (account === null) throw new AccountRuleError('account', `account ${accountId} does not exist`);
+  const billing = validateBilling(input);
+  if (account.billing !== null && sameBilling(account.billing, billing)) return null;
+  return { type: 'AccountBillingDetailsSet', data: { accountId, billing, setAt } };
+}
+
+function sameBilling(a: BillingDetails, b: BillingDetails): boolean {
+  return (
+    JSON.stringify([a.address.street, a.address.city, a.address.postalCode, a.address.countryCode]) ===
+      JSON.stringify([b.address.street, b.address.city, b.address.postalCode, b.address.countryCode]) &&
+    a.vatId === b.vatId &&
+    a.buyerReference === b.buyerReference &&
+    a.email === b.email
+  );
+}
+
 /**
  * Assigns a meter to an account over `from`..`to`. An open assignment of the meter that started earlier
  * is ended the day before (a move between accounts); the account's own assignment from the same day is
@@ -292,6 +309,7 @@ export function evolveAccount(doc: AccountDoc | null, event: AccountEvent, revis
         currency: event.data.currency,
         vatRate: event.data.vatRate,
         openedAt: event.data.openedAt,
+        billing: null,
         tariffs: [{ from: BEGINNING, tariff: event.data.tariff }],
         meters: [],
         revision,
@@ -303,6 +321,9 @@ export function evolveAccount(doc: AccountDoc | null, event: AccountEvent, revis
       tariffs.sort((a, b) => (a.from < b.from ? -1 : 1));
       return { ...doc, tariffs, revision };
     }
+    case 'AccountBillingDetailsSet':
+      if (doc === null || revision <= doc.revision) return doc;
+      return { ...doc, billing: event.data.billing, revision };
     default: {
       const never: never = event;
       throw new Error(`unknown account event ${JSON.stringify(never)}`);

@@ -10,7 +10,9 @@
 import type { DailyUsageDoc } from '../billing/daily-usage';
 import { type AccountDoc, tariffOn } from './account';
 import { divideRounded, formatCents, formatScaled, normalizeDecimal, parseMicro } from './decimal';
-import type { IssuedDocumentData, IssuedLine, TariffTerms, TimeOfUseRate } from './events';
+import type { IssuedDocumentData, IssuedLine, IssuedParties, TariffTerms, TimeOfUseRate } from './events';
+import type { BillingDetails } from './parties';
+import type { SupplierDetails } from './supplier';
 import { WEEKDAYS } from './events';
 
 export type DraftStatus = 'COMPLETE' | 'MISSING_READINGS' | 'MISSING_PRICES';
@@ -28,6 +30,8 @@ export interface DraftLine {
 export interface DraftInvoice {
   accountId: string;
   accountName: string;
+  /** The account's billing details: the buyer an invoice issued from this draft names. */
+  billing: BillingDetails | null;
   month: string;
   currency: 'EUR';
   vatRate: string;
@@ -324,6 +328,7 @@ export function draftInvoice(account: AccountDoc, month: string, sources: DraftS
   return {
     accountId: account.id,
     accountName: account.name,
+    billing: account.billing,
     month,
     currency: account.currency,
     vatRate: account.vatRate,
@@ -360,7 +365,17 @@ export function draftFigures(
 }
 
 /** The frozen content of an invoice issued from a draft. */
-export function issuedContent(draft: DraftInvoice, number: string, issuedAt: string): IssuedDocumentData {
+/** The seller (the supplier's details when issued, null if never set) and the buyer a draft's invoice names. */
+export function partiesOf(draft: DraftInvoice, seller: SupplierDetails | null): IssuedParties {
+  return { seller, buyer: { name: draft.accountName, billing: draft.billing } };
+}
+
+export function issuedContent(
+  draft: DraftInvoice,
+  number: string,
+  issuedAt: string,
+  seller: SupplierDetails | null,
+): IssuedDocumentData {
   return {
     number,
     accountId: draft.accountId,
@@ -371,14 +386,24 @@ export function issuedContent(draft: DraftInvoice, number: string, issuedAt: str
     ...draftFigures(draft),
     draftStatus: draft.status,
     issuedAt,
+    parties: partiesOf(draft, seller),
   };
 }
 
-/** A credit note's content: the invoice's lines and totals negated, under its own number. */
-export function creditContent(invoice: IssuedDocumentData, number: string, issuedAt: string): IssuedDocumentData {
+/**
+ * A credit note's content: the invoice's lines and totals negated, under its own number, naming the
+ * parties as they are now (those of the invoice issued with it).
+ */
+export function creditContent(
+  invoice: IssuedDocumentData,
+  number: string,
+  issuedAt: string,
+  parties: IssuedParties,
+): IssuedDocumentData {
   const negate = (amount: string): string => formatCents(-toCents(amount));
   return {
     ...invoice,
+    parties,
     number,
     lines: invoice.lines.map((line) => ({
       ...line,

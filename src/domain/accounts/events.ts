@@ -2,6 +2,8 @@
  * Customer accounts, the meters assigned to them, and the invoices issued to them: the events, their
  * streams, and the tariff terms they carry. Amounts and rates are decimal strings (exact), never floats.
  */
+import type { BillingDetails } from './parties';
+import type { SupplierDetails } from './supplier';
 
 /** A DYNAMIC tariff bills market price x factor + margin per MWh (optionally floored/capped); FIXED one unit price. */
 /**
@@ -55,6 +57,12 @@ export interface TariffChanged {
   data: { accountId: string; effectiveFrom: string; tariff: TariffTerms };
 }
 
+/** The customer's billing details (address, VAT id, buyer reference, email): the buyer of its e-invoices. */
+export interface AccountBillingDetailsSet {
+  type: 'AccountBillingDetailsSet';
+  data: { accountId: string; billing: BillingDetails; setAt: string };
+}
+
 /** A meter belongs to an account over local days `from`..`to` (inclusive; `to` null: open-ended). */
 export interface MeterAssigned {
   type: 'MeterAssigned';
@@ -67,7 +75,7 @@ export interface MeterUnassigned {
   data: { meter: string; accountId: string; from: string; lastDay: string };
 }
 
-export type AccountEvent = AccountOpened | TariffChanged;
+export type AccountEvent = AccountOpened | TariffChanged | AccountBillingDetailsSet;
 export type MeterAssignmentEvent = MeterAssigned | MeterUnassigned;
 
 /** One line of an issued invoice or credit note, frozen as issued (amounts in cents, as decimal strings). */
@@ -97,6 +105,24 @@ export interface IssuedDocumentData {
   /** The draft's status when issued (a forced issue may be incomplete). */
   draftStatus: 'COMPLETE' | 'MISSING_READINGS' | 'MISSING_PRICES';
   issuedAt: string;
+  /**
+   * Version 2 (e-invoices): the seller and buyer as they were when issued. Version 1 documents, issued
+   * before, have none: they still replay, and their e-invoice is refused naming what is missing.
+   */
+  parties?: IssuedParties;
+}
+
+/** The buyer an issued document names: the account's name and its billing details then (null: none set). */
+export interface IssuedBuyer {
+  name: string;
+  billing: BillingDetails | null;
+}
+
+/** Who an issued document is from and to, frozen when issued. */
+export interface IssuedParties {
+  /** The supplier's details then; null when none were set (no e-invoice can be made). */
+  seller: SupplierDetails | null;
+  buyer: IssuedBuyer;
 }
 
 /** An invoice, numbered from its year's gapless sequence. `replaces`: the invoice a correction replaces. */
@@ -131,7 +157,13 @@ export function parseInvoiceNumber(number: string): { year: number; sequence: nu
   return match === null ? null : { year: Number(match[1]), sequence: Number(match[2]) };
 }
 
-const TYPES = new Set(['AccountOpened', 'TariffChanged', 'MeterAssigned', 'MeterUnassigned']);
+const TYPES = new Set([
+  'AccountOpened',
+  'TariffChanged',
+  'AccountBillingDetailsSet',
+  'MeterAssigned',
+  'MeterUnassigned',
+]);
 const INVOICING_TYPES = new Set(['InvoiceIssued', 'CreditNoteIssued']);
 
 /** The typed event of a recorded one, or null when it is not an accounts event. */

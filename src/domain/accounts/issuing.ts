@@ -3,8 +3,15 @@
  * correction issues. Numbers come from the year's sequence (`next`, the stream's next revision + 1), so
  * the caller's optimistic append is what makes them gapless and unique.
  */
-import { creditContent, type DraftInvoice, issuedContent, toCents } from './draft-invoice';
-import { type CreditNoteIssued, type InvoiceIssued, type IssuedDocumentData, invoiceNumber } from './events';
+import { creditContent, type DraftInvoice, issuedContent, partiesOf, toCents } from './draft-invoice';
+import {
+  type CreditNoteIssued,
+  type InvoiceIssued,
+  type IssuedDocumentData,
+  type IssuedParties,
+  invoiceNumber,
+} from './events';
+import type { SupplierDetails } from './supplier';
 
 export type SkipReason = 'ALREADY_ISSUED' | 'MISSING_READINGS' | 'MISSING_PRICES' | 'NOTHING_TO_BILL';
 
@@ -23,7 +30,7 @@ export const activeKey = (accountId: string, month: string): string => `${accoun
 export function planIssue(
   drafts: readonly DraftInvoice[],
   active: ReadonlySet<string>,
-  options: { year: number; nextSequence: number; issuedAt: string; force: boolean },
+  options: { year: number; nextSequence: number; issuedAt: string; force: boolean; seller: SupplierDetails | null },
 ): { events: InvoiceIssued[]; skipped: Skipped[] } {
   const events: InvoiceIssued[] = [];
   const skipped: Skipped[] = [];
@@ -36,7 +43,7 @@ export function planIssue(
       const number = invoiceNumber(options.year, sequence++);
       events.push({
         type: 'InvoiceIssued',
-        data: { ...issuedContent(draft, number, options.issuedAt), replaces: null },
+        data: { ...issuedContent(draft, number, options.issuedAt, options.seller), replaces: null },
       });
     }
   }
@@ -48,22 +55,44 @@ export function pendingAdjustmentCents(issued: Pick<IssuedDocumentData, 'total'>
   return draft.totalCents - toCents(issued.total);
 }
 
+/** JSON with every object's keys sorted: equal for equal content whatever order the fields were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/** Whether an issued document names these parties (a version 1 document names none). */
+export function sameParties(issued: Pick<IssuedDocumentData, 'parties'>, parties: IssuedParties): boolean {
+  return issued.parties !== undefined && canonical(issued.parties) === canonical(parties);
+}
+
 /**
  * A correction of an issued invoice: a credit note cancelling it and a new invoice from the current draft,
- * both numbered, both referring to the original. Null when the draft equals the invoice line for line.
+ * both numbered, both referring to the original, both naming the parties as they are now. Null when the
+ * draft equals the invoice line for line and the parties are the same (a corrected address is a correction).
  */
 export function planCorrection(
   original: IssuedDocumentData,
   draft: DraftInvoice,
-  options: { year: number; nextSequence: number; issuedAt: string },
+  options: { year: number; nextSequence: number; issuedAt: string; seller: SupplierDetails | null },
 ): [CreditNoteIssued, InvoiceIssued] | null {
-  const replacement = issuedContent(draft, invoiceNumber(options.year, options.nextSequence + 1), options.issuedAt);
+  const replacement = issuedContent(
+    draft,
+    invoiceNumber(options.year, options.nextSequence + 1),
+    options.issuedAt,
+    options.seller,
+  );
+  const parties = partiesOf(draft, options.seller);
   const same =
     replacement.total === original.total &&
     JSON.stringify(replacement.lines) === JSON.stringify(original.lines) &&
-    replacement.vat === original.vat;
+    replacement.vat === original.vat &&
+    sameParties(original, parties);
   if (same) return null;
-  const credit = creditContent(original, invoiceNumber(options.year, options.nextSequence), options.issuedAt);
+  const credit = creditContent(original, invoiceNumber(options.year, options.nextSequence), options.issuedAt, parties);
   return [
     { type: 'CreditNoteIssued', data: { ...credit, credits: original.number } },
     { type: 'InvoiceIssued', data: { ...replacement, replaces: original.number } },

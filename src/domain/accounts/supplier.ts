@@ -3,17 +3,17 @@
  * identifier, postal address, and how to be paid). Set by an admin, kept as events on one stream; setting
  * the same details again records nothing.
  */
-import { AccountRuleError } from './account';
+import { AccountRuleError } from './rule-error';
+import {
+  optionalText,
+  type PostalAddress,
+  requiredText,
+  validateAddress,
+  validateEmail,
+  validateVatId,
+} from './parties';
 
 export const SUPPLIER_STREAM = 'supplier';
-
-export interface PostalAddress {
-  street: string;
-  city: string;
-  postalCode: string;
-  /** ISO 3166-1 alpha-2 (EN 16931 BT-40). */
-  countryCode: string;
-}
 
 export interface SupplierDetails {
   legalName: string;
@@ -25,6 +25,8 @@ export interface SupplierDetails {
   bic: string | null;
   email: string | null;
   phone: string | null;
+  /** How and when to pay (EN 16931 BT-20), such as "Payable within 14 days"; absent in details set before. */
+  paymentTerms: string | null;
 }
 
 export interface SupplierDetailsSet {
@@ -32,18 +34,19 @@ export interface SupplierDetailsSet {
   data: SupplierDetails & { setAt: string };
 }
 
-export type SupplierInput = Omit<SupplierDetails, 'registrationId' | 'iban' | 'bic' | 'email' | 'phone'> & {
+export type SupplierInput = Omit<
+  SupplierDetails,
+  'registrationId' | 'iban' | 'bic' | 'email' | 'phone' | 'paymentTerms'
+> & {
   registrationId?: string | null;
   iban?: string | null;
   bic?: string | null;
   email?: string | null;
   phone?: string | null;
+  paymentTerms?: string | null;
 };
 
-const VAT_ID = /^[A-Z]{2}[A-Z0-9+*.]{2,12}$/;
-const COUNTRY = /^[A-Z]{2}$/;
 const BIC = /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Whether an IBAN's check digits hold (ISO 13616: the number rearranged, letters as 10-35, mod 97 is 1). */
 export function validIban(iban: string): boolean {
@@ -54,68 +57,36 @@ export function validIban(iban: string): boolean {
   return remainder === 1;
 }
 
-const optional = (text: string | null | undefined): string | null =>
-  text === null || text === undefined || text.trim() === '' ? null : text.trim();
-
-function text(field: string, value: string, max = 200): string {
-  const trimmed = value.trim();
-  if (trimmed === '') throw new AccountRuleError(field, `${field} is required`);
-  if (trimmed.length > max) throw new AccountRuleError(field, `${field} is longer than ${max} characters`);
-  return trimmed;
-}
-
-/** A postal address from its input, the country code checked (ISO 3166-1 alpha-2). */
-export function validateAddress(input: PostalAddress, field: string): PostalAddress {
-  const countryCode = input.countryCode.trim().toUpperCase();
-  if (!COUNTRY.test(countryCode))
-    throw new AccountRuleError(
-      `${field}.countryCode`,
-      `${field}.countryCode "${input.countryCode}" is not a two-letter country code`,
-    );
-  return {
-    street: text(`${field}.street`, input.street),
-    city: text(`${field}.city`, input.city),
-    postalCode: text(`${field}.postalCode`, input.postalCode, 20),
-    countryCode,
-  };
-}
-
 /** The supplier's details from their input, each checked and written one way (spaces out of IBAN and VAT id). */
 export function validateSupplier(input: SupplierInput, field = 'supplier'): SupplierDetails {
-  const vatId = input.vatId.replace(/\s+/g, '').toUpperCase();
-  if (!VAT_ID.test(vatId))
-    throw new AccountRuleError(
-      `${field}.vatId`,
-      `${field}.vatId "${input.vatId}" is not a VAT identifier with its country prefix (DE123456789)`,
-    );
-  const iban = optional(input.iban)?.replace(/\s+/g, '').toUpperCase() ?? null;
+  const vatId = validateVatId(input.vatId, `${field}.vatId`);
+  const iban = optionalText(input.iban)?.replace(/\s+/g, '').toUpperCase() ?? null;
   if (iban !== null && !validIban(iban))
     throw new AccountRuleError(
       `${field}.iban`,
       `${field}.iban "${input.iban}" is not an IBAN (its check digits do not hold)`,
     );
-  const bic = optional(input.bic)?.toUpperCase() ?? null;
+  const bic = optionalText(input.bic)?.toUpperCase() ?? null;
   if (bic !== null && !BIC.test(bic))
     throw new AccountRuleError(`${field}.bic`, `${field}.bic "${input.bic}" is not a BIC`);
-  const email = optional(input.email);
-  if (email !== null && !EMAIL.test(email))
-    throw new AccountRuleError(`${field}.email`, `${field}.email "${input.email}" is not an email address`);
+  const email = validateEmail(input.email, `${field}.email`);
   return {
-    legalName: text(`${field}.legalName`, input.legalName),
+    legalName: requiredText(`${field}.legalName`, input.legalName),
     vatId,
     address: validateAddress(input.address, `${field}.address`),
-    registrationId: optional(input.registrationId),
+    registrationId: optionalText(input.registrationId),
     iban,
     bic,
     email,
-    phone: optional(input.phone),
+    phone: optionalText(input.phone),
+    paymentTerms: optionalText(input.paymentTerms),
   };
 }
 
 /** The supplier's details as its stream's events leave them (null: never set). */
 export function evolveSupplier(_state: SupplierDetails | null, event: SupplierDetailsSet): SupplierDetails {
   const { setAt: _setAt, ...details } = event.data;
-  return details;
+  return { ...details, paymentTerms: details.paymentTerms ?? null };
 }
 
 /** Sets the supplier's details; nothing when they are already so. */
@@ -125,6 +96,11 @@ export function setSupplier(
   setAt: string,
 ): SupplierDetailsSet | null {
   const details = validateSupplier(input);
-  if (current !== null && JSON.stringify(current) === JSON.stringify(details)) return null;
+  const same =
+    current !== null &&
+    (Object.keys(details) as Array<keyof SupplierDetails>).every(
+      (key) => JSON.stringify(current[key]) === JSON.stringify(details[key]),
+    );
+  if (same) return null;
   return { type: 'SupplierDetailsSet', data: { ...details, setAt } };
 }

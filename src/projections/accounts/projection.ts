@@ -99,7 +99,8 @@ export class AccountsProjection implements Projection {
     for (const { recorded, event } of relevant) {
       switch (event.type) {
         case 'AccountOpened':
-        case 'TariffChanged': {
+        case 'TariffChanged':
+        case 'AccountBillingDetailsSet': {
           const id = event.data.accountId;
           const current = changedAccounts.get(id) ?? accounts.get(id) ?? null;
           const next = evolveAccount(current, event as AccountEvent, recorded.revision);

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PageInfo } from './connection';
+import { BillingDetailsInput, BillingDetailsType, InvoiceBuyerType, SupplierType } from './parties.types';
 
 export enum TariffKind {
   DYNAMIC = 'DYNAMIC',
@@ -20,6 +21,15 @@ export enum Weekday {
   SUNDAY = 'SUNDAY',
 }
 registerEnumType(Weekday, { name: 'Weekday' });
+
+export enum EInvoiceSyntax {
+  UBL = 'ubl',
+  CII = 'cii',
+}
+registerEnumType(EInvoiceSyntax, {
+  name: 'EInvoiceSyntax',
+  description: 'UBL: OASIS UBL 2.1 Invoice/CreditNote; CII: UN/CEFACT Cross Industry Invoice D16B. Both EN 16931.',
+});
 
 @InputType('TimeOfUseRateInput', {
   description:
@@ -94,6 +104,11 @@ export class AccountInput {
   @Field(() => String, { nullable: true, description: 'EUR (the only currency market prices come in).' })
   currency?: string | null;
   @Field(() => TariffInput) tariff!: TariffInput;
+  @Field(() => BillingDetailsInput, {
+    nullable: true,
+    description: 'The address and VAT id its e-invoices name (setBillingDetails changes them).',
+  })
+  billing?: BillingDetailsInput | null;
 }
 
 @ObjectType('ExportTariff')
@@ -180,6 +195,21 @@ export class IssuedInvoiceType extends InvoiceFiguresType {
   credits!: string | null;
   @Field(() => String, { nullable: true, description: 'For an invoice: the credit note that cancelled it.' })
   creditedBy!: string | null;
+  @Field(() => SupplierType, {
+    nullable: true,
+    description: "The supplier's details when issued; null when none were set (or issued before they were recorded).",
+  })
+  seller!: SupplierType | null;
+  @Field(() => InvoiceBuyerType, {
+    nullable: true,
+    description: 'The buyer when issued; null for documents issued before buyers were recorded.',
+  })
+  buyer!: InvoiceBuyerType | null;
+  @Field(() => [String], {
+    description:
+      'What this document lacks for an e-invoice, each saying how to mend it; empty when eInvoiceUrl serves one.',
+  })
+  eInvoiceGaps!: string[];
 }
 
 @ObjectType('DraftInvoice', { description: "An account's invoice for a month as it would be issued now." })
@@ -205,6 +235,8 @@ export class AccountType {
   @Field(() => String) openedAt!: string;
   @Field(() => [TariffPeriodType]) tariffs!: TariffPeriodType[];
   @Field(() => [MeterAssignmentType]) meters!: MeterAssignmentType[];
+  @Field(() => BillingDetailsType, { nullable: true, description: 'Null until set: its e-invoices need them.' })
+  billing!: BillingDetailsType | null;
 }
 
 @ObjectType('AccountEdge')

@@ -28,6 +28,11 @@ export class SupplierInput {
   @Field(() => String, { nullable: true }) bic?: string | null;
   @Field(() => String, { nullable: true }) email?: string | null;
   @Field(() => String, { nullable: true }) phone?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'How and when to pay (EN 16931 BT-20); e-invoices say "Payable on receipt of this invoice." without.',
+  })
+  paymentTerms?: string | null;
 }
 
 @ObjectType('Supplier')
@@ -40,4 +45,35 @@ export class SupplierType {
   @Field(() => String, { nullable: true }) bic!: string | null;
   @Field(() => String, { nullable: true }) email!: string | null;
   @Field(() => String, { nullable: true }) phone!: string | null;
+  @Field(() => String, { nullable: true }) paymentTerms!: string | null;
+}
+
+@InputType('BillingDetailsInput', {
+  description: "A customer's billing details: the buyer of its e-invoices, named by the account's name.",
+})
+export class BillingDetailsInput {
+  @Field(() => PostalAddressInput) address!: PostalAddressInput;
+  @Field(() => String, { nullable: true, description: 'VAT identifier with its country prefix, if it has one.' })
+  vatId?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The reference the customer asks invoices to quote (BT-10; a Leitweg-ID for German authorities).',
+  })
+  buyerReference?: string | null;
+  @Field(() => String, { nullable: true }) email?: string | null;
+}
+
+@ObjectType('BillingDetails')
+export class BillingDetailsType {
+  @Field(() => PostalAddressType) address!: PostalAddressType;
+  @Field(() => String, { nullable: true }) vatId!: string | null;
+  @Field(() => String, { nullable: true }) buyerReference!: string | null;
+  @Field(() => String, { nullable: true }) email!: string | null;
+}
+
+@ObjectType('InvoiceBuyer', { description: 'The buyer an issued document names, as it was when issued.' })
+export class InvoiceBuyerType {
+  @Field(() => String) name!: string;
+  @Field(() => BillingDetailsType, { nullable: true, description: 'Null: the account had no billing details.' })
+  billing!: BillingDetailsType | null;
 }
