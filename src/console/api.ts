@@ -134,7 +134,15 @@ export function subscribe<T>(
 /** GETs a path of this server with the key (exports and documents need the Authorization header). */
 async function fetchWithKey(token: string | null, path: string): Promise<Blob> {
   const response = await fetch(new URL(path, location.href), { headers: authHeaders(token) });
-  if (!response.ok) throw new ApiError(`${path}: HTTP ${response.status}`, null);
+  if (!response.ok) {
+    // The routes answer errors as GraphQL does: the message says what is wrong and how to mend it.
+    const body = (await response.json().catch(() => null)) as {
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    } | null;
+    const error = body?.errors?.[0];
+    if (error !== undefined) throw new ApiError(error.message, error.extensions?.code ?? null);
+    throw new ApiError(`${path}: HTTP ${response.status}`, null);
+  }
   return response.blob();
 }
 

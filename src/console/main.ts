@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type Session, signIn, storedToken, storeToken } from './api';
 import { parseRoute, type Route } from './router';
 import { AccountsScreen } from './screens/accounts';
+import { CustomersScreen } from './screens/customers';
 import { InvoicesScreen } from './screens/invoices';
 import { MeterPage } from './screens/meter';
 import { OperationsScreen } from './screens/operations';
@@ -62,6 +63,8 @@ function Screen(props: { route: Route; session: Session }) {
       return html`<${InvoicesScreen} session=${session} month=${route.month} />`;
     case 'accounts':
       return html`<${AccountsScreen} session=${session} month=${route.month} />`;
+    case 'customers':
+      return html`<${CustomersScreen} session=${session} />`;
     case 'meter':
       return html`<${MeterPage} session=${session} meter=${route.meter} month=${route.month} />`;
     case 'prices':
@@ -104,6 +107,7 @@ function App() {
         ${link('#/uploads', 'Uploads', route.name === 'uploads' || route.name === 'upload-page')}
         ${link('#/invoices', 'Invoices', route.name === 'invoices' || route.name === 'meter')}
         ${link('#/accounts', 'Accounts', route.name === 'accounts')}
+        ${link('#/customers', 'Customers', route.name === 'customers')}
         ${link('#/prices', 'Prices', route.name === 'prices')}
         ${link('#/operations', 'Operations', route.name === 'operations')}
         <span class="who">${session.name ?? 'local'} (${session.role.toLowerCase()})</span>

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'upload-page'; uploadId: string }
   | { name: 'invoices'; month: string | null }
   | { name: 'accounts'; month: string | null }
+  | { name: 'customers' }
   | { name: 'meter'; meter: string; month: string | null }
   | { name: 'prices' }
   | { name: 'operations' };
@@ -26,6 +27,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] === undefined ? { name: 'invoices', month } : { name: 'meter', meter: parts[1], month };
     case 'accounts':
       return { name: 'accounts', month };
+    case 'customers':
+      return { name: 'customers' };
     case 'prices':
       return { name: 'prices' };
     case 'operations':

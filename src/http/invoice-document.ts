@@ -7,7 +7,10 @@ import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { ApiKeyService } from '../access/api-key-service';
 import type { AccountDoc } from '../domain/accounts/account';
+import { parseMicro } from '../domain/accounts/decimal';
+import { eInvoiceGaps, vatPercent } from '../domain/accounts/e-invoice';
 import { parseInvoiceNumber } from '../domain/accounts/events';
+import type { PostalAddress } from '../domain/accounts/parties';
 import { daysOfMonth, localDateOf } from '../domain/billing/calendar';
 import type { DailyUsageDoc } from '../domain/billing/daily-usage';
 import type { ZonedClock } from '../domain/time/zoned-time';
@@ -15,7 +18,7 @@ import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-mod
 import type { BillingQueries } from '../ports/billing-read-model';
 import { EventStoreUnavailableError } from '../ports/event-store';
 import { ReadStoreUnavailableError } from '../ports/read-store-errors';
-import { isEInvoiceSyntax, renderEInvoice } from '../views/e-invoice';
+import { eInvoicePath, isEInvoiceSyntax, renderEInvoice } from '../views/e-invoice';
 import { authenticated, fail } from './json-errors';
 
 const escape = (text: string): string =>
@@ -53,8 +56,40 @@ export function usageChart(days: ReadonlyArray<{ date: string; kwh: number }>): 
   return `<svg role="img" aria-label="Daily usage, kWh per day, highest ${max.toFixed(3)} kWh" viewBox="0 0 ${width} ${height}" width="100%" height="${height}" fill="#2f6fab">${bars}</svg>`;
 }
 
+function addressLines(address: PostalAddress): string {
+  return `${escape(address.street)}<br>${escape(address.postalCode)} ${escape(address.city)}<br>${escape(address.countryCode)}`;
+}
+
+/** The seller and buyer blocks: who the document is from and to, as frozen when issued. */
+function partiesBlock(doc: IssuedDocument): string {
+  const parties = doc.parties;
+  const seller =
+    parties?.seller == null
+      ? '<p>No supplier details were set when this document was issued.</p>'
+      : `<p><strong>${escape(parties.seller.legalName)}</strong><br>${addressLines(parties.seller.address)}<br>VAT ${escape(parties.seller.vatId)}${
+          parties.seller.registrationId === null ? '' : `<br>${escape(parties.seller.registrationId)}`
+        }${parties.seller.iban === null ? '' : `<br>IBAN ${escape(parties.seller.iban)}`}${
+          parties.seller.bic === null ? '' : ` · BIC ${escape(parties.seller.bic)}`
+        }</p>`;
+  const billing = parties?.buyer.billing ?? null;
+  const buyer = `<p><strong>${escape(parties?.buyer.name ?? doc.accountName)}</strong> (account ${escape(doc.accountId)})${
+    billing === null
+      ? '<br>No billing address was set when this document was issued.'
+      : `<br>${addressLines(billing.address)}${billing.vatId === null ? '' : `<br>VAT ${escape(billing.vatId)}`}${
+          billing.buyerReference === null ? '' : `<br>Your reference ${escape(billing.buyerReference)}`
+        }`
+  }</p>`;
+  return `<div class="parties"><section><h2>From</h2>${seller}</section><section><h2>To</h2>${buyer}</section></div>`;
+}
+
 export function renderInvoice(doc: IssuedDocument, chart: string): string {
   const title = `${doc.kind === 'CREDIT_NOTE' ? 'Credit note' : 'Invoice'} ${doc.number}`;
+  const category = parseMicro(doc.vatRate) === 0n ? 'Z (zero rated)' : 'S (standard rated)';
+  const gaps = eInvoiceGaps(doc);
+  const eInvoice =
+    gaps.length === 0
+      ? `<p>E-invoice (EN 16931): <a href="${escape(eInvoicePath(doc.number, 'ubl'))}">UBL</a> · <a href="${escape(eInvoicePath(doc.number, 'cii'))}">CII</a></p>`
+      : `<p>No e-invoice: ${gaps.map(escape).join('; ')}.</p>`;
   const lines = doc.lines
     .map(
       (line) =>
@@ -71,16 +106,21 @@ export function renderInvoice(doc: IssuedDocument, chart: string): string {
   ].join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weight:600}</style>
+<style>body{font:14px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}.parties{display:flex;gap:2rem}.parties section{flex:1}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weight:600}</style>
 </head><body>
 <h1>${escape(title)}</h1>
-<p>${escape(doc.accountName)} (account ${escape(doc.accountId)}) · period ${escape(doc.month)} · issued ${escape(doc.issuedAt.slice(0, 10))} · ${escape(doc.currency)}</p>
+<p>Period ${escape(doc.month)} · issued ${escape(doc.issuedAt.slice(0, 10))} · ${escape(doc.currency)}</p>
+${partiesBlock(doc)}
 ${links}
 <table><thead><tr><th>Meter</th><th>Description</th><th class="n">Quantity</th><th class="n">Unit price</th><th class="n">Amount</th></tr></thead>
 <tbody>${lines}</tbody>
 <tfoot><tr><td colspan="4">Subtotal</td><td class="n">${escape(doc.subtotal)}</td></tr>
 <tr><td colspan="4">VAT ${escape(doc.vatRate)}</td><td class="n">${escape(doc.vat)}</td></tr>
 <tr><td colspan="4">Total</td><td class="n">${escape(doc.total)}</td></tr></tfoot></table>
+<h2>VAT breakdown</h2>
+<table><thead><tr><th>Category</th><th class="n">Rate</th><th class="n">Taxable amount</th><th class="n">VAT</th></tr></thead>
+<tbody><tr><td>${category}</td><td class="n">${escape(vatPercent(doc.vatRate))} %</td><td class="n">${escape(doc.subtotal)}</td><td class="n">${escape(doc.vat)}</td></tr></tbody></table>
+${eInvoice}
 <h2>Meters</h2>
 <table><thead><tr><th>Meter</th><th class="n">kWh</th><th class="n">Days</th></tr></thead><tbody>${meters}</tbody></table>
 <h2>Daily usage</h2>

@@ -280,13 +280,73 @@ suite('admin console in Chromium', () => {
     const issued = (forced.data as any).issueInvoices.issued[0] as { number: string; total: string };
     await page.reload();
     const popup = page.waitForEvent('popup');
-    await page.getByRole('button', { name: issued.number }).click();
+    await page.getByRole('button', { name: issued.number, exact: true }).click();
     const document = await popup;
     await document.waitForLoadState();
     expect(await document.content()).toContain(`Invoice ${issued.number}`);
     expect(await document.content()).toContain(`>${issued.total}<`);
     await document.close();
+    // No supplier is set yet: the e-invoice is refused with the reason and the fix.
+    await page.getByRole('button', { name: `${issued.number} as UBL e-invoice` }).click();
+    await page.getByRole('alert').filter({ hasText: 'setSupplier' }).waitFor();
     await shot('08-accounts');
+  });
+
+  it('sets the supplier and a customer, opens an account and assigns a meter from the customers page', async () => {
+    await page.goto(`${origin()}/#/customers`);
+    const supplier = page.getByRole('form', { name: 'Supplier details' });
+    await supplier.getByLabel('Legal name').fill('Stadtwerke E2E GmbH');
+    await supplier.getByLabel('VAT id').fill('DE123456789');
+    await supplier.getByLabel('Street').fill('Hafenstraße 1');
+    await supplier.getByLabel('Postal code').fill('20457');
+    await supplier.getByLabel('City').fill('Hamburg');
+    await supplier.getByLabel('Country (ISO code)').fill('DE');
+    await supplier.getByLabel('IBAN').fill('DE89 3704 0044 0532 0130 01');
+    await supplier.getByRole('button', { name: 'Save supplier' }).click();
+    // A wrong IBAN is refused with the service's message naming the field.
+    await supplier.getByRole('alert').filter({ hasText: 'supplier.iban' }).waitFor();
+    await supplier.getByLabel('IBAN').fill('DE89 3704 0044 0532 0130 00');
+    await supplier.getByRole('button', { name: 'Save supplier' }).click();
+    await supplier.getByRole('status').filter({ hasText: 'Supplier details saved' }).waitFor();
+
+    const opening = page.getByRole('form', { name: 'New account' });
+    await opening.getByLabel('Account id').fill('ACC-WEB');
+    await opening.getByLabel('Name').fill('Müller & Söhne <GmbH>');
+    await opening.getByLabel('Unit price EUR/MWh').fill('150');
+    await opening.getByRole('button', { name: 'Open account' }).click();
+    await opening.getByRole('status').filter({ hasText: 'Account ACC-WEB opened.' }).waitFor();
+
+    await page.getByRole('button', { name: 'Change ACC-WEB' }).click();
+    const billing = page.getByRole('form', { name: 'Billing details of ACC-WEB' });
+    await billing.getByLabel('Street').fill('Ring 7');
+    await billing.getByLabel('Postal code').fill('50667');
+    await billing.getByLabel('City').fill('Köln');
+    await billing.getByLabel('Country (ISO code)').fill('DE');
+    await billing.getByLabel('Customer VAT id').fill('DE987654321');
+    await billing.getByRole('button', { name: 'Save billing details' }).click();
+    await billing.getByRole('status').filter({ hasText: 'Billing details of ACC-WEB saved' }).waitFor();
+    const assign = page.getByRole('form', { name: 'Assign a meter to ACC-WEB' });
+    await assign.getByLabel('Meter').fill('MP000002');
+    await assign.getByLabel('From').fill('2026-10-01');
+    await assign.getByRole('button', { name: 'Assign meter' }).click();
+    await assign.getByRole('status').filter({ hasText: 'Meter MP000002 assigned to ACC-WEB' }).waitFor();
+    await page.getByRole('cell', { name: 'Ring 7, 50667 Köln, DE, VAT DE987654321' }).waitFor();
+    await shot('09-customers');
+
+    const read = await graphql(
+      t.url,
+      '{ supplier { legalName iban } account(id: "ACC-WEB") { name billing { vatId } meters { meter from to } } }',
+      {},
+      admin,
+    );
+    expect(read.data).toEqual({
+      supplier: { legalName: 'Stadtwerke E2E GmbH', iban: 'DE89370400440532013000' },
+      account: {
+        name: 'Müller & Söhne <GmbH>',
+        billing: { vatId: 'DE987654321' },
+        meters: [{ meter: 'MP000002', from: '2026-10-01', to: null }],
+      },
+    });
   });
 
   it('shows a viewer no upload, no import and no replay', async () => {

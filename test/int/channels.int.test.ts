@@ -236,6 +236,8 @@ describe('channels', () => {
       ],
     });
     expect(receipt).toMatchObject({ acceptedRows: 20, rejectedRows: 0 });
+    // Sibling fields resolve together: wait for the upload's position first, so none reads before it.
+    await t.server.services!.consistency.waitForPosition(receipt.position, 30_000);
     const answer = await graphql(
       t.url,
       `

@@ -162,6 +162,9 @@ describe('EN 16931 e-invoices', () => {
     expect(body.errors[0]!.message).toContain('setSupplier');
     expect(body.errors[0]!.message).toContain(`issueCorrection(invoiceNumber: "${early!.number}")`);
     expect((await fetch(`${base}/invoices/${early!.number}.xml?syntax=pdf`)).status).toBe(400);
+    const page = await (await fetch(`${base}/invoices/${early!.number}.html`)).text();
+    expect(page).toContain('No supplier details were set when this document was issued.');
+    expect(page).toContain('No e-invoice: ');
   });
 
   it('serves every document of the month in UBL and CII, each passing the EN 16931 checks with GraphQL totals', async () => {
@@ -238,6 +241,15 @@ describe('EN 16931 e-invoices', () => {
       countryCode: 'DE',
       vatId: 'DE987654321',
     });
+    // The page shows who it is from and to, the VAT breakdown and the e-invoice links.
+    const page = await (await fetch(`${base}/invoices/${issued[1]!.number}.html`)).text();
+    expect(page).toContain('<strong>Stadtwerke Nord GmbH</strong>');
+    expect(page).toContain('<strong>Müller &amp; Söhne &lt;GmbH&gt;</strong>');
+    expect(page).toContain('VAT DE987654321');
+    expect(page).toContain(
+      `<td>S (standard rated)</td><td class="n">19 %</td><td class="n">${issued[1]!.subtotal}</td>`,
+    );
+    expect(page).toContain(`href="/invoices/${issued[1]!.number}.xml?syntax=cii"`);
     const zero = checkEn16931(await checkedEInvoice(issued[2]!, 'cii')).invoice!;
     expect(zero.breakdown).toEqual([{ taxable: issued[2]!.subtotal, tax: '0.00', categoryCode: 'Z', percent: '0' }]);
   });

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { atLeast, gql, notePosition, openDocument } from '../api';
+import { atLeast, download, gql, notePosition, openDocument } from '../api';
 import { formatDecimal } from '../format';
 import { describe, html, MonthInput, previousMonth, type ScreenProps, Status, useLoad } from '../ui';
 
@@ -58,6 +58,13 @@ export function AccountsScreen({ session, month: initialMonth }: ScreenProps & {
     openDocument(session.token, `/invoices/${encodeURIComponent(number)}.html`).catch((caught: unknown) =>
       setActionError(describe(caught)),
     );
+  /** The e-invoice, or the service's reason there is none (it names what to set and how to reissue). */
+  const eInvoice = (number: string, syntax: 'ubl' | 'cii') =>
+    download(
+      session.token,
+      `/invoices/${encodeURIComponent(number)}.xml?syntax=${syntax}`,
+      `${number}-${syntax}.xml`,
+    ).catch((caught: unknown) => setActionError(describe(caught)));
   return html`
     <h1>Account invoices</h1>
     <div class="toolbar">
@@ -105,6 +112,22 @@ export function AccountsScreen({ session, month: initialMonth }: ScreenProps & {
                             ? '—'
                             : html`<button type="button" class="link" onClick=${() => open(d.issuedNumber!)}>
                                   ${d.issuedNumber}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="link"
+                                  aria-label=${`${d.issuedNumber} as UBL e-invoice`}
+                                  onClick=${() => eInvoice(d.issuedNumber!, 'ubl')}
+                                >
+                                  UBL
+                                </button>
+                                <button
+                                  type="button"
+                                  class="link"
+                                  aria-label=${`${d.issuedNumber} as CII e-invoice`}
+                                  onClick=${() => eInvoice(d.issuedNumber!, 'cii')}
+                                >
+                                  CII
                                 </button>
                                 ${d.pendingAdjustment === null ? null : html`<div class="error">pending adjustment ${formatDecimal(d.pendingAdjustment)}</div>`}`
                         }
