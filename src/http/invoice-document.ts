@@ -82,7 +82,8 @@ function partiesBlock(doc: IssuedDocument): string {
   return `<div class="parties"><section><h2>From</h2>${seller}</section><section><h2>To</h2>${buyer}</section></div>`;
 }
 
-export function renderInvoice(doc: IssuedDocument, chart: string): string {
+/** The page of an issued document; `issueDate` is its issue date in the billing time zone (as its e-invoice states). */
+export function renderInvoice(doc: IssuedDocument, chart: string, issueDate: string): string {
   const title = `${doc.kind === 'CREDIT_NOTE' ? 'Credit note' : 'Invoice'} ${doc.number}`;
   const category = parseMicro(doc.vatRate) === 0n ? 'Z (zero rated)' : 'S (standard rated)';
   const gaps = eInvoiceGaps(doc);
@@ -109,7 +110,7 @@ export function renderInvoice(doc: IssuedDocument, chart: string): string {
 <style>body{font:14px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;width:100%;margin:1rem 0}.parties{display:flex;gap:2rem}.parties section{flex:1}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}.n{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weight:600}</style>
 </head><body>
 <h1>${escape(title)}</h1>
-<p>Period ${escape(doc.month)} · issued ${escape(doc.issuedAt.slice(0, 10))} · ${escape(doc.currency)}</p>
+<p>Period ${escape(doc.month)} · issued ${escape(issueDate)} · ${escape(doc.currency)}</p>
 ${partiesBlock(doc)}
 ${links}
 <table><thead><tr><th>Meter</th><th>Description</th><th class="n">Quantity</th><th class="n">Unit price</th><th class="n">Amount</th></tr></thead>
@@ -180,7 +181,7 @@ export function invoiceDocumentRouter(deps: {
         .status(200)
         .setHeader('content-type', 'text/html; charset=utf-8')
         .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
-        .send(renderInvoice(doc, chart));
+        .send(renderInvoice(doc, chart, localDateOf(deps.clock, Date.parse(doc.issuedAt))));
     })().catch((error: unknown) => {
       if (res.headersSent) return;
       // A backend that does not answer is the exports' 503, so a client retries either the same way.

@@ -383,6 +383,7 @@ describe('the invoice page', () => {
           new Map([['M<1>', [day('M<1>', '2026-10-01', 10_000_000, 0n)]]]),
         ),
       ),
+      '2026-11-01',
     );
     expect(html).toContain('Bistro &lt;B&amp;B&gt;');
     expect(html).toContain('M&lt;1&gt;');

@@ -364,12 +364,12 @@ export function draftFigures(
   };
 }
 
-/** The frozen content of an invoice issued from a draft. */
 /** The seller (the supplier's details when issued, null if never set) and the buyer a draft's invoice names. */
 export function partiesOf(draft: DraftInvoice, seller: SupplierDetails | null): IssuedParties {
   return { seller, buyer: { name: draft.accountName, billing: draft.billing } };
 }
 
+/** The frozen content of an invoice issued from a draft. */
 export function issuedContent(
   draft: DraftInvoice,
   number: string,

@@ -37,7 +37,7 @@ export interface EInvoiceLine {
   price: string;
   /** BT-153 */
   name: string;
-  /** BT-154: the meter the line bills, when it bills one. */
+  /** An item attribute (BG-32: BT-160 "Meter", BT-161 its id), when the line bills a meter. */
   meter: string | null;
 }
 
@@ -130,7 +130,7 @@ export function eInvoiceGaps(doc: Pick<DocumentOfKind, 'kind' | 'number' | 'acco
   const reissue =
     doc.kind === 'INVOICE'
       ? `then issueCorrection(invoiceNumber: "${doc.number}") reissues it with them`
-      : 'then correct the invoice it cancels (a credit note is not reissued)';
+      : 'though a credit note is not reissued: its page stands as issued';
   const parties = doc.parties;
   if (parties === undefined) {
     return [
