@@ -91,19 +91,6 @@ const UBL_INNER_ORDER: Record<string, string[]> = {
     'cac:Item',
     'cac:Price',
   ],
-  'cac:CreditNoteLine': [
-    'cbc:ID',
-    'cbc:Note',
-    'cbc:CreditedQuantity',
-    'cbc:LineExtensionAmount',
-    'cbc:AccountingCost',
-    'cac:InvoicePeriod',
-    'cac:OrderLineReference',
-    'cac:DocumentReference',
-    'cac:AllowanceCharge',
-    'cac:Item',
-    'cac:Price',
-  ],
   'cac:Item': [
     'cbc:Description',
     'cbc:Name',
@@ -423,6 +410,11 @@ export function checkEn16931(xml: string): { invoice: SemanticInvoice | null; vi
   violations.push(...ruleViolations(invoice));
   return { invoice, violations };
 }
+
+// A credit note's line is an invoice line with a credited quantity.
+UBL_INNER_ORDER['cac:CreditNoteLine'] = UBL_INNER_ORDER['cac:InvoiceLine']!.map((name) =>
+  name === 'cbc:InvoicedQuantity' ? 'cbc:CreditedQuantity' : name,
+);
 
 /** UBL's schemas fix each sequence's order: the root's children and the inner elements the service writes. */
 function ublOrderViolations(xml: string, credit: boolean): string[] {

@@ -155,6 +155,13 @@ describe('EN 16931 e-invoices', () => {
       totals: { lineTotal: '123.30', tax: '23.43', payable: '146.73' },
     });
     expect(read!.lines.map((l) => l.netAmount)).toEqual(['68.75', '48.14', '-0.50', '-6.42', '13.33']);
+    if (syntax === 'ubl') {
+      const swapped = xmlOf(credit, syntax).replace(
+        /(<cbc:CreditedQuantity[^>]*>[^<]+<\/cbc:CreditedQuantity>)\s*(<cbc:LineExtensionAmount[^>]*>[^<]+<\/cbc:LineExtensionAmount>)/,
+        '$2$1',
+      );
+      expect(checkEn16931(swapped).violations).toEqual([expect.stringContaining('out of order in cac:CreditNoteLine')]);
+    }
   });
 
   it('bills a zero-VAT account under category Z at 0 %', () => {
