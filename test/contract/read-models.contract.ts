@@ -692,10 +692,24 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
       it('keeps accounts with their meters and issued documents, finds them by range, account and month', async () => {
         const store = fixture.accounts('');
         const a = accountDoc('A', [{ meter: 'M1', accountId: 'A', from: '2026-10-01', to: '2026-10-14' }]);
-        const b = accountDoc('B', [{ meter: 'M1', accountId: 'B', from: '2026-10-15', to: null }]);
+        const billing = {
+          address: { street: 'Ring 7', city: 'Köln', postalCode: '50667', countryCode: 'DE' },
+          vatId: 'DE987654321',
+          buyerReference: null,
+          email: null,
+        };
+        const b = {
+          ...accountDoc('B', [{ meter: 'M1', accountId: 'B', from: '2026-10-15', to: null }]),
+          billing,
+        };
+        // A version 2 document names its parties; they come back as they went in.
+        const withParties: IssuedDocument = {
+          ...issuedDoc('2026-000002', 'A', '2026-10'),
+          parties: { seller: null, buyer: { name: 'Customer A', billing } },
+        };
         const changes = {
           accounts: [a, b],
-          issued: [issuedDoc('2026-000002', 'A', '2026-10'), issuedDoc('2026-000001', 'A', '2026-09', '2026-000003')],
+          issued: [withParties, issuedDoc('2026-000001', 'A', '2026-09', '2026-000003')],
           checkpoint: '4',
         };
         await store.commit(changes);
@@ -721,6 +735,7 @@ export function readModelContract(adapter: string, create: () => Promise<ReadMod
         expect((await store.issuedOfMonth('2026-09'))[0]).toEqual(
           issuedDoc('2026-000001', 'A', '2026-09', '2026-000003'),
         );
+        expect(await store.issued('2026-000002')).toEqual(withParties);
         expect(await store.issued('2026-000009')).toBeNull();
         expect([...(await store.loadIssued(['2026-000002', 'x'])).keys()]).toEqual(['2026-000002']);
         await store.reset();
