@@ -7,7 +7,7 @@
  * done in DATA_DIR/backfill-FROM-TO.json and starts after it when run again. Works beside a running
  * server (the event store takes concurrent writers); the server's projections pick the days up.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import { addDays, datesBetween, parseLocalDate } from '../src/domain/billing/calendar';
@@ -38,6 +38,31 @@ function progress(done: number, total: number, date: string, note: string): void
   );
 }
 
+/**
+ * Records the last day done by replacing the state file whole (written aside, then renamed over it): a
+ * kill -9 leaves the old record or the new one, never a half-written file.
+ */
+function recordDone(stateFile: string, date: string): void {
+  const aside = `${stateFile}.${process.pid}.tmp`;
+  writeFileSync(aside, JSON.stringify({ lastDone: date }));
+  renameSync(aside, stateFile);
+}
+
+/** The last day a run recorded done; null to start from --from (also when the record cannot be read). */
+function lastDoneOf(stateFile: string): string | null {
+  if (!existsSync(stateFile)) return null;
+  try {
+    const { lastDone } = JSON.parse(readFileSync(stateFile, 'utf8')) as { lastDone?: unknown };
+    if (typeof lastDone === 'string' && parseLocalDate(lastDone) !== null) return lastDone;
+  } catch {
+    // Unreadable (an older version could leave it half-written): starting over is safe, see below.
+  }
+  process.stderr.write(
+    `${stateFile} does not say which day was done last: starting from --from again (days already published append nothing)\n`,
+  );
+  return null;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const clock = new ZonedClock(config.billingTimeZone);
@@ -58,9 +83,7 @@ async function main(): Promise<void> {
     const all = datesBetween(from, to);
     if (all.length === 0) throw new Error(`--from ${from} is after --to ${to}`);
     const stateFile = join(config.dataDir, `backfill-${from}-${to}.json`);
-    const lastDone = existsSync(stateFile)
-      ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { lastDone: string }).lastDone
-      : null;
+    const lastDone = lastDoneOf(stateFile);
     const todo = lastDone === null ? all : datesBetween(addDays(lastDone, 1), to);
     if (lastDone !== null) process.stderr.write(`resuming after ${lastDone}\n`);
     const summary = { days: todo.length, appended: 0, unchanged: 0, incomplete: [] as string[] };
@@ -69,7 +92,7 @@ async function main(): Promise<void> {
       if (result.appended) summary.appended += 1;
       else summary.unchanged += 1;
       if (!result.complete) summary.incomplete.push(date);
-      writeFileSync(stateFile, JSON.stringify({ lastDone: date }));
+      recordDone(stateFile, date);
       progress(
         all.length - todo.length + i + 1,
         all.length,

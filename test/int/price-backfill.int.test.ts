@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openSqliteDatabase } from '../../src/infrastructure/sqlite/database';
@@ -54,6 +55,13 @@ it('npm run prices:backfill over the October DST change completes the invoices o
   ]);
   const dst = await graphql(t.url, '{ prices(from: "2026-10-25", to: "2026-10-25") { start } }');
   expect(dst.data?.prices).toHaveLength(25);
+
+  // A state file that cannot be read (an older version killed mid-write left it empty): it starts over,
+  // and the days already published append nothing.
+  writeFileSync(join(t.config.dataDir, 'backfill-2026-10-01-2026-10-31.json'), '');
+  const torn = await run(process.execPath, [...cli, '--from', '2026-10-01', '--to', '2026-10-31'], { env });
+  expect(torn.stderr).toContain('does not say which day was done last: starting from --from again');
+  expect(JSON.parse(torn.stdout)).toMatchObject({ days: 31, appended: 0, unchanged: 31 });
 }, 60_000);
 
 /** Publications in the log per price-day stream of these dates, read from the log file as another process would. */
