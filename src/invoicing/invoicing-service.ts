@@ -4,7 +4,6 @@
  * computed when asked, from the billed days of the billing read model, so they always show the latest
  * readings and prices; issued documents are frozen events, never recomputed.
  */
-import { nameBasedUuid } from '../common/name-based-uuid';
 import {
   evolveSupplier,
   setSupplier,
@@ -47,6 +46,7 @@ import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-mod
 import type { BillingQueries } from '../ports/billing-read-model';
 import type { ConsistencyWaiter } from '../ports/consistency';
 import { type EventStore, type ExpectedRevision, WrongExpectedRevisionError } from '../ports/event-store';
+import { appendEvents, foldStream, type StreamState } from './streams';
 
 /** A request the rules refuse, or a conflict with what is stored (already issued, not found). */
 export class InvoicingError extends Error {
@@ -82,11 +82,6 @@ const ISSUE_CHUNK = 50;
 const APPEND_ATTEMPTS = 20;
 const CONSISTENCY_TIMEOUT_MS = 30_000;
 
-interface StreamState<T> {
-  state: T;
-  revision: ExpectedRevision;
-}
-
 export class InvoicingService {
   constructor(
     private readonly eventStore: EventStore,
@@ -99,42 +94,24 @@ export class InvoicingService {
 
   // ---- accounts ----
 
-  private async loadAccount(accountId: string): Promise<StreamState<AccountDoc | null>> {
-    let state: AccountDoc | null = null;
-    let revision: ExpectedRevision = 'no_stream';
-    for await (const event of this.eventStore.readStream(accountStreamName(accountId))) {
-      state = evolveAccount(state, { type: event.type, data: event.data } as AccountEvent, event.revision);
-      revision = event.revision;
-    }
-    return { state, revision };
+  private loadAccount(accountId: string): Promise<StreamState<AccountDoc | null>> {
+    return foldStream(this.eventStore, accountStreamName(accountId), null as AccountDoc | null, (state, event) =>
+      evolveAccount(state, { type: event.type, data: event.data } as AccountEvent, event.revision),
+    );
   }
 
-  private async loadAssignments(meter: string): Promise<StreamState<Assignment[]>> {
-    let state: Assignment[] = [];
-    let revision: ExpectedRevision = 'no_stream';
-    for await (const event of this.eventStore.readStream(meterStreamName(meter))) {
-      state = evolveAssignments(state, { type: event.type, data: event.data } as MeterAssignmentEvent);
-      revision = event.revision;
-    }
-    return { state, revision };
+  private loadAssignments(meter: string): Promise<StreamState<Assignment[]>> {
+    return foldStream(this.eventStore, meterStreamName(meter), [] as Assignment[], (state, event) =>
+      evolveAssignments(state, { type: event.type, data: event.data } as MeterAssignmentEvent),
+    );
   }
 
-  private async append(
+  private append(
     stream: string,
     revision: ExpectedRevision,
     events: ReadonlyArray<{ type: string; data: unknown }>,
   ): Promise<string> {
-    const next = typeof revision === 'number' ? revision + 1 : 0;
-    const result = await this.eventStore.appendToStream(
-      stream,
-      events.map((event, i) => ({
-        id: nameBasedUuid(`${stream}/${next + i}/${JSON.stringify(event.data)}`),
-        type: event.type,
-        data: event.data,
-      })),
-      { expectedRevision: revision },
-    );
-    return result.position;
+    return appendEvents(this.eventStore, stream, revision, events);
   }
 
   private async settled(position: string | null): Promise<void> {
@@ -195,14 +172,10 @@ export class InvoicingService {
     return { supplier: evolveSupplier(state, event), position };
   }
 
-  private async loadSupplier(): Promise<StreamState<SupplierDetails | null>> {
-    let state: SupplierDetails | null = null;
-    let revision: ExpectedRevision = 'no_stream';
-    for await (const event of this.eventStore.readStream(SUPPLIER_STREAM)) {
-      state = evolveSupplier(state, { type: 'SupplierDetailsSet', data: event.data as SupplierDetailsSet['data'] });
-      revision = event.revision;
-    }
-    return { state, revision };
+  private loadSupplier(): Promise<StreamState<SupplierDetails | null>> {
+    return foldStream(this.eventStore, SUPPLIER_STREAM, null as SupplierDetails | null, (state, event) =>
+      evolveSupplier(state, { type: 'SupplierDetailsSet', data: event.data as SupplierDetailsSet['data'] }),
+    );
   }
 
   async changeTariff(
