@@ -113,22 +113,17 @@ export function AccountsScreen({ session, month: initialMonth }: ScreenProps & {
                             : html`<button type="button" class="link" onClick=${() => open(d.issuedNumber!)}>
                                   ${d.issuedNumber}
                                 </button>
-                                <button
-                                  type="button"
-                                  class="link"
-                                  aria-label=${`${d.issuedNumber} as UBL e-invoice`}
-                                  onClick=${() => eInvoice(d.issuedNumber!, 'ubl')}
-                                >
-                                  UBL
-                                </button>
-                                <button
-                                  type="button"
-                                  class="link"
-                                  aria-label=${`${d.issuedNumber} as CII e-invoice`}
-                                  onClick=${() => eInvoice(d.issuedNumber!, 'cii')}
-                                >
-                                  CII
-                                </button>
+                                ${(['ubl', 'cii'] as const).map(
+                                  (syntax) =>
+                                    html`<button
+                                      type="button"
+                                      class="link"
+                                      aria-label=${`${d.issuedNumber} as ${syntax.toUpperCase()} e-invoice`}
+                                      onClick=${() => eInvoice(d.issuedNumber!, syntax)}
+                                    >
+                                      ${syntax.toUpperCase()}
+                                    </button>`,
+                                )}
                                 ${d.pendingAdjustment === null ? null : html`<div class="error">pending adjustment ${formatDecimal(d.pendingAdjustment)}</div>`}`
                         }
                       </td>
