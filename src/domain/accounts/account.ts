@@ -5,7 +5,7 @@
 import { addDays, parseLocalDate } from '../billing/calendar';
 import { normalizeDecimal, parseMicro } from './decimal';
 import { AccountRuleError } from './rule-error';
-import { type BillingDetails, type BillingDetailsInput, validateBilling } from './parties';
+import { type BillingDetails, type BillingDetailsInput, sameDetails, validateBilling } from './parties';
 import type {
   AccountBillingDetailsSet,
   AccountEvent,
@@ -243,18 +243,8 @@ export function setBillingDetails(
 ): AccountBillingDetailsSet | null {
   if (account === null) throw new AccountRuleError('account', `account ${accountId} does not exist`);
   const billing = validateBilling(input);
-  if (account.billing !== null && sameBilling(account.billing, billing)) return null;
+  if (account.billing !== null && sameDetails(account.billing, billing)) return null;
   return { type: 'AccountBillingDetailsSet', data: { accountId, billing, setAt } };
-}
-
-function sameBilling(a: BillingDetails, b: BillingDetails): boolean {
-  return (
-    JSON.stringify([a.address.street, a.address.city, a.address.postalCode, a.address.countryCode]) ===
-      JSON.stringify([b.address.street, b.address.city, b.address.postalCode, b.address.countryCode]) &&
-    a.vatId === b.vatId &&
-    a.buyerReference === b.buyerReference &&
-    a.email === b.email
-  );
 }
 
 /**

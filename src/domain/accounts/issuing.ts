@@ -11,6 +11,7 @@ import {
   type IssuedParties,
   invoiceNumber,
 } from './events';
+import { sameDetails } from './parties';
 import type { SupplierDetails } from './supplier';
 
 export type SkipReason = 'ALREADY_ISSUED' | 'MISSING_READINGS' | 'MISSING_PRICES' | 'NOTHING_TO_BILL';
@@ -55,18 +56,9 @@ export function pendingAdjustmentCents(issued: Pick<IssuedDocumentData, 'total'>
   return draft.totalCents - toCents(issued.total);
 }
 
-/** JSON with every object's keys sorted: equal for equal content whatever order the fields were written in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
-}
-
 /** Whether an issued document names these parties (a version 1 document names none). */
 export function sameParties(issued: Pick<IssuedDocumentData, 'parties'>, parties: IssuedParties): boolean {
-  return issued.parties !== undefined && canonical(issued.parties) === canonical(parties);
+  return issued.parties !== undefined && sameDetails(issued.parties, parties);
 }
 
 /**

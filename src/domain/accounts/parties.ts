@@ -34,6 +34,20 @@ const VAT_ID = /^[A-Z]{2}[A-Z0-9+*.]{2,12}$/;
 const COUNTRY = /^[A-Z]{2}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** JSON with every object's keys sorted: equal for equal content whatever order the fields were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/** Whether two sets of details (a supplier's, a buyer's, a document's parties) say the same. */
+export function sameDetails(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
 /** Null for an absent or blank text, else the text trimmed. */
 export const optionalText = (text: string | null | undefined): string | null =>
   text === null || text === undefined || text.trim() === '' ? null : text.trim();

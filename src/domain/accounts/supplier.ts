@@ -8,6 +8,7 @@ import {
   optionalText,
   type PostalAddress,
   requiredText,
+  sameDetails,
   validateAddress,
   validateEmail,
   validateVatId,
@@ -96,11 +97,7 @@ export function setSupplier(
   setAt: string,
 ): SupplierDetailsSet | null {
   const details = validateSupplier(input);
-  const same =
-    current !== null &&
-    (Object.keys(details) as Array<keyof SupplierDetails>).every(
-      (key) => JSON.stringify(current[key]) === JSON.stringify(details[key]),
-    );
+  const same = current !== null && sameDetails(current, details);
   if (same) return null;
   return { type: 'SupplierDetailsSet', data: { ...details, setAt } };
 }
