@@ -246,6 +246,9 @@ describe('CSV and Parquet exports', () => {
     expect(csvCell('@SUM')).toBe("'@SUM");
     expect(csvCell('+1')).toBe("'+1");
     expect(csvCell('MP-1')).toBe('MP-1');
+    // A cell holding either locale's delimiter is quoted, so `;` cannot start a formula cell in a de/fr sheet.
+    expect(csvCell('B1;=HYPERLINK("x")')).toBe(`"B1;=HYPERLINK(""x"")"`);
+    expect(csvCell('Export Wh, Total')).toBe('"Export Wh, Total"');
     expect(csvCell(-0.25)).toBe('-0.25');
     expect(csvCell(true)).toBe('true');
     expect(csvCell(null)).toBe('');

@@ -325,6 +325,32 @@ describe('NEM12 files', () => {
     ]);
   });
 
+  it('exports a channel id holding a delimiter of either locale as one quoted cell, never a formula cell', async () => {
+    // A suffix of an export kind (it starts with B) that carries `;=HYPERLINK(A1)`: a spreadsheet whose list
+    // separator is `;` would split an unquoted cell there and run the rest as a formula.
+    const suffix = 'B1;=HYPERLINK(A1)';
+    const lines = [
+      header,
+      `200,NMI0000050,E1B1,1,${suffix},N1,METER01,kWh,30,20240301`,
+      `300,${dateOf(6)},${valuesOf(48, 50).map(value).join(',')},A,,,20240201000000,20240201000000`,
+      '900',
+    ];
+    const receipt = await upload(lines.join('\n'), 'delimiter-suffix.csv');
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 48 });
+    await t.server.services!.consistency.waitForPosition(receipt.position, 30_000);
+    const day = isoOf(dateOf(6));
+    const response = await fetch(
+      `${t.url.replace(/\/graphql$/, '')}/exports/daily-usage.csv?from=${day}&to=${day}&meter=NMI0000050`,
+    );
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const [, row] = text.split('\r\n');
+    expect(row).toContain('"B1;=HYPERLINK(A1)"');
+    // Split on `;` as a de/fr spreadsheet would, outside quotes: no cell starts with a formula character.
+    const cells = row!.match(/"(?:[^"]|"")*"|[^;,]+/g) ?? [];
+    expect(cells.some((cell) => /^[=+\-@]/.test(cell))).toBe(false);
+  });
+
   it('rejects bad records by line with the reason, and keeps the good ones', async () => {
     const good = valuesOf(48, 40);
     const lines = [
