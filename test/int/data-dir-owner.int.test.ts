@@ -115,10 +115,17 @@ describe('one owner of a data directory', () => {
           }
           if (status !== null && status.acceptedRows > 0) break;
         }
-        const second = await secondStart(dataDir);
+        // Held there (SIGSTOP) so the second start surely comes mid-upload, whatever the machine's load:
+        // the upload's landed file, its claim and its unfinished stream are all there to be "repaired".
+        first.child.kill('SIGSTOP');
+        let second;
+        try {
+          second = await secondStart(dataDir);
+        } finally {
+          first.child.kill('SIGCONT');
+        }
         expect(second.started).toBe(false);
         expect(second.code).toBe(1);
-        // Refused while the first still validated (a start takes ~2 s, the upload longer).
         expect(answered).toBe(false);
         const lines = second.stderr.trim().split('\n');
         expect(lines).toHaveLength(1);
