@@ -7,7 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -197,5 +197,14 @@ describe('one owner of a data directory', () => {
     }
     const again = takeDataDirLock(dataDir, 'replay');
     again.release();
+  });
+
+  it('a damaged lock file is said, with what to do (it holds nothing of value), not taken for a holder', () => {
+    const dataDir = mkdtempSync(join(work, 'damaged-lock-'));
+    takeDataDirLock(dataDir, 'server').release();
+    writeFileSync(join(dataDir, 'owner.lock'), Buffer.alloc(8192, 0xa5));
+    expect(() => takeDataDirLock(dataDir, 'server')).toThrow(
+      `DATA_DIR ${dataDir}: its lock file ${join(dataDir, 'owner.lock')} is damaged (file is not a database); it holds nothing of value: make sure no energy-billing process uses ${dataDir}, delete owner.lock and start again`,
+    );
   });
 });

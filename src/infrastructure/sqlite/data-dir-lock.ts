@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { chmodSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DataDirInUseError, type DataDirOwner } from '../data-dir';
+import { DataDirError, DataDirInUseError, type DataDirOwner } from '../data-dir';
+import { isDamage } from './errors';
 
 /** The lock's file in DATA_DIR: a small SQLite database whose write lock is the directory's ownership. */
 export const OWNER_LOCK_FILE = 'owner.lock';
@@ -36,7 +37,8 @@ export function takeDataDirLock(dir: string, kind: OwnerKind, now: () => Date = 
     chmodSync(file, 0o600);
     // A rollback journal, not WAL: no -wal/-shm beside it, and its locks are the plain file locks above.
     db.pragma('journal_mode = DELETE');
-    db.pragma('synchronous = OFF'); // nothing here needs to survive a power cut: the lock itself does not
+    // FULL, though the row matters little: a power cut in its commit must not leave a damaged file.
+    db.pragma('synchronous = FULL');
     db.exec(
       'CREATE TABLE IF NOT EXISTS owner (one INTEGER PRIMARY KEY CHECK (one = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, kind TEXT NOT NULL, since TEXT NOT NULL)',
     );
@@ -60,6 +62,12 @@ export function takeDataDirLock(dir: string, kind: OwnerKind, now: () => Date = 
     }
   } catch (error) {
     db.close();
+    if (isDamage(error)) {
+      throw new DataDirError(
+        `DATA_DIR ${dir}: its lock file ${file} is damaged (${(error as Error).message}); it holds nothing ` +
+          `of value: make sure no energy-billing process uses ${dir}, delete ${OWNER_LOCK_FILE} and start again`,
+      );
+    }
     throw error;
   }
   let released = false;
