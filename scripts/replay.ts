@@ -2,14 +2,18 @@
  * npm run replay -- [NAME...]
  * Rebuilds the named projections (all when none is named) from position zero into fresh tables or
  * collections and swaps them in, on the configured backends. It takes the projector lease first, so it
- * refuses to run while a server projects; on a running server use the replayProjections mutation.
+ * refuses to run while a server projects; on a running server use the replayProjections mutation. On
+ * the embedded backends it owns DATA_DIR while it runs, as a server does: it refuses beside a server,
+ * and a server refuses to start beside it.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ConfigError, loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
+import { ConfigError, loadConfig, type Config } from '../src/config';
+import { createLogger, type Logger } from '../src/logger';
 import { ZonedClock } from '../src/domain/time/zoned-time';
 import { openBackends } from '../src/app/backends';
+import { DataDirError, prepareDataDir } from '../src/infrastructure/data-dir';
+import { takeDataDirLock } from '../src/infrastructure/sqlite/data-dir-lock';
 import { LeaseFence } from '../src/projections/leased-projector';
 import { ProjectionRunner } from '../src/projections/runner';
 import { SERVICE_STREAM_PREFIXES } from '../src/projections/stream-prefixes';
@@ -20,7 +24,18 @@ const REPLAY_LEASE_MS = 6 * 3_600_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const backends = await openBackends(config, logger);
+  const embedded = config.eventStore.kind === 'sqlite' || config.readStore.kind === 'sqlite';
+  if (embedded) prepareDataDir(config.dataDir);
+  const owned = embedded ? takeDataDirLock(config.dataDir, 'replay') : null;
+  try {
+    await replay(config, logger, owned !== null);
+  } finally {
+    owned?.release();
+  }
+}
+
+async function replay(config: Config, logger: Logger, owner: boolean): Promise<void> {
+  const backends = await openBackends(config, logger, 'queries', { owner });
   const holder = `${hostname()}:${process.pid}:replay-${randomUUID().slice(0, 8)}`;
   const { lease } = backends.readStore;
   try {
@@ -54,6 +69,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`replay failed: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `replay failed: ${error instanceof ConfigError || error instanceof DataDirError ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -27,6 +27,7 @@ import {
   QUERY_PAGE_CACHE_KIB,
   type SqliteDatabase,
 } from '../infrastructure/sqlite/database';
+import { findDamagedFiles, looksLikeDamage, type EmbeddedFileRole } from '../infrastructure/sqlite/damage';
 import { SqliteAccountsReadModel } from '../infrastructure/sqlite/sqlite-accounts-read-model';
 import { SqliteBillingReadModel } from '../infrastructure/sqlite/sqlite-billing-read-model';
 import {
@@ -96,6 +97,18 @@ const loadMongoDb = () => ({
 export const sqliteFileOf = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'energy-billing.sqlite');
 export const readModelsFileOf = (config: Pick<Config, 'dataDir'>): string => join(config.dataDir, 'read-models.sqlite');
 
+/**
+ * A start that failed on a damaged file ("database disk image is malformed", which names none): the
+ * embedded files are checked, and the error names the damaged one and how to mend it.
+ */
+export function damageNamed(error: unknown, config: Config): unknown {
+  if (!looksLikeDamage(error)) return error;
+  const files: Array<{ file: string; role: EmbeddedFileRole }> = [];
+  if (config.eventStore.kind === 'sqlite') files.push({ file: sqliteFileOf(config), role: 'log' });
+  if (config.readStore.kind === 'sqlite') files.push({ file: readModelsFileOf(config), role: 'read-models' });
+  return findDamagedFiles(files) ?? error;
+}
+
 /** Tables derived from the log that older versions kept in the log's file (rebuilt in their own file now). */
 function dropReadModelsOfOneFileLayout(db: SqliteDatabase, logger: Pick<Logger, 'warn'>): void {
   const derived = db
@@ -114,9 +127,18 @@ function dropReadModelsOfOneFileLayout(db: SqliteDatabase, logger: Pick<Logger, 
   });
 }
 
+/**
+ * `owner`: the caller holds DATA_DIR (a server, a replay) and may move an older layout forward; a tool
+ * that only appends beside a running server (the price CLI, the scheduled job) changes nothing else.
+ */
+export interface OpenOptions {
+  owner?: boolean;
+}
+
 export async function openEventStore(
   config: Config,
   logger: Pick<Logger, 'warn'>,
+  { owner = false }: OpenOptions = {},
 ): Promise<{ eventStore: EventStore; appendSignal: AppendSignal | null; health: HealthCheck; close(): Promise<void> }> {
   if (config.eventStore.kind === 'eventstoredb') {
     // Loaded only when chosen: the gRPC client costs the embedded default memory and start time.
@@ -140,7 +162,7 @@ export async function openEventStore(
   }
   const db = openSqliteDatabase(sqliteFileOf(config), { durability: 'answered' });
   try {
-    if (config.readStore.kind === 'sqlite') dropReadModelsOfOneFileLayout(db, logger);
+    if (owner && config.readStore.kind === 'sqlite') dropReadModelsOfOneFileLayout(db, logger);
   } catch (error) {
     db.close();
     throw error;
@@ -268,8 +290,9 @@ export async function openBackends(
   config: Config,
   logger: Pick<Logger, 'warn'>,
   purpose: ReadStorePurpose = 'queries',
+  options: OpenOptions = {},
 ): Promise<Backends> {
-  const events = await openEventStore(config, logger);
+  const events = await openEventStore(config, logger, options);
   let readStore: ReadStore;
   try {
     readStore = await openReadStore(config, purpose);

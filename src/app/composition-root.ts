@@ -14,12 +14,13 @@ import { ValidationWorkers } from '../ingestion/validation-workers';
 import type { Logger } from '../logger';
 import { ServiceMetrics } from '../observability/metrics';
 import { prepareDataDir } from '../infrastructure/data-dir';
+import { takeDataDirLock, type DataDirLock } from '../infrastructure/sqlite/data-dir-lock';
 import { projectionProgress } from '../projections/progress';
 import type { ProjectionEngine } from '../projections/runner';
 import { SERVICE_STREAM_PREFIXES } from '../projections/stream-prefixes';
 import type { GraphQLContext, Services } from '../resolvers/context';
 import { loadWebhookSecrets } from '../webhooks/secrets';
-import { billingRulesOf, openBackends, type Backends } from './backends';
+import { billingRulesOf, damageNamed, openBackends, type Backends } from './backends';
 import { composeProjectionSide } from './projector';
 import { composeServices, consistencyWaiter } from './services';
 
@@ -43,16 +44,26 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // Both backends keep landed uploads in DATA_DIR; the embedded one its database too.
   prepareDataDir(config.dataDir);
-  const backends = await openBackends(config, logger);
+  // Before anything reads or repairs what is there: the start-up repairs below (unfinished uploads
+  // marked INTERRUPTED, their claims freed, landed files cleared) are right only for the directory's one owner.
+  const lock = takeDataDirLock(config.dataDir, 'server');
+  let backends: Backends;
   try {
-    return await serve(config, logger, backends);
+    backends = await openBackends(config, logger, 'queries', { owner: true });
+  } catch (error) {
+    lock.release();
+    throw damageNamed(error, config);
+  }
+  try {
+    return await serve(config, logger, backends, lock);
   } catch (error) {
     await backends.close().catch(() => undefined);
-    throw error;
+    lock.release();
+    throw damageNamed(error, config);
   }
 }
 
-async function serve(config: Config, logger: Logger, backends: Backends): Promise<RunningServer> {
+async function serve(config: Config, logger: Logger, backends: Backends, lock: DataDirLock): Promise<RunningServer> {
   const { eventStore, readStore } = backends;
   const rules = billingRulesOf(config);
   const webhookSecrets = loadWebhookSecrets({ key: config.webhookSecretKey, keyFile: config.webhookSecretKeyFile });
@@ -103,7 +114,8 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
         metrics,
       });
       if (config.eventStore.kind === 'sqlite') {
-        // One process owns the embedded log, so an upload still unfinished now was cut off by a stop.
+        // This process owns DATA_DIR and with it the embedded log (the lock above), so an upload still
+        // unfinished now was cut off by a stop.
         await consistency.waitForPosition(null, 10_000);
         const interrupted = await services.uploads.interruptUnfinishedUploads();
         if (interrupted.length > 0)
@@ -169,11 +181,15 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      if (apollo !== null) await apollo.stop();
-      else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      await projector?.stop();
-      await validationWorkers?.close();
-      await backends.close();
+      try {
+        if (apollo !== null) await apollo.stop();
+        else await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await projector?.stop();
+        await validationWorkers?.close();
+        await backends.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

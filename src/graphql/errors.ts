@@ -11,7 +11,8 @@ import { InvalidCursorError } from '../ports/pagination';
 import { PriceFileError } from '../pricing/price-import-service';
 import { UnknownProjectionError } from '../projections/runner';
 import { ProjectorNotHereError } from '../projections/leased-projector';
-import { EventStoreUnavailableError } from '../ports/event-store';
+import { EventStoreUnavailableError, StorageUnavailableError } from '../ports/event-store';
+import { IssueIncompleteError } from '../invoicing/issue-incomplete';
 import { ReadStoreUnavailableError } from '../ports/read-store-errors';
 
 /** Codes the service sets itself or lets through from Apollo; anything else is reported as internal. */
@@ -37,7 +38,13 @@ const PASS_THROUGH = new Set([
   'CONFLICT',
 ]);
 
-function classify(error: unknown): { code: string; message: string } | null {
+function classify(error: unknown): { code: string; message: string; extensions?: Record<string, unknown> } | null {
+  if (error instanceof IssueIncompleteError) {
+    // Classified by why it stopped; what was issued is always said.
+    const cause = classify(error.cause);
+    const extensions = { issued: error.issued, position: error.position };
+    return cause === null ? null : { code: cause.code, message: error.message, extensions };
+  }
   if (error instanceof AccountRuleError) return { code: 'BAD_USER_INPUT', message: error.message };
   if (error instanceof InvoicingError) return { code: error.code, message: error.message };
   if (error instanceof WebhookTargetError) return { code: 'BAD_USER_INPUT', message: error.message };
@@ -55,7 +62,8 @@ function classify(error: unknown): { code: string; message: string } | null {
   if (error instanceof EventStoreUnavailableError || error instanceof ReadStoreUnavailableError) {
     return { code: 'BACKEND_UNAVAILABLE', message: `${error.message}; try again shortly` };
   }
-  if (error instanceof SpoolWriteError) return { code: 'STORAGE_UNAVAILABLE', message: error.message };
+  if (error instanceof SpoolWriteError || error instanceof StorageUnavailableError)
+    return { code: 'STORAGE_UNAVAILABLE', message: error.message };
   if (error instanceof TooManyUploadsError) return { code: 'TOO_MANY_REQUESTS', message: error.message };
   if (error instanceof ProjectorNotHereError) return { code: 'NOT_ON_THIS_INSTANCE', message: error.message };
   if (error instanceof AuthenticationError) {
@@ -80,7 +88,8 @@ export function createErrorFormatter(log: (message: string, fields: Record<strin
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const known = classify(original);
     const base = { locations: formatted.locations, path: formatted.path };
-    if (known !== null) return { ...base, message: known.message, extensions: { code: known.code } };
+    if (known !== null)
+      return { ...base, message: known.message, extensions: { code: known.code, ...known.extensions } };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH.has(code)) {
       // A refusal for now says when to come back.
@@ -104,7 +113,11 @@ export function createErrorFormatter(log: (message: string, fields: Record<strin
     return {
       ...base,
       message: `internal error (id ${errorId}); the server logged the details`,
-      extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+      extensions: {
+        code: 'INTERNAL_SERVER_ERROR',
+        errorId,
+        ...(original instanceof IssueIncompleteError ? { issued: original.issued, position: original.position } : {}),
+      },
     };
   };
 }

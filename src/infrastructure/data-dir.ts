@@ -9,17 +9,44 @@ export class DataDirError extends Error {
   }
 }
 
-const REASONS: Record<string, string> = {
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOSPC: 'no space left on the disk',
-  ENOTDIR: 'a part of the path is a file, not a directory',
-};
+/** Who holds DATA_DIR, as its lock file says. */
+export interface DataDirOwner {
+  pid: number;
+  host: string;
+  /** `server` (npm start, any ROLE) or `replay` (npm run replay). */
+  kind: string;
+  /** When it took the directory (ISO 8601). */
+  since: string;
+}
+
+/** Another process holds DATA_DIR: this one stops before it changes anything there. */
+export class DataDirInUseError extends DataDirError {
+  constructor(
+    readonly dir: string,
+    readonly holder: DataDirOwner | null,
+  ) {
+    super(
+      `DATA_DIR ${dir} is in use by ${
+        holder === null
+          ? 'another energy-billing process'
+          : `another energy-billing ${holder.kind} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
+      }: one process owns a data directory; stop that one first, or give this one its own DATA_DIR. Nothing was changed`,
+    );
+    this.name = 'DataDirInUseError';
+  }
+}
+
+const REASONS = new Map([
+  ['EROFS', 'the file system is read-only'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'permission denied'],
+  ['ENOSPC', 'no space left on the disk'],
+  ['ENOTDIR', 'a part of the path is a file, not a directory'],
+]);
 
 function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  return `${REASONS[code] ?? (error instanceof Error ? error.message : String(error))}${code === '' ? '' : ` (${code})`}`;
+  return `${REASONS.get(code) ?? (error instanceof Error ? error.message : String(error))}${code === '' ? '' : ` (${code})`}`;
 }
 
 /** The nearest existing ancestor of a path. */

@@ -2,7 +2,7 @@ import type { FileClaimEvent } from '../domain/readings/file-claims';
 import { claimHolder, fileClaimStreamName } from '../domain/readings/file-claims';
 import type { EventStore, ExpectedRevision } from '../ports/event-store';
 import { WrongExpectedRevisionError } from '../ports/event-store';
-import { uploadEventId } from './event-ids';
+import { fileClaimEventId } from './event-ids';
 
 /** The file-hash claims (`filehash-<sha256>` streams): who holds a file's claim, taking and giving it back. */
 export class FileClaims {
@@ -49,9 +49,7 @@ export class FileClaims {
 
   private async write(sha256: string, event: FileClaimEvent, revision: ExpectedRevision): Promise<boolean> {
     const next = revision === 'no_stream' ? 0 : Number(revision) + 1;
-    // The id names the upload the event is about: two uploads racing for one revision write different
-    // events (one wins), while a retry of the same write is recognised as such.
-    const id = uploadEventId(`filehash/${sha256}/${event.type}/${event.data.uploadId}`, next);
+    const id = fileClaimEventId(sha256, event.type, event.data.uploadId, next);
     try {
       await this.eventStore.appendToStream(fileClaimStreamName(sha256), [{ id, type: event.type, data: event.data }], {
         expectedRevision: revision,

@@ -3,7 +3,7 @@ import { evolveUploadStatus, type UploadStatusDoc } from '../domain/readings/upl
 import { uploadStreamName } from '../domain/readings/events';
 import type { EventStore, ExpectedRevision } from '../ports/event-store';
 import { WrongExpectedRevisionError } from '../ports/event-store';
-import { uploadEventId } from './event-ids';
+import { newStreamWriter, uploadEventId } from './event-ids';
 import { UploadIdInUseError } from './upload-errors';
 
 /**
@@ -18,12 +18,16 @@ export class UploadStream {
   /** The log position of the last event appended here ('' before the first). */
   position = '';
 
-  /** `state`: the upload as its stream stands, to go on from (an unfinished upload being interrupted). */
+  /**
+   * `state`: the upload as its stream stands, to go on from (an unfinished upload being interrupted).
+   * `writer`: names this writer in its events' ids, so no other writer's event can pass for a retry of one.
+   */
   constructor(
     private readonly eventStore: EventStore,
     readonly uploadId: string,
     private readonly now: () => Date,
     state: UploadStatusDoc | null = null,
+    private readonly writer: string = newStreamWriter(),
   ) {
     this.current = state;
     this.revision = state === null ? 'no_stream' : state.revision;
@@ -52,7 +56,13 @@ export class UploadStream {
     try {
       const result = await this.eventStore.appendToStream(
         uploadStreamName(this.uploadId),
-        [{ id: uploadEventId(this.uploadId, this.appended), type: event.type, data: payload ?? event.data }],
+        [
+          {
+            id: uploadEventId(this.uploadId, this.writer, this.appended, event.type),
+            type: event.type,
+            data: payload ?? event.data,
+          },
+        ],
         { expectedRevision: this.revision },
       );
       this.revision = result.nextExpectedRevision;

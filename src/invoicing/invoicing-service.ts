@@ -46,6 +46,7 @@ import type { AccountsQueries, IssuedDocument } from '../ports/accounts-read-mod
 import type { BillingQueries } from '../ports/billing-read-model';
 import type { ConsistencyWaiter } from '../ports/consistency';
 import { type EventStore, type ExpectedRevision, WrongExpectedRevisionError } from '../ports/event-store';
+import { IssueIncompleteError } from './issue-incomplete';
 import { appendEvents, foldStream, type StreamState } from './streams';
 
 /** A request the rules refuse, or a conflict with what is stored (already issued, not found). */
@@ -354,32 +355,37 @@ export class InvoicingService {
     let position: string | null = null;
     let active = new Set(standing);
     let { revision } = await this.readYear(year, active);
-    for (let start = 0; start < drafts.length; start += ISSUE_CHUNK) {
-      const chunk = drafts.slice(start, start + ISSUE_CHUNK);
-      for (let attempt = 0; ; attempt++) {
-        const nextSequence = typeof revision === 'number' ? revision + 2 : 1;
-        const plan = planIssue(chunk, active, { year, nextSequence, issuedAt, force, seller });
-        try {
-          if (plan.events.length > 0) {
-            position = await this.append(invoiceStreamName(year), revision, plan.events);
-            revision = nextSequence - 2 + plan.events.length;
+    try {
+      for (let start = 0; start < drafts.length; start += ISSUE_CHUNK) {
+        const chunk = drafts.slice(start, start + ISSUE_CHUNK);
+        for (let attempt = 0; ; attempt++) {
+          const nextSequence = typeof revision === 'number' ? revision + 2 : 1;
+          const plan = planIssue(chunk, active, { year, nextSequence, issuedAt, force, seller });
+          try {
+            if (plan.events.length > 0) {
+              position = await this.append(invoiceStreamName(year), revision, plan.events);
+              revision = nextSequence - 2 + plan.events.length;
+            }
+            for (const event of plan.events) active.add(activeKey(event.data.accountId, event.data.month));
+            skipped.push(...plan.skipped);
+            issuedNumbers.push(...plan.events.map((e) => e.data.number));
+            break;
+          } catch (error) {
+            // Another issuer took the next numbers: read what it issued and number again after it.
+            if (!(error instanceof WrongExpectedRevisionError) || attempt >= APPEND_ATTEMPTS) throw error;
+            // The year's stream holds this run's earlier chunks too: they count as issued again.
+            active = new Set(standing);
+            ({ revision } = await this.readYear(year, active));
           }
-          for (const event of plan.events) active.add(activeKey(event.data.accountId, event.data.month));
-          skipped.push(...plan.skipped);
-          issuedNumbers.push(...plan.events.map((e) => e.data.number));
-          break;
-        } catch (error) {
-          // Another issuer took the next numbers: read what it issued and number again after it.
-          if (!(error instanceof WrongExpectedRevisionError) || attempt >= APPEND_ATTEMPTS) throw error;
-          // The year's stream holds this run's earlier chunks too: they count as issued again.
-          active = new Set(standing);
-          ({ revision } = await this.readYear(year, active));
         }
       }
+      await this.settled(position);
+      const issued = await Promise.all(issuedNumbers.map((n) => this.accounts.issued(n)));
+      return { issued: issued.filter((d): d is IssuedDocument => d !== null), skipped, position };
+    } catch (error) {
+      // Stopped part-way: what was issued stands, and the caller must learn which, not a bare failure.
+      throw new IssueIncompleteError(issuedNumbers, drafts.length, position, error);
     }
-    await this.settled(position);
-    const issued = await Promise.all(issuedNumbers.map((n) => this.accounts.issued(n)));
-    return { issued: issued.filter((d): d is IssuedDocument => d !== null), skipped, position };
   }
 
   async issueCorrection(

@@ -69,6 +69,17 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The log's own disk failed a write: full, read-only, failing or damaged. The append was refused whole
+ * (nothing of it is stored); what was stored before it stays.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
 /** An append over what the store takes in one atomic write: refused whole, nothing written. */
 export class AppendTooLargeError extends Error {
   constructor(message: string) {

@@ -9,8 +9,13 @@ import type {
   ReadAllOptions,
   RecordedEvent,
 } from '../../ports/event-store';
-import { EventStoreUnavailableError, WrongExpectedRevisionError } from '../../ports/event-store';
+import {
+  EventStoreUnavailableError,
+  StorageUnavailableError,
+  WrongExpectedRevisionError,
+} from '../../ports/event-store';
 import { prefixEnd, statement, type SqliteDatabase } from './database';
+import { isStorageFault, storageFaultText } from './errors';
 
 interface EventRow {
   position: number;
@@ -80,6 +85,11 @@ export class SqliteEventStore implements EventStore {
       if (events.length > 0) this.appended.emit('appended');
       return Promise.resolve(result);
     } catch (error) {
+      if (isStorageFault(error)) {
+        // The transaction was rolled back: nothing of this append is in the log.
+        const refused = `the event log could not store the write: ${storageFaultText(error)}`;
+        return Promise.reject(new StorageUnavailableError(refused, { cause: error }));
+      }
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
@@ -124,18 +134,26 @@ export class SqliteEventStore implements EventStore {
       })
       .immediate();
 
-  /** A retry of an append already stored (same ids, same stream, same order) returns the original result. */
+  /**
+   * A retry of an append already stored (same ids, same stream, same order, same types) returns the
+   * original result. A known id on another kind of event is no retry: refused loudly, never dropped.
+   */
   private findRetriedAppend(streamName: string, events: readonly EventToAppend[]): AppendResult | null {
-    const lookup = statement<[string], { stream_name: string; revision: number; position: number }>(
+    const lookup = statement<[string], { stream_name: string; revision: number; position: number; type: string }>(
       this.db,
-      'SELECT stream_name, revision, position FROM events WHERE event_id = ?',
+      'SELECT stream_name, revision, position, type FROM events WHERE event_id = ?',
     );
     const first = lookup.get(events[0]!.id);
     if (first === undefined) return null;
     let last = first;
     for (let i = 0; i < events.length; i++) {
       const found = lookup.get(events[i]!.id);
-      if (found === undefined || found.stream_name !== streamName || found.revision !== first.revision + i) {
+      if (
+        found === undefined ||
+        found.stream_name !== streamName ||
+        found.revision !== first.revision + i ||
+        found.type !== events[i]!.type
+      ) {
         throw new Error(`event id ${events[i]!.id} was already appended with other events; ids must be unique`);
       }
       last = found;
