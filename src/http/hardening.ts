@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { documentTooLong } from '../graphql/limits';
 
 const ignore = (): void => undefined;
 
@@ -85,17 +84,33 @@ export function jsonErrors(log: (message: string, fields: Record<string, unknown
   };
 }
 
-/** A GraphQL document over the token limit (in a JSON body, a multipart upload's operations or a GET) is a 400. */
-export function refuseLongDocuments(req: Request, res: Response, next: NextFunction): void {
-  const body = req.body as { query?: unknown } | undefined;
-  const query = typeof body?.query === 'string' ? body.query : req.query.query;
-  const problem = typeof query === 'string' ? documentTooLong(query) : null;
-  if (problem === null) {
-    next();
-    return;
-  }
-  closeIfBodyUnread(req, res);
-  res.status(400).json({ errors: [{ message: problem, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
+/**
+ * The answer to a request no route took: 405 with `Allow` for a method a known path does not serve
+ * (`getOnly`: paths served by GET alone, with what lies under them), else 404; JSON with a code either
+ * way, never Express's HTML page. The path is not echoed.
+ */
+export function unknownRoutes(getOnly: readonly string[]) {
+  return (req: Request, res: Response): void => {
+    closeIfBodyUnread(req, res);
+    const known = getOnly.some((path) => req.path === path || req.path.startsWith(`${path}/`));
+    if (known && req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      res.status(405).json({
+        errors: [
+          { message: `${req.method} is not served at this path; use GET`, extensions: { code: 'METHOD_NOT_ALLOWED' } },
+        ],
+      });
+      return;
+    }
+    res.status(404).json({
+      errors: [
+        {
+          message: 'nothing is served at this path: the API is POST /graphql (see docs/api.md)',
+          extensions: { code: 'NOT_FOUND' },
+        },
+      ],
+    });
+  };
 }
 
 /**
