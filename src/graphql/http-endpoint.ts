@@ -113,6 +113,7 @@ export async function mountGraphQL(
   };
   app.use(
     GRAPHQL_PATH,
+    onlyGetAndPost,
     // Who asks is known before any body is read: a caller without a key has no upload parsed either.
     admitCaller,
     guardMultipartParser,
@@ -192,4 +193,24 @@ function answerRefusal(req: Request, res: Response, error: GraphQLError | null):
   res.status(http?.status ?? 400).json({
     errors: [{ message: error.message, extensions: { code: error.extensions.code } }],
   });
+}
+
+/** GraphQL is served by GET and POST; any other method is a 405 in JSON, before anything is read. */
+function onlyGetAndPost(req: Request, res: Response, next: NextFunction): void {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'POST') {
+    next();
+    return;
+  }
+  closeIfBodyUnread(req, res);
+  res.setHeader('Allow', 'GET, POST');
+  res
+    .status(405)
+    .json({
+      errors: [
+        {
+          message: `${req.method} is not served at /graphql; use POST (or GET for queries)`,
+          extensions: { code: 'METHOD_NOT_ALLOWED' },
+        },
+      ],
+    });
 }
