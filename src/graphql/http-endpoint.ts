@@ -203,14 +203,12 @@ function onlyGetAndPost(req: Request, res: Response, next: NextFunction): void {
   }
   closeIfBodyUnread(req, res);
   res.setHeader('Allow', 'GET, POST');
-  res
-    .status(405)
-    .json({
-      errors: [
-        {
-          message: `${req.method} is not served at /graphql; use POST (or GET for queries)`,
-          extensions: { code: 'METHOD_NOT_ALLOWED' },
-        },
-      ],
-    });
+  res.status(405).json({
+    errors: [
+      {
+        message: `${req.method} is not served at /graphql; use POST (or GET for queries)`,
+        extensions: { code: 'METHOD_NOT_ALLOWED' },
+      },
+    ],
+  });
 }
