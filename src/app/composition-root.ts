@@ -7,7 +7,7 @@ import { mountGraphQL } from '../graphql/http-endpoint';
 import { GRAPHQL_PATH } from '../graphql/websocket';
 import { consoleDirectory, consoleRouter } from '../http/console';
 import { exportsRouter } from '../http/exports';
-import { jsonErrors, securityHeaders, unknownRoutes } from '../http/hardening';
+import { jsonClientError, jsonErrors, securityHeaders, unknownRoutes } from '../http/hardening';
 import { healthRoutes } from '../http/health';
 import { invoiceDocumentRouter } from '../http/invoice-document';
 import { ValidationWorkers } from '../ingestion/validation-workers';
@@ -72,6 +72,7 @@ async function serve(config: Config, logger: Logger, backends: Backends): Promis
   app.set('trust proxy', config.trustProxyHops);
   app.use(securityHeaders);
   const httpServer: Server = createHttpServer(app);
+  httpServer.on('clientError', jsonClientError);
   healthRoutes(app, {
     role: config.role,
     maxLagSeconds: config.readyMaxLagSeconds,

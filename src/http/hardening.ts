@@ -3,6 +3,7 @@
  * JSON without internals whatever NODE_ENV says, and a multipart parser that cannot take the process down.
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 
 const ignore = (): void => undefined;
@@ -137,4 +138,32 @@ export function unreadRequestErrors(error: unknown, req: Request, res: Response,
 function statusOf(error: unknown): number | null {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' && status >= 100 && status < 600 ? status : null;
+}
+
+/**
+ * A request Node cannot read at all (a request line and headers over its 16 KiB, such as a GET with a
+ * huge query string; a malformed request line) is answered in JSON with a code, then its connection
+ * closed: Node's own answer is a bare status line.
+ */
+export function jsonClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({
+    errors: [
+      {
+        message: tooLarge
+          ? 'the request line and headers are over 16 KiB; send a long document in a POST body'
+          : 'the request could not be read as HTTP',
+        extensions: { code: tooLarge ? 'REQUEST_HEADER_FIELDS_TOO_LARGE' : 'BAD_REQUEST' },
+      },
+    ],
+  });
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

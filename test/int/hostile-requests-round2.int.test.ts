@@ -303,6 +303,13 @@ describe('bytes before tokens: variants the issue does not name', () => {
     expect(repeated.status).toBe(400);
     expect(JSON.stringify(await repeated.json())).toMatch(/BAD_REQUEST/);
 
+    // A GET line over Node's 16 KiB: answered in JSON too, and the server goes on.
+    const huge = await fetch(`${t.url}?query=${encodeURIComponent(`{ meters } # ${'x'.repeat(40_000)}`)}`, {
+      headers: viewer,
+    });
+    expect(huge.status).toBe(431);
+    expect(await huge.json()).toMatchObject({ errors: [{ extensions: { code: 'REQUEST_HEADER_FIELDS_TOO_LARGE' } }] });
+
     const getList = await fetch(
       `${t.url}?query=${encodeURIComponent('query($a: [ID!]) { draftInvoices(month: "2026-10", accounts: $a) { account } }')}&variables=${encodeURIComponent(JSON.stringify({ a: Array.from({ length: 1_001 }, (_, i) => i) }))}`,
       { headers: { ...viewer, 'apollo-require-preflight': 'true' } },
