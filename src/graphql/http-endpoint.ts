@@ -86,10 +86,26 @@ export async function mountGraphQL(
   });
   await apollo.start();
   const admitCaller = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const caller: GateCaller = {
-      ...(await services.access.authenticate(req.headers.authorization)),
-      clientAddress: req.ip ?? 'unknown',
-    };
+    let caller: GateCaller;
+    try {
+      caller = {
+        ...(await services.access.authenticate(req.headers.authorization)),
+        clientAddress: req.ip ?? 'unknown',
+      };
+    } catch (error) {
+      // The keys could not be read (a backend down): said so, not taken for a malformed request.
+      logger.error('could not check an API key', { error: error instanceof Error ? error.message : String(error) });
+      closeIfBodyUnread(req, res);
+      res.status(503).json({
+        errors: [
+          {
+            message: 'the API key could not be checked now; try again shortly',
+            extensions: { code: 'BACKEND_UNAVAILABLE' },
+          },
+        ],
+      });
+      return;
+    }
     res.locals.gateCaller = caller;
     const refused = gate.admitCaller(caller);
     if (refused === null) next();
