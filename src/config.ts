@@ -65,6 +65,12 @@ export interface Config {
   readyMaxLagSeconds: number;
   /** Mutations one caller (API key) may send a minute, on average; bursts up to the same number. */
   mutationsPerMinute: number;
+  /** Bytes of one GraphQL document (comments included), refused before it is parsed. */
+  graphqlMaxDocumentBytes: number;
+  /** Bytes of one string argument or string in variables. */
+  graphqlMaxStringBytes: number;
+  /** Entries of one list argument (inline or in variables); each entry also costs one item of the query budget. */
+  graphqlMaxListLength: number;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
     uploadWatchStartMs: integer('UPLOAD_WATCH_START_MS', 600_000, 100, 86_400_000),
     readyMaxLagSeconds: integer('READY_MAX_LAG_SECONDS', 300, 1, 86_400),
     mutationsPerMinute: integer('MUTATIONS_PER_MINUTE', 60, 1, 100_000),
+    graphqlMaxDocumentBytes: integer('GRAPHQL_MAX_DOCUMENT_BYTES', 64 * 1024, 1024, 512 * 1024),
+    graphqlMaxStringBytes: integer('GRAPHQL_MAX_STRING_BYTES', 4096, 64, 256 * 1024),
+    graphqlMaxListLength: integer('GRAPHQL_MAX_LIST_LENGTH', 1000, 1, 10_000),
   };
   const source = text('PRICE_SOURCE', 'entsoe');
   if (source === 'entsoe' || source === 'energy-charts' || source === 'csv') config.priceSource = source;

@@ -7,7 +7,7 @@ import { mountGraphQL } from '../graphql/http-endpoint';
 import { GRAPHQL_PATH } from '../graphql/websocket';
 import { consoleDirectory, consoleRouter } from '../http/console';
 import { exportsRouter } from '../http/exports';
-import { jsonErrors, securityHeaders } from '../http/hardening';
+import { jsonClientError, jsonErrors, securityHeaders, unknownRoutes } from '../http/hardening';
 import { healthRoutes } from '../http/health';
 import { invoiceDocumentRouter } from '../http/invoice-document';
 import { ValidationWorkers } from '../ingestion/validation-workers';
@@ -83,6 +83,7 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
   app.set('trust proxy', config.trustProxyHops);
   app.use(securityHeaders);
   const httpServer: Server = createHttpServer(app);
+  httpServer.on('clientError', jsonClientError);
   healthRoutes(app, {
     role: config.role,
     maxLagSeconds: config.readyMaxLagSeconds,
@@ -91,6 +92,8 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
     projections,
     progress,
     metrics,
+    mayReadDetails: async (authorization) =>
+      config.auth === 'off' || (services !== null && (await services.access.authenticate(authorization)).role !== null),
   });
 
   let services: Services | null = null;
@@ -130,6 +133,7 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
       apollo = await mountGraphQL(app, httpServer, config, logger, services);
       app.use('/', consoleRouter(consoleDirectory()));
     }
+    app.use(unknownRoutes(['/healthz', '/readyz', '/metrics', '/exports', '/invoices']));
     app.use(jsonErrors((m, f) => logger.error(m, f)));
 
     await new Promise<void>((resolve, reject) => {

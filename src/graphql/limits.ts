@@ -1,5 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import { Lexer, parse, Source, specifiedRules, TokenKind, validate } from 'graphql';
 
@@ -18,8 +19,15 @@ export const GRAPHQL_LIMITS = {
   jsonBodyBytes: 1024 * 1024,
   /** The `operations` and `map` fields of a multipart upload (the file itself has its own limit). */
   multipartFieldBytes: 256 * 1024,
-  /** One WebSocket message (a `connection_init` with its token, a subscribe with its document). */
-  webSocketMessageBytes: 64 * 1024,
+  /**
+   * One WebSocket message beyond the document's own cap (GRAPHQL_MAX_DOCUMENT_BYTES): room for the
+   * variables, so a document over its cap is answered with an error naming it, not a closed socket.
+   */
+  webSocketMessageBytes: 256 * 1024,
+  /** What Apollo's cache of parsed and validated documents may hold (its own estimate, see documentSize). */
+  documentCacheBytes: 16 * 1024 * 1024,
+  /** What Apollo's cache of registered persisted queries (APQ) may hold, in characters. */
+  persistedQueryCacheChars: 4 * 1024 * 1024,
 } as const;
 
 const ARMOR_CONFIG: GraphQLArmorConfig = {
@@ -72,4 +80,34 @@ export function documentTooLong(query: string): string | null {
     return null; // a syntax error is the parser's to report, with its location
   }
   return null;
+}
+
+/** What one parsed token holds on the heap, with its share of the AST (measured: 270-430 bytes on Node 24). */
+const BYTES_PER_TOKEN = 512;
+
+/**
+ * What a parsed document really holds: its source text (every node's location keeps the whole of it)
+ * and its tokens, comments included, which the locations keep linked. Apollo's own estimate,
+ * JSON.stringify(document), counts neither: a document padded with a comment cost it a few bytes.
+ */
+export function documentSize(document: DocumentNode): number {
+  const loc = document.loc;
+  if (loc === undefined) return 1;
+  let tokens = 0;
+  for (let token = loc.startToken.next; token !== null; token = token.next) tokens += 1;
+  return loc.source.body.length * 2 + tokens * BYTES_PER_TOKEN;
+}
+
+/** Apollo's caches, each bounded by what it really holds: parsed documents, and APQ's registered queries. */
+export function apolloCaches(): {
+  documentStore: InMemoryLRUCache<DocumentNode>;
+  persistedQueries: { cache: InMemoryLRUCache<string> };
+} {
+  return {
+    documentStore: new InMemoryLRUCache<DocumentNode>({
+      maxSize: GRAPHQL_LIMITS.documentCacheBytes,
+      sizeCalculation: documentSize,
+    }),
+    persistedQueries: { cache: new InMemoryLRUCache<string>({ maxSize: GRAPHQL_LIMITS.persistedQueryCacheChars }) },
+  };
 }

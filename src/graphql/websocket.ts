@@ -5,7 +5,7 @@
  * unsent answers per connection, and revoked keys' connections closed at once.
  */
 import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config';
@@ -13,9 +13,15 @@ import { WebSocketAdmission } from './websocket-admission';
 import type { Logger } from '../logger';
 import type { GraphQLContext, Services } from '../resolvers/context';
 import { GRAPHQL_LIMITS, webSocketProtection } from './limits';
-import { budgetHolder, queryCost, type QueryBudget } from './query-budget';
+import type { GateCaller, OperationGate } from './operation-gate';
 
 export const GRAPHQL_PATH = '/graphql';
+
+/** A validation error as HTTP answers it: with its code. */
+const withCode =
+  (code: string) =>
+  (error: GraphQLError): GraphQLError =>
+    new GraphQLError(error.message, { nodes: error.nodes, extensions: { code } });
 
 /** Queries one WebSocket connection may have executing or unsent at once. */
 const WS_MAX_QUERIES_IN_FLIGHT = 4;
@@ -54,9 +60,9 @@ export function mountGraphQLWebSocket(deps: {
   config: Config;
   logger: Logger;
   services: Services;
-  queryBudget: QueryBudget;
+  gate: OperationGate;
 }): { dispose: () => Promise<void> } {
-  const { httpServer, schema, config, logger, services, queryBudget } = deps;
+  const { httpServer, schema, config, logger, services, gate } = deps;
   const wsProtection = webSocketProtection();
   // Upgrades are handed over by hand (noServer): with `server:` ws re-emits the HTTP server's own errors,
   // and graphql-ws prints a taken port as an "internal error" with its stack before the start can say so.
@@ -64,7 +70,7 @@ export function mountGraphQLWebSocket(deps: {
     noServer: true,
     path: GRAPHQL_PATH,
     // A bigger message closes its socket (1009) before it is parsed: one connection_init cannot fill the heap.
-    maxPayload: GRAPHQL_LIMITS.webSocketMessageBytes,
+    maxPayload: config.graphqlMaxDocumentBytes + GRAPHQL_LIMITS.webSocketMessageBytes,
     verifyClient: (info, accept) => {
       const refusal = admission.refusal(info.req.socket.remoteAddress ?? 'unknown');
       if (refusal === null) accept(true);
@@ -95,7 +101,6 @@ export function mountGraphQLWebSocket(deps: {
   const cleanup = useServer<Record<string, unknown>>(
     {
       schema,
-      validate: wsProtection.validate,
       // A connection that sends no connection_init in time is closed (4408).
       connectionInitWaitTimeout: WS_INIT_WAIT_MS,
       onConnect: async (ctx) => {
@@ -127,6 +132,14 @@ export function mountGraphQLWebSocket(deps: {
             ),
           ];
         }
+        // The gate HTTP requests pass, here too: the caller (a key revoked meanwhile is refused at once),
+        // the sizes before parsing, then the literals, the mutation rate and the budget before anything runs.
+        const caller: GateCaller = {
+          ...(await services.access.authenticate(connectionAuthorization(ctx.connectionParams))),
+          clientAddress: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        };
+        const refused = gate.beforeParse(caller, payload);
+        if (refused !== null) return [refused];
         let document: DocumentNode;
         try {
           document = wsProtection.parse(payload.query);
@@ -138,13 +151,21 @@ export function mountGraphQLWebSocket(deps: {
             }),
           ];
         }
+        const invalid = wsProtection.validate(schema, document);
+        if (invalid.length > 0) return invalid.map(withCode('GRAPHQL_VALIDATION_FAILED'));
         const operation = getOperationAST(document, payload.operationName);
-        if (operation?.operation !== 'query') return undefined;
+        if (operation === null || operation === undefined) {
+          return [
+            new GraphQLError('the document has no operation of that name, or several and no operationName', {
+              extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+            }),
+          ];
+        }
         // Queries being executed or answered (graphql-ws keeps an operation's entry null until its answer
         // is sent): a client asks for more only as answers arrive, so one that stops reading holds few.
         const queries = queriesOf(ctx.extra.socket);
         for (const earlier of queries) if (ctx.subscriptions[earlier] !== null) queries.delete(earlier);
-        if (queries.size >= WS_MAX_QUERIES_IN_FLIGHT) {
+        if (operation.operation === 'query' && queries.size >= WS_MAX_QUERIES_IN_FLIGHT) {
           return [
             new GraphQLError(
               `at most ${WS_MAX_QUERIES_IN_FLIGHT} queries are answered at once on one connection; send the next when an answer has come`,
@@ -152,16 +173,18 @@ export function mountGraphQLWebSocket(deps: {
             ),
           ];
         }
-        const caller = await services.access.authenticate(connectionAuthorization(ctx.connectionParams));
-        const cost = queryCost(document, operation, payload.variables ?? {});
-        const refusal = queryBudget.refusal(budgetHolder(caller), cost);
-        if (refusal !== null) return [refusal];
-        queries.add(id);
-        return undefined;
-      },
-      // Checked again for every subscription: a key revoked meanwhile is refused at once.
-      context: async (ctx): Promise<GraphQLContext> => {
-        return { ...(await services.access.authenticate(connectionAuthorization(ctx.connectionParams))), services };
+        const variables = payload.variables ?? {};
+        const gated = gate.beforeExecute(caller, document, operation, variables);
+        if (gated !== null) return [gated];
+        if (operation.operation === 'query') queries.add(id);
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: variables,
+          contextValue: { ...caller, services } satisfies GraphQLContext,
+        };
+        return args;
       },
       // An answer is not queued behind a backlog the client does not read: the connection is closed.
       onNext: (ctx) =>

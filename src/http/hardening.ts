@@ -3,8 +3,8 @@
  * JSON without internals whatever NODE_ENV says, and a multipart parser that cannot take the process down.
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
-import { documentTooLong } from '../graphql/limits';
 
 const ignore = (): void => undefined;
 
@@ -85,17 +85,33 @@ export function jsonErrors(log: (message: string, fields: Record<string, unknown
   };
 }
 
-/** A GraphQL document over the token limit (in a JSON body, a multipart upload's operations or a GET) is a 400. */
-export function refuseLongDocuments(req: Request, res: Response, next: NextFunction): void {
-  const body = req.body as { query?: unknown } | undefined;
-  const query = typeof body?.query === 'string' ? body.query : req.query.query;
-  const problem = typeof query === 'string' ? documentTooLong(query) : null;
-  if (problem === null) {
-    next();
-    return;
-  }
-  closeIfBodyUnread(req, res);
-  res.status(400).json({ errors: [{ message: problem, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
+/**
+ * The answer to a request no route took: 405 with `Allow` for a method a known path does not serve
+ * (`getOnly`: paths served by GET alone, with what lies under them), else 404; JSON with a code either
+ * way, never Express's HTML page. The path is not echoed.
+ */
+export function unknownRoutes(getOnly: readonly string[]) {
+  return (req: Request, res: Response): void => {
+    closeIfBodyUnread(req, res);
+    const known = getOnly.some((path) => req.path === path || req.path.startsWith(`${path}/`));
+    if (known && req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      res.status(405).json({
+        errors: [
+          { message: `${req.method} is not served at this path; use GET`, extensions: { code: 'METHOD_NOT_ALLOWED' } },
+        ],
+      });
+      return;
+    }
+    res.status(404).json({
+      errors: [
+        {
+          message: 'nothing is served at this path: the API is POST /graphql (see docs/api.md)',
+          extensions: { code: 'NOT_FOUND' },
+        },
+      ],
+    });
+  };
 }
 
 /**
@@ -122,4 +138,32 @@ export function unreadRequestErrors(error: unknown, req: Request, res: Response,
 function statusOf(error: unknown): number | null {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' && status >= 100 && status < 600 ? status : null;
+}
+
+/**
+ * A request Node cannot read at all (a request line and headers over its 16 KiB, such as a GET with a
+ * huge query string; a malformed request line) is answered in JSON with a code, then its connection
+ * closed: Node's own answer is a bare status line.
+ */
+export function jsonClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({
+    errors: [
+      {
+        message: tooLarge
+          ? 'the request line and headers are over 16 KiB; send a long document in a POST body'
+          : 'the request could not be read as HTTP',
+        extensions: { code: tooLarge ? 'REQUEST_HEADER_FIELDS_TOO_LARGE' : 'BAD_REQUEST' },
+      },
+    ],
+  });
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

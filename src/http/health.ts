@@ -20,6 +20,11 @@ export interface HealthRoutesOptions {
   /** How far behind the log each projection is. */
   progress: () => Promise<Array<{ name: string; lagSeconds: number }>>;
   metrics: { contentType: string; render(): Promise<string> };
+  /**
+   * Whether a request's Authorization may read why the process is not ready (a valid key of any role,
+   * or AUTH=off): failures name files, hosts and projections. Anyone else learns ready or not only.
+   */
+  mayReadDetails: (authorization: string | undefined) => Promise<boolean>;
 }
 
 export function healthRoutes(app: express.Express, options: HealthRoutesOptions): void {
@@ -27,10 +32,14 @@ export function healthRoutes(app: express.Express, options: HealthRoutesOptions)
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', role });
   });
-  app.get('/readyz', (_req, res) => {
-    void readiness(options).then((report) => {
-      res.status(report.status === 'ready' ? 200 : 503).json({ ...report, role });
-    });
+  app.get('/readyz', (req, res) => {
+    void Promise.all([readiness(options), options.mayReadDetails(req.headers.authorization).catch(() => false)]).then(
+      ([report, details]) => {
+        res
+          .status(report.status === 'ready' ? 200 : 503)
+          .json(details ? { ...report, role } : { status: report.status });
+      },
+    );
   });
   app.get('/metrics', (_req, res) => {
     metrics.render().then(

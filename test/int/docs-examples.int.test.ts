@@ -74,13 +74,14 @@ class Shell {
 }
 
 /** Waits until /readyz shows every projection with nothing left to read (bounded). */
-async function projectionsCaughtUp(base: string): Promise<void> {
+async function projectionsCaughtUp(base: string, key: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const report = (await (await fetch(`${base}/readyz`)).json()) as {
+    // With the key: without one, /readyz says only whether the service is ready.
+    const report = (await (await fetch(`${base}/readyz`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
       projections?: Array<{ lagSeconds: number }>;
     };
-    if ((report.projections ?? []).every((p) => p.lagSeconds === 0)) return;
+    if (report.projections !== undefined && report.projections.every((p) => p.lagSeconds === 0)) return;
     if (Date.now() > deadline) throw new Error(`projections did not catch up: ${JSON.stringify(report)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -123,7 +124,7 @@ describe.each(documents)('%s', (document) => {
       // The documents speak of the default port; this server has its own.
       const here = (code: string) => code.replaceAll('localhost:4000', `127.0.0.1:${port}`);
       for (const example of examples) {
-        await projectionsCaughtUp(base);
+        await projectionsCaughtUp(base, key!);
         const where = `${document}:${example.line}`;
         if (example.language === 'sh') {
           const { status, output } = await shell.current.run(here(example.code));

@@ -31,6 +31,42 @@ describe('queryCost', () => {
   });
 });
 
+describe('queryCost of list arguments and fragments (issue 32)', () => {
+  it('charges every list argument its entries: inline, in a variable, nested, or a default', () => {
+    const ids = Array.from({ length: 700 }, (_, i) => `A${i}`);
+    expect(cost('query($ids: [ID!]) { draftInvoices(month: "2026-10", accounts: $ids) { account } }', { ids })).toBe(
+      700,
+    );
+    expect(cost('{ draftInvoices(month: "2026-10", accounts: ["a", "b", "c"]) { account } }')).toBe(3);
+    expect(
+      cost('query($ids: [ID!] = ["a", "b"]) { draftInvoices(month: "2026-10", accounts: $ids) { account } }'),
+    ).toBe(2);
+    expect(
+      cost('mutation($t: TariffInput!) { changeTariff(account: "a", from: "2026-10-01", tariff: $t) { id } }', {
+        t: { kind: 'FIXED', rates: [{ from: '08:00' }, { from: '20:00' }] },
+      }),
+    ).toBe(2);
+    expect(
+      cost(
+        `query($ids: [ID!]) { ${[0, 1, 2, 3].map((i) => `a${i}: draftInvoices(month: "2026-10", accounts: $ids) { account }`).join(' ')} }`,
+        { ids },
+      ),
+    ).toBe(2_800);
+  });
+
+  it('scores a fragment once per selection set and once in all, however often it is spread', () => {
+    const fragments = Array.from(
+      { length: 3 },
+      (_, i) => `fragment F${i} on Query { ${Array.from({ length: 300 }, () => `...F${i + 1}`).join(' ')} }`,
+    ).join('\n');
+    expect(cost(`{ ...F0 }\n${fragments}\nfragment F3 on Query { uploads(first: 5) { totalCount } }`)).toBe(5);
+    // Spread under two aliases it is fetched twice, and costs twice.
+    expect(
+      cost('fragment F on Query { uploads(first: 5) { totalCount } } { a: meters ...F b: account(id: "x") { id } }'),
+    ).toBe(5);
+  });
+});
+
 describe('QueryBudget', () => {
   it('lets a caller ask for its burst at once, then its rate a second, each caller apart', () => {
     let now = 1_000_000;

@@ -14,7 +14,10 @@ interface Readiness {
 /** Projection state and lag from /readyz, and (admins) a replay of the read models with its report. */
 export function OperationsScreen({ session }: ScreenProps) {
   const { data, error, loading, reload } = useLoad(async () => {
-    const response = await fetch('/readyz');
+    // With the key: without one, /readyz tells only whether the service is ready.
+    const response = await fetch('/readyz', {
+      headers: session.token === null ? {} : { authorization: `Bearer ${session.token}` },
+    });
     return (await response.json()) as Readiness;
   }, []);
   const [replay, setReplay] = useState<{ running: boolean; report: string | null; error: string | null }>({

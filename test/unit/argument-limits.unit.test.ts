@@ -1,0 +1,59 @@
+/** Caps on the values an operation carries, before anything is made of them (issue 32). */
+import { parse } from 'graphql';
+import { jsonListEntries, jsonValueProblem, literalProblem } from '../../src/graphql/argument-limits';
+
+const limits = { maxStringBytes: 16, maxListLength: 3 };
+
+describe('jsonValueProblem', () => {
+  it('takes values inside every cap', () => {
+    expect(
+      jsonValueProblem({ a: ['x', 'y', 'z'], b: { c: 'sixteen-bytes-ok', n: 1, z: null } }, 'variables', limits),
+    ).toBeNull();
+    expect(jsonValueProblem(undefined, 'variables', limits)).toBeNull();
+  });
+
+  it('names the path and the limit of a string over its bytes (UTF-8, not characters), a list or an object over its entries', () => {
+    expect(jsonValueProblem({ a: { b: 'x'.repeat(17) } }, 'variables', limits)).toMatch(
+      /^variables\.a\.b is a string of 17 bytes; .*at most 16 \(GRAPHQL_MAX_STRING_BYTES\)/,
+    );
+    expect(jsonValueProblem({ a: 'é'.repeat(9) }, 'variables', limits)).toMatch(/18 bytes/);
+    expect(jsonValueProblem({ a: [[1, 2, 3, 4]] }, 'variables', limits)).toMatch(
+      /^variables\.a\[0\] is a list of 4 items/,
+    );
+    expect(jsonValueProblem({ a: 1, b: 2, c: 3, d: 4 }, 'variables', limits)).toMatch(
+      /^variables is an object of 4 fields/,
+    );
+    expect(jsonValueProblem({ ['k'.repeat(300)]: 1 }, 'extensions', limits)).toMatch(/field name of 300 characters/);
+  });
+
+  it('refuses nesting past its depth without using the call stack, and many values in all', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i += 1) deep = [deep];
+    expect(jsonValueProblem(deep, 'variables', limits)).toMatch(/nests deeper than 16 levels/);
+    const wide = { maxStringBytes: 16, maxListLength: 1_000 };
+    const many = Array.from({ length: 40 }, () => Array.from({ length: 1_000 }, () => 1));
+    expect(jsonValueProblem({ a: many.slice(0, 30), b: many.slice(30) }, 'variables', wide)).toMatch(
+      /more than 32000 values in all/,
+    );
+  });
+
+  it('counts list entries at every depth', () => {
+    expect(jsonListEntries({ a: [1, [2, 3]], b: { c: [4] } })).toBe(2 + 2 + 1);
+  });
+});
+
+describe('literalProblem', () => {
+  it('names the argument, its field and the limit of an inline string, number, list or object', () => {
+    expect(literalProblem(parse('{ account(id: "x") { id } }'), limits)).toBeNull();
+    expect(literalProblem(parse(`{ account(id: "${'x'.repeat(17)}") { id } }`), limits)).toMatch(
+      /^argument id of account is a value of 17 bytes; .*at most 16 \(GRAPHQL_MAX_STRING_BYTES\)/,
+    );
+    expect(literalProblem(parse(`{ a(n: ${'9'.repeat(17)}) }`), limits)).toMatch(/argument n of a/);
+    expect(literalProblem(parse('{ a(ids: [1, 2, 3, 4]) }'), limits)).toMatch(/argument ids of a is a list of 4 items/);
+    expect(literalProblem(parse('{ a(o: { l: [[1, 2, 3, 4]] }) }'), limits)).toMatch(/list of 4 items/);
+    expect(literalProblem(parse('{ a(o: { a: 1, b: 2, c: 3, d: 4 }) }'), limits)).toMatch(/object of 4 fields/);
+    expect(literalProblem(parse(`query($v: String = "${'x'.repeat(17)}") { a(s: $v) }`), limits)).toMatch(
+      /^the default of \$v/,
+    );
+  });
+});
