@@ -312,7 +312,7 @@ function hasReplacementCharacter(field: string): boolean {
 function toRaw(fields: readonly string[], written?: string): string {
   const text =
     written !== undefined
-      ? written.replace(/[\r\n]+$/, '')
+      ? written.replace(/(?<![\r\n])[\r\n]+$/, '') // only from a run's start: 60,000 bare CRs mid-row are read once
       : fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',');
   return text.length > RAW_LIMIT ? text.slice(0, RAW_LIMIT) : text;
 }

@@ -41,8 +41,9 @@ function isSpecialV4(n: number): boolean {
 
 /** The eight 16-bit groups of an IPv6 address (`::` expanded, a trailing dotted quad read), or null. */
 export function ipv6Groups(address: string): number[] | null {
-  let text = address.toLowerCase().replace(/%.*$/, ''); // a zone id says nothing of the address
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  const zone = address.indexOf('%'); // a zone id says nothing of the address
+  let text = (zone === -1 ? address : address.slice(0, zone)).toLowerCase();
+  const quad = /(?<!\d)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text); // from a digit run's start only: linear
   if (quad !== null) {
     const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
     text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;

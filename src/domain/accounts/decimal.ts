@@ -19,7 +19,7 @@ export function normalizeDecimal(micro: bigint): string {
   const abs = negative ? -micro : micro;
   const fraction = String(abs % 1_000_000n)
     .padStart(6, '0')
-    .replace(/0+$/, '');
+    .replace(/(?<!0)0+$/, ''); // the run of zeros is found from its start only: linear
   return `${negative ? '-' : ''}${abs / 1_000_000n}${fraction === '' ? '' : `.${fraction}`}`;
 }
 

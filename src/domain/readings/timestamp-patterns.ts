@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 
 /** Every pattern a `[...]`-optional pattern stands for, longest first. */
 export function patternVariants(pattern: string): string[] {
-  const optional = /\[([^\]]*)\]/;
+  const optional = /\[([^[\]]*)\]/; // no `[` inside: an unclosed `[[[…` is read once, not once per `[`
   const match = optional.exec(pattern);
   if (match === null) return [pattern];
   const withPart = pattern.replace(optional, match[1]!);

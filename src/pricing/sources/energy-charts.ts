@@ -9,6 +9,9 @@ export function parseEnergyCharts(body: string): PriceSeries {
   } catch {
     throw new PriceSourceError('energy-charts', `the answer is not JSON: '${body.slice(0, 80)}'`);
   }
+  // `null`, a number or a list is JSON too, but not an answer (reading its fields threw a TypeError).
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new PriceSourceError('energy-charts', `the answer is not a JSON object: '${body.slice(0, 80)}'`);
   const unit = typeof json.unit === 'string' ? json.unit.replace(/\s+/g, '') : '';
   if (unit !== 'EUR/MWh')
     throw new PriceSourceError('energy-charts', `prices in '${String(json.unit)}', expected EUR/MWh`);

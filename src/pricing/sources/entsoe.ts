@@ -3,12 +3,28 @@ import { PriceSourceError } from './price-series';
 
 const RESOLUTIONS: Record<string, number> = { PT15M: 15, PT30M: 30, PT60M: 60 };
 
+/*
+ * Both read an answer of any size in linear time (built at run time, these escape the regexp lint): a tag's
+ * attributes and text stop at the next `<`, so each character is read from one opening tag at most, and a
+ * block is found with indexOf, stopping at the first opening that has no closing tag after it.
+ */
 const tag = (xml: string, name: string): string | null => {
-  const match = new RegExp(`<${name.replace('.', '\\.')}(?:\\s[^>]*)?>([^<]*)</${name.replace('.', '\\.')}>`).exec(xml);
+  const escaped = name.replaceAll('.', '\\.');
+  const match = new RegExp(`<${escaped}(?:\\s[^<>]*)?>([^<]*)</${escaped}>`).exec(xml);
   return match ? match[1]!.trim() : null;
 };
-const blocks = (xml: string, name: string): string[] =>
-  [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => m[1]!);
+function blocks(xml: string, name: string): string[] {
+  const open = `<${name}>`;
+  const close = `</${name}>`;
+  const found: string[] = [];
+  for (let from = xml.indexOf(open); from !== -1;) {
+    const end = xml.indexOf(close, from + open.length);
+    if (end === -1) break; // no later opening can close either
+    found.push(xml.slice(from + open.length, end));
+    from = xml.indexOf(open, end + close.length);
+  }
+  return found;
+}
 
 /** ENTSO-E times are UTC, written with or without seconds: 2023-08-06T22:00Z. */
 function utc(text: string | null, what: string): number {
@@ -28,7 +44,7 @@ export function parseEntsoeDayAhead(body: string): PriceSeries {
     throw new PriceSourceError(
       'entsoe',
       `the API refused the request: ${body
-        .replace(/<[^>]+>/g, ' ')
+        .replace(/<[^<>]+>/g, ' ')
         .replace(/\s+/g, ' ')
         .trim()} (check ENTSOE_TOKEN)`,
     );

@@ -25,7 +25,7 @@ export type TextEncodingName = (typeof ENCODINGS)[number];
 export function encodingOf(text: string): TextEncodingName | null {
   const lower = text.trim().toLowerCase();
   const alias: Record<string, TextEncodingName> = { utf8: 'utf-8', cp1252: 'windows-1252', latin1: 'iso-8859-1' };
-  return alias[lower] ?? ENCODINGS.find((name) => name === lower) ?? null;
+  return (Object.hasOwn(alias, lower) ? alias[lower] : undefined) ?? ENCODINGS.find((name) => name === lower) ?? null;
 }
 
 /** A column by its header name (trimmed, any case) or by its 1-based position. */
