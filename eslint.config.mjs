@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import local from './eslint-rules/no-plain-dictionary.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'test/fixtures/'] },
@@ -53,5 +54,12 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'no randomness in src/domain' },
       ],
     },
+  },
+  {
+    // Outside data never keys a plain object (eslint-rules/no-plain-dictionary.mjs); it needs the types.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { local },
+    rules: { 'local/no-plain-dictionary': 'error' },
   },
 );

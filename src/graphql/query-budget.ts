@@ -9,6 +9,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { daysInRange, MAX_RANGE_DAYS } from '../domain/billing/calendar';
+import { ownValue } from '../domain/json-dictionary';
 import type { GraphQLContext } from '../resolvers/context';
 import { TokenBuckets } from './token-buckets';
 
@@ -36,7 +37,8 @@ export function queryCost(
   const value = (node: ValueNode): unknown => {
     switch (node.kind) {
       case Kind.VARIABLE:
-        return variables[node.name.value];
+        // The caller names the variable: `$constructor` is not Object's.
+        return ownValue(variables, node.name.value);
       case Kind.INT:
         return Number(node.value);
       case Kind.STRING:

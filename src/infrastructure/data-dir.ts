@@ -9,17 +9,17 @@ export class DataDirError extends Error {
   }
 }
 
-const REASONS: Record<string, string> = {
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOSPC: 'no space left on the disk',
-  ENOTDIR: 'a part of the path is a file, not a directory',
-};
+const REASONS = new Map<string, string>([
+  ['EROFS', 'the file system is read-only'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'permission denied'],
+  ['ENOSPC', 'no space left on the disk'],
+  ['ENOTDIR', 'a part of the path is a file, not a directory'],
+]);
 
 function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  return `${REASONS[code] ?? (error instanceof Error ? error.message : String(error))}${code === '' ? '' : ` (${code})`}`;
+  return `${REASONS.get(code) ?? (error instanceof Error ? error.message : String(error))}${code === '' ? '' : ` (${code})`}`;
 }
 
 /** The nearest existing ancestor of a path. */
