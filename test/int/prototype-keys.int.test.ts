@@ -262,6 +262,85 @@ describe("Object.prototype's names as outside data", () => {
       expect([meter, totals.get(meter)]).toEqual([meter, sum(expectedDays(meter).map((d) => d.thousandths))]);
   });
 
+  it('keeps them as column names and channel ids of a mapped format, and refuses them as format values', async () => {
+    // Every column named like a prototype member; the channel column's values too (channelKinds).
+    const rows = ['toString;__proto__;constructor;hasOwnProperty'];
+    const at = (h: number) => `2024-02-01T${String(h).padStart(2, '0')}:00:00+10:00`;
+    const channelValues = new Map([
+      ['constructor', 100],
+      ['toString', 20],
+      ['__proto__', 3],
+      ['valueOf', 4000],
+    ]);
+    for (let h = 0; h < 24; h++)
+      for (const [channel, thousandths] of channelValues)
+        rows.push(`__proto__;${at(h)};${kwh(thousandths + h)};${channel}`);
+    rows.push(`__proto__;${at(0)};1.000;hasOwnProperty`);
+    const answer = (await uploadFile(t.url, `${rows.join('\n')}\n`, 'proto-columns.csv', {
+      query: `mutation($file: Upload!, $format: ReadingsFormatInput) { uploadReadings(file: $file, format: $format) {
+        uploadId status acceptedRows rejectedRows position channels { channel kind } } }`,
+      variables: {
+        format: {
+          meterColumn: 'toString',
+          timestampColumn: '__proto__',
+          valueColumn: 'constructor',
+          delimiter: ';',
+          channelColumn: 'hasOwnProperty',
+          channelKinds: [
+            { value: 'constructor', kind: 'IMPORT' },
+            { value: 'toString', kind: 'IMPORT' },
+            { value: '__proto__', kind: 'EXPORT' },
+            { value: 'valueOf', kind: 'EXPORT' },
+          ],
+        },
+      },
+    })) as any;
+    expect(answer.errors).toBeUndefined();
+    const receipt = answer.data.uploadReadings;
+    expect(receipt).toMatchObject({ status: 'VALIDATED', acceptedRows: 96, rejectedRows: 1 });
+    expect(receipt.channels.map((c: { channel: string; kind: string }) => `${c.kind}:${c.channel}`).sort()).toEqual(
+      ['EXPORT:__proto__', 'EXPORT:valueOf', 'IMPORT:constructor', 'IMPORT:toString'].sort(),
+    );
+    const [bad] = await rejectedRowsOf(t.url, receipt.uploadId, receipt.position);
+    expect(bad!.reasons[0]!.message).toContain('(format channelKinds)');
+    const hours = (base: number) => sum(Array.from({ length: 24 }, (_, h) => base + h));
+    // The import registers billed as their sum; each export register its own series.
+    expect(await billedDays('__proto__', '2024-02-01', '2024-02-01', receipt.position)).toEqual([
+      { date: '2024-02-01', thousandths: hours(100) + hours(20), intervals: 24 },
+    ]);
+    for (const [channel, base] of [
+      ['__proto__', 3],
+      ['valueOf', 4000],
+    ] as const) {
+      const [day] = await dailyUsageOf(t.url, {
+        meter: '__proto__',
+        from: '2024-02-01',
+        to: '2024-02-01',
+        kind: 'EXPORT',
+        channel,
+        position: receipt.position,
+      });
+      expect([channel, Math.round(day!.totalKwh * 1000)]).toEqual([channel, hours(base)]);
+    }
+
+    // As format values: refused as the caller's mistake, never a server fault.
+    for (const name of PROTO)
+      for (const format of [
+        { encoding: name },
+        { timeZone: name },
+        { unit: name },
+        { channel: name },
+        { timestampFormat: name },
+      ]) {
+        const refused = (await uploadFile(t.url, baseCsv(['MP-FMT'], [9]), 'format.csv', {
+          query: `mutation($file: Upload!, $format: ReadingsFormatInput) { uploadReadings(file: $file, format: $format) { status } }`,
+          variables: { format },
+        })) as any;
+        const code = refused.errors?.[0]?.extensions?.code ?? refused.data?.uploadReadings?.status;
+        expect([format, code]).toEqual([format, expect.stringMatching(/^(BAD_USER_INPUT|REJECTED)$/)]);
+      }
+  });
+
   it('keeps them as account ids and rate names through drafts, issuing, deliveries and e-invoices', async () => {
     // An account id starts with a letter or digit: `__proto__` is refused by its field; the others are ids.
     const rates = PROTO.map((name, i) => ({
@@ -352,7 +431,7 @@ describe("Object.prototype's names as outside data", () => {
     expect(deliveries.map((d) => d.number).sort()).toEqual(issued.map((d) => d.number).sort());
   });
 
-  it('refuses them as webhook event names and projection names, saying what is allowed', async () => {
+  it('refuses them as webhook event and projection names, saying what is allowed, and finds nothing by them as ids', async () => {
     for (const name of PROTO) {
       const error = await refusal(
         `mutation($u: String!, $e: [String!]) { registerWebhook(url: $u, events: $e) { id } }`,
@@ -378,6 +457,41 @@ describe("Object.prototype's names as outside data", () => {
       );
       expect(replay.errors?.[0]?.message).toContain(name);
       expect(replay.errors?.[0]?.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+      // As ids of things that do not exist: nothing, or NOT_FOUND; never a server fault.
+      const lookups = await graphql(
+        t.url,
+        `
+          query ($id: ID!, $n: String!) {
+            account(id: $id) {
+              id
+            }
+            upload(id: $id) {
+              uploadId
+            }
+            invoice(id: $id) {
+              meter
+            }
+            issuedInvoice(number: $n) {
+              number
+            }
+          }
+        `,
+        { id: name, n: name },
+      );
+      expect([name, lookups.errors ?? []]).toEqual([name, []]);
+      expect(lookups.data).toEqual({
+        account: name === '__proto__' ? null : { id: name },
+        upload: null,
+        invoice: null,
+        issuedInvoice: null,
+      });
+      for (const query of [
+        `mutation($id: ID!) { removeWebhook(id: $id) }`,
+        `query($id: ID!) { webhookDeliveries(webhook: $id) { deliveryId } }`,
+      ]) {
+        const answer = await graphql(t.url, query, { id: name });
+        expect([name, answer.errors?.[0]?.extensions?.code ?? 'answered']).not.toEqual([name, 'INTERNAL_SERVER_ERROR']);
+      }
     }
   });
 
