@@ -6,7 +6,10 @@
  *     literals, a number or a symbol): whatever the object, such a key may be any text;
  *   - `{}` made to be filled as a dictionary (a variable's, field's or accumulator's start whose type has a
  *     string index signature);
- *   - `Object.fromEntries(…)`, which builds such a dictionary.
+ *   - `const { [key]: value } = obj` with such a key (a read by another name);
+ *   - `Object.fromEntries(…)`, which builds such a dictionary, and `Object.assign(target, source)` with a
+ *     source that is not an object literal (it copies with [[Set]]: a `__proto__` key of parsed JSON sets
+ *     the target's prototype).
  * Use a `Map`, or for an event's JSON a `JsonDictionary` made by `jsonDictionary` and read by `ownValue`
  * (`src/domain/json-dictionary.ts`). Where the keys are a closed set of the program's own
  * constants, disable it on the line and say why.
@@ -49,6 +52,8 @@ export const noPlainDictionary = {
       openIn: "'in' with an open string key answers true for 'constructor' or 'toString': " + ADVICE,
       emptyDictionary: 'a plain object made as a dictionary ({} typed with a string index): ' + ADVICE,
       fromEntries: 'Object.fromEntries builds a plain-object dictionary: use new Map(entries)',
+      assign:
+        "Object.assign copies with [[Set]]: a '__proto__' key of outside data sets the prototype; use a spread or a Map",
     },
     schema: [],
   },
@@ -60,6 +65,10 @@ export const noPlainDictionary = {
       MemberExpression(node) {
         if (!node.computed || node.property.type === 'Literal') return;
         if (!isClosedKey(checker, typeOf(node.property))) context.report({ node, messageId: 'openKey' });
+      },
+      Property(node) {
+        if (node.parent.type !== 'ObjectPattern' || !node.computed || node.key.type === 'Literal') return;
+        if (!isClosedKey(checker, typeOf(node.key))) context.report({ node, messageId: 'openKey' });
       },
       BinaryExpression(node) {
         if (node.operator !== 'in' || node.left.type === 'Literal' || node.left.type === 'PrivateIdentifier') return;
@@ -83,14 +92,16 @@ export const noPlainDictionary = {
       CallExpression(node) {
         const callee = node.callee;
         if (
-          callee.type === 'MemberExpression' &&
-          !callee.computed &&
-          callee.object.type === 'Identifier' &&
-          callee.object.name === 'Object' &&
-          callee.property.type === 'Identifier' &&
-          callee.property.name === 'fromEntries'
+          callee.type !== 'MemberExpression' ||
+          callee.computed ||
+          callee.object.type !== 'Identifier' ||
+          callee.object.name !== 'Object' ||
+          callee.property.type !== 'Identifier'
         )
-          context.report({ node, messageId: 'fromEntries' });
+          return;
+        if (callee.property.name === 'fromEntries') context.report({ node, messageId: 'fromEntries' });
+        if (callee.property.name === 'assign' && node.arguments.slice(1).some((a) => a.type !== 'ObjectExpression'))
+          context.report({ node, messageId: 'assign' });
       },
     };
   },

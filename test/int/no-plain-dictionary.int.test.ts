@@ -47,6 +47,11 @@ export function has(text: string, meter: string): boolean {
   const json = JSON.parse(text);
   const known = { a: 1, b: 2 };
   if (meter in known) return true; // FLAG
+  const { [meter]: picked } = json as Record<string, number>; // FLAG
+  const { a: fixed } = known; // OK
+  const merged = Object.assign({}, json); // FLAG
+  const literal = Object.assign({}, { a: 1 }); // OK
+  if (picked === fixed || merged === literal) return false;
   if ('a' in known) return true; // OK
   return parsed !== null && json[meter] !== undefined; // FLAG
 }
