@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import regexp from 'eslint-plugin-regexp';
+import local from './eslint-rules/no-plain-dictionary.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'test/fixtures/'] },
@@ -66,5 +67,12 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'no randomness in src/domain' },
       ],
     },
+  },
+  {
+    // Outside data never keys a plain object (eslint-rules/no-plain-dictionary.mjs); it needs the types.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { local },
+    rules: { 'local/no-plain-dictionary': 'error' },
   },
 );

@@ -94,6 +94,7 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const text = (name: string, fallback: string): string => {
+    // eslint-disable-next-line local/no-plain-dictionary -- name is one of this file's own setting names
     const value = env[name]?.trim();
     return value === undefined || value === '' ? fallback : value;
   };
@@ -116,6 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
     return value;
   };
   const optional = (name: string): string | null => {
+    // eslint-disable-next-line local/no-plain-dictionary -- name is one of this file's own setting names
     const value = env[name]?.trim();
     return value === undefined || value === '' ? null : value;
   };

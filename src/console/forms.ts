@@ -23,6 +23,7 @@ export function Field(props: {
   type?: string;
   placeholder?: string;
 }) {
+  const value = props.values[props.name] ?? ''; // eslint-disable-line local/no-plain-dictionary -- name is the form's own field name
   return html`<label
     >${props.label}
     <input
@@ -30,7 +31,7 @@ export function Field(props: {
       type=${props.type ?? 'text'}
       required=${props.required === true}
       placeholder=${props.placeholder ?? ''}
-      value=${props.values[props.name] ?? ''}
+      value=${value}
       onInput=${(e: Event) => props.set(props.name, (e.target as HTMLInputElement).value)}
   /></label>`;
 }
@@ -100,10 +101,12 @@ export function addressOf(
   city: string;
   countryCode: string;
 } {
+  /* eslint-disable local/no-plain-dictionary -- a form's values, keyed by the form's own field names */
   return {
     street: values[`${prefix}street`] ?? '',
     postalCode: values[`${prefix}postalCode`] ?? '',
     city: values[`${prefix}city`] ?? '',
     countryCode: values[`${prefix}countryCode`] ?? '',
   };
+  /* eslint-enable local/no-plain-dictionary */
 }

@@ -72,15 +72,15 @@ export function jsonValueProblem(value: unknown, name: string, limits: ValueLimi
     }
     // An upload's placeholder (graphql-upload-minimal's Upload) is the file, not JSON.
     if (!isPlainObject(current)) continue;
-    const keys = Object.keys(current);
-    if (keys.length > limits.maxListLength) {
-      return `${path} is an object of ${keys.length} fields; at most ${limits.maxListLength} (GRAPHQL_MAX_LIST_LENGTH)`;
+    const fields = Object.entries(current);
+    if (fields.length > limits.maxListLength) {
+      return `${path} is an object of ${fields.length} fields; at most ${limits.maxListLength} (GRAPHQL_MAX_LIST_LENGTH)`;
     }
-    for (const key of keys) {
+    for (const [key, value] of fields) {
       if (key.length > MAX_KEY_CHARS) {
         return `${path} has a field name of ${key.length} characters; at most ${MAX_KEY_CHARS}`;
       }
-      stack.push({ value: current[key], path: `${path}.${key}`, depth: depth + 1 });
+      stack.push({ value, path: `${path}.${key}`, depth: depth + 1 });
     }
   }
   return null;

@@ -25,6 +25,7 @@ import { OperationGate, type GateCaller, type RawOperation } from './operation-g
 import { QueryBudget } from './query-budget';
 import { buildGraphQLSchema } from './schema';
 import { GRAPHQL_PATH, mountGraphQLWebSocket } from './websocket';
+import { ownValue } from '../domain/json-dictionary';
 
 export async function mountGraphQL(
   app: express.Express,
@@ -170,7 +171,7 @@ function gatePlugin(gate: OperationGate): ApolloServerPlugin<GraphQLContext> {
 function operationsOf(req: Request): RawOperation[] | null {
   if (req.method === 'GET' || req.method === 'HEAD') {
     const params = req.query as Record<string, unknown>;
-    const one = (name: string): unknown => params[name];
+    const one = (name: string): unknown => ownValue(params, name);
     if (['query', 'operationName', 'variables', 'extensions'].some((name) => Array.isArray(one(name)))) return null;
     return [
       {

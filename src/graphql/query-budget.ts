@@ -8,6 +8,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { daysInRange, MAX_RANGE_DAYS } from '../domain/billing/calendar';
+import { ownValue } from '../domain/json-dictionary';
 import type { GraphQLContext } from '../resolvers/context';
 import { jsonListEntries } from './argument-limits';
 import { TokenBuckets } from './token-buckets';
@@ -41,7 +42,8 @@ export function queryCost(
   for (const definition of operation.variableDefinitions ?? []) {
     if (definition.defaultValue !== undefined) defaults.set(definition.variable.name.value, definition.defaultValue);
   }
-  const variable = (name: string): unknown => (Object.hasOwn(variables, name) ? variables[name] : undefined);
+  // The caller names the variable: `$constructor` is not Object's.
+  const variable = (name: string): unknown => ownValue(variables, name);
   const value = (node: ValueNode): unknown => {
     switch (node.kind) {
       case Kind.VARIABLE:

@@ -164,6 +164,7 @@ export function mountGraphQLWebSocket(deps: {
         // Queries being executed or answered (graphql-ws keeps an operation's entry null until its answer
         // is sent): a client asks for more only as answers arrive, so one that stops reading holds few.
         const queries = queriesOf(ctx.extra.socket);
+        // eslint-disable-next-line local/no-plain-dictionary -- graphql-ws makes ctx.subscriptions with Object.create(null)
         for (const earlier of queries) if (ctx.subscriptions[earlier] !== null) queries.delete(earlier);
         if (operation.operation === 'query' && queries.size >= WS_MAX_QUERIES_IN_FLIGHT) {
           return [

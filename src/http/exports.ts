@@ -48,7 +48,7 @@ type ExportFormat = 'csv' | 'parquet';
 class ExportInputError extends Error {}
 
 function dateParam(req: Request, name: string): string {
-  const value = req.query[name];
+  const value = req.query[name]; // eslint-disable-line local/no-plain-dictionary -- name is this file's own parameter name
   if (typeof value !== 'string' || parseLocalDate(value) === null) {
     throw new ExportInputError(`${name} must be a date YYYY-MM-DD`);
   }

@@ -21,8 +21,14 @@ import { ReadStoreUnavailableError } from '../ports/read-store-errors';
 import { eInvoicePath, isEInvoiceSyntax, renderEInvoice } from '../views/e-invoice';
 import { authenticated, fail } from './json-errors';
 
-const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const ENTITIES = new Map([
+  ['&', '&amp;'],
+  ['<', '&lt;'],
+  ['>', '&gt;'],
+  ['"', '&quot;'],
+  ["'", '&#39;'],
+]);
+const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => ENTITIES.get(c)!);
 
 /** kWh per local day of the invoice's period, over the days each meter was the account's. */
 export function dailyKwh(

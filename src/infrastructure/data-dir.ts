@@ -36,7 +36,7 @@ export class DataDirInUseError extends DataDirError {
   }
 }
 
-const REASONS = new Map([
+const REASONS = new Map<string, string>([
   ['EROFS', 'the file system is read-only'],
   ['EACCES', 'permission denied'],
   ['EPERM', 'permission denied'],

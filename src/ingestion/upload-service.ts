@@ -6,6 +6,7 @@ import type { FileRejected, RejectedRow } from '../domain/readings/events';
 import { toUploadEvent, uploadStreamName } from '../domain/readings/events';
 import { encodingOf, type Delimiter, type ReadingsFormatRequest } from '../domain/readings/format/request';
 import { checkFormatOnSample } from '../domain/readings/format/sample-check';
+import { jsonDictionary } from '../domain/json-dictionary';
 import { encodeReadingsBatch, type ReadingsColumns } from '../domain/readings/readings-batch';
 import type { ValidationRules } from '../domain/readings/row-validator';
 import { intervalsOf, type ValidationSummary } from '../domain/readings/upload-decider';
@@ -180,7 +181,7 @@ export class UploadService {
         ...(result.qualityMarks.length > 0 ? { qualityMarks: result.qualityMarks } : {}),
         ...(result.channels.length > 0 ? { channels: result.channels } : {}),
         ...(result.skippedSeries.length > 0 ? { skippedSeries: result.skippedSeries } : {}),
-        ...(Object.keys(result.seriesIntervals).length > 0 ? { seriesIntervals: result.seriesIntervals } : {}),
+        ...(result.seriesIntervals.size > 0 ? { seriesIntervals: jsonDictionary(result.seriesIntervals) } : {}),
         meters: result.meters,
         firstIntervalStart: isoOrNull(result.firstIntervalStart),
         lastIntervalStart: isoOrNull(result.lastIntervalStart),

@@ -35,7 +35,7 @@ export type FileValidationResult =
       /** The series of an export the service does not keep (volts, amps, power), with their rows. */
       skippedSeries: SkippedSeries[];
       /** A register's interval where it differs from its meter's, by series key. */
-      seriesIntervals: Record<string, number>;
+      seriesIntervals: Map<string, number>;
     };
 
 export interface BatchLimits {

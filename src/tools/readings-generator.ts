@@ -158,6 +158,7 @@ function toUtc(timestamp: string): string {
 }
 
 export function emptyCounts(): GeneratedCounts {
+  // eslint-disable-next-line local/no-plain-dictionary -- keys are INJECTED_ERRORS, the generator's own constants
   return { rows: 0, valid: 0, ...Object.fromEntries(INJECTED_ERRORS.map((k) => [k, 0])) } as GeneratedCounts;
 }
 

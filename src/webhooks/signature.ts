@@ -17,10 +17,11 @@ export function verifySignature(
   nowSeconds: number,
   toleranceSeconds = 300,
 ): boolean {
-  const parts = Object.fromEntries(header.split(',').map((part) => part.split('=', 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || parts.v1 === undefined) return false;
+  const parts = new Map(header.split(',').map((part) => part.split('=', 2) as [string, string]));
+  const t = Number(parts.get('t'));
+  const v1 = parts.get('v1');
+  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || v1 === undefined) return false;
   const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'));
-  const given = Buffer.from(parts.v1);
+  const given = Buffer.from(v1);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }

@@ -41,7 +41,8 @@ const ACCOUNT_FIELDS = `id name vatRate billing { ${ADDRESS} vatId buyerReferenc
 const addressValues = (address: Address | undefined, prefix: string): Values =>
   address === undefined
     ? {}
-    : Object.fromEntries(Object.entries(address).map(([key, value]) => [`${prefix}${key}`, value]));
+    : // eslint-disable-next-line local/no-plain-dictionary -- an Address's own field names, prefixed: the form's field names
+      Object.fromEntries(Object.entries(address).map(([key, value]) => [`${prefix}${key}`, value]));
 const oneLine = (a: Address) => `${a.street}, ${a.postalCode} ${a.city}, ${a.countryCode}`;
 
 /** The supplier's legal details: the seller every e-invoice names. */
@@ -62,6 +63,7 @@ function SupplierSection({ session }: ScreenProps) {
 
 function SupplierForm({ session, supplier, saved }: ScreenProps & { supplier: Supplier | null; saved: () => void }) {
   const [values, set] = useValues({
+    // eslint-disable-next-line local/no-plain-dictionary -- the supplier's own GraphQL fields: the form's field names
     ...Object.fromEntries(
       Object.entries(supplier ?? {}).filter(([, v]) => typeof v === 'string') as Array<[string, string]>,
     ),
@@ -72,8 +74,12 @@ function SupplierForm({ session, supplier, saved }: ScreenProps & { supplier: Su
       legalName: values.legalName ?? '',
       vatId: values.vatId ?? '',
       address: addressOf(values, 'address.'),
+      // eslint-disable-next-line local/no-plain-dictionary -- the form's own field names
       ...Object.fromEntries(
-        ['registrationId', 'iban', 'bic', 'email', 'phone', 'paymentTerms'].map((k) => [k, blankToNull(values[k])]),
+        (['registrationId', 'iban', 'bic', 'email', 'phone', 'paymentTerms'] as const).map((k) => [
+          k,
+          blankToNull(values[k]),
+        ]),
       ),
     };
     await gql(session.token, `mutation($input: SupplierInput!) { setSupplier(input: $input) { vatId } }`, { input });

@@ -86,7 +86,10 @@ export type EInvoiceGap = string;
 
 export const DEFAULT_PAYMENT_TERMS = 'Payable on receipt of this invoice.';
 
-const UNIT_CODES: Record<string, 'KWH' | 'DAY'> = { kWh: 'KWH', day: 'DAY' };
+const UNIT_CODES = new Map<string, 'KWH' | 'DAY'>([
+  ['kWh', 'KWH'],
+  ['day', 'DAY'],
+]);
 
 const negateText = (amount: string): string => normalizeDecimal(-parseMicro(amount)!);
 const abs = (amount: string): string => amount.replace(/^-/, '');
@@ -103,7 +106,7 @@ export function vatPercent(vatRate: string): string {
 }
 
 function eLine(line: IssuedLine, index: number, sign: 1n | -1n): EInvoiceLine {
-  const unitCode = UNIT_CODES[line.unit];
+  const unitCode = UNIT_CODES.get(line.unit);
   if (unitCode === undefined) throw new Error(`no UN/ECE unit code for "${line.unit}"`);
   const netAmount = formatCents((parseMicro(line.amount)! / 10_000n) * sign);
   return {

@@ -44,7 +44,8 @@ const EMAIL_MAX = 254;
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      ? // eslint-disable-next-line local/no-plain-dictionary -- re-made for JSON.stringify only (own data properties), never indexed
+        Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
       : v,
   );
 }

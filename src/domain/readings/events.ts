@@ -5,6 +5,7 @@
  */
 import type { ChannelKind } from './channels';
 import type { AppliedFormat } from './format/request';
+import { ownValue, type JsonDictionary } from '../json-dictionary';
 import { readingsHeaderOf } from './readings-batch';
 
 import type { IntervalSource, RejectedRow } from './vocabulary';
@@ -75,7 +76,7 @@ export interface FileValidated {
      * (absent in older events: the server's resolution for all).
      */
     intervalMinutes?: number;
-    otherIntervals?: Record<string, number>;
+    otherIntervals?: JsonDictionary<number>;
     /** How many meters got each interval, and how it was found. */
     intervals?: IntervalSummary[];
     /** Accepted readings by the export's status or quality mark (`format.qualityColumn`), when it has one. */
@@ -83,7 +84,7 @@ export interface FileValidated {
     /** The channels of the accepted readings (absent in older events: IMPORT only). */
     channels?: ChannelSummary[];
     /** A register's interval where it differs from its meter's, by series key (`MP1#EXPORT#B1`). */
-    seriesIntervals?: Record<string, number>;
+    seriesIntervals?: JsonDictionary<number>;
     /** The series an export's rows were skipped for (absent in older events). */
     skippedSeries?: SkippedSeries[];
     meters: number;
@@ -121,9 +122,17 @@ export interface IntervalSummary {
   meters: number;
 }
 
-/** The interval of a meter's readings in an upload, from its `FileValidated` (`fallback` for older events). */
+/**
+ * The interval of a meter's readings in an upload, from its `FileValidated` (`fallback` for older events).
+ * Meter ids are outside data (`constructor` is a valid one): only the dictionary's own keys count.
+ */
 export function meterIntervalOf(data: FileValidated['data'], meter: string, fallback: number): number {
-  return data.otherIntervals?.[meter] ?? data.intervalMinutes ?? fallback;
+  return ownValue(data.otherIntervals, meter) ?? data.intervalMinutes ?? fallback;
+}
+
+/** A register's interval where it differs from its meter's, by series key; undefined for the others. */
+export function seriesIntervalOf(data: FileValidated['data'], seriesKey: string): number | undefined {
+  return ownValue(data.seriesIntervals, seriesKey);
 }
 
 export interface FileRejected {

@@ -204,13 +204,13 @@ export class RowValidator {
     meters: ReadonlyMap<string, { minutes: number }>,
     declared: number | null,
     fallback: number,
-  ): Record<string, number> {
-    const intervals: Record<string, number> = {};
+  ): Map<string, number> {
+    const intervals = new Map<string, number>();
     for (const claims of this.firstLines.values()) {
       if (claims.readings === 0 || isDefaultChannel(claims.channel)) continue;
       const { minutes } = intervalOf(claims, declared, fallback);
       if (minutes !== meters.get(claims.meter)?.minutes)
-        intervals[seriesKey(claims.meter, claims.channel.kind, claims.channel.id)] = minutes;
+        intervals.set(seriesKey(claims.meter, claims.channel.kind, claims.channel.id), minutes);
     }
     return intervals;
   }

@@ -5,6 +5,7 @@
  * refuses a step the upload's state does not allow. Pure: the time of each step comes in.
  */
 import type { FileReceived, FileRejected, FileValidated, IntervalSummary, RejectedRow, UploadEvent } from './events';
+import { jsonDictionary } from '../json-dictionary';
 import { isFinished, type UploadStatusDoc } from './upload-status';
 
 /** What the validation found, as the finishing step takes it. */
@@ -93,11 +94,10 @@ export function intervalsOf(
     summary.set(key, entry);
   }
   const common = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
-  const otherIntervals: Record<string, number> = {};
-  for (const { meter, minutes } of meterIntervals) if (minutes !== common) otherIntervals[meter] = minutes;
+  const others = meterIntervals.filter(({ minutes }) => minutes !== common);
   return {
     intervalMinutes: common,
-    otherIntervals,
+    otherIntervals: jsonDictionary(others.map(({ meter, minutes }) => [meter, minutes])),
     intervals: [...summary.values()].sort((a, b) => a.minutes - b.minutes || a.how.localeCompare(b.how)),
   };
 }

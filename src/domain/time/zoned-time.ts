@@ -124,15 +124,14 @@ export class ZonedClock {
   }
 
   private computeOffset(instant: number): number {
-    const parts: Record<string, string> = {};
-    for (const part of this.format.formatToParts(new Date(instant))) parts[part.type] = part.value;
+    const parts = new Map(this.format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
     const asUtc = Date.UTC(
-      Number(parts.year),
-      Number(parts.month) - 1,
-      Number(parts.day),
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
+      Number(parts.get('year')),
+      Number(parts.get('month')) - 1,
+      Number(parts.get('day')),
+      Number(parts.get('hour')),
+      Number(parts.get('minute')),
+      Number(parts.get('second')),
     );
     return Math.round((asUtc - instant) / 60_000);
   }

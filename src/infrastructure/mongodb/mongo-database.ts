@@ -42,7 +42,7 @@ export class MongoReadStore {
   ensureIndexes(base: string, name: string): Promise<void> {
     let done = this.ensured.get(name);
     if (done === undefined) {
-      const indexes = INDEXES[base] ?? [];
+      const indexes = INDEXES[base] ?? []; // eslint-disable-line local/no-plain-dictionary -- base is one of collections.ts's own names
       done =
         indexes.length === 0
           ? Promise.resolve()

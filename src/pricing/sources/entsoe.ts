@@ -1,7 +1,12 @@
 import type { PriceSeries } from './price-series';
 import { PriceSourceError } from './price-series';
 
-const RESOLUTIONS: Record<string, number> = { PT15M: 15, PT30M: 30, PT60M: 60 };
+// A Map: the resolution is the source's text, and `{}['constructor']` is not a number of minutes.
+const RESOLUTIONS = new Map<string, number>([
+  ['PT15M', 15],
+  ['PT30M', 30],
+  ['PT60M', 60],
+]);
 
 /*
  * Both read an answer of any size in linear time (built at run time, these escape the regexp lint): a tag's
@@ -73,7 +78,7 @@ export function parseEntsoeDayAhead(body: string): PriceSeries {
       const start = utc(tag(interval, 'start'), 'period start');
       const end = utc(tag(interval, 'end'), 'period end');
       const resolutionText = tag(period, 'resolution') ?? '';
-      const minutes = RESOLUTIONS[resolutionText];
+      const minutes = RESOLUTIONS.get(resolutionText);
       if (minutes === undefined)
         throw new PriceSourceError('entsoe', `resolution '${resolutionText}' is not supported`);
       if (resolutionMinutes !== null && resolutionMinutes !== minutes) {

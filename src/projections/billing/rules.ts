@@ -3,7 +3,7 @@
  * step of its program asks the store one thing.
  */
 import type { FileValidated } from '../../domain/readings/events';
-import { meterIntervalOf } from '../../domain/readings/events';
+import { meterIntervalOf, seriesIntervalOf } from '../../domain/readings/events';
 import { seriesOf } from '../../domain/billing/series';
 import type { DaySlots, MeterDayKey } from '../../domain/billing/meter-day';
 import type { ZonedClock } from '../../domain/time/zoned-time';
@@ -51,7 +51,7 @@ export function* ask<R extends BillingRequest>(
 /** Each meter's interval in an upload, as its validation found it (the server's resolution for older events). */
 export function intervalsOf(b: BillingContext, validated: FileValidated['data']): IntervalOf {
   return (key) =>
-    validated.seriesIntervals?.[key] ?? meterIntervalOf(validated, seriesOf(key).meter, b.rules.resolutionMinutes);
+    seriesIntervalOf(validated, key) ?? meterIntervalOf(validated, seriesOf(key).meter, b.rules.resolutionMinutes);
 }
 
 /** Whether validation found every meter of the upload at the server's resolution (what ahead assumes). */

@@ -29,10 +29,16 @@ export function text(name: string, value: string | null, attributes: Record<stri
 // Tab, line feed, carriage return and everything from space up, minus surrogates and U+FFFE/U+FFFF.
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
+const ENTITIES = new Map([
+  ['&', '&amp;'],
+  ['<', '&lt;'],
+  ['>', '&gt;'],
+  ['"', '&quot;'],
+  ["'", '&apos;'],
+]);
+
 export function escapeXml(value: string): string {
-  return value
-    .replace(NOT_XML_CHAR, '')
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return value.replace(NOT_XML_CHAR, '').replace(/[&<>"']/g, (c) => ENTITIES.get(c)!);
 }
 
 function write(element: XmlElement, depth: number, out: string[]): void {

@@ -21,11 +21,17 @@ export type Delimiter = ',' | ';' | '\t';
 export const ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-1', 'iso-8859-15'] as const;
 export type TextEncodingName = (typeof ENCODINGS)[number];
 
+// A Map: the name is the caller's, and `{}['constructor']` is not an encoding.
+const ENCODING_ALIASES = new Map<string, TextEncodingName>([
+  ['utf8', 'utf-8'],
+  ['cp1252', 'windows-1252'],
+  ['latin1', 'iso-8859-1'],
+]);
+
 /** The encoding a request names (any case; `latin1` and `cp1252` as aliases), or null. */
 export function encodingOf(text: string): TextEncodingName | null {
   const lower = text.trim().toLowerCase();
-  const alias: Record<string, TextEncodingName> = { utf8: 'utf-8', cp1252: 'windows-1252', latin1: 'iso-8859-1' };
-  return (Object.hasOwn(alias, lower) ? alias[lower] : undefined) ?? ENCODINGS.find((name) => name === lower) ?? null;
+  return ENCODING_ALIASES.get(lower) ?? ENCODINGS.find((name) => name === lower) ?? null;
 }
 
 /** A column by its header name (trimmed, any case) or by its 1-based position. */
