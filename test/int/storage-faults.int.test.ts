@@ -23,8 +23,12 @@ jest.setTimeout(120_000);
 const work = mkdtempSync(join(tmpdir(), 'storage-faults-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const ACCOUNTS = 120; // three chunks of the issue run: 50, 50, 20
-const ISSUE = `mutation { issueInvoices(month: "2026-10", force: true) { issued { number account } skipped { account reason } position } }`;
+// Two issue runs of 60 accounts each: a chunk of 50, then one of 10 that the fault refuses.
+const ISSUED_FIRST = 50;
+const REST = 10;
+const ACCOUNTS = 2 * (ISSUED_FIRST + REST);
+const ISSUE = `mutation($accounts: [ID!]) { issueInvoices(month: "2026-10", accounts: $accounts, force: true) {
+  issued { number account } skipped { account reason } position } }`;
 
 /** The InvoiceIssued events of the log's invoice streams: [number, account] in log order. */
 async function issuedInLog(eventStore: EventStore): Promise<Array<[string, string]>> {
@@ -38,6 +42,7 @@ async function issuedInLog(eventStore: EventStore): Promise<Array<[string, strin
 
 describe('issueInvoices when the log refuses a write part-way', () => {
   let t: TestServer;
+  const accountIds: string[] = [];
   beforeAll(async () => {
     t = await startTestServer();
     const csv = [...generateReadings({ month: '2026-10', days: 2, meters: ACCOUNTS, errorRate: 0, seed: 3 })].join(
@@ -58,55 +63,84 @@ describe('issueInvoices when the log refuses a write part-way', () => {
         tariff: { kind: 'FIXED', unitPriceEurMwh: '150', standingChargePerDay: '0.3' },
       });
       await invoicing.assignMeter({ accountId: id, meter, from: '2026-10-01', to: null });
+      accountIds.push(id);
     }
   });
   afterAll(() => t?.close());
 
-  it('answers STORAGE_UNAVAILABLE listing the invoices it issued, which the log holds; issuing again issues the rest, none twice', async () => {
-    const eventStore = t.server.services!.eventStore;
-    // The log's own connection (the adapter's) is made full at the second chunk's append: SQLite's
-    // page limit refuses it with SQLITE_FULL, "database or disk is full", as a full disk does.
-    const db = (eventStore as unknown as { db: Database.Database }).db;
-    const append = eventStore.appendToStream.bind(eventStore);
-    let invoiceAppends = 0;
-    const spy = jest.spyOn(eventStore, 'appendToStream').mockImplementation((stream, events, options) => {
-      if (stream.startsWith('invoices-') && ++invoiceAppends === 2) {
+  type Db = Database.Database;
+  const faults: Array<[string, number, (db: Db) => () => void, RegExp]> = [
+    [
+      'a full disk (SQLITE_FULL)',
+      0,
+      // SQLite's page limit on the log's own connection refuses the write as a full disk does.
+      (db) => {
         db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
-      }
-      return append(stream, events, options);
-    });
-    let answer;
-    try {
-      answer = await graphql(t.url, ISSUE);
-    } finally {
-      spy.mockRestore();
-      db.pragma('max_page_count = 4294967294');
-    }
-    expect(answer.data).toBeNull();
-    const error = answer.errors![0]! as { message: string; extensions: Record<string, unknown> };
-    expect(error.extensions.code).toBe('STORAGE_UNAVAILABLE');
-    expect(error.message).toMatch(
-      /^issued 50 of the 120 drafts \(\d{4}-\d{6} to \d{4}-\d{6}\) before it stopped: the event log could not store the write: database or disk is full \(SQLITE_FULL\)\. Those issued stand/,
-    );
-    const listed = error.extensions.issued as string[];
-    expect(listed).toHaveLength(50);
-    const inLog = await issuedInLog(eventStore);
-    expect(inLog.map(([number]) => number)).toEqual(listed);
-    expect(error.extensions.position).toEqual(expect.any(String));
+        return () => db.pragma('max_page_count = 4294967294');
+      },
+      /database or disk is full \(SQLITE_FULL\)/,
+    ],
+    [
+      'a failing disk (SQLITE_IOERR, as a power cut leaves it)',
+      ISSUED_FIRST + REST,
+      // The driver's error for a write the disk failed, thrown where the adapter's transaction runs.
+      (db) => {
+        const spy = jest.spyOn(db, 'transaction').mockImplementation(() => {
+          throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' });
+        });
+        return () => spy.mockRestore();
+      },
+      /disk I\/O error \(SQLITE_IOERR_WRITE\)/,
+    ],
+  ];
 
-    // Again, with room: the rest are issued, the first 50 skipped as issued; each account once in all.
-    const again = await graphql(t.url, ISSUE);
-    expect(again.errors).toBeUndefined();
-    expect(again.data!.issueInvoices.issued).toHaveLength(ACCOUNTS - 50);
-    expect(again.data!.issueInvoices.skipped).toHaveLength(50);
-    expect(new Set(again.data!.issueInvoices.skipped.map((s: { reason: string }) => s.reason))).toEqual(
-      new Set(['ALREADY_ISSUED']),
-    );
-    const all = await issuedInLog(eventStore);
-    expect(all).toHaveLength(ACCOUNTS);
-    expect(new Set(all.map(([, account]) => account)).size).toBe(ACCOUNTS);
-    expect(new Set(all.map(([number]) => number)).size).toBe(ACCOUNTS);
-  });
+  it.each(faults)(
+    '%s at the second chunk: STORAGE_UNAVAILABLE listing the 50 invoices issued, which the log holds; issuing again issues the rest, none twice',
+    async (_fault, from, inject, said) => {
+      const eventStore = t.server.services!.eventStore;
+      const db = (eventStore as unknown as { db: Db }).db;
+      const accounts = accountIds.slice(from, from + ISSUED_FIRST + REST);
+      const before = (await issuedInLog(eventStore)).length;
+      const append = eventStore.appendToStream.bind(eventStore);
+      let invoiceAppends = 0;
+      let lift: (() => void) | null = null;
+      const spy = jest.spyOn(eventStore, 'appendToStream').mockImplementation((stream, events, options) => {
+        if (stream.startsWith('invoices-') && ++invoiceAppends === 2) lift = inject(db);
+        return append(stream, events, options);
+      });
+      let answer;
+      try {
+        answer = await graphql(t.url, ISSUE, { accounts });
+      } finally {
+        spy.mockRestore();
+        (lift as (() => void) | null)?.();
+      }
+      expect(answer.data).toBeNull();
+      const error = answer.errors![0]! as { message: string; extensions: Record<string, unknown> };
+      expect(error.extensions.code).toBe('STORAGE_UNAVAILABLE');
+      expect(error.message).toMatch(
+        /^issued 50 of the 60 drafts \(\d{4}-\d{6} to \d{4}-\d{6}\) before it stopped: the event log could not store the write: /,
+      );
+      expect(error.message).toMatch(said);
+      const listed = error.extensions.issued as string[];
+      expect(listed).toHaveLength(ISSUED_FIRST);
+      const inLog = (await issuedInLog(eventStore)).slice(before);
+      expect(inLog.map(([number]) => number)).toEqual(listed);
+      expect(error.extensions.position).toEqual(expect.any(String));
+
+      // Again, with the disk mended: the rest are issued, the first 50 skipped as issued; each account once.
+      const again = await graphql(t.url, ISSUE, { accounts });
+      expect(again.errors).toBeUndefined();
+      expect(again.data!.issueInvoices.issued).toHaveLength(REST);
+      expect(again.data!.issueInvoices.skipped.map((s: { reason: string }) => s.reason)).toEqual(
+        Array(ISSUED_FIRST).fill('ALREADY_ISSUED'),
+      );
+      const all = (await issuedInLog(eventStore)).slice(before);
+      expect(all).toHaveLength(ISSUED_FIRST + REST);
+      expect(new Set(all.map(([, account]) => account))).toEqual(new Set(accounts));
+      expect(new Set(all.map(([number]) => number)).size).toBe(ISSUED_FIRST + REST);
+    },
+  );
 });
 
 describe('a damaged file at start', () => {
