@@ -23,6 +23,12 @@ const withCode =
   (error: GraphQLError): GraphQLError =>
     new GraphQLError(error.message, { nodes: error.nodes, extensions: { code } });
 
+/** A refusal of the gate as a WebSocket error: its code and wait, without HTTP's status. */
+const asMessage = (error: GraphQLError): GraphQLError => {
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
+};
+
 /** Queries one WebSocket connection may have executing or unsent at once. */
 const WS_MAX_QUERIES_IN_FLIGHT = 4;
 
@@ -139,7 +145,7 @@ export function mountGraphQLWebSocket(deps: {
           clientAddress: ctx.extra.request.socket.remoteAddress ?? 'unknown',
         };
         const refused = gate.beforeParse(caller, payload);
-        if (refused !== null) return [refused];
+        if (refused !== null) return [asMessage(refused)];
         let document: DocumentNode;
         try {
           document = wsProtection.parse(payload.query);
@@ -176,7 +182,7 @@ export function mountGraphQLWebSocket(deps: {
         }
         const variables = payload.variables ?? {};
         const gated = gate.beforeExecute(caller, document, operation, variables);
-        if (gated !== null) return [gated];
+        if (gated !== null) return [asMessage(gated)];
         if (operation.operation === 'query') queries.add(id);
         const args: ExecutionArgs = {
           schema,

@@ -1,6 +1,7 @@
 /** Caps on the values an operation carries, before anything is made of them (issue 32). */
 import { parse } from 'graphql';
 import { jsonListEntries, jsonValueProblem, literalProblem } from '../../src/graphql/argument-limits';
+import { documentSize } from '../../src/graphql/limits';
 
 const limits = { maxStringBytes: 16, maxListLength: 3 };
 
@@ -55,5 +56,15 @@ describe('literalProblem', () => {
     expect(literalProblem(parse(`query($v: String = "${'x'.repeat(17)}") { a(s: $v) }`), limits)).toMatch(
       /^the default of \$v/,
     );
+  });
+});
+
+describe("documentSize (what Apollo's document cache is charged)", () => {
+  it('counts the source a comment pads and the comment tokens, which JSON.stringify(document) leaves out', () => {
+    const padded = parse(`{ meters } # ${'x'.repeat(60_000)}`);
+    expect(JSON.stringify(padded).length).toBeLessThan(1_000);
+    expect(documentSize(padded)).toBeGreaterThanOrEqual(120_000);
+    const commentLines = parse(`{ meters }\n${'#\n'.repeat(30_000)}`);
+    expect(documentSize(commentLines)).toBeGreaterThanOrEqual(30_000 * 512);
   });
 });
