@@ -13,7 +13,7 @@
 import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { unauthenticatedMessage, type Caller } from '../access/api-key-service';
 import { jsonValueProblem, literalProblem, overBytes, type ValueLimits } from './argument-limits';
-import { documentTooLong } from './limits';
+import { documentTooLong, repeatedSelectionProblem } from './limits';
 import type { MutationBuckets } from './mutation-rate-limit';
 import { budgetHolder, queryCost, type QueryBudget } from './query-budget';
 
@@ -90,6 +90,8 @@ export class OperationGate {
     if (typeof operation.query === 'string') {
       const tooLong = documentTooLong(operation.query);
       if (tooLong !== null) return refusal(tooLong, 'GRAPHQL_PARSE_FAILED', 400);
+      const repeated = repeatedSelectionProblem(operation.query);
+      if (repeated !== null) return refusal(repeated, 'GRAPHQL_VALIDATION_FAILED', 400);
     }
     return null;
   }

@@ -342,6 +342,26 @@ describe('bytes before tokens: variants the issue does not name', () => {
   });
 });
 
+describe('validation bounded before it runs (a variant of the stall class)', () => {
+  it("refuses a viewer's documents that repeat one field hundreds of times before validating them, the server answering meanwhile", async () => {
+    // 495 copies of one field in 1,980 tokens (inside every other limit): graphql-js compares every pair of
+    // same-named fields, about 0.5 s of the main thread each, again at every request since an invalid
+    // document is never cached.
+    const answers: Answer[] = [];
+    await whileAlive(() =>
+      inParallel(40, 8, async (i) => {
+        answers.push(await post({ query: `# ${i}\n{${' billingSettings { timeZone }'.repeat(495)} }` }, viewer));
+      }),
+    );
+    expect(answers).toHaveLength(40);
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(codeOf(answer)).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(answer.body.errors![0]!.message).toMatch(/'billingSettings' is selected more than 10 times/);
+    }
+  });
+});
+
 describe('one gate for every transport (item 8)', () => {
   it('refuses most of 150 mutations over one graphql-ws socket with TOO_MANY_REQUESTS, as HTTP does', async () => {
     const socket = await openSocket(admin);

@@ -1,7 +1,7 @@
 /** Caps on the values an operation carries, before anything is made of them (issue 32). */
 import { parse } from 'graphql';
 import { jsonListEntries, jsonValueProblem, literalProblem } from '../../src/graphql/argument-limits';
-import { documentSize } from '../../src/graphql/limits';
+import { documentSize, repeatedSelectionProblem } from '../../src/graphql/limits';
 
 const limits = { maxStringBytes: 16, maxListLength: 3 };
 
@@ -66,5 +66,31 @@ describe("documentSize (what Apollo's document cache is charged)", () => {
     expect(documentSize(padded)).toBeGreaterThanOrEqual(120_000);
     const commentLines = parse(`{ meters }\n${'#\n'.repeat(30_000)}`);
     expect(documentSize(commentLines)).toBeGreaterThanOrEqual(30_000 * 512);
+  });
+});
+
+describe('repeatedSelectionProblem', () => {
+  it('takes ordinary documents, the same field under different parents, and leaves syntax errors to the parser', () => {
+    expect(repeatedSelectionProblem('{ invoices(month: "2026-10") { nodes { meter totalKwh } } meters }')).toBeNull();
+    const nested = `{ ${Array.from({ length: 12 }, (_, i) => `a${i}: account(id: "${i}") { id name }`).join(' ')} }`;
+    expect(repeatedSelectionProblem(nested)).toBeNull();
+    expect(repeatedSelectionProblem('{ meters')).toBeNull();
+  });
+
+  it('counts a response name in one selection set with its inline fragments and fragment spreads', () => {
+    expect(repeatedSelectionProblem(`{ ${'billingSettings { zone } '.repeat(400)} }`)).toMatch(
+      /^'billingSettings' is selected more than 10 times in one selection set/,
+    );
+    const spread = Array.from({ length: 11 }, (_, i) => `...F${i}`).join(' ');
+    const fragments = Array.from({ length: 11 }, (_, i) => `fragment F${i} on Query { meters }`).join(' ');
+    expect(repeatedSelectionProblem(`{ ${spread} } ${fragments}`)).toMatch(/^'meters' is selected/);
+    expect(repeatedSelectionProblem(`{ ${'... on Query { meters } '.repeat(11)} }`)).toMatch(/^'meters'/);
+    // Fragments that double at every level are counted once each (counts saturate): linear, not 2^20.
+    const doubling = Array.from({ length: 20 }, (_, i) => `fragment D${i + 1} on Query { ...D${i} ...D${i} }`);
+    expect(repeatedSelectionProblem(`{ ...D20 } fragment D0 on Query { meters } ${doubling.join(' ')}`)).toMatch(
+      /^'meters'/,
+    );
+    // A fragment cycle is validation's to report, not a hang here.
+    expect(repeatedSelectionProblem('{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }')).toBeNull();
   });
 });
