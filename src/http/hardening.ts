@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
+import { ownValue, type JsonDictionary } from '../domain/json-dictionary';
 
 const ignore = (): void => undefined;
 
@@ -14,16 +15,59 @@ const ignore = (): void => undefined;
  * the process. One anonymous request with a bad part header (a NUL in a file name) did that. The request
  * is piped into the parser, so the parser gets a listener of ours here; the first error is still the
  * library's, which refuses the request with a 400.
+ *
+ * The library also puts each file at its `map` path by walking `operations` with plain property reads:
+ * `variables.hasOwnProperty.call` walked into Object.prototype.hasOwnProperty and set `call` on it, for
+ * the whole process, from one anonymous request. So a map whose paths do not name the operations' own
+ * keys all the way is refused here, before the library walks it.
  */
 export function guardMultipartParser(req: Request, _res: Response, next: NextFunction): void {
   if (req.is('multipart/form-data')) {
     const pipe = req.pipe.bind(req);
     req.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
-      (destination as unknown as NodeJS.EventEmitter).on('error', ignore);
+      const parser = destination as unknown as NodeJS.EventEmitter;
+      parser.on('error', ignore);
+      const emit = parser.emit.bind(parser);
+      let operations: string | null = null;
+      parser.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+        if (event === 'field' && args[0] === 'operations' && typeof args[1] === 'string') operations = args[1];
+        if (event === 'field' && args[0] === 'map' && typeof args[1] === 'string' && operations !== null) {
+          const problem = mapPathProblem(operations, args[1]);
+          if (problem !== null) return emit('error', Object.assign(new Error(problem), { status: 400 }));
+        }
+        return emit(event, ...args);
+      };
       return pipe(destination, options);
     }) as typeof req.pipe;
   }
   next();
+}
+
+/** Why a multipart `map` may not be applied to `operations`: a path that is not own keys all the way. */
+export function mapPathProblem(operationsText: string, mapText: string): string | null {
+  let operations: unknown;
+  let map: unknown;
+  try {
+    operations = JSON.parse(operationsText);
+    map = JSON.parse(mapText);
+  } catch {
+    return null; // the library says which field is not JSON
+  }
+  if (map === null || typeof map !== 'object') return null;
+  for (const paths of Object.values(map)) {
+    if (!Array.isArray(paths)) continue;
+    for (const path of paths) {
+      if (typeof path !== 'string') continue;
+      let node = operations;
+      for (const key of path.split('.')) {
+        const owner = node !== null && typeof node === 'object' ? (node as JsonDictionary<unknown>) : undefined;
+        if (owner === undefined || !Object.hasOwn(owner, key))
+          return `map path '${path.slice(0, 100)}' does not name a variable of the operations: each part must be a key the operations hold`;
+        node = ownValue(owner, key);
+      }
+    }
+  }
+  return null;
 }
 
 /** Headers on every answer: no framework banner, no referrer to other sites, no type sniffing. */

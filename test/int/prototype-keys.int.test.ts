@@ -495,6 +495,43 @@ describe("Object.prototype's names as outside data", () => {
     }
   });
 
+  it("refuses a multipart map path into Object.prototype's members, and leaves them as they were", async () => {
+    const paths = [
+      'variables.hasOwnProperty.call',
+      'variables.toString.call',
+      'variables.valueOf.bind',
+      'variables.constructor.x',
+      'variables.__proto__.x',
+      'variables.file.toString',
+    ];
+    for (const path of paths) {
+      const form = new FormData();
+      form.append(
+        'operations',
+        JSON.stringify({
+          query: 'mutation($file: Upload!) { uploadReadings(file: $file) { status } }',
+          variables: { file: null },
+        }),
+      );
+      form.append('map', JSON.stringify({ 0: [path] }));
+      form.append('0', new Blob([baseCsv(['MP-MAP'], [9])]), 'map.csv');
+      const response = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'Apollo-Require-Preflight': 'true' },
+        body: form,
+      });
+      const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect([path, response.status, body.errors[0]!.extensions.code]).toEqual([path, 400, 'BAD_REQUEST']);
+      expect(body.errors[0]!.message).toContain(`map path '${path}' does not name a variable of the operations`);
+    }
+    // The server runs in this process: its built-ins are this test's.
+    for (const member of [Object.prototype.hasOwnProperty, Object.prototype.toString, Object.prototype.valueOf])
+      expect(Object.getOwnPropertyNames(member).sort()).toEqual(['length', 'name']);
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('x');
+    // The ordinary path still uploads.
+    expect((await upload(baseCsv(['MP-MAP'], [9]), 'map.csv')).status).toBe('VALIDATED');
+  });
+
   it('exports them in CSV and Parquet', async () => {
     const daily = await (await fetch(`${base}/exports/daily-usage.csv?from=2024-01-01&to=2024-01-31`)).text();
     const invoices = await (await fetch(`${base}/exports/invoices.csv?month=${MONTH}`)).text();
