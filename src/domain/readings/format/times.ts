@@ -28,8 +28,6 @@ const PROBE = DateTime.fromObject(
  * optional parts are counted in one pass before any expansion.
  */
 export function timestampPatternProblem(pattern: string): string | null {
-  if (pattern.length > PATTERN_LIMITS.patternLength)
-    return `is ${pattern.length} characters long; at most ${PATTERN_LIMITS.patternLength} are allowed (a pattern such as dd/MM/yyyy HH:mm[:ss])`;
   let optional = 0;
   for (let at = pattern.indexOf('['); at !== -1; at = pattern.indexOf('[', at + 1)) optional += 1;
   if (optional > PATTERN_LIMITS.optionalParts)
@@ -37,6 +35,8 @@ export function timestampPatternProblem(pattern: string): string | null {
       `has ${optional} optional [...] parts; at most ${PATTERN_LIMITS.optionalParts} are allowed (each doubles the ` +
       'patterns every row is tried against): write the parts the file always has without brackets'
     );
+  if (pattern.length > PATTERN_LIMITS.patternLength)
+    return `is ${pattern.length} characters long; at most ${PATTERN_LIMITS.patternLength} are allowed (a pattern such as dd/MM/yyyy HH:mm[:ss])`;
   for (const variant of patternVariants(pattern)) {
     try {
       DateTime.fromFormat(PROBE.toFormat(variant), variant, { zone: 'UTC' });
