@@ -134,7 +134,8 @@ export class ValidationWorkers {
     worker.on('message', (message: FromWorker) => this.received(slot, message));
     const stopped = (reason: string): void => {
       if (this.slots[index] === slot) this.slots[index] = null;
-      if (slot.jobs.size > 0 || (!this.closed && slot.retired !== true)) this.log('validation worker stopped', { reason, files: slot.jobs.size });
+      if (slot.jobs.size > 0 || (!this.closed && slot.retired !== true))
+        this.log('validation worker stopped', { reason, files: slot.jobs.size });
       for (const job of slot.jobs.values()) {
         void job.writes.then(() => job.reject(new Error(`the validation worker stopped (${reason})`)));
       }

@@ -136,7 +136,9 @@ describe('junk lines (item 5)', () => {
         rejectedRows: lines,
         unlistedRejectedRows: lines - LISTED,
       });
-      expect(receipt.message).toContain(`the first ${LISTED} are listed with their reasons, ${lines - LISTED} more only counted`);
+      expect(receipt.message).toContain(
+        `the first ${LISTED} are listed with their reasons, ${lines - LISTED} more only counted`,
+      );
       // The listing keeps the first rows, in line order, from line 2 (the header is line 1).
       expect(await listedRejectedRows(receipt)).toEqual({ totalCount: LISTED, last: 2 });
       peaks.push(rssMb());
@@ -153,18 +155,23 @@ describe('junk lines (item 5)', () => {
 
 describe('a timestamp pattern with many optional parts (item 3)', () => {
   const file = 'metering_point_id,timestamp,kwh\nMP1,2026-10-01 00:00,1\n';
-  it.each([17, 24])('with %i optional parts is refused at once naming the field, the count and the limit', async (parts) => {
-    const health = watchHealth();
-    const answer = await uploadFile(url, file, 'readings.csv', {
-      query: UPLOAD,
-      variables: { format: { timestampFormat: `yyyy-MM-dd HH:mm${'[ ]'.repeat(parts)}` } },
-    });
-    const { slowest, failures } = await health.stop();
-    expect(answer.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
-    expect(answer.errors?.[0]?.message).toContain(`format.timestampFormat: timestampFormat has ${parts} optional [...] parts; at most 4`);
-    expect(failures).toBe(0);
-    expect(slowest).toBeLessThan(HEALTH_BOUND_MS);
-  });
+  it.each([17, 24])(
+    'with %i optional parts is refused at once naming the field, the count and the limit',
+    async (parts) => {
+      const health = watchHealth();
+      const answer = await uploadFile(url, file, 'readings.csv', {
+        query: UPLOAD,
+        variables: { format: { timestampFormat: `yyyy-MM-dd HH:mm${'[ ]'.repeat(parts)}` } },
+      });
+      const { slowest, failures } = await health.stop();
+      expect(answer.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+      expect(answer.errors?.[0]?.message).toContain(
+        `format.timestampFormat: timestampFormat has ${parts} optional [...] parts; at most 4`,
+      );
+      expect(failures).toBe(0);
+      expect(slowest).toBeLessThan(HEALTH_BOUND_MS);
+    },
+  );
 
   it('with four optional parts reads the file', async () => {
     const receipt = await upload(file, {
@@ -194,7 +201,10 @@ describe('junk and prototype names in the format (item 9)', () => {
   it.each(fields.flatMap(([field, format]) => JUNK.map((value) => [field, value, format] as const)))(
     '%s %j is BAD_USER_INPUT naming the field',
     async (field, value, format) => {
-      const answer = await uploadFile(url, file, 'readings.csv', { query: UPLOAD, variables: { format: format(value) } });
+      const answer = await uploadFile(url, file, 'readings.csv', {
+        query: UPLOAD,
+        variables: { format: format(value) },
+      });
       expect(answer.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
       const message = answer.errors?.[0]?.message ?? '';
       expect(message.slice(0, field.length + 9)).toBe(`format.${field}: `);
@@ -208,7 +218,9 @@ describe('junk and prototype names in the format (item 9)', () => {
       variables: { format: { filter: { column: 'channel', value: long } } },
     });
     expect(filtered.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
-    expect(filtered.errors?.[0]?.message).toMatch(/^format\.filter\.value: filter\.value is 300 characters long; at most 256/);
+    expect(filtered.errors?.[0]?.message).toMatch(
+      /^format\.filter\.value: filter\.value is 300 characters long; at most 256/,
+    );
     const mapped = await uploadFile(url, file, 'readings.csv', {
       query: UPLOAD,
       variables: { format: { channelColumn: 'channel', channelKinds: [{ value: long, kind: 'EXPORT' }] } },
@@ -226,12 +238,16 @@ describe('junk and prototype names in the format (item 9)', () => {
   });
 });
 
-describe('one file never holds another admin\'s 1-row upload (item 7)', () => {
+describe("one file never holds another admin's 1-row upload (item 7)", () => {
   /** The status of an upload as the read model has it now (null before it is landed). */
   async function statusOf(uploadId: string): Promise<string | null> {
-    const answer = await graphql<{ upload: { status: string } | null }>(url, 'query($id: ID!) { upload(id: $id) { status } }', {
-      id: uploadId,
-    });
+    const answer = await graphql<{ upload: { status: string } | null }>(
+      url,
+      'query($id: ID!) { upload(id: $id) { status } }',
+      {
+        id: uploadId,
+      },
+    );
     return answer.data?.upload?.status ?? null;
   }
 
@@ -242,7 +258,8 @@ describe('one file never holds another admin\'s 1-row upload (item 7)', () => {
       finished = true;
     });
     while ((await statusOf(uploadId)) !== 'RECEIVED') {
-      if (finished) throw new Error(`upload ${uploadId} ended before it could be watched: ${JSON.stringify(await receipt)}`);
+      if (finished)
+        throw new Error(`upload ${uploadId} ended before it could be watched: ${JSON.stringify(await receipt)}`);
       await pause(20);
     }
     return { receipt, finished: () => finished };

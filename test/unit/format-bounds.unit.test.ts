@@ -124,12 +124,21 @@ describe('junk and prototype names in every field', () => {
     const long = 'v'.repeat(FORMAT_LIMITS.text + 1);
     expect(refusedField({ filter: { column: { name: 'kwh' }, value: long } })).toBe('filter.value');
     expect(
-      refusedField({ channelColumn: { name: 'kwh' }, channelKinds: [{ value: 'E1', kind: 'IMPORT' }, { value: long, kind: 'EXPORT' }] }),
+      refusedField({
+        channelColumn: { name: 'kwh' },
+        channelKinds: [
+          { value: 'E1', kind: 'IMPORT' },
+          { value: long, kind: 'EXPORT' },
+        ],
+      }),
     ).toBe('channelKinds[1].value');
   });
 
   it('more channelKinds entries than the limit are refused naming the count', () => {
-    const kinds = Array.from({ length: FORMAT_LIMITS.channelKinds + 1 }, (_, i) => ({ value: `E${i}`, kind: 'IMPORT' as const }));
+    const kinds = Array.from({ length: FORMAT_LIMITS.channelKinds + 1 }, (_, i) => ({
+      value: `E${i}`,
+      kind: 'IMPORT' as const,
+    }));
     expect(() => checkFormat({ channelColumn: { name: 'channel' }, channelKinds: kinds }, isValidTimeZone)).toThrow(
       /channelKinds has 65 entries; at most 64/,
     );
@@ -151,7 +160,8 @@ describe('junk and prototype names in every field', () => {
       defaults,
     );
     expect(planned.ok).toBe(true);
-    if (!planned.ok || planned.plan.kind !== 'LONG' || planned.plan.channel.source !== 'COLUMN') throw new Error('long plan');
+    if (!planned.ok || planned.plan.kind !== 'LONG' || planned.plan.channel.source !== 'COLUMN')
+      throw new Error('long plan');
     expect(planned.plan.channel.channelOf('toString')).toEqual({ id: 'toString', kind: 'EXPORT' });
     expect(planned.plan.channel.channelOf('constructor')).toBeNull();
     expect(planned.plan.channel.channelOf('hasOwnProperty')).toBeNull();

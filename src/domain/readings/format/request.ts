@@ -180,7 +180,10 @@ function checkFormatBounds(request: ReadingsFormatRequest): void {
       if (ref.name.trim() === '')
         throw new FormatError(field, `${field} is empty; name a column of the header, or give its 1-based position`);
     } else if (!(Number.isSafeInteger(ref.index) && ref.index >= 1 && ref.index <= FORMAT_LIMITS.columnIndex))
-      throw new FormatError(field, `${field} ${ref.index} must be a column position from 1 to ${FORMAT_LIMITS.columnIndex}`);
+      throw new FormatError(
+        field,
+        `${field} ${ref.index} must be a column position from 1 to ${FORMAT_LIMITS.columnIndex}`,
+      );
   }
   const kinds = request.channelKinds ?? [];
   if (kinds.length > FORMAT_LIMITS.channelKinds)
