@@ -49,12 +49,14 @@ export interface Config {
   projectorLeaseMs: number;
   /** How long a start waits for an external backend before failing. */
   backendConnectTimeoutMs: number;
-  /** Worker threads that parse and validate uploaded files (0: on the main thread). */
+  /** Worker threads kept started to parse and validate uploaded files (0: on the main thread); more start while files wait. */
   validationWorkers: number;
   /** Whether the projections run in their own worker thread (with their own connections) or on the main thread. */
   projectorThread: boolean;
   /** Uploads processed at once; more are refused with TOO_MANY_REQUESTS. */
   maxConcurrentUploads: number;
+  /** Rejected rows of one file kept with their reasons; the rest are counted only. */
+  maxListedRejectedRows: number;
   /** Open GraphQL WebSocket connections; more are refused at the handshake (HTTP 503). */
   webSocketMaxConnections: number;
   /** Subscriptions running at once on one WebSocket connection. */
@@ -170,9 +172,10 @@ export function loadConfig(env: Env = process.env): Config {
     readStore: { kind: 'sqlite' },
     projectorLeaseMs: integer('PROJECTOR_LEASE_MS', 15_000, 1_000, 600_000),
     backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
-    validationWorkers: integer('VALIDATION_WORKERS', 1, 0, 16),
+    validationWorkers: integer('VALIDATION_WORKERS', 2, 0, 16),
     projectorThread: true,
     maxConcurrentUploads: integer('MAX_CONCURRENT_UPLOADS', 4, 1, 64),
+    maxListedRejectedRows: integer('MAX_LISTED_REJECTED_ROWS', 100_000, 100, 100_000_000),
     webSocketMaxConnections: integer('WS_MAX_CONNECTIONS', 200, 1, 100_000),
     webSocketMaxSubscriptions: integer('WS_MAX_SUBSCRIPTIONS', 10, 1, 1_000),
     uploadWatchStartMs: integer('UPLOAD_WATCH_START_MS', 600_000, 100, 86_400_000),

@@ -104,7 +104,12 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
     if (config.role !== 'projector') {
       validationWorkers =
         config.validationWorkers > 0
-          ? new ValidationWorkers(config.validationWorkers, (m, f) => logger.error(m, f))
+          ? new ValidationWorkers(
+              config.validationWorkers,
+              (m, f) => logger.error(m, f),
+              // One thread per upload in progress at most: a file never waits behind another.
+              Math.max(config.validationWorkers, config.maxConcurrentUploads),
+            )
           : null;
       const consistency = consistencyWaiter(backends, side);
       services = composeServices(config, logger, {

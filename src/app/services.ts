@@ -119,6 +119,7 @@ export function composeServices(config: Config, logger: Logger, parts: ServicePa
       singleWriter: config.eventStore.kind === 'sqlite',
       validateFile: validationWorkers?.validate,
       maxConcurrentUploads: config.maxConcurrentUploads,
+      maxListedRejectedRows: config.maxListedRejectedRows,
       log: (m, f) => logger.warn(m, f),
       onFinished: (receipt) => metrics.uploadFinished(receipt),
     }),

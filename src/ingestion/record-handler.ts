@@ -19,6 +19,10 @@ import {
 } from './validation-types';
 
 const RAW_LIMIT = 1024;
+/** Characters a rejected row's reason keeps (a reason quotes a cell or a column name, the row's raw text is kept whole). */
+const REASON_LIMIT = 1024;
+/** What a reason costs in an event beside its message (code, field, JSON), for cutting batches by size. */
+const REASON_OVERHEAD = 128;
 
 /** The accepted readings of one channel, and its meters. */
 interface ChannelTally {
@@ -53,6 +57,9 @@ export class RecordHandler implements CsvRecordTarget<FileValidationResult> {
   rejectedRows = 0;
   roundedRows = 0;
   skippedRows = 0;
+  /** Rejected rows kept for the listing, and those beyond `maxListedRejectedRows` only counted. */
+  private listedRejectedRows = 0;
+  unlistedRejectedRows = 0;
   private readonly qualityMarks = new Map<string, number>();
 
   constructor(
@@ -190,8 +197,15 @@ export class RecordHandler implements CsvRecordTarget<FileValidationResult> {
 
   /** Keeps a rejected row for the next batch (its readings counted by the caller). */
   private rejectRow(row: RejectedRow): void {
-    this.rejected.push(row);
-    this.rejectedBytes += row.raw.length + 200 * row.reasons.length;
+    if (this.listedRejectedRows >= (this.options.maxListedRejectedRows ?? Number.POSITIVE_INFINITY)) {
+      this.unlistedRejectedRows += 1; // counted, not kept: the listing of one file is bounded
+      return;
+    }
+    this.listedRejectedRows += 1;
+    const kept = boundedReasons(row);
+    this.rejected.push(kept);
+    this.rejectedBytes += kept.raw.length;
+    for (const reason of kept.reasons) this.rejectedBytes += REASON_OVERHEAD + reason.message.length;
   }
 
   /** Whether a batch is due: checked after every record, so both paths cut batches at the same rows. */
@@ -240,6 +254,7 @@ export class RecordHandler implements CsvRecordTarget<FileValidationResult> {
       roundedRows: this.roundedRows,
       rejectedRows: this.rejectedRows,
       skippedRows: this.skippedRows,
+      unlistedRejectedRows: this.unlistedRejectedRows,
       meters: intervals.size,
       firstIntervalStart: range?.first ?? null,
       lastIntervalStart: range?.last ?? null,
@@ -300,6 +315,25 @@ const encodingReason: RejectionReason = {
   message:
     'the row is not valid UTF-8 text; if the file is in another encoding, upload it with format: { encoding: "windows-1252" } (or "iso-8859-1", "iso-8859-15")',
 };
+
+/**
+ * The row with each reason's message and field cut to `REASON_LIMIT`: a reason quotes what the file
+ * wrote (a cell, a header's column name), so without a cut one long name would be copied into every
+ * rejected row's reason.
+ */
+function boundedReasons(row: RejectedRow): RejectedRow {
+  const long = (text: string | undefined) => text !== undefined && text.length > REASON_LIMIT;
+  if (!row.reasons.some((reason) => long(reason.message) || long(reason.field))) return row;
+  const cut = (text: string) => (text.length > REASON_LIMIT ? `${text.slice(0, REASON_LIMIT)}…` : text);
+  return {
+    ...row,
+    reasons: row.reasons.map((reason) => ({
+      ...reason,
+      message: cut(reason.message),
+      ...(reason.field === undefined ? {} : { field: cut(reason.field) }),
+    })),
+  };
+}
 
 function hasReplacementCharacter(field: string): boolean {
   return field.includes('\uFFFD');

@@ -76,7 +76,6 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
-const NOTHING = Buffer.alloc(0);
 
 /**
  * Lands the uploaded bytes in a file while hashing them and measuring line lengths, so a duplicate,
@@ -99,7 +98,9 @@ export async function spoolUpload(
   });
   const head: Buffer[] = [];
   let quotes: FileLayout['quotes'] = 'none';
-  let lineHead: Buffer = NOTHING; // the current line's bytes from earlier chunks
+  // The current line's bytes from earlier chunks, each copied once and joined only when a quote needs the
+  // whole line: joining at every chunk copied a long line again and again (quadratic in MAX_LINE_BYTES).
+  let lineParts: Buffer[] = [];
   let carriageReturns = 0;
   let crlf = 0;
   let previousByte = -1;
@@ -133,18 +134,16 @@ export async function spoolUpload(
           if ((at > 0 ? chunk[at - 1] : previousByte) === CARRIAGE_RETURN) crlf += 1;
           if (quote !== -1 && quote < at) {
             // Lines with quotes are rare: check each one whole.
-            const text = Buffer.concat([lineHead, chunk.subarray(start, at)]);
+            const text = Buffer.concat([...lineParts, chunk.subarray(start, at)]);
             quotes = quotedFieldsOnly(text) ? 'fields' : 'irregular';
             quote = quotes === 'irregular' ? -1 : chunk.indexOf(QUOTE, at + 1);
           }
-          lineHead = NOTHING;
+          lineParts = [];
           line += 1;
           lineBytes = 0;
           start = at + 1;
         }
-        if (quotes !== 'irregular')
-          lineHead =
-            lineHead === NOTHING && start === chunk.length ? NOTHING : Buffer.concat([lineHead, chunk.subarray(start)]);
+        if (quotes !== 'irregular' && start < chunk.length) lineParts.push(Buffer.from(chunk.subarray(start)));
         if (lineBytes <= limits.maxLineBytes) lineBytes += chunk.length - start;
         if (lineBytes > limits.maxLineBytes) {
           tooLong = {
@@ -171,6 +170,7 @@ export async function spoolUpload(
     if ((error as { status?: unknown } | null)?.status === 413) throw new UploadTooLargeError(limits.maxUploadBytes);
     throw new UploadReadError(error); // the only other failure inside the loop is the source's own
   }
+  const lineHead = Buffer.concat(lineParts);
   if (lineHead.includes(QUOTE) && quotes !== 'irregular') quotes = quotedFieldsOnly(lineHead) ? 'fields' : 'irregular';
   const headBytesRead = Buffer.concat(head);
   const problem = inspectHead(headBytesRead, byteSize) ?? tooLong;

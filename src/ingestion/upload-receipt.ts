@@ -15,6 +15,8 @@ export type UploadReceipt = Pick<
     format: AppliedFormat | null;
     /** The log position of the upload's last event: wait for it to read what the upload changed. */
     position: string;
+    /** Rejected rows counted in `rejectedRows` but not listed (beyond MAX_LISTED_REJECTED_ROWS). */
+    unlistedRejectedRows: number;
   };
 
 export function receiptOf(doc: UploadStatusDoc): UploadReceipt {
@@ -27,6 +29,7 @@ export function receiptOf(doc: UploadStatusDoc): UploadReceipt {
     rejectedRows: doc.rejectedRows,
     roundedRows: doc.roundedRows ?? 0,
     skippedRows: doc.skippedRows ?? 0,
+    unlistedRejectedRows: doc.unlistedRejectedRows ?? 0,
     format: doc.format ?? null,
     intervals: doc.intervals ?? [],
     qualityMarks: doc.qualityMarks ?? [],

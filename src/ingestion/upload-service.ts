@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FileRejected, RejectedRow } from '../domain/readings/events';
 import { toUploadEvent, uploadStreamName } from '../domain/readings/events';
-import { encodingOf, type Delimiter, type ReadingsFormatRequest } from '../domain/readings/format/request';
+import { checkFormat, encodingOf, type Delimiter, type ReadingsFormatRequest } from '../domain/readings/format/request';
 import { checkFormatOnSample } from '../domain/readings/format/sample-check';
 import { jsonDictionary } from '../domain/json-dictionary';
 import { encodeReadingsBatch, type ReadingsColumns } from '../domain/readings/readings-batch';
@@ -60,6 +60,8 @@ export interface UploadServiceDeps {
   validateFile?: FileValidator;
   /** Uploads processed at once; one more is refused with `TooManyUploadsError` before its file is read. */
   maxConcurrentUploads?: number;
+  /** Rejected rows of one file kept with their reasons; the rest are counted (`unlistedRejectedRows`). */
+  maxListedRejectedRows?: number;
 }
 
 /**
@@ -133,6 +135,8 @@ export class UploadService {
   /** The steps: land the file, claim its content, validate its rows, finish. */
   private async process(uploadId: string, command: UploadCommand): Promise<UploadReceipt> {
     const { deps } = this;
+    // The resolver checks the format too; checked here as well, since the service expands its pattern.
+    if (command.format !== undefined) checkFormat(command.format, (zone) => ZonedClock.isValidTimeZone(zone));
     const stream = new UploadStream(deps.eventStore, uploadId, deps.now);
     if (await stream.exists()) throw new UploadIdInUseError(uploadId);
 
@@ -176,6 +180,7 @@ export class UploadService {
         rejectedRows: result.rejectedRows,
         roundedRows: result.roundedRows,
         skippedRows: result.skippedRows,
+        ...(result.unlistedRejectedRows > 0 ? { unlistedRejectedRows: result.unlistedRejectedRows } : {}),
         format: result.format,
         ...intervalsOf(result.meterIntervals),
         ...(result.qualityMarks.length > 0 ? { qualityMarks: result.qualityMarks } : {}),
@@ -253,15 +258,20 @@ export class UploadService {
         maxRecordBytes: deps.maxLineBytes,
         layout: spooled.layout,
         defaultIntervalMinutes: deps.rules.resolutionMinutes,
+        ...(deps.maxListedRejectedRows === undefined ? {} : { maxListedRejectedRows: deps.maxListedRejectedRows }),
         ...(command.format === undefined ? {} : { format: command.format }),
       },
       {
+        // Each batch is written in a turn of its own, so requests are served between two writes however
+        // many batches a file makes (a worker's messages are otherwise handled a thousand at a time).
         accepted: async (readings: ReadingsColumns) => {
+          await nextTurn();
           const payload = encodeReadingsBatch({ uploadId, batch, ...readings });
           await stream.record({ type: 'AcceptReadings', batch, count: readings.meter.length }, payload);
           batch += 1;
         },
         rejected: async (rows: RejectedRow[]) => {
+          await nextTurn();
           await stream.record({ type: 'RejectRows', batch, rows });
           batch += 1;
         },
@@ -366,6 +376,11 @@ export class UploadService {
     }
     return { ...receiptOf(stream.state!), status: 'FAILED', position: stream.position, message: reason };
   }
+}
+
+/** Resolves in the event loop's next turn, after the I/O that is waiting (requests, other uploads). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function isoOrNull(instant: number | null): string | null {

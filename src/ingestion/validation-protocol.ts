@@ -18,6 +18,7 @@ export type ToWorker =
       batch?: BatchLimits;
       format?: ReadingsFormatRequest;
       defaultIntervalMinutes?: number;
+      maxListedRejectedRows?: number;
     }
   /** The service has written batch `seq` (or could not: `error`). */
   | { kind: 'ack'; job: number; seq: number; error: string | null };

@@ -22,6 +22,8 @@ export type FileValidationResult =
       roundedRows: number;
       /** Rows the format's filter left out (other data series of an export): neither accepted nor rejected. */
       skippedRows: number;
+      /** Rejected rows beyond `maxListedRejectedRows`: counted in `rejectedRows`, not listed. */
+      unlistedRejectedRows: number;
       meters: number;
       firstIntervalStart: number | null;
       lastIntervalStart: number | null;
@@ -63,4 +65,6 @@ export interface ValidationOptions {
   format?: ReadingsFormatRequest;
   /** Interval of a meter with a single reading when none is declared. */
   defaultIntervalMinutes?: number;
+  /** Rejected rows of one file kept with their reasons (the rest are counted only); unbounded when absent. */
+  maxListedRejectedRows?: number;
 }

@@ -86,6 +86,7 @@ async function validate(request: Extract<ToWorker, { kind: 'validate' }>): Promi
         batch: request.batch,
         format: request.format,
         defaultIntervalMinutes: request.defaultIntervalMinutes,
+        maxListedRejectedRows: request.maxListedRejectedRows,
       },
       job,
     );

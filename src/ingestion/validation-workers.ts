@@ -28,6 +28,8 @@ interface RunningJob {
 interface WorkerSlot {
   worker: Worker;
   jobs: Map<number, RunningJob>;
+  /** Stopped on purpose (an extra worker with nothing left to do): its exit is not an error. */
+  retired?: boolean;
 }
 
 /** A worker's heap limit: one file's duplicate index and a few batches need far less. */
@@ -40,6 +42,10 @@ const WORKER_YOUNG_MB = 4;
  * batches to the log and runs the projections. The worker runs the same code as in-process validation;
  * a write that fails stops the file (`SinkFailure`, as in process), and a worker that dies fails its
  * files with a clear error and is replaced on the next upload.
+ *
+ * A file never waits behind another one: it goes to an idle worker, and when every worker is busy one
+ * more is started (up to `max`, the uploads processed at once), so one admin's big or slow file holds
+ * only its own thread. `size` workers are kept started; the ones started beyond them stop once idle.
  */
 export class ValidationWorkers {
   private readonly slots: Array<WorkerSlot | null>;
@@ -47,18 +53,24 @@ export class ValidationWorkers {
   private closed = false;
 
   constructor(
-    size: number,
+    private readonly size: number,
     private readonly log: (message: string, fields: Record<string, unknown>) => void,
+    max: number = size,
   ) {
     if (size < 1) throw new Error('ValidationWorkers needs at least one worker');
-    this.slots = Array.from({ length: size }, () => null);
+    this.slots = Array.from({ length: Math.max(size, max) }, () => null);
     // Started now: loading a worker's code is not part of the first upload's time.
     for (let i = 0; i < size; i++) this.slots[i] = this.start(i);
   }
 
+  /** Worker threads running now (kept and extra). */
+  get running(): number {
+    return this.slots.filter((slot) => slot !== null).length;
+  }
+
   readonly validate: FileValidator = (path, options, sink) => {
     if (this.closed) return Promise.reject(new Error('the validation workers are stopped'));
-    const slot = this.leastBusy();
+    const slot = this.slotForNextFile();
     const job = this.nextJob++;
     return new Promise<FileValidationResult>((resolve, reject) => {
       slot.jobs.set(job, { sink, writes: Promise.resolve(), failure: null, resolve, reject });
@@ -73,6 +85,7 @@ export class ValidationWorkers {
         batch: options.batch,
         format: options.format,
         defaultIntervalMinutes: options.defaultIntervalMinutes,
+        maxListedRejectedRows: options.maxListedRejectedRows,
       };
       slot.worker.postMessage(request);
     });
@@ -85,13 +98,30 @@ export class ValidationWorkers {
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private leastBusy(): WorkerSlot {
+  /**
+   * An idle worker (the kept ones first, restarted if one stopped); else a new one in a free place; else,
+   * with `max` files already in progress, the least busy.
+   */
+  private slotForNextFile(): WorkerSlot {
     let best: WorkerSlot | null = null;
     for (let i = 0; i < this.slots.length; i++) {
-      const slot = (this.slots[i] ??= this.start(i));
+      const slot = i < this.size ? (this.slots[i] ??= this.start(i)) : this.slots[i];
+      if (slot === null || slot === undefined) continue;
+      if (slot.jobs.size === 0) return slot;
       if (best === null || slot.jobs.size < best.jobs.size) best = slot;
     }
+    const free = this.slots.indexOf(null);
+    if (free !== -1) return (this.slots[free] = this.start(free));
     return best!;
+  }
+
+  /** Stops a worker started beyond the kept ones once it has no file left. */
+  private retireIfExtra(slot: WorkerSlot): void {
+    const index = this.slots.indexOf(slot);
+    if (index < this.size || index === -1 || slot.jobs.size > 0) return;
+    this.slots[index] = null;
+    slot.retired = true;
+    void slot.worker.terminate();
   }
 
   private start(index: number): WorkerSlot {
@@ -104,7 +134,8 @@ export class ValidationWorkers {
     worker.on('message', (message: FromWorker) => this.received(slot, message));
     const stopped = (reason: string): void => {
       if (this.slots[index] === slot) this.slots[index] = null;
-      if (slot.jobs.size > 0 || !this.closed) this.log('validation worker stopped', { reason, files: slot.jobs.size });
+      if (slot.jobs.size > 0 || (!this.closed && slot.retired !== true))
+        this.log('validation worker stopped', { reason, files: slot.jobs.size });
       for (const job of slot.jobs.values()) {
         void job.writes.then(() => job.reject(new Error(`the validation worker stopped (${reason})`)));
       }
@@ -143,6 +174,7 @@ export class ValidationWorkers {
       case 'done':
       case 'failed':
         slot.jobs.delete(message.job);
+        this.retireIfExtra(slot);
         void job.writes.then(() => {
           if (job.failure !== null) job.reject(new SinkFailure(job.failure.error));
           else if (message.kind === 'done') job.resolve(message.result);

@@ -70,6 +70,7 @@ export function receiptFromDoc(doc: UploadStatusDoc): UploadReceiptType {
     rejectedRows: doc.rejectedRows,
     roundedRows: doc.roundedRows ?? 0,
     skippedRows: doc.skippedRows ?? 0,
+    unlistedRejectedRows: doc.unlistedRejectedRows ?? 0,
     format: formatDto(doc.format),
     intervals: intervalsDto(doc.intervals),
     qualityMarks: doc.qualityMarks ?? [],

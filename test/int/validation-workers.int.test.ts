@@ -87,3 +87,29 @@ it('fails the files of a worker that stops, and gives the next file a new worker
     workers.validate(file, options, { accepted: () => Promise.resolve(), rejected: () => Promise.resolve() }),
   ).resolves.toMatchObject({ kind: 'validated' });
 });
+
+it('gives a file its own worker while another holds the kept one, and stops that extra worker once idle', async () => {
+  await workers.close();
+  logged.length = 0;
+  workers = new ValidationWorkers(1, (message) => logged.push(message), 2);
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let first = true;
+  // The first file's first write waits: its worker is busy with it until released.
+  const holding = workers.validate(file, options, {
+    accepted: () => (first ? ((first = false), held) : Promise.resolve()),
+    rejected: () => Promise.resolve(),
+  });
+  const beside = await workers.validate(file, options, {
+    accepted: () => Promise.resolve(),
+    rejected: () => Promise.resolve(),
+  });
+  expect(beside).toMatchObject({ kind: 'validated', acceptedRows: 20 * 2 * 96 });
+  expect(first).toBe(false); // the held file was still waiting on its first write
+  release();
+  await expect(holding).resolves.toMatchObject({ kind: 'validated', acceptedRows: 20 * 2 * 96 });
+  expect(workers.running).toBe(1);
+  expect(logged.filter((message) => message === 'validation worker stopped')).toHaveLength(0);
+});

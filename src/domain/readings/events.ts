@@ -69,6 +69,8 @@ export interface FileValidated {
     roundedRows?: number;
     /** Rows the format's filter left out: other data series of an export (absent in older events: 0). */
     skippedRows?: number;
+    /** Rejected rows counted in `rejectedRows` but not listed, beyond the listing's bound (absent: 0). */
+    unlistedRejectedRows?: number;
     /** The format applied (absent in older events: the base format). */
     format?: AppliedFormat;
     /**

@@ -6,6 +6,7 @@ export function describeValidated(data: {
   roundedRows?: number;
   skippedRows?: number;
   skippedSeries?: ReadonlyArray<{ series: string; rows: number }>;
+  unlistedRejectedRows?: number;
   duplicateOf: string | null;
 }): string {
   if (data.duplicateOf !== null) {
@@ -19,5 +20,10 @@ export function describeValidated(data: {
   }
   if (data.totalRows === 0) return 'the file has a header but no data rows';
   const rounded = (data.roundedRows ?? 0) > 0 ? ` (${data.roundedRows} with kWh rounded to 6 decimals)` : '';
-  return `${data.acceptedRows} of ${data.totalRows} rows accepted${rounded}, ${data.rejectedRows} rejected`;
+  const unlisted = data.unlistedRejectedRows ?? 0;
+  const listing =
+    unlisted > 0
+      ? ` (the first ${data.rejectedRows - unlisted} are listed with their reasons, ${unlisted} more only counted: a file's listing is bounded by MAX_LISTED_REJECTED_ROWS)`
+      : '';
+  return `${data.acceptedRows} of ${data.totalRows} rows accepted${rounded}, ${data.rejectedRows} rejected${listing}`;
 }

@@ -21,6 +21,8 @@ export interface UploadStatusDoc {
   totalRows: number;
   acceptedRows: number;
   rejectedRows: number;
+  /** Rejected rows counted but not listed (the listing of one file is bounded); absent: 0. */
+  unlistedRejectedRows?: number;
   /** Accepted rows whose kWh was rounded to 6 decimals (absent in documents of older versions: 0). */
   roundedRows?: number;
   /** Rows the format's filter left out; the format applied; the meters' intervals (absent in older documents). */
@@ -100,6 +102,9 @@ export function evolveUploadStatus(
         rejectedRows: event.data.rejectedRows,
         roundedRows: event.data.roundedRows ?? 0,
         skippedRows: event.data.skippedRows ?? 0,
+        ...(event.data.unlistedRejectedRows === undefined
+          ? {}
+          : { unlistedRejectedRows: event.data.unlistedRejectedRows }),
         format: event.data.format ?? null,
         intervals: event.data.intervals ?? [],
         qualityMarks: event.data.qualityMarks ?? [],

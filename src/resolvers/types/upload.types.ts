@@ -46,6 +46,13 @@ export class UploadReceiptType {
   })
   skippedRows!: number;
 
+  @Field(() => Int, {
+    description:
+      'Rejected rows counted in rejectedRows but not listed by rejectedRows(uploadId): a file keeps at most ' +
+      'MAX_LISTED_REJECTED_ROWS rejected rows with their reasons (0 when every one is listed).',
+  })
+  unlistedRejectedRows!: number;
+
   @Field(() => AppliedFormatType, {
     nullable: true,
     description: 'The format the file was read with (null when it was refused before its header).',

@@ -147,12 +147,13 @@ export function planFormat(
     if ('index' in wanted) {
       if (wanted.index > fields.length)
         return { missing: `${field} ${wanted.index} is beyond the header's ${fields.length} columns`, blame };
-      return { index: wanted.index - 1, name: fields[wanted.index - 1]!.trim() };
+      return { index: wanted.index - 1, name: cut(fields[wanted.index - 1]!.trim()) };
     }
     const at = names.indexOf(wanted.name.trim().toLowerCase());
+    // Names are cut: a column's name is quoted in the reason of each row rejected for its cell.
     return at < 0
-      ? { missing: ref === undefined ? wanted.name : `${wanted.name} (${field})`, blame }
-      : { index: at, name: fields[at]!.trim() };
+      ? { missing: cut(ref === undefined ? wanted.name : `${wanted.name} (${field})`), blame }
+      : { index: at, name: cut(fields[at]!.trim()) };
   };
   const planning: Planning = {
     fields,
@@ -221,15 +222,20 @@ function planWide(p: Planning, dialect: WideDialect): PlanResult {
     const minutes = Number(match[1]) * 60 + Number(match[2]);
     const occurrence = seen.get(minutes) ?? 0;
     seen.set(minutes, occurrence + 1);
-    times.push({ index, name: field.trim(), minutes, occurrence });
+    times.push({ index, name: cut(field.trim()), minutes, occurrence });
   });
   if (times.length === 0)
     return missingColumns(fields, [
       { missing: 'time columns such as 0:00,0:30,...', blame: request.dialect !== undefined ? 'dialect' : null },
     ]);
   const unit = unitOf(request.unit ?? 'kWh')!;
-  const steps = times.map((t, i) => (i === 0 ? 0 : t.minutes - times[i - 1]!.minutes)).filter((step) => step > 0);
-  const interval = p.intervalMinutes ?? (steps.length > 0 ? Math.min(...steps) : 30);
+  // The smallest step between time columns, by a loop: a spread of a long header's steps overflows the stack.
+  let smallest = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < times.length; i++) {
+    const step = times[i]!.minutes - times[i - 1]!.minutes;
+    if (step > 0 && step < smallest) smallest = step;
+  }
+  const interval = p.intervalMinutes ?? (Number.isFinite(smallest) ? smallest : 30);
   const pattern = request.timestampFormat ?? dialect.timestampFormat;
   const channel = fixedChannel(request);
   return {
@@ -380,10 +386,14 @@ function planLong(p: Planning, dialect: LongDialect): PlanResult {
   };
 }
 
+/** Mapped values a rejected row's reason lists (each rejected row carries it). */
+const EXPECTED_SHOWN = 8;
+
 /** A channel column's plan: a value `channelKinds` maps, else a kind's name (any case). */
 function columnChannel(column: Column, request: ReadingsFormatRequest): ChannelPlan {
   const mapped = new Map((request.channelKinds ?? []).map(({ value, kind }) => [value.trim(), kind]));
-  const names = [...mapped.keys()];
+  const names = [...mapped.keys()].slice(0, EXPECTED_SHOWN).map(cut);
+  if (mapped.size > EXPECTED_SHOWN) names.push(`${mapped.size - EXPECTED_SHOWN} more`);
   return {
     source: 'COLUMN',
     column,

@@ -3,6 +3,7 @@
  * receipt), and the checks that refuse a request that cannot apply to any file. Pure: no clock, no I/O.
  */
 import { CHANNEL_KINDS, kindOfName, type ChannelKind } from '../channels';
+import { PATTERN_LIMITS, timestampPatternProblem } from './times';
 
 export const DIALECTS = ['BASE', 'LP', 'TOU', 'WIDE', 'NEM12'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -33,6 +34,21 @@ export function encodingOf(text: string): TextEncodingName | null {
   const lower = text.trim().toLowerCase();
   return ENCODING_ALIASES.get(lower) ?? ENCODINGS.find((name) => name === lower) ?? null;
 }
+
+/**
+ * What one format may ask, so that no request makes the work per row (or before the first row) grow
+ * beyond the row's own size: the timestamp pattern's bounds (`PATTERN_LIMITS`), and bounds that keep
+ * each reason, receipt and claim key short.
+ */
+export const FORMAT_LIMITS = {
+  ...PATTERN_LIMITS,
+  /** Characters of a column name, a filter value, a channel value, a time zone, a unit or an encoding. */
+  text: 256,
+  /** Entries of `channelKinds`. */
+  channelKinds: 64,
+  /** The highest column position a format may name. */
+  columnIndex: 100_000,
+} as const;
 
 /** A column by its header name (trimmed, any case) or by its 1-based position. */
 export type ColumnRef = { name: string } | { index: number };
@@ -108,6 +124,7 @@ const EPOCH_FORMATS = ['ISO', 'EPOCH_S', 'EPOCH_MS'];
 
 /** Refuses a request that cannot apply to any file (unknown unit, bad pattern...), naming the field. */
 export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zone: string) => boolean): void {
+  checkFormatBounds(request);
   if (request.dialect !== undefined && !DIALECTS.includes(request.dialect))
     throw new FormatError('dialect', `dialect '${request.dialect}' is not one of ${DIALECTS.join(', ')}`);
   if (request.delimiter !== undefined && ![',', ';', '\t'].includes(request.delimiter))
@@ -126,6 +143,8 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
       'timestampMarks END needs intervalMinutes: an interval end says nothing of its start otherwise',
     );
   if (request.timestampFormat !== undefined && !EPOCH_FORMATS.includes(request.timestampFormat)) {
+    const problem = timestampPatternProblem(request.timestampFormat);
+    if (problem !== null) throw new FormatError('timestampFormat', `timestampFormat ${problem}`);
     if (
       !/[yY]/.test(request.timestampFormat) ||
       !/M/.test(request.timestampFormat) ||
@@ -142,17 +161,56 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
     throw new FormatError('channelKinds', 'channelKinds maps the values of channelColumn: name the column too');
   if (request.channelColumn !== undefined && request.channel !== undefined)
     throw new FormatError('channel', 'name either one channel for the whole file or a channelColumn, not both');
-  for (const [field, ref] of [
+}
+
+/** Refuses text fields and lists over `FORMAT_LIMITS`, and column names that name nothing, before any other check. */
+function checkFormatBounds(request: ReadingsFormatRequest): void {
+  const texts: Array<[string, string | undefined]> = [
+    ['delimiter', request.delimiter],
+    ['timeZone', request.timeZone],
+    ['unit', request.unit],
+    ['encoding', request.encoding],
+    ['channel', request.channel],
+    ['filter.value', request.filter?.value],
+  ];
+  for (const [field, ref] of columnRefsOf(request)) {
+    if (ref === undefined) continue;
+    if ('name' in ref) {
+      texts.push([field, ref.name]);
+      if (ref.name.trim() === '')
+        throw new FormatError(field, `${field} is empty; name a column of the header, or give its 1-based position`);
+    } else if (!(Number.isSafeInteger(ref.index) && ref.index >= 1 && ref.index <= FORMAT_LIMITS.columnIndex))
+      throw new FormatError(
+        field,
+        `${field} ${ref.index} must be a column position from 1 to ${FORMAT_LIMITS.columnIndex}`,
+      );
+  }
+  const kinds = request.channelKinds ?? [];
+  if (kinds.length > FORMAT_LIMITS.channelKinds)
+    throw new FormatError(
+      'channelKinds',
+      `channelKinds has ${kinds.length} entries; at most ${FORMAT_LIMITS.channelKinds} are allowed`,
+    );
+  kinds.forEach(({ value }, i) => texts.push([`channelKinds[${i}].value`, value]));
+  for (const [field, text] of texts) {
+    if (text !== undefined && text.length > FORMAT_LIMITS.text)
+      throw new FormatError(
+        field,
+        `${field} is ${text.length} characters long; at most ${FORMAT_LIMITS.text} are allowed`,
+      );
+  }
+}
+
+/** Every column a request may name, with its field's name. */
+function columnRefsOf(request: ReadingsFormatRequest): Array<readonly [string, ColumnRef | undefined]> {
+  return [
     ['meterColumn', request.meterColumn],
     ['timestampColumn', request.timestampColumn],
     ['valueColumn', request.valueColumn],
     ['filter.column', request.filter?.column],
     ['qualityColumn', request.qualityColumn],
     ['channelColumn', request.channelColumn],
-  ] as const) {
-    if (ref !== undefined && 'index' in ref && !(Number.isInteger(ref.index) && ref.index >= 1))
-      throw new FormatError(field, `${field} ${ref.index} must be a column position from 1`);
-  }
+  ];
 }
 
 export function unitOf(text: string): EnergyUnit | null {

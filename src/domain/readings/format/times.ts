@@ -2,11 +2,66 @@
  * Timestamps and dates as a format reads them: ISO and epoch as the base format does, any other
  * `timestampFormat` as a Luxon pattern in the format's local time.
  */
+import { DateTime } from 'luxon';
 import { parseLocalDate } from '../../billing/calendar';
 import type { ZonedClock } from '../../time/zoned-time';
 import { timestampFormatHint } from '../hints';
 import { parseTimestamp, shorten, type TimestampResult } from '../timestamp';
 import { fromPatterns, patternVariants } from '../timestamp-patterns';
+
+/**
+ * Bounds on a timestamp pattern, checked before anything expands it. Each optional `[...]` part doubles
+ * the patterns a row is tried against (4 parts: 16, enough for `dd/MM/yyyy[ HH:mm[:ss[.SSS]]]`); Luxon
+ * reads a row token by token, so the pattern's length bounds the work per pattern.
+ */
+export const PATTERN_LIMITS = { optionalParts: 4, patternLength: 64 } as const;
+
+/** A fixed instant each pattern variant writes and reads back: Luxon refuses conflicting tokens only on a match. */
+const PROBE = DateTime.fromObject(
+  { year: 2026, month: 10, day: 25, hour: 13, minute: 45, second: 30, millisecond: 123 },
+  { zone: 'UTC' },
+);
+
+/**
+ * What is wrong with a timestamp pattern, as the rest of a sentence that starts with its field's name
+ * (too long, too many optional parts, tokens Luxon cannot read together), or null. Its length and its
+ * optional parts are counted in one pass before any expansion.
+ */
+export function timestampPatternProblem(pattern: string): string | null {
+  let optional = 0;
+  for (let at = pattern.indexOf('['); at !== -1; at = pattern.indexOf('[', at + 1)) optional += 1;
+  if (optional > PATTERN_LIMITS.optionalParts)
+    return (
+      `has ${optional} optional [...] parts; at most ${PATTERN_LIMITS.optionalParts} are allowed (each doubles the ` +
+      'patterns every row is tried against): write the parts the file always has without brackets'
+    );
+  if (pattern.length > PATTERN_LIMITS.patternLength)
+    return `is ${pattern.length} characters long; at most ${PATTERN_LIMITS.patternLength} are allowed (a pattern such as dd/MM/yyyy HH:mm[:ss])`;
+  for (const variant of patternVariants(pattern)) {
+    try {
+      DateTime.fromFormat(PROBE.toFormat(variant), variant, { zone: 'UTC' });
+    } catch (error) {
+      return `'${shorten(pattern)}' cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return null;
+}
+
+/** The variants of a pattern within the bounds (a pattern beyond them is refused by `checkFormat` first). */
+function boundedVariants(pattern: string): string[] {
+  const problem = timestampPatternProblem(pattern);
+  if (problem !== null) throw new Error(`timestampFormat ${problem}`);
+  return patternVariants(pattern);
+}
+
+/** The pattern's reading of the text, or null; a pattern Luxon refuses to apply reads nothing. */
+function readByPatterns(text: string, variants: readonly string[]): DateTime | null {
+  try {
+    return fromPatterns(text, variants);
+  } catch {
+    return null;
+  }
+}
 
 /** A calendar day as a date cell names it. */
 export type CalendarDate = NonNullable<ReturnType<typeof parseLocalDate>>;
@@ -14,9 +69,9 @@ export type CalendarDate = NonNullable<ReturnType<typeof parseLocalDate>>;
 /** Reads a WIDE sheet's date cell: `yyyy-MM-dd` as the calendar does, any other pattern by Luxon. */
 export function dateParser(pattern: string): (text: string) => CalendarDate | null {
   if (pattern === 'yyyy-MM-dd') return parseLocalDate;
-  const variants = patternVariants(pattern);
+  const variants = boundedVariants(pattern);
   return (text) => {
-    const parsed = fromPatterns(text, variants);
+    const parsed = readByPatterns(text, variants);
     return parsed === null ? null : { year: parsed.year, month: parsed.month, day: parsed.day };
   };
 }
@@ -31,9 +86,9 @@ export function timeParser(format: string, field: string): (text: string, clock:
         ? { ok: true, instant: Number(text) * (format === 'EPOCH_S' ? 1000 : 1) }
         : invalid(field, `'${shorten(text)}' is not epoch ${format === 'EPOCH_S' ? 'seconds' : 'milliseconds'}`);
   }
-  const variants = patternVariants(format);
+  const variants = boundedVariants(format);
   return (text, clock) => {
-    const parsed = fromPatterns(text, variants);
+    const parsed = readByPatterns(text, variants);
     if (parsed === null) {
       return invalid(
         field,
