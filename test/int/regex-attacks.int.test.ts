@@ -169,3 +169,39 @@ describe('item 7: rows holding 60,000 bare CRs in an extra column (a rejected ro
     expect(slowest).toBeLessThan(2_000);
   }, 120_000);
 });
+
+describe('a timestampFormat whose run-time expression backtracks (Luxon builds one per pattern)', () => {
+  it('is refused as BAD_USER_INPUT naming timestampFormat before any row is tried, /healthz within 2 s', async () => {
+    // `d` and `M` each read one or two digits: 26 of them side by side split 52 digits in 2^26 ways (4 s
+    // for one timestamp here). The first row matches, so the format would pass its sample check.
+    const timestampFormat = `yyyy${'dM'.repeat(13)}`;
+    const attack = `m1,2026${'1'.repeat(52)}x,1\n`;
+    const file = `metering_point_id,timestamp,kwh\nm1,2026${'1'.repeat(26)},1\n${attack.repeat(3)}`;
+    const started = performance.now();
+    const { result, slowest, probes } = await whileProbing(() =>
+      uploadFile(t.url, file, 'pattern.csv', {
+        headers: ADMIN,
+        query: `mutation($file: Upload!, $format: ReadingsFormatInput) {
+          uploadReadings(file: $file, format: $format) { status } }`,
+        variables: { format: { timestampFormat } },
+      }),
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.message).toMatch(/timestampFormat .* can read a text in \d+ ways/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(probes).toBeGreaterThan(0);
+    expect(slowest).toBeLessThan(2_000);
+  }, 120_000);
+
+  it('still takes the patterns real files use', async () => {
+    const file = 'metering_point_id,timestamp,kwh\nm9,1/10/2026 0:15,1\nm9,1/10/2026 0:30:00,1\n';
+    const answer = await uploadFile(t.url, file, 'dmy.csv', {
+      headers: ADMIN,
+      query: `mutation($file: Upload!, $format: ReadingsFormatInput) {
+        uploadReadings(file: $file, format: $format) { status acceptedRows } }`,
+      variables: { format: { timestampFormat: 'd/M/yyyy H:mm[:ss]', timeZone: 'Europe/Sofia' } },
+    });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.uploadReadings).toMatchObject({ status: 'VALIDATED', acceptedRows: 2 });
+  });
+});

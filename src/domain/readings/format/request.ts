@@ -3,6 +3,7 @@
  * receipt), and the checks that refuse a request that cannot apply to any file. Pure: no clock, no I/O.
  */
 import { CHANNEL_KINDS, kindOfName, type ChannelKind } from '../channels';
+import { patternCostProblem } from '../pattern-cost';
 import { PATTERN_LIMITS, timestampPatternProblem } from './times';
 
 export const DIALECTS = ['BASE', 'LP', 'TOU', 'WIDE', 'NEM12'] as const;
@@ -154,6 +155,8 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
         'timestampFormat',
         `timestampFormat '${request.timestampFormat}' must be ISO, EPOCH_S, EPOCH_MS or a pattern with year, month and day (yyyy, MM, dd)`,
       );
+    const costly = patternCostProblem(request.timestampFormat);
+    if (costly !== null) throw new FormatError('timestampFormat', costly);
   }
   if (request.channel !== undefined && kindOfName(request.channel) === null)
     throw new FormatError('channel', `channel '${request.channel}' is not one of ${CHANNEL_KINDS.join(', ')}`);
