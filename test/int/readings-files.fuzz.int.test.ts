@@ -17,6 +17,7 @@ import type { ReadingsFormatRequest } from '../../src/domain/readings/format/req
 import type { ReadingsColumns } from '../../src/domain/readings/readings-batch';
 import { ZonedClock } from '../../src/domain/time/zoned-time';
 import { validateReadingsFile } from '../../src/ingestion/readings-file';
+import { MAX_UNREADABLE_RECORDS } from '../../src/ingestion/csv-records';
 import { spoolUpload } from '../../src/ingestion/spool';
 import type { BatchLimits, FileValidationResult } from '../../src/ingestion/validation-types';
 import { PROTOTYPE_NAMES, pumped, runs } from '../support/fuzz';
@@ -249,5 +250,21 @@ describe('a file of lines the csv reader cannot read (found by the fuzzer)', () 
     expect(rejected[0]!.raw).toBe('x"');
     // Two readings of the file: about 3 ms a line each on this loaded machine; 56-81 s before.
     expect(elapsed).toBeLessThan(20_000);
+  }, 120_000);
+
+  it(`refuses a file whole at its ${MAX_UNREADABLE_RECORDS + 1}th unreadable record, naming the line and the fix`, async () => {
+    // A 2 MB file of such lines was read line by line for half an hour; past the bound it is not a readings file.
+    const content = Buffer.from(
+      `metering_point_id,timestamp,kwh\nMP1,2026-10-01T00:00:00Z,1\n${'x"\n'.repeat(20_000)}`,
+    );
+    const { fast, csv } = await read(content, undefined);
+    expect(fast).toEqual(csv);
+    expect(fast.result).toMatchObject({
+      kind: 'rejected',
+      problem: { code: 'MALFORMED_CSV', line: MAX_UNREADABLE_RECORDS + 3 },
+    });
+    const { reason } = (fast.result as { problem: { reason: string } }).problem;
+    expect(reason).toMatch(/more than 1000 records could not be read as CSV/);
+    expect(reason).toMatch(/quoted as a whole with the quote doubled/);
   }, 120_000);
 });
