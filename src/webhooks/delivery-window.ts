@@ -27,6 +27,8 @@ export interface WindowEntry extends PendingDelivery {
   issuedAt: number;
   /** waiting (for its next attempt), sending, recording (its outcome being appended), done. */
   state: 'waiting' | 'sending' | 'recording' | 'done';
+  /** An append of its outcome failed (it may have landed all the same). */
+  recordFailed?: boolean;
 }
 
 export type Compare = (a: string, b: string) => number;
@@ -69,7 +71,8 @@ export class DeliveryWindow {
     }
     if (outcome.through !== undefined && compare(outcome.through, this.through) > 0) {
       this.through = outcome.through;
-      for (const position of this.recordedAhead) if (compare(position, this.through) <= 0) this.recordedAhead.delete(position);
+      for (const position of this.recordedAhead)
+        if (compare(position, this.through) <= 0) this.recordedAhead.delete(position);
     }
     if (compare(outcome.position, this.through) > 0) this.recordedAhead.add(outcome.position);
   }

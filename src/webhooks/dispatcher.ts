@@ -50,6 +50,8 @@ export interface DispatcherOptions {
 
 /** An outcome that could not be recorded is delivered again this much later. */
 const RECORD_RETRY_MS = 5_000;
+/** Outcomes are appended in rounds at most this often (each webhook's of a round in one append). */
+const RECORD_ROUND_MS = 1_000;
 
 export class WebhookDispatcher {
   private readonly windows = new Map<string, DeliveryWindow>();
@@ -148,7 +150,7 @@ export class WebhookDispatcher {
       const compare = (a: string, b: string) => this.eventStore.comparePositions(a, b);
       for await (const recorded of this.eventStore.readStream(deliveryStreamName(window.webhook.webhookId))) {
         if (window.removed || this.stopped) return;
-        window.restore((recorded.data as DeliveryOutcome['data']), compare);
+        window.restore(recorded.data as DeliveryOutcome['data'], compare);
       }
       window.restored();
       await this.fill(window);
@@ -157,7 +159,9 @@ export class WebhookDispatcher {
         webhookId: window.webhook.webhookId,
         error: String(error),
       });
-      if (!this.stopped) setTimeout(() => (this.restoring = this.restoring.then(() => this.restore(window))), 5_000);
+      setTimeout(() => {
+        if (!this.stopped && !window.removed) this.restoring = this.restoring.then(() => this.restore(window));
+      }, 5_000);
     }
   }
 
@@ -293,7 +297,11 @@ export class WebhookDispatcher {
       entry.state = 'waiting';
       return;
     }
-    this.log.warn('webhook delivery given up', { webhookId: entry.webhookId, number: entry.number, reason: entry.lastError });
+    this.log.warn('webhook delivery given up', {
+      webhookId: entry.webhookId,
+      number: entry.number,
+      reason: entry.lastError,
+    });
     const reason = entry.lastError ?? 'unknown';
     const data = { ...common, attempts: entry.attempts, reason, at: new Date(at).toISOString() };
     this.record(window, entry, { type: 'WebhookDeliveryFailed', data });
@@ -327,12 +335,20 @@ export class WebhookDispatcher {
     this.flushing = this.flush();
   }
 
+  /**
+   * Appends every webhook's queued outcomes, a round at most every RECORD_ROUND_MS: an append is a
+   * synchronous commit on the embedded log (an fsync on the event loop), so a hundred busy webhooks
+   * make a hundred commits a round, not one per delivery.
+   */
   private async flush(): Promise<void> {
     try {
       for (;;) {
         const ready = [...this.windows.values()].filter((w) => w.outbox.length > 0);
         if (ready.length === 0) return;
+        const round = Date.now();
         for (const window of ready) await this.append(window);
+        const rest = round + RECORD_ROUND_MS - Date.now();
+        if (rest > 0 && !this.stopped) await new Promise((resolve) => setTimeout(resolve, rest));
       }
     } finally {
       this.flushRunning = false;
@@ -340,26 +356,35 @@ export class WebhookDispatcher {
   }
 
   private async append(window: DeliveryWindow): Promise<void> {
-    const batch = window.outbox.splice(0);
-    const entries = new Set(batch.map((b) => b.entry));
-    const through = window.throughWith(entries);
-    try {
-      await this.eventStore.appendToStream(
-        deliveryStreamName(window.webhook.webhookId),
-        batch.map(({ entry, outcome }) => ({
-          id: nameBasedUuid(`${entry.deliveryId}/outcome`),
-          type: outcome.type,
-          data: { ...outcome.data, position: entry.position, through },
-        })),
-        { expectedRevision: 'any' },
-      );
-      window.settle(entries, through);
-    } catch (error) {
-      // Not recorded: deliver again later (the receiver dedupes on the idempotency id).
-      this.log.warn('webhook outcomes could not be recorded; will deliver again', { error: String(error) });
-      for (const entry of entries) {
-        entry.state = 'waiting';
-        entry.nextAttemptAt = this.options.now() + RECORD_RETRY_MS;
+    const queued = window.outbox.splice(0);
+    // An outcome whose append failed goes alone next time: had that append landed after all, the same
+    // event id alone is taken as its retry, where mixed with new ones it would be refused.
+    const batches = [
+      queued.filter((q) => !q.entry.recordFailed),
+      ...queued.filter((q) => q.entry.recordFailed).map((q) => [q]),
+    ];
+    for (const batch of batches.filter((b) => b.length > 0)) {
+      const entries = new Set(batch.map((b) => b.entry));
+      const through = window.throughWith(entries);
+      try {
+        await this.eventStore.appendToStream(
+          deliveryStreamName(window.webhook.webhookId),
+          batch.map(({ entry, outcome }) => ({
+            id: nameBasedUuid(`${entry.deliveryId}/outcome`),
+            type: outcome.type,
+            data: { ...outcome.data, position: entry.position, through },
+          })),
+          { expectedRevision: 'any' },
+        );
+        window.settle(entries, through);
+      } catch (error) {
+        // Not recorded: deliver again later (the receiver dedupes on the idempotency id).
+        this.log.warn('webhook outcomes could not be recorded; will deliver again', { error: String(error) });
+        for (const entry of entries) {
+          entry.state = 'waiting';
+          entry.recordFailed = true;
+          entry.nextAttemptAt = this.options.now() + RECORD_RETRY_MS;
+        }
       }
     }
     this.pump(window);

@@ -26,7 +26,7 @@ export async function dropBody(response: Response): Promise<void> {
   const reader = response.body?.getReader();
   if (reader === undefined) return;
   try {
-    for (let read = 0; read < ANSWER_BYTES_READ; ) {
+    for (let read = 0; read < ANSWER_BYTES_READ;) {
       const { done, value } = await reader.read();
       if (done) return;
       read += value.byteLength;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nextAttemptAt, RETRY_WINDOW_MS, retryable, WEBHOOK_STREAM_PREFIX } from '../../src/domain/webhooks/events';
@@ -9,7 +9,7 @@ import { WebhookDispatcher, type Send } from '../../src/webhooks/dispatcher';
 import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
 import { checkTarget, isPrivateAddress } from '../../src/webhooks/target-guard';
 import { dropBody } from '../../src/webhooks/dispatcher';
-import { loadWebhookSecrets, WebhookSecrets } from '../../src/webhooks/secrets';
+import { loadWebhookSecrets, openWebhookSecrets, rotateWebhookKey, WebhookSecrets } from '../../src/webhooks/secrets';
 import { WebhookService } from '../../src/webhooks/webhook-service';
 
 const secrets = new WebhookSecrets(Buffer.alloc(32, 7));
@@ -305,6 +305,43 @@ describe('the webhook dispatcher', () => {
       expect(loadWebhookSecrets({ key: null, keyFile }).secretOf('w')).toBe(first.secretOf('w'));
       const fromEnv = loadWebhookSecrets({ key: 'k'.repeat(32), keyFile });
       expect(fromEnv.secretOf('w')).not.toBe(first.secretOf('w'));
+    });
+
+    it('are never made again over a lost key file while webhooks sign with it; a rotation makes a new key on purpose', async () => {
+      const db = openSqliteDatabase(join(dir, 'lost.sqlite'));
+      const store = new SqliteEventStore(db, { pollIntervalMs: 5 });
+      const keyFile = join(dir, 'webhook-secret.key');
+      // No webhook yet: the first start makes the key.
+      const first = await openWebhookSecrets({ key: null, keyFile }, store);
+      const service = new WebhookService(
+        store,
+        { allowPrivate: true, secrets: first },
+        () => new Date(),
+        () => null,
+      );
+      const hook = await service.register('http://127.0.0.1:9/hook', null);
+      rmSync(keyFile);
+      await expect(openWebhookSecrets({ key: null, keyFile }, store)).rejects.toThrow(
+        `the webhook key file ${keyFile} is missing, and 1 registered webhook(s) sign with the key it held`,
+      );
+      await expect(openWebhookSecrets({ key: null, keyFile }, store)).rejects.toThrow('npm run webhooks:rotate-key');
+      expect(existsSync(keyFile)).toBe(false);
+
+      const rotated = rotateWebhookKey(keyFile, new Date('2026-12-07T12:00:00Z'));
+      expect(rotated.previous).toBeNull();
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const reopened = await openWebhookSecrets({ key: null, keyFile }, store);
+      expect(reopened.secretOf(hook.webhookId)).toBe(rotated.secrets.secretOf(hook.webhookId));
+      expect(reopened.secretOf(hook.webhookId)).not.toBe(hook.secret);
+      // Rotating again keeps the key it replaces beside the file.
+      const again = rotateWebhookKey(keyFile, new Date('2026-12-07T13:00:00Z'));
+      expect(again.previous).not.toBeNull();
+      expect(loadWebhookSecrets({ key: null, keyFile: again.previous! }).secretOf('w')).toBe(reopened.secretOf('w'));
+      // Removed, the webhook no longer needs the key: a lost file is made again.
+      await service.remove(hook.webhookId);
+      rmSync(keyFile);
+      await expect(openWebhookSecrets({ key: null, keyFile }, store)).resolves.toBeInstanceOf(WebhookSecrets);
+      db.close();
     });
   });
 });
