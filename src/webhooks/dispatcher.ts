@@ -50,6 +50,8 @@ export interface DispatcherOptions {
 
 /** An outcome that could not be recorded is delivered again this much later. */
 const RECORD_RETRY_MS = 5_000;
+/** Outcomes read at a start between two turns of the event loop. */
+const RESTORE_SLICE = 1_000;
 /** Outcomes are appended in rounds at most this often (each webhook's of a round in one append). */
 const RECORD_ROUND_MS = 1_000;
 
@@ -65,6 +67,8 @@ export class WebhookDispatcher {
   private restoring: Promise<void> = Promise.resolve();
   private flushing: Promise<void> = Promise.resolve();
   private flushRunning = false;
+  /** Ends the wait between two rounds of appends early. */
+  private wakeFlush: () => void = () => undefined;
   private fillScheduled = false;
   /** The last invoice-stream position known: a webhook whose cursor is there has nothing more to read. */
   private head: string | null = null;
@@ -109,6 +113,7 @@ export class WebhookDispatcher {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.stopping.abort(); // attempts in flight end now; they are sent again by the next holder
+    this.wakeFlush();
     await Promise.all(this.subscriptions.map((s) => s.close()));
     await Promise.all(this.consuming);
     await Promise.all([...this.inFlight]);
@@ -134,7 +139,9 @@ export class WebhookDispatcher {
     const event = { type: recorded.type, data: recorded.data } as WebhookEvent;
     if (event.type === 'WebhookRegistered') {
       if (this.windows.has(event.data.webhookId)) return;
-      const window = new DeliveryWindow(event.data, recorded.position);
+      const window = new DeliveryWindow(event.data, recorded.position, (a, b) =>
+        this.eventStore.comparePositions(a, b),
+      );
       this.windows.set(event.data.webhookId, window);
       this.restoring = this.restoring.then(() => this.restore(window));
     } else if (event.type === 'WebhookRemoved') {
@@ -147,10 +154,12 @@ export class WebhookDispatcher {
   /** Reads the outcomes a webhook has (a few kept: see DeliveryWindow.restore), then fills its window. */
   private async restore(window: DeliveryWindow): Promise<void> {
     try {
-      const compare = (a: string, b: string) => this.eventStore.comparePositions(a, b);
+      let read = 0;
       for await (const recorded of this.eventStore.readStream(deliveryStreamName(window.webhook.webhookId))) {
         if (window.removed || this.stopped) return;
-        window.restore(recorded.data as DeliveryOutcome['data'], compare);
+        window.restore(recorded.data as DeliveryOutcome['data']);
+        // A long history is read a slice at a time: requests are answered meanwhile.
+        if (++read % RESTORE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       window.restored();
       await this.fill(window);
@@ -193,6 +202,8 @@ export class WebhookDispatcher {
         }
         this.pump(window);
         if (page.length === 0) break;
+        // Pages holding nothing for this webhook are read one per turn of the event loop.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.log.warn('webhook deliveries could not be read from the log; trying again', { error: String(error) });
@@ -330,15 +341,18 @@ export class WebhookDispatcher {
   private record(window: DeliveryWindow, entry: WindowEntry, outcome: DeliveryOutcome): void {
     entry.state = 'recording';
     window.outbox.push({ entry, outcome });
+    if (window.outbox.length >= this.pageSize || this.stopped) this.wakeFlush();
     if (this.flushRunning) return;
     this.flushRunning = true;
     this.flushing = this.flush();
   }
 
   /**
-   * Appends every webhook's queued outcomes, a round at most every RECORD_ROUND_MS: an append is a
-   * synchronous commit on the embedded log (an fsync on the event loop), so a hundred busy webhooks
-   * make a hundred commits a round, not one per delivery.
+   * Appends every webhook's queued outcomes in rounds. An append is a synchronous commit on the embedded
+   * log (an fsync on the event loop): each webhook's outcomes of a round go in one append, the loop is
+   * let through between appends, and the next round waits at least RECORD_ROUND_MS and twice as long as
+   * this one took (so commits hold the event loop a third of the time at most), unless a webhook has a
+   * page of outcomes queued: then its window is full, and one commit records a page.
    */
   private async flush(): Promise<void> {
     try {
@@ -346,13 +360,31 @@ export class WebhookDispatcher {
         const ready = [...this.windows.values()].filter((w) => w.outbox.length > 0);
         if (ready.length === 0) return;
         const round = Date.now();
-        for (const window of ready) await this.append(window);
-        const rest = round + RECORD_ROUND_MS - Date.now();
-        if (rest > 0 && !this.stopped) await new Promise((resolve) => setTimeout(resolve, rest));
+        for (const window of ready) {
+          await this.append(window);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const took = Date.now() - round;
+        const rest = Math.max(RECORD_ROUND_MS - took, 2 * took);
+        // A webhook with a page of outcomes queued starts the next round at once (its window is full).
+        if (!this.stopped && !this.pageQueued())
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => this.wakeFlush(), rest);
+            this.wakeFlush = () => {
+              clearTimeout(timer);
+              this.wakeFlush = () => undefined;
+              resolve();
+            };
+          });
       }
     } finally {
       this.flushRunning = false;
     }
+  }
+
+  private pageQueued(): boolean {
+    for (const window of this.windows.values()) if (window.outbox.length >= this.pageSize) return true;
+    return false;
   }
 
   private async append(window: DeliveryWindow): Promise<void> {
