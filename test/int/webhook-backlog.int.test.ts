@@ -154,24 +154,18 @@ describe('webhook backlogs', () => {
     const first = start(dir);
     const url = await first.ready;
     const webhookIds = await registerWebhooks(url, hooks.url, 100);
-    let t0 = Date.now();
     await openAccounts(url, 2_000);
-    process.stderr.write(`accounts ${Date.now() - t0}\n`);
-    t0 = Date.now();
 
-    process.stderr.write(`rss before issue ${first.rssMb()}\n`);
     const rss = sampleRss(first);
     const issued = await ok<{ issueInvoices: { issued: unknown[] } }>(url, ISSUE);
     expect(issued.issueInvoices.issued).toHaveLength(2_000);
-    process.stderr.write(`issue ${Date.now() - t0}\n`);
-    t0 = Date.now();
     // 200,000 deliveries owed: let it deliver a while (at least 3,000 of them), then measure.
     await until(() => hooks.total() >= 3_000, 180_000, '3,000 deliveries');
+    const asked = Date.now();
     const health = await fetch(new URL('/healthz', url));
     expect(health.status).toBe(200);
+    expect(Date.now() - asked).toBeLessThan(2_000);
     const highest = rss.stop();
-    process.stderr.write(`5000 in ${Date.now() - t0} rss ${highest} total ${hooks.total()}\n`);
-    t0 = Date.now();
     expect(highest).toBeLessThan(300);
     expect(hooks.total()).toBeLessThan(200_000); // still a backlog when it stops
     await first.stop('SIGKILL');
@@ -188,9 +182,7 @@ describe('webhook backlogs', () => {
     });
     const listed = await ok<{ webhooks: Array<{ id: string }> }>(again, `{ webhooks { id } }`);
     expect(listed.webhooks.map((w) => w.id)).not.toContain(webhookIds[0]);
-    const h2 = rssAgain.stop();
-    process.stderr.write(`restart+5000 in ${Date.now() - t0} rss ${h2}\n`);
-    expect(h2).toBeLessThan(300);
+    expect(rssAgain.stop()).toBeLessThan(300);
     // Every webhook had its share: 100 paths delivered to, not one receiver's queue before the others'.
     expect(hooks.received.size).toBe(100);
   });
@@ -203,15 +195,11 @@ describe('webhook backlogs', () => {
     const url = await server.ready;
     await registerWebhooks(url, hung.url, 1);
     await registerWebhooks(url, healthy.url, 1);
-    let t0 = Date.now();
     await openAccounts(url, 200);
-    process.stderr.write(`accounts ${Date.now() - t0}\n`);
-    t0 = Date.now();
     const issued = await ok<{ issueInvoices: { issued: unknown[] } }>(url, ISSUE);
     expect(issued.issueInvoices.issued).toHaveLength(200);
     const at = Date.now();
     await until(() => (healthy.received.get('/h0')?.size ?? 0) === 200, 30_000, 'all 200 at the healthy receiver');
-    process.stderr.write(`issue ${at - t0} deliver ${Date.now() - at}\n`);
     expect(Date.now() - at).toBeLessThan(30_000);
     expect(hung.total()).toBeGreaterThan(0); // it was tried, and held its attempts
   });
