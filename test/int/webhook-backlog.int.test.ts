@@ -5,8 +5,10 @@
  *   answered, resident memory stays under 300 MB while 200,000 deliveries are owed, and a restart with
  *   the backlog still owed listens, stays under 300 MB, goes on delivering and lets a webhook be removed;
  * - a receiver that never answers beside a healthy one: the healthy one gets its 200 invoices in 30 s;
- * - a deleted webhook-secret.key with webhooks registered: the start is refused, naming the file.
+ * - a deleted webhook-secret.key with webhooks registered: the start is refused, naming the file; the
+ *   rotation command re-keys, printing the secret the next deliveries are signed with.
  */
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLikeNpmStart, type NpmStartedServer } from '../support/npm-started-server';
+import { verifySignature } from '../../src/webhooks/signature';
 import { graphql } from '../support/test-server';
 
 jest.setTimeout(300_000);
@@ -25,6 +28,8 @@ interface Receiver {
   server: Server;
   /** Delivery ids received, by path. */
   received: Map<string, Set<string>>;
+  /** The first few deliveries' bodies and signatures. */
+  signed: Array<{ body: string; signature: string }>;
   total(): number;
   close(): Promise<void>;
 }
@@ -34,13 +39,17 @@ async function receiver(answer: boolean): Promise<Receiver> {
   const received = new Map<string, Set<string>>();
   const hanging: ServerResponse[] = [];
   let total = 0;
+  const signed: Array<{ body: string; signature: string }> = [];
   const server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       total += 1;
       const path = req.url ?? '';
       const ids = received.get(path) ?? new Set<string>();
       ids.add(String(req.headers['x-delivery-id']));
+      if (signed.length < 10)
+        signed.push({ body: Buffer.concat(chunks).toString(), signature: String(req.headers['x-signature']) });
       received.set(path, ids);
       if (answer) res.writeHead(200).end();
       else hanging.push(res);
@@ -53,6 +62,7 @@ async function receiver(answer: boolean): Promise<Receiver> {
     url: `http://127.0.0.1:${port}`,
     server,
     received,
+    signed,
     total: () => total,
     async close() {
       server.closeAllConnections();
@@ -204,11 +214,14 @@ describe('webhook backlogs', () => {
     expect(hung.total()).toBeGreaterThan(0); // it was tried, and held its attempts
   });
 
-  it('a deleted webhook-secret.key with webhooks registered: the start is refused, naming the file and how to restore or rotate it', async () => {
+  it('a deleted webhook-secret.key with webhooks registered: the start is refused, naming the file and how to restore or rotate it; a rotation re-keys', async () => {
+    const hooks = await receiver(true);
+    receivers.push(hooks);
     const dir = dataDir();
     const first = start(dir);
     const url = await first.ready;
-    await registerWebhooks(url, 'http://127.0.0.1:9', 1);
+    const [webhookId] = await registerWebhooks(url, hooks.url, 1);
+    await openAccounts(url, 1);
     await first.stop();
     const keyFile = join(dir, 'webhook-secret.key');
     expect(existsSync(keyFile)).toBe(true);
@@ -222,5 +235,21 @@ describe('webhook backlogs', () => {
     expect(lines[0]).toMatch(/restore it from the backup/);
     expect(lines[0]).toMatch(/webhooks:rotate-key/);
     expect(existsSync(keyFile)).toBe(false); // no new key was made in its place
+
+    // Rotated on purpose: the command prints the webhook's new secret, and deliveries are signed with it.
+    const rotation = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/webhook-key.ts'], {
+      cwd: join(__dirname, '../..'),
+      env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    });
+    expect(rotation.status).toBe(0);
+    const secret = new RegExp(`${webhookId}\\s+\\S+\\s+secret: (\\S+)`).exec(rotation.stdout)?.[1];
+    expect(secret).toBeDefined();
+    const third = start(dir);
+    const again = await third.ready;
+    await ok(again, ISSUE);
+    await until(() => hooks.signed.length > 0, 30_000, 'a delivery after the rotation');
+    const { body, signature } = hooks.signed[0]!;
+    expect(verifySignature(secret!, body, signature, Math.floor(Date.now() / 1000))).toBe(true);
   });
 });
