@@ -195,6 +195,9 @@ export class WebhookDispatcher {
         this.head !== null &&
         this.eventStore.comparePositions(window.cursor, this.head) < 0
       ) {
+        // One page per turn of the event loop: a hundred webhooks reading at once never hold it together.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (window.removed || this.stopped) break;
         const page = await this.pages.after(window.cursor);
         for (const recorded of page) {
           window.cursor = recorded.position;
@@ -202,8 +205,6 @@ export class WebhookDispatcher {
         }
         this.pump(window);
         if (page.length === 0) break;
-        // Pages holding nothing for this webhook are read one per turn of the event loop.
-        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.log.warn('webhook deliveries could not be read from the log; trying again', { error: String(error) });

@@ -92,6 +92,29 @@ function sampleRss(server: NpmStartedServer): { stop(): number } {
   };
 }
 
+/** Asks /healthz one request after another until stopped; answers the slowest answer, in ms. */
+function probeHealth(url: string): { stop(): Promise<number> } {
+  let slowest = 0;
+  let stopped = false;
+  const probing = (async () => {
+    while (!stopped) {
+      const asked = Date.now();
+      const answer = await fetch(new URL('/healthz', url));
+      await answer.text();
+      if (answer.status !== 200) throw new Error(`/healthz answered ${answer.status}`);
+      slowest = Math.max(slowest, Date.now() - asked);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await probing;
+      return slowest;
+    },
+  };
+}
+
 async function ok<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
   const answer = await graphql(url, query, variables);
   if (answer.errors !== undefined) throw new Error(JSON.stringify(answer.errors));
@@ -169,12 +192,11 @@ describe('webhook backlogs', () => {
     const rss = sampleRss(first);
     const issued = await ok<{ issueInvoices: { issued: unknown[] } }>(url, ISSUE);
     expect(issued.issueInvoices.issued).toHaveLength(2_000);
-    // 200,000 deliveries owed: let it deliver a while (at least 3,000 of them), then measure.
+    // 200,000 deliveries owed: let it deliver a while (at least 3,000 of them), asking /healthz meanwhile.
+    const health = probeHealth(url);
     await until(() => hooks.total() >= 3_000, 180_000, '3,000 deliveries');
-    const asked = Date.now();
-    const health = await fetch(new URL('/healthz', url));
-    expect(health.status).toBe(200);
-    expect(Date.now() - asked).toBeLessThan(2_000);
+    const slowest = await health.stop();
+    expect(slowest).toBeLessThan(2_000);
     const highest = rss.stop();
     expect(highest).toBeLessThan(300);
     expect(hooks.total()).toBeLessThan(200_000); // still a backlog when it stops
