@@ -195,10 +195,9 @@ export class WebhookDispatcher {
         this.head !== null &&
         this.eventStore.comparePositions(window.cursor, this.head) < 0
       ) {
-        // One page per turn of the event loop: a hundred webhooks reading at once never hold it together.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (window.removed || this.stopped) break;
+        // One page per turn of the event loop (LogPages): a hundred webhooks reading never hold it together.
         const page = await this.pages.after(window.cursor);
+        if (window.removed || this.stopped) break;
         for (const recorded of page) {
           window.cursor = recorded.position;
           this.admit(window, recorded);

@@ -13,6 +13,7 @@ export class LogPages {
   private readonly pages = new Map<string, Promise<RecordedEvent[]>>();
   /** Documents read lately (of short pages too), most recently used last: webhooks send the same ones. */
   private readonly documents = new Map<string, RecordedEvent>();
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -68,7 +69,19 @@ export class LogPages {
     if (this.pages.get(position) === read) this.pages.delete(position);
   }
 
-  private async read(position: string): Promise<RecordedEvent[]> {
+  /**
+   * Reads wait their turn, one page per turn of the event loop: the webhooks' windows ask for pages all
+   * at once (a hundred after an issue), and read together they would hold the loop for seconds.
+   */
+  private read(position: string): Promise<RecordedEvent[]> {
+    const read = this.turn
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(() => this.readNow(position));
+    this.turn = read.catch(() => undefined);
+    return read;
+  }
+
+  private async readNow(position: string): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     const options = { after: position, maxCount: this.pageSize, streamPrefixes: [INVOICE_STREAM_PREFIX] };
     for await (const recorded of this.eventStore.readAll(options)) events.push(recorded);
