@@ -20,13 +20,26 @@ export class LogPages {
     private readonly pageSize: number,
   ) {}
 
-  /** The next page of invoice-stream events after a position. */
-  after(position: string): Promise<RecordedEvent[]> {
-    const kept = this.pages.get(position);
-    if (kept !== undefined) {
-      this.pages.delete(position); // most recently used last
-      this.pages.set(position, kept);
-      return kept;
+  private compare(a: string, b: string): number {
+    return this.eventStore.comparePositions(a, b);
+  }
+
+  /**
+   * The next page of invoice-stream events after a position. A page read after an earlier position whose
+   * first event comes after this one is this one's page too (no invoice event lies between): webhooks
+   * registered one after another before the same invoices share their first page, and move together.
+   */
+  async after(position: string): Promise<RecordedEvent[]> {
+    for (const [key, page] of [...this.pages]) {
+      if (this.compare(key, position) > 0) continue;
+      const events = await page.catch(() => null);
+      if (events === null) continue;
+      const first = events[0];
+      if (first === undefined ? key === position : this.compare(first.position, position) > 0) {
+        this.pages.delete(key); // most recently used last
+        this.pages.set(key, page);
+        return events;
+      }
     }
     const read = this.read(position);
     this.pages.set(position, read);
