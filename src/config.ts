@@ -37,6 +37,10 @@ export interface Config {
   graphqlIntrospection: boolean;
   /** How long one webhook delivery may take before it counts as failed (and is retried). */
   webhookTimeoutMs: number;
+  /** Delivery attempts in flight per webhook: a receiver that hangs holds only its own. */
+  webhookConcurrency: number;
+  /** Log events read per page for a webhook's deliveries; each holds at most two pages in memory. */
+  webhookPageSize: number;
   priceRecheckDays: number;
   priceFetchTimeoutMs: number;
   priceFetchAttempts: number;
@@ -162,6 +166,8 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecretKeyFile: resolve(text('WEBHOOK_SECRET_KEY_FILE', `${text('DATA_DIR', './data')}/webhook-secret.key`)),
     graphqlIntrospection: false,
     webhookTimeoutMs: integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    webhookConcurrency: integer('WEBHOOK_CONCURRENCY', 4, 1, 32),
+    webhookPageSize: integer('WEBHOOK_PAGE_SIZE', 100, 10, 1_000),
     priceScrapeCron: text('PRICE_SCRAPE_CRON', '30 14 * * *'),
     priceRecheckDays: integer('PRICE_RECHECK_DAYS', 2, 0, 31),
     priceFetchTimeoutMs: integer('PRICE_FETCH_TIMEOUT_MS', 20_000, 100, 600_000),

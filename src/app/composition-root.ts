@@ -19,7 +19,7 @@ import { projectionProgress } from '../projections/progress';
 import type { ProjectionEngine } from '../projections/runner';
 import { SERVICE_STREAM_PREFIXES } from '../projections/stream-prefixes';
 import type { GraphQLContext, Services } from '../resolvers/context';
-import { loadWebhookSecrets } from '../webhooks/secrets';
+import { openWebhookSecrets } from '../webhooks/secrets';
 import { billingRulesOf, damageNamed, openBackends, type Backends } from './backends';
 import { composeProjectionSide } from './projector';
 import { composeServices, consistencyWaiter } from './services';
@@ -66,7 +66,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 async function serve(config: Config, logger: Logger, backends: Backends, lock: DataDirLock): Promise<RunningServer> {
   const { eventStore, readStore } = backends;
   const rules = billingRulesOf(config);
-  const webhookSecrets = loadWebhookSecrets({ key: config.webhookSecretKey, keyFile: config.webhookSecretKeyFile });
+  const webhookSecrets = await openWebhookSecrets(
+    { key: config.webhookSecretKey, keyFile: config.webhookSecretKeyFile },
+    eventStore,
+  );
   let metrics: ServiceMetrics | null = null;
   const side = composeProjectionSide(config, logger, backends, rules, webhookSecrets, (report) =>
     metrics?.scrapeRun(report),

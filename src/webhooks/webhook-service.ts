@@ -2,17 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   deliveryStreamName,
   type DeliveryOutcome,
-  evolveWebhook,
   WEBHOOK_EVENT_TYPES,
-  WEBHOOK_STREAM_PREFIX,
-  type WebhookEvent,
   type WebhookEventType,
   type WebhookRegistered,
   webhookStreamName,
 } from '../domain/webhooks/events';
 import type { EventStore } from '../ports/event-store';
-import type { PendingDelivery } from './dispatcher';
-import type { WebhookSecrets } from './secrets';
+import type { PendingDelivery } from './delivery-window';
+import { activeWebhooks, type WebhookSecrets } from './secrets';
 import { checkTarget, type Resolve, WebhookTargetError } from './target-guard';
 
 export interface WebhookView {
@@ -88,14 +85,7 @@ export class WebhookService {
 
   /** Registered webhooks (their secrets never shown again). */
   async list(): Promise<WebhookView[]> {
-    const states = new Map<string, WebhookRegistered['data'] | null>();
-    for await (const recorded of this.eventStore.readAll({ streamPrefixes: [WEBHOOK_STREAM_PREFIX] })) {
-      const event = { type: recorded.type, data: recorded.data } as WebhookEvent;
-      states.set(event.data.webhookId, evolveWebhook(states.get(event.data.webhookId) ?? null, event));
-    }
-    return [...states.values()]
-      .filter((w): w is WebhookRegistered['data'] => w !== null)
-      .map(({ secret: _secret, ...view }) => view);
+    return (await activeWebhooks(this.eventStore)).map(({ secret: _secret, ...view }) => view);
   }
 
   /** A webhook's deliveries: pending ones first (when this process delivers), then outcomes, newest first. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nextAttemptAt, RETRY_WINDOW_MS, retryable, WEBHOOK_STREAM_PREFIX } from '../../src/domain/webhooks/events';
@@ -9,7 +9,7 @@ import { WebhookDispatcher, type Send } from '../../src/webhooks/dispatcher';
 import { signatureHeader, verifySignature } from '../../src/webhooks/signature';
 import { checkTarget, isPrivateAddress } from '../../src/webhooks/target-guard';
 import { dropBody } from '../../src/webhooks/dispatcher';
-import { loadWebhookSecrets, WebhookSecrets } from '../../src/webhooks/secrets';
+import { loadWebhookSecrets, openWebhookSecrets, rotateWebhookKey, WebhookSecrets } from '../../src/webhooks/secrets';
 import { WebhookService } from '../../src/webhooks/webhook-service';
 
 const secrets = new WebhookSecrets(Buffer.alloc(32, 7));
@@ -238,6 +238,131 @@ describe('the webhook dispatcher', () => {
     db.close();
   });
 
+  /** `count` invoices numbered 2026-000001…, appended a hundred at a time. */
+  const issueMany = async (store: SqliteEventStore, count: number) => {
+    for (let start = 0; start < count; start += 100) {
+      const events = [];
+      for (let n = start + 1; n <= Math.min(count, start + 100); n++)
+        events.push({
+          id: randomUUID(),
+          type: 'InvoiceIssued',
+          data: { number: `2026-${String(n).padStart(6, '0')}` },
+        });
+      await store.appendToStream('invoices-2026', events, { expectedRevision: 'any' });
+    }
+  };
+  const numberOf = (body: string) => (JSON.parse(body) as { data: { number: string } }).data.number;
+
+  it('holds at most two pages of a backlog per webhook, and a receiver that hangs holds only its own attempts', async () => {
+    const db = openSqliteDatabase(join(dir, 'db.sqlite'));
+    const store = new SqliteEventStore(db, { pollIntervalMs: 5 });
+    const service = new WebhookService(
+      store,
+      { allowPrivate: true, secrets },
+      () => new Date(),
+      () => null,
+    );
+    const hung = await service.register('http://127.0.0.1:9/hung', null);
+    await service.register('http://127.0.0.1:9/healthy', null);
+    await issueMany(store, 1_000);
+    const healthy = new Set<string>();
+    let hungAttempts = 0;
+    const send: Send = (url, request) => {
+      if (url.endsWith('/healthy')) {
+        healthy.add(numberOf(request.body));
+        return Promise.resolve(200);
+      }
+      hungAttempts += 1;
+      // Never answers; ends only when the dispatcher stops.
+      return new Promise((_resolve, reject) =>
+        request.signal?.addEventListener('abort', () => reject(new Error('stopped'))),
+      );
+    };
+    const dispatcher = new WebhookDispatcher(
+      store,
+      { allowPrivate: true, timeoutMs: 1_000, concurrency: 3, pageSize: 10, now: Date.now, send, tickMs: 5, secrets },
+      silent,
+    );
+    await dispatcher.start();
+    let most = 0;
+    for (let i = 0; i < 2_000 && healthy.size < 1_000; i++) {
+      most = Math.max(most, dispatcher.pending(null).length);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(healthy.size).toBe(1_000);
+    expect(hungAttempts).toBe(3); // its own three slots, held
+    expect(dispatcher.pending(hung.webhookId).length).toBeLessThanOrEqual(20);
+    expect(most).toBeLessThanOrEqual(40); // two webhooks, two pages of ten each at most
+    await dispatcher.stop();
+    db.close();
+  }, 30_000);
+
+  it('delivers on past one delivery that keeps failing, and after a restart sends only what has no outcome', async () => {
+    const db = openSqliteDatabase(join(dir, 'db.sqlite'));
+    const store = new SqliteEventStore(db, { pollIntervalMs: 5 });
+    const service = new WebhookService(
+      store,
+      { allowPrivate: true, secrets },
+      () => new Date(),
+      () => null,
+    );
+    const hook = await service.register('http://127.0.0.1:9/hook', null);
+    await issueMany(store, 100);
+    // The receiver refuses invoice 5 (503, retried) and, in the first run, 37 and 38 too.
+    let refused = new Set(['2026-000005', '2026-000037', '2026-000038']);
+    const received: string[] = [];
+    const send: Send = (_url, request) => {
+      const number = numberOf(request.body);
+      received.push(number);
+      return Promise.resolve(refused.has(number) ? 503 : 200);
+    };
+    let now = 1_000_000;
+    const options = {
+      allowPrivate: true,
+      timeoutMs: 1_000,
+      concurrency: 2,
+      pageSize: 10,
+      now: () => now,
+      send,
+      tickMs: 5,
+      secrets,
+    };
+    const first = new WebhookDispatcher(store, options, silent);
+    await first.start();
+    const until = async (condition: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 2_000 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(await condition()).toBe(true);
+    };
+    // 97 delivered although invoice 5, far behind, is still owed: one failing delivery holds one place.
+    await until(() => new Set(received).size === 100 && first.pending(null).length === 3);
+    await until(
+      async () => (await service.deliveries(hook.webhookId, 200)).filter((d) => d.status === 'DELIVERED').length === 97,
+    );
+    expect(
+      first
+        .pending(null)
+        .map((p) => p.number)
+        .sort(),
+    ).toEqual([...refused].sort());
+    await first.stop();
+
+    // Restarted: only the three without an outcome are sent, each once, though outcomes came out of order.
+    refused = new Set();
+    received.length = 0;
+    now += 60_000;
+    const second = new WebhookDispatcher(store, options, silent);
+    await second.start();
+    await until(() => received.length === 3 && second.pending(null).length === 0);
+    expect(received.sort()).toEqual(['2026-000005', '2026-000037', '2026-000038']);
+    await issueMany(store, 1); // one more invoice (its number repeats 1: a new document all the same)
+    await until(() => received.length === 4 && second.pending(null).length === 0);
+    await second.stop();
+    const outcomes = await service.deliveries(hook.webhookId, 200);
+    expect(outcomes.filter((d) => d.status === 'DELIVERED')).toHaveLength(101);
+    expect(new Set(outcomes.map((d) => d.deliveryId)).size).toBe(101);
+    db.close();
+  }, 30_000);
+
   describe('webhook signing secrets', () => {
     it('are derived from the server key: the log holds none, and a registration made before keeps its own', async () => {
       const db = openSqliteDatabase(join(dir, 'secrets.sqlite'));
@@ -305,6 +430,43 @@ describe('the webhook dispatcher', () => {
       expect(loadWebhookSecrets({ key: null, keyFile }).secretOf('w')).toBe(first.secretOf('w'));
       const fromEnv = loadWebhookSecrets({ key: 'k'.repeat(32), keyFile });
       expect(fromEnv.secretOf('w')).not.toBe(first.secretOf('w'));
+    });
+
+    it('are never made again over a lost key file while webhooks sign with it; a rotation makes a new key on purpose', async () => {
+      const db = openSqliteDatabase(join(dir, 'lost.sqlite'));
+      const store = new SqliteEventStore(db, { pollIntervalMs: 5 });
+      const keyFile = join(dir, 'webhook-secret.key');
+      // No webhook yet: the first start makes the key.
+      const first = await openWebhookSecrets({ key: null, keyFile }, store);
+      const service = new WebhookService(
+        store,
+        { allowPrivate: true, secrets: first },
+        () => new Date(),
+        () => null,
+      );
+      const hook = await service.register('http://127.0.0.1:9/hook', null);
+      rmSync(keyFile);
+      await expect(openWebhookSecrets({ key: null, keyFile }, store)).rejects.toThrow(
+        `the webhook key file ${keyFile} is missing, and 1 registered webhook(s) sign with the key it held`,
+      );
+      await expect(openWebhookSecrets({ key: null, keyFile }, store)).rejects.toThrow('npm run webhooks:rotate-key');
+      expect(existsSync(keyFile)).toBe(false);
+
+      const rotated = rotateWebhookKey(keyFile, new Date('2026-12-07T12:00:00Z'));
+      expect(rotated.previous).toBeNull();
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const reopened = await openWebhookSecrets({ key: null, keyFile }, store);
+      expect(reopened.secretOf(hook.webhookId)).toBe(rotated.secrets.secretOf(hook.webhookId));
+      expect(reopened.secretOf(hook.webhookId)).not.toBe(hook.secret);
+      // Rotating again keeps the key it replaces beside the file.
+      const again = rotateWebhookKey(keyFile, new Date('2026-12-07T13:00:00Z'));
+      expect(again.previous).not.toBeNull();
+      expect(loadWebhookSecrets({ key: null, keyFile: again.previous! }).secretOf('w')).toBe(reopened.secretOf('w'));
+      // Removed, the webhook no longer needs the key: a lost file is made again.
+      await service.remove(hook.webhookId);
+      rmSync(keyFile);
+      await expect(openWebhookSecrets({ key: null, keyFile }, store)).resolves.toBeInstanceOf(WebhookSecrets);
+      db.close();
     });
   });
 });

@@ -27,16 +27,42 @@ export interface WebhookRemoved {
   data: { webhookId: string; removedAt: string };
 }
 
+/**
+ * Where a delivery's document is in the log, and how far the webhook is done: written with each outcome
+ * since deliveries are read from the log in pages, so a start reads from `through` on and holds only the
+ * few outcomes past it, never every delivery id. Outcomes recorded before hold neither.
+ */
+export interface DeliveryProgress {
+  /** The log position of the invoice or credit note delivered. */
+  position?: string;
+  /** Every document of this webhook at or before this log position has an outcome (this one included). */
+  through?: string;
+}
+
 /** The receiver answered 2xx: the delivery is done. */
 export interface WebhookDelivered {
   type: 'WebhookDelivered';
-  data: { webhookId: string; deliveryId: string; number: string; attempts: number; statusCode: number; at: string };
+  data: {
+    webhookId: string;
+    deliveryId: string;
+    number: string;
+    attempts: number;
+    statusCode: number;
+    at: string;
+  } & DeliveryProgress;
 }
 
 /** Given up: a 4xx other than 408/429, or still failing 24 hours after the invoice was issued. */
 export interface WebhookDeliveryFailed {
   type: 'WebhookDeliveryFailed';
-  data: { webhookId: string; deliveryId: string; number: string; attempts: number; reason: string; at: string };
+  data: {
+    webhookId: string;
+    deliveryId: string;
+    number: string;
+    attempts: number;
+    reason: string;
+    at: string;
+  } & DeliveryProgress;
 }
 
 export type WebhookEvent = WebhookRegistered | WebhookRemoved;
