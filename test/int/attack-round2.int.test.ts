@@ -4,6 +4,10 @@
  * own refusals of an APQ request are answered as the client's error, not as a server fault.
  */
 import { generateReadings } from '../../src/tools/readings-generator';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnServer } from '../support/spawned-server';
 import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
 
 const ADMIN = { authorization: 'Bearer admin-token-for-attack-round2' };
@@ -85,4 +89,76 @@ describe('round 2 attacks on the routes beside the gate', () => {
     const answer = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
     expect(answer.errors[0]!.extensions.code).toBe('BAD_REQUEST');
   });
+});
+
+describe('parallel exports of one caller beside /healthz, on a server run as npm start runs it', () => {
+  let dataDir: string;
+  let child: ReturnType<typeof spawnServer>['child'];
+  let url: string;
+  let base: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'attack-round2-'));
+    const spawned = spawnServer(dataDir, {
+      AUTH: 'on',
+      ADMIN_TOKEN: ADMIN.authorization.slice(7),
+      VIEWER_TOKEN: VIEWER.authorization.slice(7),
+      // The heap and young generation `npm start` gives it.
+      NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=4',
+    });
+    child = spawned.child;
+    url = await spawned.ready;
+    base = url.replace(/\/graphql$/, '');
+    // 400 meters x 31 days = 12,400 daily rows (13 pages an export): a month of a mid-sized supplier.
+    const readings = [
+      ...generateReadings({ month: '2026-10', meters: 400, intervalMinutes: 60, errorRate: 0, seed: 9 }),
+    ].join('\n');
+    const uploaded = await uploadFile(url, readings, 'r.csv', { headers: ADMIN });
+    expect(uploaded.data?.uploadReadings.status).toBe('VALIDATED');
+    // Billed once the draft of the last meter is there.
+    for (;;) {
+      const drafts = await graphql<{ draftInvoices: unknown[] }>(
+        url,
+        '{ dailyTotals(date: "2026-10-31") { meters } }',
+        {},
+        ADMIN,
+      );
+      if ((drafts.data as any)?.dailyTotals?.meters === 400) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }, 180_000);
+  afterAll(async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  it('keeps /healthz within 2 s while one viewer runs 20 year-long exports at once', async () => {
+    // Each page used to be read by the date index and the whole range sorted again (quadratic in the
+    // range), and no export was charged to any budget: /healthz took 4-5 s.
+    let slowest = 0;
+    let running = true;
+    const watch = (async () => {
+      while (running) {
+        const started = Date.now();
+        const health = await fetch(`${base}/healthz`);
+        expect(health.status).toBe(200);
+        slowest = Math.max(slowest, Date.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const format = i % 2 === 0 ? 'csv' : 'parquet';
+        const response = await fetch(`${base}/exports/daily-usage.${format}?from=2026-01-01&to=2026-12-31`, {
+          headers: VIEWER,
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    running = false;
+    await watch;
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
+    expect(statuses).toContain(200);
+    expect(slowest).toBeLessThan(2_000);
+  }, 120_000);
 });
