@@ -97,6 +97,7 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
       config.auth === 'off' || (services !== null && (await services.access.authenticate(authorization)).role !== null),
   });
 
+  const notServed = unknownRoutes(['/healthz', '/readyz', '/metrics', '/exports', '/invoices']);
   let services: Services | null = null;
   let apollo: ApolloServer<GraphQLContext> | null = null;
   let validationWorkers: ValidationWorkers | null = null;
@@ -131,12 +132,18 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
       const { billing, access, accountQueries: accounts } = services;
       // One budget per caller for its queries and its exports alike.
       const queryBudget = new QueryBudget({ perSecond: config.queryCostPerSecond, burst: config.queryCostBurst });
+      // A router answers OPTIONS on its own paths itself, as text: refused as JSON like any method not served.
+      app.use((req, res, next) =>
+        req.method === 'OPTIONS' && ['/exports', '/invoices'].some((p) => req.path.startsWith(`${p}/`))
+          ? notServed(req, res)
+          : next(),
+      );
       app.use('/exports', exportsRouter({ billing, access, queryBudget }));
       app.use('/invoices', invoiceDocumentRouter({ accounts, billing, access, clock: rules.clock }));
       apollo = await mountGraphQL(app, httpServer, config, logger, services, queryBudget);
       app.use('/', consoleRouter(consoleDirectory()));
     }
-    app.use(unknownRoutes(['/healthz', '/readyz', '/metrics', '/exports', '/invoices']));
+    app.use(notServed);
     app.use(jsonErrors((m, f) => logger.error(m, f)));
 
     await new Promise<void>((resolve, reject) => {

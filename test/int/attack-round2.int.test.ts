@@ -70,6 +70,17 @@ describe('round 2 attacks on the routes beside the gate', () => {
     expect(body.errors[0]!.message).toMatch(/meter/);
   });
 
+  it.each(['/exports/invoices.csv?month=2026-10', '/exports/daily-usage.parquet', '/invoices/INV-1.html'])(
+    'answers OPTIONS %s with a JSON 405 naming the methods served, not the router’s text',
+    async (path) => {
+      const response = await fetch(`${base}${path}`, { method: 'OPTIONS' });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD');
+      const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+      expect(body.errors[0]!.extensions.code).toBe('METHOD_NOT_ALLOWED');
+    },
+  );
+
   it.each([
     [
       'an unsupported APQ version',
