@@ -4,6 +4,7 @@ import type { ApolloServer } from '@apollo/server';
 import express from 'express';
 import type { Config } from '../config';
 import { mountGraphQL } from '../graphql/http-endpoint';
+import { QueryBudget } from '../graphql/query-budget';
 import { GRAPHQL_PATH } from '../graphql/websocket';
 import { consoleDirectory, consoleRouter } from '../http/console';
 import { exportsRouter } from '../http/exports';
@@ -99,6 +100,7 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
       config.auth === 'off' || (services !== null && (await services.access.authenticate(authorization)).role !== null),
   });
 
+  const notServed = unknownRoutes(['/healthz', '/readyz', '/metrics', '/exports', '/invoices']);
   let services: Services | null = null;
   let apollo: ApolloServer<GraphQLContext> | null = null;
   let validationWorkers: ValidationWorkers | null = null;
@@ -136,12 +138,20 @@ async function serve(config: Config, logger: Logger, backends: Backends, lock: D
         logger.warn('AUTH=off: every caller is an admin, with no key; use this for local development only');
       }
       const { billing, access, accountQueries: accounts } = services;
-      app.use('/exports', exportsRouter({ billing, access }));
+      // One budget per caller for its queries and its exports alike.
+      const queryBudget = new QueryBudget({ perSecond: config.queryCostPerSecond, burst: config.queryCostBurst });
+      // A router answers OPTIONS on its own paths itself, as text: refused as JSON like any method not served.
+      app.use((req, res, next) =>
+        req.method === 'OPTIONS' && ['/exports', '/invoices'].some((p) => req.path.startsWith(`${p}/`))
+          ? notServed(req, res)
+          : next(),
+      );
+      app.use('/exports', exportsRouter({ billing, access, queryBudget }));
       app.use('/invoices', invoiceDocumentRouter({ accounts, billing, access, clock: rules.clock }));
-      apollo = await mountGraphQL(app, httpServer, config, logger, services);
+      apollo = await mountGraphQL(app, httpServer, config, logger, services, queryBudget);
       app.use('/', consoleRouter(consoleDirectory()));
     }
-    app.use(unknownRoutes(['/healthz', '/readyz', '/metrics', '/exports', '/invoices']));
+    app.use(notServed);
     app.use(jsonErrors((m, f) => logger.error(m, f)));
 
     await new Promise<void>((resolve, reject) => {

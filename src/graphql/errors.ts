@@ -78,6 +78,8 @@ function classify(error: unknown): { code: string; message: string; extensions?:
   return null;
 }
 
+const isClientStatus = (status: unknown): boolean => typeof status === 'number' && status >= 400 && status < 500;
+
 /**
  * Shapes every error a client sees: a stable extension code and a message, never a stack trace.
  * Unknown failures are logged with an id that the client gets to quote.
@@ -102,6 +104,12 @@ export function createErrorFormatter(log: (message: string, fields: Record<strin
     }
     if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {
       return { ...base, message: formatted.message, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    // Apollo's own refusals of a request (an APQ version it does not know, a hash that is not the
+    // document) carry an HTTP 4xx and no code of theirs: the client's error, not a server fault.
+    const status = original instanceof GraphQLError ? (original.extensions.http as { status?: unknown })?.status : null;
+    if (original instanceof GraphQLError && original.originalError === undefined && isClientStatus(status)) {
+      return { ...base, message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
     }
     counter += 1;
     const errorId = `${Date.now().toString(36)}-${counter}`;

@@ -22,7 +22,7 @@ import { createErrorFormatter } from './errors';
 import { apolloCaches, apolloProtection, GRAPHQL_LIMITS } from './limits';
 import { MutationBuckets } from './mutation-rate-limit';
 import { OperationGate, type GateCaller, type RawOperation } from './operation-gate';
-import { QueryBudget } from './query-budget';
+import type { QueryBudget } from './query-budget';
 import { buildGraphQLSchema } from './schema';
 import { GRAPHQL_PATH, mountGraphQLWebSocket } from './websocket';
 import { ownValue } from '../domain/json-dictionary';
@@ -33,10 +33,10 @@ export async function mountGraphQL(
   config: Config,
   logger: Logger,
   services: Services,
+  // One budget per caller, whether its queries come over HTTP or WebSocket (and its exports, beside).
+  queryBudget: QueryBudget,
 ): Promise<ApolloServer<GraphQLContext>> {
   const schema = await buildGraphQLSchema();
-  // One budget per caller, whether its queries come over HTTP or WebSocket.
-  const queryBudget = new QueryBudget({ perSecond: config.queryCostPerSecond, burst: config.queryCostBurst });
   // One gate for both transports: the same caller check, caps, mutation rate and budget.
   const gate = new OperationGate(
     {

@@ -148,6 +148,11 @@ export class QueryBudget {
     this.buckets = new TokenBuckets(settings.burst, settings.perSecond);
   }
 
+  /** The most one request may cost (QUERY_COST_BURST). */
+  get maxCost(): number {
+    return this.settings.burst;
+  }
+
   refusal(caller: string, cost: number): GraphQLError | null {
     if (cost > this.settings.burst) {
       return new GraphQLError(

@@ -1,11 +1,12 @@
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import type { ApiKeyService } from '../access/api-key-service';
+import type { ApiKeyService, Caller } from '../access/api-key-service';
 import { daysInRange, MAX_RANGE_DAYS, parseLocalDate, parseMonth } from '../domain/billing/calendar';
 import type { BillingQueries } from '../ports/billing-read-model';
 import { dailyUsageView, invoiceView, type DailyUsageView, type InvoiceView } from '../views/billing';
 import { csvLine } from '../common/csv';
-import { authenticated, fail } from './json-errors';
+import { budgetHolder, type QueryBudget } from '../graphql/query-budget';
+import { authenticatedCaller, fail } from './json-errors';
 import { writeParquet, type ParquetColumn } from './parquet-stream';
 
 /** Rows read from the read model at a time: memory stays flat whatever the export's size. */
@@ -47,6 +48,16 @@ type ExportFormat = 'csv' | 'parquet';
 
 class ExportInputError extends Error {}
 
+/** Refuses a parameter the export does not take (`meters=`, `meter[]=`): ignored, it would widen the export silently. */
+function onlyParams(req: Request, known: readonly string[]): void {
+  const unknown = Object.keys(req.query).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new ExportInputError(
+      `unknown parameter ${JSON.stringify(unknown[0]!.slice(0, 64))}: this export takes ${known.join(', ')}`,
+    );
+  }
+}
+
 function dateParam(req: Request, name: string): string {
   const value = req.query[name]; // eslint-disable-line local/no-plain-dictionary -- name is this file's own parameter name
   if (typeof value !== 'string' || parseLocalDate(value) === null) {
@@ -65,8 +76,41 @@ async function write(res: Response, text: string | Buffer): Promise<void> {
  * figures as the GraphQL queries, streamed page by page, sorted by meter then date (or month), with the
  * same keys and roles (any role may export).
  */
-export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeyService }): Router {
+export function exportsRouter(deps: {
+  billing: BillingQueries;
+  access: ApiKeyService;
+  queryBudget: QueryBudget;
+}): Router {
   const router = express.Router();
+
+  /**
+   * The caller's budget holder when its budget (shared with its GraphQL queries) takes the first page;
+   * else the 429 is answered here and null given. Every page costs its rows.
+   */
+  const admit = (req: Request, res: Response, caller: Caller, pageRows: number): string | null => {
+    const holder = budgetHolder({ ...caller, clientAddress: req.ip });
+    const refused = deps.queryBudget.refusal(holder, Math.min(pageRows, deps.queryBudget.maxCost));
+    if (refused === null) return holder;
+    res.status(429).json({
+      errors: [
+        {
+          message: `${refused.message}; an export costs one item a row`,
+          extensions: { code: 'TOO_MANY_REQUESTS', retryAfterSeconds: refused.extensions.retryAfterSeconds },
+        },
+      ],
+    });
+    return null;
+  };
+
+  /** Waits until the caller's budget takes the next page: a long export runs at QUERY_COST_PER_SECOND rows a second. */
+  const nextPage = async (req: Request, holder: string, pageRows: number): Promise<void> => {
+    for (;;) {
+      const refused = deps.queryBudget.refusal(holder, Math.min(pageRows, deps.queryBudget.maxCost));
+      if (refused === null || req.destroyed) return;
+      const seconds = Number(refused.extensions.retryAfterSeconds ?? 1);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, seconds) * 1000));
+    }
+  };
 
   /** Sends the rows as CSV (a header line, then a line a row) or as one Parquet file, streamed either way. */
   const stream = async (
@@ -120,15 +164,24 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
 
   const dailyUsage = (format: ExportFormat) =>
     handle(async (req, res) => {
-      if (!(await authenticated(deps.access, req, res))) return;
+      const caller = await authenticatedCaller(deps.access, req, res);
+      if (caller === null) return;
+      onlyParams(req, ['from', 'to', 'meter']);
+      const meterParam = req.query.meter;
+      if (meterParam !== undefined && typeof meterParam !== 'string') {
+        throw new ExportInputError('meter must be one meter id, given once (or left out for every meter)');
+      }
       const fromDate = dateParam(req, 'from');
       const toDate = dateParam(req, 'to');
       const days = daysInRange(fromDate, toDate);
       if (days < 1 || days > MAX_RANGE_DAYS) throw new ExportInputError(`from..to must be 1 to ${MAX_RANGE_DAYS} days`);
-      const meter = typeof req.query.meter === 'string' && req.query.meter !== '' ? req.query.meter : null;
+      const meter = meterParam !== undefined && meterParam !== '' ? meterParam : null;
+      const holder = admit(req, res, caller, PAGE);
+      if (holder === null) return;
       await stream(req, res, format, `daily-usage-${fromDate}-${toDate}`, DAILY_COLUMNS, async function* () {
         let after: { meter: string; date: string } | null = null;
         for (;;) {
+          if (after !== null) await nextPage(req, holder, PAGE);
           const page = await deps.billing.dailyUsagePage({ fromDate, toDate, meter }, after, PAGE);
           for (const doc of page) {
             const dto = dailyUsageView(doc);
@@ -143,12 +196,17 @@ export function exportsRouter(deps: { billing: BillingQueries; access: ApiKeySer
 
   const invoices = (format: ExportFormat) =>
     handle(async (req, res) => {
-      if (!(await authenticated(deps.access, req, res))) return;
+      const caller = await authenticatedCaller(deps.access, req, res);
+      if (caller === null) return;
+      onlyParams(req, ['month']);
       const month = req.query.month;
       if (typeof month !== 'string' || parseMonth(month) === null) throw new ExportInputError('month must be YYYY-MM');
+      const holder = admit(req, res, caller, INVOICE_PAGE);
+      if (holder === null) return;
       await stream(req, res, format, `invoices-${month}`, INVOICE_COLUMNS, async function* () {
         let after: string | null = null;
         for (;;) {
+          if (after !== null) await nextPage(req, holder, INVOICE_PAGE);
           const page = await deps.billing.invoices(month, null, INVOICE_PAGE, after);
           for (const item of page.items) {
             const dto = invoiceView(item.node);

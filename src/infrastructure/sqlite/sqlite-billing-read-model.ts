@@ -142,7 +142,9 @@ export class SqliteBillingReadModel implements BillingProjectionStore, BillingQu
     const rows =
       range.meter === null
         ? this.sql(
-            `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE (meter, date) > (?, ?) AND date >= ? AND date <= ?
+            // `+date`: walked along the primary key from the cursor, a page reads on from where the last
+            // stopped; by the date index each page sorted the whole range again (an export quadratic in it).
+            `SELECT ${DAILY_FIELDS} FROM ${this.t.daily} WHERE (meter, date) > (?, ?) AND +date >= ? AND +date <= ?
                AND ${series}
              ORDER BY meter, date LIMIT ?`,
           ).all(key.meter, key.date, range.fromDate, range.toDate, limit)
