@@ -147,9 +147,13 @@ export function repeatedSelectionProblem(query: string): string | null {
     const add = (name: string, n: number): void => {
       counts.set(name, Math.min(MAX_SAME_NAME_SELECTIONS + 1, (counts.get(name) ?? 0) + n));
     };
+    // graphql-js compares a fragment spread once per selection set however often it is spread there.
+    const spread = new Set<string>();
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) add((selection.alias ?? selection.name).value, 1);
+      else if (selection.kind === Kind.FRAGMENT_SPREAD && spread.has(selection.name.value)) continue;
       else {
+        if (selection.kind === Kind.FRAGMENT_SPREAD) spread.add(selection.name.value);
         const inner =
           selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : fragments.get(selection.name.value);
         if (inner !== undefined) for (const [name, n] of countsOf(inner)) add(name, n);

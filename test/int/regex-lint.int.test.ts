@@ -17,7 +17,8 @@ let dir: string;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'regex-lint-'));
-  for (const folder of ['src', 'scripts']) cpSync(join(root, folder), join(dir, folder), { recursive: true });
+  for (const folder of ['src', 'scripts', 'eslint-rules'])
+    cpSync(join(root, folder), join(dir, folder), { recursive: true });
   for (const file of ['eslint.config.mjs', 'package.json', 'tsconfig.json']) cpSync(join(root, file), join(dir, file));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
 });
