@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLikeNpmStart, type NpmStartedServer } from '../support/npm-started-server';
-import { graphql } from '../support/test-server';
+import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
 
 jest.setTimeout(240_000);
 
@@ -238,4 +238,58 @@ describe('round 2 attacks on webhook delivery', () => {
     expect(kept.webhooks).toHaveLength(7);
     expect(kept.webhooks.map((w) => w.id)).not.toContain(ids.get('/huge'));
   });
+});
+
+describe('round 2 attacks on upload formats', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const fileOf = (meter: string) =>
+    `meter,ts,val,ch\n${meter},2026-10-01T00:00:00Z,1,E1\n${meter},2026-10-01T01:00:00Z,1,B1\n`;
+  const COLUMNS = { meterColumn: 'meter', timestampColumn: 'ts', valueColumn: 'val', channelColumn: 'ch' };
+  const FORMAT_UPLOAD = `mutation($file: Upload!, $format: ReadingsFormatInput) {
+    uploadReadings(file: $file, format: $format) { status acceptedRows }
+  }`;
+
+  it.each([
+    [
+      'a value given two kinds',
+      [
+        { value: 'E1', kind: 'IMPORT' },
+        { value: ' E1 ', kind: 'EXPORT' },
+      ],
+      /channelKinds\[1\]\.value 'E1' is mapped already by channelKinds\[0\]/,
+      'MK1',
+    ],
+    ['a blank value', [{ value: '  ', kind: 'EXPORT' }], /channelKinds\[0\]\.value is empty/, 'MK2'],
+  ])(
+    'refuses channelKinds with %s, naming the entry, instead of reading it silently',
+    async (_, kinds, message, meter) => {
+      const answer = await uploadFile(t.url, fileOf(meter), 'k.csv', {
+        query: FORMAT_UPLOAD,
+        variables: { format: { ...COLUMNS, channelKinds: kinds } },
+      });
+      expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(answer.errors?.[0]?.message).toMatch(message);
+      // The same file with each value mapped once is taken whole.
+      const fine = await uploadFile(t.url, fileOf(meter), 'k2.csv', {
+        query: FORMAT_UPLOAD,
+        variables: {
+          format: {
+            ...COLUMNS,
+            channelKinds: [
+              { value: 'E1', kind: 'IMPORT' },
+              { value: 'B1', kind: 'EXPORT' },
+            ],
+          },
+        },
+      });
+      expect(fine.data?.uploadReadings).toMatchObject({ status: 'VALIDATED', acceptedRows: 2 });
+    },
+  );
 });
