@@ -7,13 +7,13 @@
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLikeNpmStart, type NpmStartedServer } from '../support/npm-started-server';
-import { graphql, startTestServer, uploadFile, type TestServer } from '../support/test-server';
+import { graphql, startTestServer, UPLOAD_MUTATION, uploadFile, type TestServer } from '../support/test-server';
 
 jest.setTimeout(240_000);
 
@@ -292,4 +292,58 @@ describe('round 2 attacks on upload formats', () => {
       expect(fine.data?.uploadReadings).toMatchObject({ status: 'VALIDATED', acceptedRows: 2 });
     },
   );
+});
+
+describe('round 2 attacks on upload slots', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ MAX_CONCURRENT_UPLOADS: '2', UPLOAD_IDLE_TIMEOUT_MS: '1000' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('uploads whose client stops sending mid-file are dropped once idle, and free their slots for another upload', async () => {
+    const url = new URL(t.url);
+    const stalled = Array.from({ length: 2 }, (_, k) => {
+      const boundary = `----stall${k}`;
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'apollo-require-preflight': 'true',
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+      });
+      req.on('error', () => undefined);
+      const operations = JSON.stringify({ query: UPLOAD_MUTATION, variables: { file: null, uploadId: null } });
+      req.write(
+        `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="s.csv"\r\nContent-Type: text/csv\r\n\r\n` +
+          `metering_point_id,timestamp,kwh\nST${k},2026-10-01T00:00:00Z,1\n`,
+      );
+      return req; // and nothing more is sent
+    });
+    try {
+      const file = 'metering_point_id,timestamp,kwh\nSLOT1,2026-10-01T00:00:00Z,1\n';
+      // While the two stalled ones hold both slots, an upload is refused...
+      let answer = await uploadFile(t.url, file, 'slot.csv');
+      const refusedFirst = answer.errors?.[0]?.message ?? '';
+      // ...and once they were idle a second, their slots are free again (before: held 5 min, the request timeout).
+      const deadline = Date.now() + 15_000;
+      while (answer.data?.uploadReadings === undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        answer = await uploadFile(t.url, file, 'slot.csv');
+      }
+      expect(refusedFirst).toMatch(/MAX_CONCURRENT_UPLOADS/);
+      expect(answer.data?.uploadReadings).toMatchObject({ status: 'VALIDATED', acceptedRows: 1 });
+      const listed = await graphql(t.url, '{ uploads(first: 10) { totalCount } }');
+      expect(listed.errors).toBeUndefined();
+    } finally {
+      for (const req of stalled) req.destroy();
+    }
+  });
 });
