@@ -10,6 +10,8 @@ export interface Config {
   maxKwhPerReading: number;
   maxUploadBytes: number;
   maxLineBytes: number;
+  /** An upload whose file sends no byte for this long is dropped, freeing its slot (UPLOAD_IDLE_TIMEOUT_MS). */
+  uploadIdleTimeoutMs: number;
   /** `off`: no authentication, every caller is an admin (local development only). */
   auth: 'on' | 'off';
   adminToken: string | null;
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxKwhPerReading: decimal('MAX_KWH_PER_READING', 10_000),
     maxUploadBytes: integer('MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
     maxLineBytes: integer('MAX_LINE_BYTES', 64 * 1024, 64, 16 * 1024 * 1024),
+    uploadIdleTimeoutMs: integer('UPLOAD_IDLE_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
     auth: 'on',
     adminToken: optional('ADMIN_TOKEN'),
     viewerToken: optional('VIEWER_TOKEN'),

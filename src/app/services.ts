@@ -114,6 +114,7 @@ export function composeServices(config: Config, logger: Logger, parts: ServicePa
       spoolDir,
       maxUploadBytes: config.maxUploadBytes,
       maxLineBytes: config.maxLineBytes,
+      uploadIdleMs: config.uploadIdleTimeoutMs,
       now,
       newId: randomUUID,
       singleWriter: config.eventStore.kind === 'sqlite',

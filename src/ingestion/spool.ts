@@ -64,6 +64,16 @@ export function uploadFailure(error: unknown): unknown {
   return (error as { status?: unknown } | null)?.status === 413 ? error : new UploadReadError(error);
 }
 
+/** The file's bytes stopped arriving for `idleMs`. */
+export class UploadIdleError extends Error {
+  constructor(readonly idleMs: number) {
+    super(
+      `no byte of the file arrived for ${idleMs} ms (UPLOAD_IDLE_TIMEOUT_MS): the upload was dropped, send it again`,
+    );
+    this.name = 'UploadIdleError';
+  }
+}
+
 export class UploadTooLargeError extends Error {
   constructor(readonly limitBytes: number) {
     super(`the file exceeds the upload limit of ${limitBytes} bytes (MAX_UPLOAD_BYTES)`);
@@ -86,7 +96,7 @@ const COMMA = 0x2c;
 export async function spoolUpload(
   source: Readable,
   path: string,
-  limits: { maxLineBytes: number; maxUploadBytes: number },
+  limits: { maxLineBytes: number; maxUploadBytes: number; idleMs?: number | undefined },
   encoding: TextEncodingName = 'utf-8',
 ): Promise<SpooledFile> {
   const transcoder = encoding === 'utf-8' ? null : new TextDecoder(encoding);
@@ -113,8 +123,19 @@ export async function spoolUpload(
   source.once('limit', () => {
     truncated = true; // busboy ends the stream quietly at its size limit: remember it
   });
+  // A client that stops sending would hold its upload slot until the HTTP request timeout (5 min):
+  // four such held every other upload off.
+  let idle: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    const idleMs = limits.idleMs;
+    if (idleMs === undefined) return;
+    clearTimeout(idle);
+    idle = setTimeout(() => source.destroy(new UploadIdleError(idleMs)), idleMs);
+  };
+  rearm();
   try {
     for await (const sent of source as AsyncIterable<Buffer>) {
+      rearm();
       byteSize += sent.length;
       if (byteSize > limits.maxUploadBytes) throw new UploadTooLargeError(limits.maxUploadBytes);
       hash.update(sent);
@@ -169,6 +190,8 @@ export async function spoolUpload(
     // The multipart parser's own size limit ends the file's stream with a 413.
     if ((error as { status?: unknown } | null)?.status === 413) throw new UploadTooLargeError(limits.maxUploadBytes);
     throw new UploadReadError(error); // the only other failure inside the loop is the source's own
+  } finally {
+    clearTimeout(idle);
   }
   const lineHead = Buffer.concat(lineParts);
   if (lineHead.includes(QUOTE) && quotes !== 'irregular') quotes = quotedFieldsOnly(lineHead) ? 'fields' : 'irregular';

@@ -44,6 +44,8 @@ export interface UploadServiceDeps {
   spoolDir: string;
   maxUploadBytes: number;
   maxLineBytes: number;
+  /** A file that sends no byte for this long is dropped: a stalled client holds no upload slot. */
+  uploadIdleMs?: number;
   now: () => Date;
   newId: () => string;
   log: (message: string, fields?: Record<string, unknown>) => void;
@@ -215,7 +217,7 @@ export class UploadService {
     const spooled = await spoolUpload(
       command.content,
       spoolPath,
-      { maxLineBytes: deps.maxLineBytes, maxUploadBytes: deps.maxUploadBytes },
+      { maxLineBytes: deps.maxLineBytes, maxUploadBytes: deps.maxUploadBytes, idleMs: deps.uploadIdleMs },
       encodingOf(command.format?.encoding ?? 'utf-8') ?? 'utf-8',
     );
     const clock = command.format?.timeZone === undefined ? deps.clock : new ZonedClock(command.format.timeZone);

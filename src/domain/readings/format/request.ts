@@ -162,8 +162,29 @@ export function checkFormat(request: ReadingsFormatRequest, isValidTimeZone: (zo
     throw new FormatError('channel', `channel '${request.channel}' is not one of ${CHANNEL_KINDS.join(', ')}`);
   if (request.channelKinds !== undefined && request.channelColumn === undefined)
     throw new FormatError('channelKinds', 'channelKinds maps the values of channelColumn: name the column too');
+  checkChannelKindsOnce(request.channelKinds ?? []);
   if (request.channelColumn !== undefined && request.channel !== undefined)
     throw new FormatError('channel', 'name either one channel for the whole file or a channelColumn, not both');
+}
+
+/**
+ * Each value is mapped once and is not blank: a value given two kinds was read as the last one named,
+ * silently, and a blank one maps nothing a trimmed cell can hold.
+ */
+function checkChannelKindsOnce(kinds: ReadonlyArray<{ value: string; kind: string }>): void {
+  const first = new Map<string, number>();
+  kinds.forEach(({ value }, i) => {
+    const field = `channelKinds[${i}].value`;
+    const key = value.trim();
+    if (key === '') throw new FormatError(field, `${field} is empty; give a value of the channel column, such as E1`);
+    const earlier = first.get(key);
+    if (earlier !== undefined)
+      throw new FormatError(
+        field,
+        `${field} '${key}' is mapped already by channelKinds[${earlier}]; map each value of the channel column once`,
+      );
+    first.set(key, i);
+  });
 }
 
 /** Refuses text fields and lists over `FORMAT_LIMITS`, and column names that name nothing, before any other check. */
