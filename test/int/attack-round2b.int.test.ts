@@ -12,7 +12,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLikeNpmStart, type NpmStartedServer } from '../support/npm-started-server';
+import { probeHealth, startLikeNpmStart, type NpmStartedServer } from '../support/npm-started-server';
 import { graphql, startTestServer, UPLOAD_MUTATION, uploadFile, type TestServer } from '../support/test-server';
 
 jest.setTimeout(240_000);
@@ -135,28 +135,6 @@ async function openAccounts(url: string, count: number): Promise<void> {
 
 const ISSUE = `mutation { issueInvoices(month: "2026-10", force: true) { issued { number } } }`;
 const REGISTER = `mutation($url: String!) { registerWebhook(url: $url) { id } }`;
-
-function probeHealth(url: string): { stop(): Promise<number> } {
-  let slowest = 0;
-  let stopped = false;
-  const probing = (async () => {
-    while (!stopped) {
-      const asked = Date.now();
-      const answer = await fetch(new URL('/healthz', url));
-      await answer.text();
-      if (answer.status !== 200) throw new Error(`/healthz answered ${answer.status}`);
-      slowest = Math.max(slowest, Date.now() - asked);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await probing;
-      return slowest;
-    },
-  };
-}
 
 describe('round 2 attacks on webhook delivery', () => {
   const dirs: string[] = [];

@@ -15,7 +15,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLikeNpmStart, type NpmStartedServer } from '../support/npm-started-server';
+import { probeHealth, startLikeNpmStart, type NpmStartedServer } from '../support/npm-started-server';
 import { verifySignature } from '../../src/webhooks/signature';
 import { graphql } from '../support/test-server';
 
@@ -88,29 +88,6 @@ function sampleRss(server: NpmStartedServer): { stop(): number } {
     stop() {
       clearInterval(timer);
       return Math.max(highest, server.rssMb() ?? 0);
-    },
-  };
-}
-
-/** Asks /healthz one request after another until stopped; answers the slowest answer, in ms. */
-function probeHealth(url: string): { stop(): Promise<number> } {
-  let slowest = 0;
-  let stopped = false;
-  const probing = (async () => {
-    while (!stopped) {
-      const asked = Date.now();
-      const answer = await fetch(new URL('/healthz', url));
-      await answer.text();
-      if (answer.status !== 200) throw new Error(`/healthz answered ${answer.status}`);
-      slowest = Math.max(slowest, Date.now() - asked);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await probing;
-      return slowest;
     },
   };
 }

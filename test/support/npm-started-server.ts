@@ -88,3 +88,26 @@ export function startLikeNpmStart(dataDir: string, env: Record<string, string> =
     },
   };
 }
+
+/** Asks /healthz one request after another until stopped; answers the slowest answer, in ms. */
+export function probeHealth(url: string): { stop(): Promise<number> } {
+  let slowest = 0;
+  let stopped = false;
+  const probing = (async () => {
+    while (!stopped) {
+      const asked = Date.now();
+      const answer = await fetch(new URL('/healthz', url));
+      await answer.text();
+      if (answer.status !== 200) throw new Error(`/healthz answered ${answer.status}`);
+      slowest = Math.max(slowest, Date.now() - asked);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await probing;
+      return slowest;
+    },
+  };
+}
