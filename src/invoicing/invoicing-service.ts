@@ -388,13 +388,14 @@ export class InvoicingService {
           }
         }
       }
-      await this.settled(position);
-      const issued = await Promise.all(issuedNumbers.map((n) => this.accounts.issued(n)));
-      return { issued: issued.filter((d): d is IssuedDocument => d !== null), skipped, position };
     } catch (error) {
       // Stopped part-way: what was issued stands, and the caller must learn which, not a bare failure.
       throw new IssueIncompleteError(issuedNumbers, drafts.length, position, error);
     }
+    // Every chunk is appended: a failure from here on is not a run stopped part-way.
+    await this.settled(position);
+    const issued = await Promise.all(issuedNumbers.map((n) => this.accounts.issued(n)));
+    return { issued: issued.filter((d): d is IssuedDocument => d !== null), skipped, position };
   }
 
   async issueCorrection(
