@@ -65,12 +65,12 @@ function multipart(fileHeader: string, authorization = ''): string {
   );
 }
 
-/** The server answers /healthz, within a second. */
-async function alive(at: string = base): Promise<void> {
+/** The server answers /healthz, within `withinMs` (a second unless said). */
+async function alive(at: string = base, withinMs = 1_000): Promise<void> {
   const started = performance.now();
   const health = await fetch(`${at}/healthz`);
   expect(health.status).toBe(200);
-  expect(performance.now() - started).toBeLessThan(1_000);
+  expect(performance.now() - started).toBeLessThan(withinMs);
 }
 
 describe('a multipart part header the parser refuses (attack A)', () => {
@@ -378,7 +378,9 @@ describe('clients that stop reading (C)', () => {
         socket.send(JSON.stringify({ id: `q${i}`, type: 'subscribe', payload: { query } }));
     }
     // Meanwhile the server answers others at once, and what it holds for the paused clients is bounded.
-    for (let i = 0; i < 10; i += 1) await alive(cBase);
+    // The issue's liveness bound (2 s): this server shares the test process, and CI's other jest worker
+    // runs CPU-heavy suites beside it on two cores; 1.5 s was seen once in three clean CI runs.
+    for (let i = 0; i < 10; i += 1) await alive(cBase, 2_000);
     gc();
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50 * 1024 * 1024);
 
